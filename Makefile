@@ -1,0 +1,33 @@
+# casenode — run `make` for the list of targets.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X main.version=$(VERSION)
+BIN     := bin/casenode
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## print the targets with one line each
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build bin/casenode
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/casenode
+
+.PHONY: test
+test: ## vet, then every test with the race detector (fuzz seeds included)
+	$(GO) vet ./...
+	$(GO) test -race -timeout 14m ./...
+
+.PHONY: bench
+bench: ## run the Go micro-benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: fuzz
+fuzz: ## fuzz every decoder for FUZZTIME each (default 30s)
+	@scripts/fuzz.sh $(or $(FUZZTIME),30s)
+
+.PHONY: clean
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// version is stamped by the Makefile with -ldflags "-X main.version=…".
+var version = "devel"
+
+// env is what a command may touch of the outside world. Commands take it
+// instead of reaching for os.*, so that tests can run them in-process.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+}
+
+func newEnv() *env {
+	return &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
+}
+
+// command is one verb of the CLI; each lives in a file of its own.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"init", "create an agency's keys and public member card", runInit},
+		{"seal", "seal a case message to other agencies into a file", runSeal},
+		{"open", "verify and decrypt a sealed message file", runOpen},
+		{"inspect", "show a sealed message's clear header, or write out its age ciphertext", runInspect},
+		{"example", "print a valid example body of a message type", runExample},
+		{"audit", "verify, replay, export and prove the audit log (offline)", runAudit},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// run executes one command line and returns the process exit code.
+func run(args []string, e *env) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run([]string{args[1], "-h"}, e)
+		}
+		usage(e.stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return report(e.stderr, c.run(ctx, e, args[1:]))
+		}
+	}
+	fmt.Fprintf(e.stderr, "casenode: error: unknown command %q\n", args[0])
+	fmt.Fprintf(e.stderr, "casenode: hint: run 'casenode help' for the list of commands\n")
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "casenode — sealed case exchange for judicial cooperation networks\n\nUsage: casenode COMMAND [flags]\n\nCommands:\n")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'casenode help COMMAND' for a command's flags.\n")
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version", "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "casenode %s\n", version)
+	return nil
+}
+
+// Exit codes shared by all commands. audit verify adds its own (see
+// docs/AUDIT.md).
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// hinted is implemented by errors that know what the user should do next.
+type hinted interface{ Hint() string }
+
+// hintError attaches a hint to an error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (h *hintError) Error() string { return h.err.Error() }
+func (h *hintError) Unwrap() error { return h.err }
+func (h *hintError) Hint() string  { return h.hint }
+
+// withHint returns err annotated with a hint for the user.
+func withHint(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
+}
+
+// exitError makes a command exit with a specific code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (x *exitError) Error() string { return x.err.Error() }
+func (x *exitError) Unwrap() error { return x.err }
+
+// errUsage reports a bad command line; the flag package has already printed
+// the details.
+var errUsage = errors.New("usage")
+
+// usageErrorf reports a bad command line with a message of its own.
+func usageErrorf(cmd, format string, args ...any) error {
+	return &exitError{code: exitUsage, err: withHint(fmt.Errorf(format, args...), "run 'casenode help %s' for its flags", cmd)}
+}
+
+// report prints err the way age does and returns the exit code.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if errors.Is(err, errUsage) {
+		return exitUsage
+	}
+	msg := strings.TrimPrefix(err.Error(), "casenode: ")
+	fmt.Fprintf(w, "casenode: error: %s\n", msg)
+	var h hinted
+	if errors.As(err, &h) && h.Hint() != "" {
+		for _, line := range strings.Split(h.Hint(), "\n") {
+			fmt.Fprintf(w, "casenode: hint: %s\n", line)
+		}
+	}
+	var x *exitError
+	if errors.As(err, &x) {
+		return x.code
+	}
+	return exitFailure
+}
+
+// newFlags returns a flag set whose errors and usage go to the command's
+// stderr. argsUsage describes the positional arguments, if any.
+func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: casenode %s [flags] %s\n", name, argsUsage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and rejects stray positional arguments when none are
+// expected.
+func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if !positional && fs.NArg() > 0 {
+		return usageErrorf(fs.Name(), "unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
