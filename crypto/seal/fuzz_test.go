@@ -1,0 +1,57 @@
+package seal
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/casenode/casenode/protocol"
+)
+
+// FuzzParse: Parse never panics, and a message it accepts re-serializes to
+// the same bytes.
+func FuzzParse(f *testing.F) {
+	for _, kind := range kinds() {
+		net := testNetwork(f, kind)
+		f.Add(net.sealTo(f, 0, 1).Raw)
+		f.Add(net.sealTo(f, 2, 1, 3, 4).Raw)
+	}
+	f.Add([]byte("e30.e30.e30"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		env, p, err := Parse(raw)
+		if err != nil {
+			if ReasonOf(err) == "" {
+				t.Fatalf("error without a reason: %v", err)
+			}
+			return
+		}
+		if !bytes.Equal(p.Marshal(), raw) {
+			t.Fatal("parse → marshal is not byte-identical")
+		}
+		if err := env.Header.Validate(); err != nil {
+			t.Fatalf("accepted an invalid header: %v", err)
+		}
+	})
+}
+
+// FuzzOpen: Open never panics, every failure carries a reason, and what it
+// accepts has a valid body.
+func FuzzOpen(f *testing.F) {
+	net := testNetwork(f, protocol.KindClassic)
+	f.Add(net.sealTo(f, 0, 1).Raw)
+	f.Add(net.sealTo(f, 0, 1, 2).Raw)
+	f.Add(net.sealTo(f, 1, 0).Raw)
+	keys := net.keys()
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		o, err := Open(raw, net.ids[1], keys, VerifyOptions{Now: now})
+		if err != nil {
+			if ReasonOf(err) == "" {
+				t.Fatalf("error without a reason: %v", err)
+			}
+			return
+		}
+		if err := protocol.ValidateBody(o.Header.MsgType, o.Body); err != nil {
+			t.Fatalf("accepted an invalid body: %v", err)
+		}
+	})
+}

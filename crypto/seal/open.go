@@ -1,0 +1,193 @@
+package seal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"filippo.io/age"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/protocol"
+)
+
+// DefaultSkew is how far in the future a message's creation time may be
+// before it is rejected: clocks in the network disagree by this much at most.
+const DefaultSkew = 5 * time.Minute
+
+// VerifyOptions say what a verification checks besides the signature.
+type VerifyOptions struct {
+	// Network, if set, is the network the message must belong to.
+	Network string
+	// Now is the time to check expiry and creation against; zero means
+	// time.Now().
+	Now time.Time
+	// Skew is the allowed clock difference; zero means DefaultSkew.
+	Skew time.Duration
+	// SkipTime skips the expiry and creation time checks, as an auditor
+	// does who checks an old log.
+	SkipTime bool
+}
+
+// Envelope is a message whose outer signature has been verified.
+type Envelope struct {
+	// Raw is the exact message bytes.
+	Raw []byte
+	// Header is the verified clear header.
+	Header *protocol.Header
+	// Ciphertext is the age file inside.
+	Ciphertext []byte
+}
+
+// Parse checks the form of a sealed message without any key: size, canonical
+// JWS, canonical header, version. It is what inspect shows and what a relay
+// checks before it looks a key up.
+func Parse(raw []byte) (*Envelope, *jws.Parsed, error) {
+	if len(raw) > protocol.MaxMessageSize {
+		return nil, nil, reject(protocol.ReasonOversized, "message is %d bytes, over the limit of %d", len(raw), protocol.MaxMessageSize)
+	}
+	p, err := jws.Parse(raw, protocol.MessageJWSType, protocol.MaxMessageSize)
+	if err != nil {
+		return nil, nil, reject(protocol.ReasonMalformed, "%v", err)
+	}
+	h, err := protocol.ParseHeader(p.Protected)
+	if err != nil {
+		var ve *protocol.VersionError
+		if errors.As(err, &ve) {
+			return nil, nil, reject(protocol.ReasonUnsupportedVersion, "%v", err)
+		}
+		return nil, nil, reject(protocol.ReasonMalformed, "%v", err)
+	}
+	if h.Kid != p.KeyID {
+		return nil, nil, reject(protocol.ReasonMalformed, "header kid differs from the JWS kid")
+	}
+	if len(p.Payload) == 0 {
+		return nil, nil, reject(protocol.ReasonMalformed, "no ciphertext")
+	}
+	return &Envelope{Raw: raw, Header: h, Ciphertext: p.Payload}, p, nil
+}
+
+// Verify checks a sealed message's outer signature and times without
+// decrypting it, taking the sender's key from keys.
+func Verify(raw []byte, keys Keys, o VerifyOptions) (*Envelope, error) {
+	env, p, err := Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	h := env.Header
+	if o.Network != "" && h.Net != o.Network {
+		return nil, reject(protocol.ReasonNotAddressed, "message is for network %q, not %q", h.Net, o.Network)
+	}
+	pub, err := keys.SigningKey(h.From, h.Kid)
+	if err != nil {
+		return nil, asRejection(protocol.ReasonUnknownSender, err)
+	}
+	if err := p.Verify(pub); err != nil {
+		return nil, reject(protocol.ReasonBadSignature, "outer signature of %s: %v", h.From, err)
+	}
+	if !o.SkipTime {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		skew := o.Skew
+		if skew == 0 {
+			skew = DefaultSkew
+		}
+		if h.Expires != nil && now.After(h.Expires.Time) {
+			return nil, reject(protocol.ReasonExpired, "message expired at %s", h.Expires)
+		}
+		if h.Created.After(now.Add(skew)) {
+			return nil, reject(protocol.ReasonFuture, "message created at %s, more than %s after this node's clock (%s)", h.Created, skew, protocol.NewTime(now))
+		}
+	}
+	return env, nil
+}
+
+// Opened is a verified and decrypted message.
+type Opened struct {
+	*Envelope
+	// Body is the verified body, compact JSON.
+	Body json.RawMessage
+	// Signed is the sender's inner JWS over the body and the bound header
+	// fields: proof of authorship that can be shown to a third party
+	// without any private key.
+	Signed []byte
+}
+
+// Open verifies raw, then decrypts it with me's age identity, verifies the
+// inner signature and checks the binding and the body. me must be a
+// recipient or the sender.
+func Open(raw []byte, me *identity.Identity, keys Keys, o VerifyOptions) (*Opened, error) {
+	if o.Network == "" {
+		o.Network = me.Network()
+	}
+	env, err := Verify(raw, keys, o)
+	if err != nil {
+		return nil, err
+	}
+	h := env.Header
+	if !addressedTo(h, me.Agency()) {
+		return nil, reject(protocol.ReasonNotAddressed, "message from %s is addressed to %v, not to %s", h.From, h.To, me.Agency())
+	}
+	r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), me.Age)
+	if err != nil {
+		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
+	}
+	innerJWS, err := io.ReadAll(io.LimitReader(r, protocol.MaxInnerSize+1))
+	if err != nil {
+		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
+	}
+	if len(innerJWS) > protocol.MaxInnerSize {
+		return nil, reject(protocol.ReasonOversized, "signed body is over %d bytes", protocol.MaxInnerSize)
+	}
+	p, err := jws.Parse(innerJWS, protocol.BodyJWSType, protocol.MaxInnerSize)
+	if err != nil {
+		return nil, reject(protocol.ReasonBadInnerSignature, "signed body: %v", err)
+	}
+	if p.KeyID != h.Kid {
+		return nil, reject(protocol.ReasonMismatch, "body signed with key %s, header with key %s", p.KeyID, h.Kid)
+	}
+	pub, err := keys.SigningKey(h.From, p.KeyID)
+	if err != nil {
+		return nil, asRejection(protocol.ReasonUnknownKey, err)
+	}
+	if err := p.Verify(pub); err != nil {
+		return nil, reject(protocol.ReasonBadInnerSignature, "signature on the body by %s: %v", h.From, err)
+	}
+	in, err := protocol.ParseInner(p.Payload)
+	if err != nil {
+		return nil, reject(protocol.ReasonMalformed, "signed body: %v", err)
+	}
+	if f := in.Binds(h); f != "" {
+		return nil, reject(protocol.ReasonMismatch, "the signed body's %s differs from the clear header's", f)
+	}
+	if err := protocol.ValidateBody(h.MsgType, in.Body); err != nil {
+		return nil, reject(protocol.ReasonInvalidBody, "%v", err)
+	}
+	return &Opened{Envelope: env, Body: in.Body, Signed: innerJWS}, nil
+}
+
+func addressedTo(h *protocol.Header, agency string) bool {
+	if h.From == agency {
+		return true
+	}
+	for _, a := range h.To {
+		if a == agency {
+			return true
+		}
+	}
+	return false
+}
+
+// asRejection keeps a rejection from Keys as it is and wraps any other error
+// with reason.
+func asRejection(reason protocol.Reason, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Reason: reason, Err: err}
+}

@@ -1,0 +1,149 @@
+package seal
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"filippo.io/age"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/protocol"
+)
+
+// Options are the optional parts of a message.
+type Options struct {
+	// Case is the case/thread id the message belongs to.
+	Case string
+	// Expires, if set, is when recipients stop accepting the message.
+	Expires time.Time
+	// Now is the creation time; the zero value means time.Now().
+	Now time.Time
+	// ID is the message id; empty means a fresh UUIDv7. Resends reuse it.
+	ID string
+}
+
+// Sealed is a sealed message: its exact bytes and its clear header.
+type Sealed struct {
+	Raw    []byte
+	Header *protocol.Header
+}
+
+// Seal encrypts body to every recipient and to the sender, signs it inside
+// and outside the encryption, and returns the sealed message. body must be a
+// valid body of type t; it is stored in compact form.
+func Seal(sender *identity.Identity, to []*protocol.MemberCard, t protocol.MessageType, body []byte, o Options) (*Sealed, error) {
+	if len(body) > protocol.MaxBodySize {
+		return nil, fmt.Errorf("seal: body is %d bytes, over the limit of %d", len(body), protocol.MaxBodySize)
+	}
+	if err := protocol.ValidateBody(t, body); err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, body); err != nil {
+		return nil, fmt.Errorf("seal: body: %w", err)
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	h := &protocol.Header{
+		Alg: "EdDSA", Case: o.Case, Created: protocol.NewTime(now), From: sender.Agency(),
+		Kid: sender.KeyID(), MsgType: t, Net: sender.Network(), Typ: protocol.MessageJWSType, V: protocol.FormatVersion,
+		ID: o.ID,
+	}
+	if h.ID == "" {
+		h.ID = protocol.NewMessageID(now)
+	}
+	if !o.Expires.IsZero() {
+		e := protocol.NewTime(o.Expires)
+		h.Expires = &e
+	}
+	cards, err := recipientCards(sender, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cards {
+		h.To = append(h.To, c.Agency)
+	}
+	if err := h.Validate(); err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+
+	inner, err := protocol.Marshal(&protocol.Inner{
+		Body: compact.Bytes(), Case: h.Case, Created: h.Created, Expires: h.Expires, From: h.From,
+		ID: h.ID, MsgType: h.MsgType, Net: h.Net, To: h.To, V: h.V,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seal: encode signed body: %w", err)
+	}
+	innerJWS, err := jws.Sign(sender.Signing, protocol.BodyJWSType, nil, inner)
+	if err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+
+	recipients := make([]age.Recipient, 0, len(cards)+1)
+	for _, c := range append(cards, sender.Card) {
+		r, err := protocol.ParseRecipient(c.AgeRecipient)
+		if err != nil {
+			return nil, fmt.Errorf("seal: age recipient of %s: %w", c.Agency, err)
+		}
+		recipients = append(recipients, r)
+	}
+	var ct bytes.Buffer
+	w, err := age.Encrypt(&ct, recipients...)
+	if err != nil {
+		return nil, fmt.Errorf("seal: encrypt: %w", err)
+	}
+	if _, err := w.Write(innerJWS); err != nil {
+		return nil, fmt.Errorf("seal: encrypt: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("seal: encrypt: %w", err)
+	}
+
+	raw, err := jws.Sign(sender.Signing, protocol.MessageJWSType, h.Fields(), ct.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+	if len(raw) > protocol.MaxMessageSize {
+		return nil, fmt.Errorf("seal: sealed message is %d bytes, over the limit of %d: send a smaller body", len(raw), protocol.MaxMessageSize)
+	}
+	return &Sealed{Raw: raw, Header: h}, nil
+}
+
+// recipientCards checks the recipients' cards and returns them sorted by
+// agency id.
+func recipientCards(sender *identity.Identity, to []*protocol.MemberCard) ([]*protocol.MemberCard, error) {
+	if len(to) == 0 {
+		return nil, fmt.Errorf("seal: no recipients")
+	}
+	byAgency := make(map[string]*protocol.MemberCard, len(to))
+	ids := make([]string, 0, len(to))
+	for _, c := range to {
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("seal: recipient %s: %w", c.Agency, err)
+		}
+		if c.Network != sender.Network() {
+			return nil, fmt.Errorf("seal: recipient %s is in network %q, not %q", c.Agency, c.Network, sender.Network())
+		}
+		if c.Agency == sender.Agency() {
+			return nil, fmt.Errorf("seal: the sender %s cannot be a recipient (it can always read what it sent)", c.Agency)
+		}
+		if _, dup := byAgency[c.Agency]; dup {
+			return nil, fmt.Errorf("seal: recipient %s is named twice", c.Agency)
+		}
+		byAgency[c.Agency] = c
+		ids = append(ids, c.Agency)
+	}
+	ids = protocol.SortRecipients(ids)
+	cards := make([]*protocol.MemberCard, len(ids))
+	for i, a := range ids {
+		cards[i] = byAgency[a]
+	}
+	if err := checkKinds(sender.Card.Kind(), cards); err != nil {
+		return nil, err
+	}
+	return cards, nil
+}

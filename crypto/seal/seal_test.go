@@ -1,0 +1,251 @@
+package seal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/casenode/casenode/protocol"
+)
+
+func kinds() []protocol.RecipientKind {
+	return []protocol.RecipientKind{protocol.KindHybrid, protocol.KindClassic}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, kind := range kinds() {
+		for _, n := range []int{1, 3, 20} {
+			t.Run(fmt.Sprintf("%s/%d", kind, n), func(t *testing.T) {
+				net := testNetwork(t, kind)
+				to := make([]int, n)
+				for i := range to {
+					to[i] = i + 1
+				}
+				s := net.sealTo(t, 0, to...)
+				if got := len(s.Header.To); got != n {
+					t.Fatalf("header names %d recipients, want %d", got, n)
+				}
+				want := compactJSON(t, leadBody())
+				// Every recipient and the sender itself can open it.
+				for _, i := range append([]int{0}, to...) {
+					o, err := Open(s.Raw, net.ids[i], net.keys(), VerifyOptions{Now: now})
+					if err != nil {
+						t.Fatalf("agency %s: %v", net.ids[i].Agency(), err)
+					}
+					if !bytes.Equal(o.Body, want) {
+						t.Fatalf("agency %s: body differs", net.ids[i].Agency())
+					}
+					if o.Header.From != "a00" || o.Header.Case != "case-2026-001" {
+						t.Fatalf("header %+v", o.Header)
+					}
+				}
+				// An agency outside the recipients cannot.
+				if n < 20 {
+					_, err := Open(s.Raw, net.ids[20], net.keys(), VerifyOptions{Now: now})
+					wantReason(t, err, protocol.ReasonNotAddressed)
+				}
+			})
+		}
+	}
+}
+
+func TestCiphertextIsStandardAge(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	s := net.sealTo(t, 0, 1)
+	env, _, err := Parse(s.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), net.ids[1].Age)
+	if err != nil {
+		t.Fatalf("age cannot decrypt the ciphertext: %v", err)
+	}
+	var inner bytes.Buffer
+	inner.ReadFrom(r)
+	if parts := strings.Split(inner.String(), "."); len(parts) != 3 {
+		t.Fatalf("ciphertext does not hold a compact JWS: %q", inner.String())
+	}
+}
+
+func TestMixedKindsRefused(t *testing.T) {
+	pq, classic := testNetwork(t, protocol.KindHybrid), testNetwork(t, protocol.KindClassic)
+	_, err := Seal(pq.ids[0], []*protocol.MemberCard{pq.cards[1], classic.cards[2], classic.cards[3]}, protocol.TypeLead, leadBody(), Options{Now: now})
+	var mixed *MixedKindsError
+	if !errors.As(err, &mixed) {
+		t.Fatalf("got %v, want MixedKindsError", err)
+	}
+	if got := strings.Join(mixed.Odd, ","); got != "a02 (x25519),a03 (x25519)" {
+		t.Fatalf("odd recipients %q", got)
+	}
+	if !strings.Contains(err.Error(), "a02") || !strings.Contains(err.Error(), "a03") || strings.Contains(err.Error(), "a01") {
+		t.Fatalf("error does not name exactly the odd recipients: %v", err)
+	}
+}
+
+func TestSealRefuses(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	cases := []struct {
+		name string
+		to   []*protocol.MemberCard
+		body []byte
+		want string
+	}{
+		{"no recipients", nil, leadBody(), "no recipients"},
+		{"sender as recipient", []*protocol.MemberCard{net.cards[0]}, leadBody(), "cannot be a recipient"},
+		{"duplicate", []*protocol.MemberCard{net.cards[1], net.cards[1]}, leadBody(), "named twice"},
+		{"invalid body", []*protocol.MemberCard{net.cards[1]}, []byte(`{"v":1}`), "lead."},
+		{"oversized body", []*protocol.MemberCard{net.cards[1]}, make([]byte, protocol.MaxBodySize+1), "over the limit"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Seal(net.ids[0], c.to, protocol.TypeLead, c.body, Options{Now: now})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestRejections builds each kind of bad message and asserts its reason.
+func TestRejections(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	me := net.ids[1]
+	good := net.sealTo(t, 0, 1).Raw
+	other, err := identityLike(net.ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := protocol.NewTime(now.Add(time.Hour))
+	past := protocol.NewTime(now.Add(-time.Hour))
+	expiredHeader := net.header(0, 1)
+	expiredHeader.Created = protocol.NewTime(now.Add(-2 * time.Hour))
+	expiredHeader.Expires = &past
+	futureHeader := net.header(0, 1)
+	futureHeader.Created = later
+	mismatch := net.header(0, 1)
+	mismatchInner := protocol.Inner{Body: compactJSON(t, leadBody()), Case: "other-case", Created: mismatch.Created, From: mismatch.From, ID: mismatch.ID, MsgType: mismatch.MsgType, Net: mismatch.Net, To: mismatch.To, V: 1}
+	v2 := net.header(0, 1)
+	v2.V = 2
+
+	cases := []struct {
+		name string
+		raw  []byte
+		keys Keys
+		want protocol.Reason
+	}{
+		{"garbage", []byte("not a message"), net.keys(), protocol.ReasonMalformed},
+		{"empty", nil, net.keys(), protocol.ReasonMalformed},
+		{"oversized", bytes.Repeat([]byte("A"), protocol.MaxMessageSize+1), net.keys(), protocol.ReasonOversized},
+		{"unknown sender", good, NewCardSet(net.cards[1:]...), protocol.ReasonUnknownSender},
+		{"unknown kid", good, NewCardSet(append([]*protocol.MemberCard{other.Card}, net.cards[1:]...)...), protocol.ReasonUnknownKey},
+		{"bad outer signature", swapSignature(t, good, net.sealTo(t, 0, 1).Raw), net.keys(), protocol.ReasonBadSignature},
+		{"bad inner signature", (&forged{outerKey: net.ids[0], innerKey: other, header: net.header(0, 1), to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonMismatch},
+		{"inner signature by right kid, wrong key", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{me.Card}, innerJWS: corruptSignature(t, net, 0)}).build(t), net.keys(), protocol.ReasonBadInnerSignature},
+		{"not addressed", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 2), to: []*protocol.MemberCard{me.Card, net.cards[2]}}).build(t), net.keys(), protocol.ReasonNotAddressed},
+		{"header/body mismatch", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: mismatch, inner: mismatchInner, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonMismatch},
+		{"expired", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: expiredHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonExpired},
+		{"from the future", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: futureHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonFuture},
+		{"unsupported version", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: v2, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonUnsupportedVersion},
+		{"not encrypted to me", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{net.cards[2]}}).build(t), net.keys(), protocol.ReasonUndecryptable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Open(c.raw, me, c.keys, VerifyOptions{Now: now})
+			wantReason(t, err, c.want)
+			var h hinted
+			if errors.As(err, &h) && c.want != protocol.ReasonMalformed && c.want != protocol.ReasonUnsupportedVersion && c.want != protocol.ReasonUndecryptable && h.Hint() == "" {
+				t.Fatalf("rejection %q has no hint", c.want)
+			}
+		})
+	}
+}
+
+type hinted interface{ Hint() string }
+
+func TestSkewIsConfigurable(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	h := net.header(0, 1)
+	h.Created = protocol.NewTime(now.Add(10 * time.Minute))
+	raw := (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: h, to: []*protocol.MemberCard{net.cards[1]}}).build(t)
+	_, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
+	wantReason(t, err, protocol.ReasonFuture)
+	if _, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now, Skew: 15 * time.Minute}); err != nil {
+		t.Fatalf("with a 15 min skew: %v", err)
+	}
+}
+
+func TestWrongNetwork(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	raw := net.sealTo(t, 0, 1).Raw
+	_, err := Verify(raw, net.keys(), VerifyOptions{Now: now, Network: "gljcn"})
+	wantReason(t, err, protocol.ReasonNotAddressed)
+}
+
+// TestForwardingAttack: a recipient re-addresses a message it received to a
+// third agency, under its own signature, keeping the original signed body.
+func TestForwardingAttack(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	orig := net.sealTo(t, 0, 1)
+	opened, err := Open(orig.Raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a01 forwards a00's signed body to a02, as itself.
+	h := net.header(1, 2)
+	h.ID, h.Case, h.Created = orig.Header.ID, orig.Header.Case, orig.Header.Created
+	fwd := (&forged{outerKey: net.ids[1], header: h, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}).build(t)
+	_, err = Open(fwd, net.ids[2], net.keys(), VerifyOptions{Now: now})
+	wantReason(t, err, protocol.ReasonMismatch)
+
+	// a01 claims a00 sent it to a02, signing the outside with its own key
+	// under a00's kid: the signature fails against a00's key.
+	h2 := *orig.Header
+	h2.To = []string{"a02"}
+	f := &forged{outerKey: net.ids[1], header: h2, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}
+	raw := f.build(t)
+	_, err = Open(raw, net.ids[2], net.keys(), VerifyOptions{Now: now})
+	wantReason(t, err, protocol.ReasonUnknownKey)
+}
+
+// TestResigningAttack: an outsider strips the sender's signature and signs
+// the same ciphertext as its own message.
+func TestResigningAttack(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	orig := net.sealTo(t, 0, 1)
+	env, _, err := Parse(orig.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := *orig.Header
+	h.From, h.Kid = "a05", net.ids[5].KeyID()
+	raw := resign(t, net.ids[5].Signing, &h, env.Ciphertext)
+	_, err = Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
+	wantReason(t, err, protocol.ReasonMismatch)
+}
+
+func TestCanonicalRoundTrip(t *testing.T) {
+	for _, kind := range kinds() {
+		net := testNetwork(t, kind)
+		raw := net.sealTo(t, 0, 1, 2, 3).Raw
+		_, p, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(p.Marshal(), raw) {
+			t.Fatalf("%s: parse → marshal is not byte-identical", kind)
+		}
+		var h protocol.Header
+		if err := json.Unmarshal(p.Protected, &h); err != nil {
+			t.Fatal(err)
+		}
+		again, err := protocol.Marshal(&h)
+		if err != nil || !bytes.Equal(again, p.Protected) {
+			t.Fatalf("%s: header re-marshal differs:\n%s\n%s", kind, again, p.Protected)
+		}
+	}
+}
