@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/protocol"
@@ -51,7 +52,11 @@ func runInit(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if err := id.Save(*dir, pass); err != nil {
+	logN, err := workFactor(e)
+	if err != nil {
+		return err
+	}
+	if err := id.SaveWorkFactor(*dir, pass, logN); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "created agency %s (%s) in network %s\n", id.Agency(), id.Card.Name, id.Network())
@@ -65,4 +70,20 @@ func runInit(ctx context.Context, e *env, args []string) error {
 			filepath.Join(*dir, identity.SigningKeyFile), filepath.Join(*dir, identity.AgeIdentityFile))
 	}
 	return nil
+}
+
+// workFactorEnv overrides the scrypt work factor of passphrase-protected
+// keys. It exists for tests; the default (age's, 18) is right for people.
+const workFactorEnv = "CASENODE_SCRYPT_WORK_FACTOR"
+
+func workFactor(e *env) (int, error) {
+	v := e.getenv(workFactorEnv)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 22 {
+		return 0, fmt.Errorf("$%s: %q must be a whole number from 1 to 22", workFactorEnv, v)
+	}
+	return n, nil
 }

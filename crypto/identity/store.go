@@ -39,6 +39,13 @@ func (e *ExistsError) Hint() string {
 // their content is encrypted to it with age's scrypt recipient. Save refuses
 // to overwrite any existing identity file.
 func (id *Identity) Save(dir string, passphrase []byte) error {
+	return id.SaveWorkFactor(dir, passphrase, 0)
+}
+
+// SaveWorkFactor is Save with an explicit scrypt work factor (log2 of N) for
+// the passphrase; 0 means age's default (18, about a second). Lower factors
+// are for tests only: each step down halves an attacker's cost.
+func (id *Identity) SaveWorkFactor(dir string, passphrase []byte, logN int) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create identity directory: %w", err)
 	}
@@ -59,10 +66,10 @@ func (id *Identity) Save(dir string, passphrase []byte) error {
 		return fmt.Errorf("encode member card: %w", err)
 	}
 	if len(passphrase) > 0 {
-		if signing, err = encrypt(append(signing, '\n'), passphrase); err != nil {
+		if signing, err = encrypt(append(signing, '\n'), passphrase, logN); err != nil {
 			return err
 		}
-		if ageText, err = encryptString(ageText, passphrase); err != nil {
+		if ageText, err = encryptString(ageText, passphrase, logN); err != nil {
 			return err
 		}
 	} else {
@@ -77,16 +84,19 @@ func (id *Identity) Save(dir string, passphrase []byte) error {
 	return writeExclusive(filepath.Join(dir, CardFile), append(card, '\n'), 0o644)
 }
 
-func encryptString(s string, passphrase []byte) (string, error) {
-	b, err := encrypt([]byte(s), passphrase)
+func encryptString(s string, passphrase []byte, logN int) (string, error) {
+	b, err := encrypt([]byte(s), passphrase, logN)
 	return string(b), err
 }
 
 // encrypt seals data to an age scrypt recipient, armored.
-func encrypt(data, passphrase []byte) ([]byte, error) {
+func encrypt(data, passphrase []byte, logN int) ([]byte, error) {
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
 		return nil, fmt.Errorf("passphrase: %w", err)
+	}
+	if logN > 0 {
+		r.SetWorkFactor(logN)
 	}
 	var buf bytes.Buffer
 	aw := armor.NewWriter(&buf)

@@ -15,7 +15,7 @@ func benchBody(b *testing.B, size int) []byte {
 	b.Helper()
 	pad := make([]byte, size*3/4)
 	rand.Read(pad)
-	body := fmt.Sprintf(`{"v":1,"title":"Benchmark lead","summary":%q,"crime_types":["smuggling-of-migrants"],"handling":"H1","source_evaluation":"B","information_evaluation":"2","urgency":"routine","languages":["fr"]}`, base64.StdEncoding.EncodeToString(pad))
+	body := fmt.Sprintf(`{"v":1,"title":"Benchmark lead","summary":%q,"crime_types":["smuggling-of-migrants"],"handling":"H1","source_evaluation":"B","information_evaluation":2,"urgency":"routine","languages":["fr"]}`, base64.StdEncoding.EncodeToString(pad))
 	if err := protocol.ValidateBody(protocol.TypeLead, []byte(body)); err != nil {
 		b.Fatalf("bench body: %v", err)
 	}
