@@ -15,12 +15,14 @@ const (
 	TypeReceipt MessageType = "receipt"
 )
 
-// MessageTypes lists every message type in a stable order.
-var MessageTypes = []MessageType{TypeLead, TypeRequest, TypeReply, TypeStatus, TypeContact, TypeReceipt}
+// MessageTypes returns every message type in a stable order.
+func MessageTypes() []MessageType {
+	return []MessageType{TypeLead, TypeRequest, TypeReply, TypeStatus, TypeContact, TypeReceipt}
+}
 
 // ParseMessageType checks that s names a known message type.
 func ParseMessageType(s string) (MessageType, error) {
-	for _, t := range MessageTypes {
+	for _, t := range MessageTypes() {
 		if string(t) == s {
 			return t, nil
 		}
