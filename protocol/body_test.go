@@ -9,7 +9,7 @@ import (
 )
 
 func TestExamplesValidate(t *testing.T) {
-	for _, mt := range MessageTypes {
+	for _, mt := range MessageTypes() {
 		t.Run(string(mt), func(t *testing.T) {
 			data := Example(mt)
 			if data == nil {
@@ -148,7 +148,7 @@ func TestFieldPathInDecodeError(t *testing.T) {
 }
 
 func FuzzValidateBody(f *testing.F) {
-	for i, mt := range MessageTypes {
+	for i, mt := range MessageTypes() {
 		f.Add(uint8(i), Example(mt))
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, Example(mt)); err != nil {
@@ -165,7 +165,7 @@ func FuzzValidateBody(f *testing.F) {
 	f.Add(uint8(4), []byte(`{"v":1,"agency":"sn-pj-dakar","country":"SN","updated":"2025-04-02T11:00:00.000Z","contacts":[{"role":"secretariat","name":"x","languages":["fr"]}]}`))
 	f.Add(uint8(5), []byte(`{"v":1,"kind":"rejected","reason":"conflict"}`))
 	f.Fuzz(func(t *testing.T, i uint8, data []byte) {
-		mt := MessageTypes[int(i)%len(MessageTypes)]
+		mt := MessageTypes()[int(i)%len(MessageTypes())]
 		b, err := DecodeBody(mt, data)
 		if err != nil {
 			if ValidateBody(mt, data) == nil {

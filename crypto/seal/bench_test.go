@@ -1,26 +1,11 @@
 package seal
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"testing"
 
 	"github.com/casenode/casenode/protocol"
 )
-
-// benchBody returns a valid case.lead body of about size bytes: the example
-// with its summary padded.
-func benchBody(b *testing.B, size int) []byte {
-	b.Helper()
-	pad := make([]byte, size*3/4)
-	rand.Read(pad)
-	body := fmt.Sprintf(`{"v":1,"title":"Benchmark lead","summary":%q,"crime_types":["smuggling-of-migrants"],"handling":"H1","source_evaluation":"B","information_evaluation":2,"urgency":"routine","languages":["fr"]}`, base64.StdEncoding.EncodeToString(pad))
-	if err := protocol.ValidateBody(protocol.TypeLead, []byte(body)); err != nil {
-		b.Fatalf("bench body: %v", err)
-	}
-	return []byte(body)
-}
 
 func BenchmarkSeal(b *testing.B) { benchSealOpen(b, false) }
 func BenchmarkOpen(b *testing.B) { benchSealOpen(b, true) }
@@ -29,7 +14,7 @@ func benchSealOpen(b *testing.B, open bool) {
 	for _, kind := range kinds() {
 		net := testNetwork(b, kind)
 		for _, size := range []int{1 << 10, 1 << 20} {
-			body := benchBody(b, size)
+			body := protocol.SizedLead(size)
 			for _, n := range []int{1, 3, 10} {
 				b.Run(fmt.Sprintf("%s/%dKiB/%drcpt", kind, size>>10, n), func(b *testing.B) {
 					cards := net.cards[1 : n+1]

@@ -1,0 +1,77 @@
+// Package bench measures casenode end to end on the machine it runs on:
+// the crypto the protocol requires per message (the floor), the whole
+// pipeline through a real embedded hub and real nodes, latency at a fixed
+// load, a raw JetStream baseline, fan-in across many agencies, and the
+// footprint of a node and a hub. Every scenario runs in the same process
+// and the same run, so that ratios between them are meaningful on a shared,
+// noisy machine. `casenode bench` prints the report; docs/PERFORMANCE.md
+// explains the method.
+package bench
+
+import (
+	"runtime"
+	"time"
+)
+
+// Report is the result of one bench run.
+type Report struct {
+	Started   time.Time `json:"started"`
+	GoVersion string    `json:"go_version"`
+	OS        string    `json:"os"`
+	Arch      string    `json:"arch"`
+	Cores     int       `json:"cores"`
+	Scenarios []Result  `json:"scenarios"`
+}
+
+// NewReport returns a report describing this machine.
+func NewReport(now time.Time) *Report {
+	return &Report{Started: now.UTC(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, Cores: runtime.NumCPU()}
+}
+
+// Result is one scenario's figures.
+type Result struct {
+	// Name identifies the scenario, e.g. "floor/1".
+	Name string `json:"name"`
+	// Title says what was measured, for people.
+	Title string `json:"title"`
+	// Params are the scenario's parameters.
+	Params map[string]any `json:"params"`
+	// Messages is how many messages were measured.
+	Messages int `json:"messages,omitempty"`
+	// Seconds is the measured wall time.
+	Seconds float64 `json:"seconds,omitempty"`
+	// PerSecond is messages per second, when the scenario measures a rate.
+	PerSecond float64 `json:"per_second,omitempty"`
+	// Ratio compares PerSecond with a baseline measured in the same run.
+	Ratio float64 `json:"ratio,omitempty"`
+	// RatioTo names that baseline.
+	RatioTo string `json:"ratio_to,omitempty"`
+	// Latency holds percentiles in milliseconds, when measured.
+	Latency map[string]Percentiles `json:"latency_ms,omitempty"`
+	// Values holds other figures (memory, start-up time…), named with their
+	// unit.
+	Values map[string]float64 `json:"values,omitempty"`
+	// Target states the goal this figure is held to, if any.
+	Target string `json:"target,omitempty"`
+	// Met tells whether the target was met.
+	Met *bool `json:"met,omitempty"`
+}
+
+// Percentiles of a latency distribution, in milliseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// rate returns n per elapsed second.
+func rate(n int, elapsed time.Duration) float64 {
+	if elapsed <= 0 {
+		return 0
+	}
+	return float64(n) / elapsed.Seconds()
+}
+
+// met records whether a target holds.
+func met(ok bool) *bool { return &ok }

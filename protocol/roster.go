@@ -1,0 +1,220 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// RosterVersion is the version of the roster format.
+const RosterVersion = 1
+
+// RosterType is the JWS "typ" of a signed roster.
+const RosterType = "casenode-roster"
+
+// MaxRosterSize bounds an encoded roster: about 250 members with
+// post-quantum cards fit in 1 MiB.
+const MaxRosterSize = 4 << 20
+
+// MaxSignedRosterSize bounds a signed roster: the base64url payload plus a
+// protected header and a signature.
+const MaxSignedRosterSize = MaxRosterSize/3*4 + 4<<10
+
+// MemberStatus is a member's standing in a roster.
+type MemberStatus string
+
+const (
+	// StatusActive is a member whose messages are accepted.
+	StatusActive MemberStatus = "active"
+	// StatusRevoked is a former member: messages it signed after Since are
+	// refused. A revoked agency id is never reused.
+	StatusRevoked MemberStatus = "revoked"
+)
+
+// Roster is a network's list of members, signed by its secretariat. It is the
+// only source of trust in other agencies' keys. Each new roster has a higher
+// serial; a node never goes back to a lower one.
+type Roster struct {
+	Version int    `json:"v"`
+	Network string `json:"network"`
+	// Serial increases by at least one with every roster the secretariat
+	// signs.
+	Serial uint64 `json:"serial"`
+	// Kind is the kind of age recipient every member card must have.
+	Kind    RecipientKind `json:"kind"`
+	Issued  Time          `json:"issued"`
+	Expires Time          `json:"expires"`
+	// Secretariat is the agency id of the secretariat, itself an active
+	// member, whose key signs the roster.
+	Secretariat string `json:"secretariat"`
+	// Members is sorted by agency id, each agency once.
+	Members []RosterMember `json:"members"`
+}
+
+// RosterMember is one agency's entry in a roster.
+type RosterMember struct {
+	Card   MemberCard   `json:"card"`
+	Status MemberStatus `json:"status"`
+	// Since is when Status took effect.
+	Since Time `json:"since"`
+}
+
+// ParseRoster decodes a roster's canonical encoding and validates it. It does
+// not check a signature: the caller verifies the JWS around it first.
+func ParseRoster(data []byte) (*Roster, error) {
+	var r Roster
+	if err := DecodeCanonical("roster", data, MaxRosterSize, &r); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Marshal returns the roster's canonical encoding.
+func (r *Roster) Marshal() ([]byte, error) {
+	b, err := Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode roster: %w", err)
+	}
+	if len(b) > MaxRosterSize {
+		return nil, fmt.Errorf("encode roster: %d bytes, over the limit of %d", len(b), MaxRosterSize)
+	}
+	return b, nil
+}
+
+// Validate checks every field of the roster; errors name the field by its
+// path, as in roster.members[3].card.country.
+func (r *Roster) Validate() error {
+	if r.Version != RosterVersion {
+		return fmt.Errorf("roster.v: unsupported version %d (this casenode reads version %d)", r.Version, RosterVersion)
+	}
+	if err := ValidateID("network", r.Network); err != nil {
+		return fmt.Errorf("roster.network: %w", err)
+	}
+	if r.Serial == 0 {
+		return errors.New("roster.serial: must be at least 1")
+	}
+	if r.Kind != KindHybrid && r.Kind != KindClassic {
+		return fmt.Errorf("roster.kind: %q must be %q or %q", r.Kind, KindHybrid, KindClassic)
+	}
+	if r.Issued.IsZero() {
+		return errors.New("roster.issued: must be set")
+	}
+	if !r.Expires.After(r.Issued.Time) {
+		return fmt.Errorf("roster.expires: %s must be after issued %s", r.Expires, r.Issued)
+	}
+	if err := ValidateID("agency", r.Secretariat); err != nil {
+		return fmt.Errorf("roster.secretariat: %w", err)
+	}
+	if len(r.Members) == 0 {
+		return errors.New("roster.members: must list at least the secretariat")
+	}
+	kids := make(map[string]string, len(r.Members))
+	for i := range r.Members {
+		if err := r.validateMember(i, kids); err != nil {
+			return err
+		}
+	}
+	if m := r.Member(r.Secretariat); m == nil || m.Status != StatusActive {
+		return fmt.Errorf("roster.secretariat: %q must be an active member", r.Secretariat)
+	}
+	return nil
+}
+
+func (r *Roster) validateMember(i int, kids map[string]string) error {
+	m := &r.Members[i]
+	path := fmt.Sprintf("roster.members[%d]", i)
+	if err := m.Card.Validate(); err != nil {
+		return fmt.Errorf("%s.card.%s", path, strings.TrimPrefix(err.Error(), "member card "))
+	}
+	if m.Card.Network != r.Network {
+		return fmt.Errorf("%s.card.network: %q is not the roster's network %q", path, m.Card.Network, r.Network)
+	}
+	if k := m.Card.Kind(); k != r.Kind {
+		return fmt.Errorf("%s.card.age_recipient: kind %q, but the network uses %q", path, k, r.Kind)
+	}
+	if i > 0 && r.Members[i-1].Card.Agency >= m.Card.Agency {
+		if r.Members[i-1].Card.Agency == m.Card.Agency {
+			return fmt.Errorf("%s.card.agency: %q is listed twice", path, m.Card.Agency)
+		}
+		return fmt.Errorf("%s.card.agency: %q is out of order (members are sorted by agency id)", path, m.Card.Agency)
+	}
+	if other, ok := kids[m.Card.KeyID()]; ok {
+		return fmt.Errorf("%s.card.signing_key: same key as member %q", path, other)
+	}
+	kids[m.Card.KeyID()] = m.Card.Agency
+	if m.Status != StatusActive && m.Status != StatusRevoked {
+		return fmt.Errorf("%s.status: %q must be %q or %q", path, m.Status, StatusActive, StatusRevoked)
+	}
+	if m.Since.IsZero() {
+		return fmt.Errorf("%s.since: must be set", path)
+	}
+	if m.Since.After(r.Issued.Time) {
+		return fmt.Errorf("%s.since: %s is after the roster's issued %s", path, m.Since, r.Issued)
+	}
+	return nil
+}
+
+// Member returns agency's entry, or nil when it is not listed.
+func (r *Roster) Member(agency string) *RosterMember {
+	i := sort.Search(len(r.Members), func(i int) bool { return r.Members[i].Card.Agency >= agency })
+	if i < len(r.Members) && r.Members[i].Card.Agency == agency {
+		return &r.Members[i]
+	}
+	return nil
+}
+
+// Active returns the active members in agency order.
+func (r *Roster) Active() []RosterMember {
+	var out []RosterMember
+	for _, m := range r.Members {
+		if m.Status == StatusActive {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CheckSigner checks that kid, the key that signed the roster, is the key of
+// the roster's secretariat.
+func (r *Roster) CheckSigner(kid string) error {
+	m := r.Member(r.Secretariat)
+	if m == nil || m.Card.KeyID() != kid {
+		return fmt.Errorf("roster serial %d is signed by key %s, not by its secretariat %q", r.Serial, kid, r.Secretariat)
+	}
+	return nil
+}
+
+// CheckSuccessor checks that r may replace prev, the roster in force: same
+// network and secretariat key, strictly higher serial. A nil prev accepts
+// any roster.
+func (r *Roster) CheckSuccessor(prev *Roster) error {
+	if prev == nil {
+		return nil
+	}
+	if r.Network != prev.Network {
+		return fmt.Errorf("roster is for network %q, not %q", r.Network, prev.Network)
+	}
+	if r.Serial <= prev.Serial {
+		return &StaleRosterError{Serial: r.Serial, Current: prev.Serial}
+	}
+	old, cur := prev.Member(prev.Secretariat), r.Member(r.Secretariat)
+	if old == nil || cur == nil || old.Card.KeyID() != cur.Card.KeyID() {
+		return fmt.Errorf("roster serial %d changes the secretariat's key: pin the new key explicitly", r.Serial)
+	}
+	return nil
+}
+
+// StaleRosterError reports a roster whose serial is not above the one in
+// force: a replay or a rollback.
+type StaleRosterError struct {
+	Serial, Current uint64
+}
+
+// Error implements error.
+func (e *StaleRosterError) Error() string {
+	return fmt.Sprintf("roster serial %d is not above the serial %d in force", e.Serial, e.Current)
+}
