@@ -17,9 +17,10 @@ func InboxFilter(network, agency string) string {
 	return "casenet." + network + ".msg.*." + agency + ".>"
 }
 
-// SenderFilter matches every message agency may publish.
+// SenderFilter matches every message agency may publish: any recipient,
+// any type. Types span two tokens (case.lead), so the filter ends in ">".
 func SenderFilter(network, agency string) string {
-	return "casenet." + network + ".msg." + agency + ".*.*"
+	return "casenet." + network + ".msg." + agency + ".*.>"
 }
 
 // StreamName is the JetStream stream holding a network's messages.

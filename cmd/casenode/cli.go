@@ -46,6 +46,9 @@ func commands() []command {
 		{"inspect", "show a sealed message's clear header, or write out its age ciphertext", runInspect},
 		{"example", "print a valid example body of a message type", runExample},
 		{"audit", "verify, replay, export and prove the audit log (offline)", runAudit},
+		{"hub", "set up and run the network's hub (secretariat)", runHub},
+		{"member", "admit, list and revoke the network's members (secretariat)", runMember},
+		{"config", "check a node's or a hub's configuration file", runConfig},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/hub"
+)
+
+func runHubRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "hub run", "")
+	var d hubDirFlags
+	d.register(fs, false)
+	listen := fs.String("listen", "", "HOST:PORT to listen on instead of hub.json's listen (port 0: any free port)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := d.check("hub run"); err != nil {
+		return err
+	}
+	cfg, err := config.LoadHub(d.dir)
+	if err != nil {
+		return hubDirHint(err, d.dir)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	h, err := hub.Open(ctx, d.dir, hub.Options{Listen: *listen, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := h.Reload(ctx); err != nil {
+					log.Error("roster change not applied", "err", err)
+				}
+			}
+		}
+	}()
+	err = h.Run(ctx)
+	log.Info("hub stopping")
+	return err
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseHubDefaults(t *testing.T) {
+	h, err := ParseHub([]byte(`{"network":"wacap"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Listen != DefaultHubListen || h.MaxPayload != 8<<20 || h.Sync != SyncAlways || time.Duration(h.DuplicateWindow) != 24*time.Hour {
+		t.Fatalf("defaults not applied: %+v", h)
+	}
+	if h.SyncInterval() != 0 {
+		t.Fatalf("SyncInterval() = %v with sync always", h.SyncInterval())
+	}
+}
+
+func TestParseHubErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{}`, "hub.network: "},
+		{`{"network":"wacap","listen":"4222"}`, "hub.listen: "},
+		{`{"network":"wacap","listen":"127.0.0.1:99999"}`, "hub.listen: port"},
+		{`{"network":"wacap","listen":"bad host!:4222"}`, "hub.listen: "},
+		{`{"network":"wacap","store_dir":""}`, "hub.store_dir: must be set"},
+		{`{"network":"wacap","max_payload":1024}`, "hub.max_payload: "},
+		{`{"network":"wacap","duplicate_window":"1s"}`, "hub.duplicate_window: "},
+		{`{"network":"wacap","duplicate_window":"forever"}`, "decode hub.json: "},
+		{`{"network":"wacap","retention":"1h"}`, "hub.retention: "},
+		{`{"network":"wacap","retention":"48h","duplicate_window":"72h"}`, "hub.retention: "},
+		{`{"network":"wacap","sync":"sometimes"}`, "hub.sync: "},
+		{`{"network":"wacap","roster_validity":"1h"}`, "hub.roster_validity: "},
+		{`{"network":"wacap","log_level":"loud"}`, "hub.log_level: "},
+		{`{"network":"wacap","listne":"127.0.0.1:4222"}`, `unknown field "listne"`},
+		{`{"network":"wacap"} {}`, "trailing data"},
+		{`{"network":"wacap","network":"eccas"}`, `duplicate key "network"`},
+	}
+	for _, tt := range tests {
+		_, err := ParseHub([]byte(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseHub(%s) = %v, want %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+func TestHubSyncInterval(t *testing.T) {
+	h, err := ParseHub([]byte(`{"network":"wacap","sync":"2m","retention":"0s"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.SyncInterval() != 2*time.Minute || h.Retention != 0 {
+		t.Fatalf("sync %v retention %v", h.SyncInterval(), h.Retention)
+	}
+}
+
+func TestLoadHubRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	h := DefaultHub()
+	h.Network = "wacap"
+	data, err := h.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"duplicate_window": "24h"`) {
+		t.Errorf("durations not in their short form:\n%s", data)
+	}
+	if err := os.WriteFile(filepath.Join(dir, HubFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadHub(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.StoreDir != filepath.Join(dir, "jetstream") {
+		t.Errorf("store_dir = %q, not resolved against %q", got.StoreDir, dir)
+	}
+	if _, err := LoadHub(t.TempDir()); !os.IsNotExist(err) {
+		t.Errorf("LoadHub of an empty directory: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, HubFile), []byte(`{"network":"wacap","listen":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadHub(dir); err == nil || !strings.Contains(err.Error(), "hub.json: hub.listen: ") {
+		t.Errorf("LoadHub of a bad file: %v", err)
+	}
+}

@@ -1,0 +1,196 @@
+package config
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+	"github.com/go-jose/go-jose/v4"
+)
+
+// NodeFile is the name of an agency node's configuration file in its
+// directory.
+const NodeFile = "node.json"
+
+// Node is the configuration of an agency's node, DIR/node.json.
+type Node struct {
+	// Network and Agency are the node's network and its own agency id.
+	Network string `json:"network"`
+	Agency  string `json:"agency"`
+	// HubURLs are the hub's nats:// (or tls://) URLs, tried in turn.
+	HubURLs []string `json:"hub_urls"`
+	// CredsFile is the NKey credentials file the secretariat handed over.
+	CredsFile string `json:"creds_file"`
+	// SecretariatKey is the pinned public signing key of the network's
+	// secretariat, the signing_key of its member card. Rosters are verified
+	// with it and nothing else.
+	SecretariatKey *jose.JSONWebKey `json:"secretariat_key"`
+	// CAFile, if set, holds the CA certificates that sign the hub's TLS
+	// certificate.
+	CAFile string `json:"ca_file,omitempty"`
+	// API is where the node serves its local API.
+	API API `json:"api"`
+	// ResendTimeout is how long the node waits for the hub's acknowledgement
+	// of a message before publishing it again. It must stay well under the
+	// hub's duplicate_window (24h by default).
+	ResendTimeout Duration `json:"resend_timeout"`
+	// MaxClockSkew is how far in the future a message's creation time may
+	// lie.
+	MaxClockSkew Duration `json:"max_clock_skew"`
+	// CheckpointEvery and CheckpointInterval: the audit log is checkpointed
+	// after this many entries or this long, whichever comes first.
+	CheckpointEvery    int      `json:"checkpoint_every"`
+	CheckpointInterval Duration `json:"checkpoint_interval"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `json:"log_level"`
+}
+
+// API is the node's local API endpoint.
+type API struct {
+	// Socket is the Unix socket path of the API; access is controlled by the
+	// file's permissions.
+	Socket string `json:"socket"`
+	// Listen, if set, is an additional TCP HOST:PORT for the API, which then
+	// requires the bearer token in TokenFile.
+	Listen    string `json:"listen,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+}
+
+// Defaults of a node configuration.
+const (
+	DefaultCredsFile          = "hub.creds"
+	DefaultAPISocket          = "api.sock"
+	DefaultResendTimeout      = 30 * time.Second
+	DefaultMaxClockSkew       = 5 * time.Minute
+	DefaultCheckpointEvery    = 1000
+	DefaultCheckpointInterval = time.Hour
+)
+
+// DefaultNode returns a node configuration with every optional field set.
+func DefaultNode() *Node {
+	return &Node{
+		CredsFile:          DefaultCredsFile,
+		API:                API{Socket: DefaultAPISocket},
+		ResendTimeout:      Duration(DefaultResendTimeout),
+		MaxClockSkew:       Duration(DefaultMaxClockSkew),
+		CheckpointEvery:    DefaultCheckpointEvery,
+		CheckpointInterval: Duration(DefaultCheckpointInterval),
+		LogLevel:           "info",
+	}
+}
+
+// ParseNode decodes a node configuration over the defaults and validates
+// it.
+func ParseNode(data []byte) (*Node, error) {
+	n := DefaultNode()
+	if err := decode(NodeFile, data, n); err != nil {
+		return nil, err
+	}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// LoadNode reads dir/node.json. Relative paths in it are made relative to
+// dir.
+func LoadNode(dir string) (*Node, error) {
+	path := filepath.Join(dir, NodeFile)
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	n, err := ParseNode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	n.CredsFile = resolve(dir, n.CredsFile)
+	n.CAFile = resolve(dir, n.CAFile)
+	n.API.Socket = resolve(dir, n.API.Socket)
+	n.API.TokenFile = resolve(dir, n.API.TokenFile)
+	return n, nil
+}
+
+// Marshal returns the configuration as an indented JSON file.
+func (n *Node) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(n, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// SecretariatPublicKey returns the pinned key. Validate guarantees it.
+func (n *Node) SecretariatPublicKey() ed25519.PublicKey {
+	pub, _ := n.SecretariatKey.Key.(ed25519.PublicKey)
+	return pub
+}
+
+// Validate checks every field; errors name the field, as in
+// "node.hub_urls[0]: …".
+func (n *Node) Validate() error {
+	if err := protocol.ValidateID("network", n.Network); err != nil {
+		return fmt.Errorf("node.network: %w", err)
+	}
+	if err := protocol.ValidateID("agency", n.Agency); err != nil {
+		return fmt.Errorf("node.agency: %w", err)
+	}
+	if len(n.HubURLs) == 0 {
+		return fmt.Errorf("node.hub_urls: must list at least one URL, e.g. [\"nats://hub.example.org:4222\"]")
+	}
+	for i, u := range n.HubURLs {
+		if err := checkHubURL(u); err != nil {
+			return fmt.Errorf("node.hub_urls[%d]: %w", i, err)
+		}
+	}
+	if err := checkPath("node.creds_file", n.CredsFile); err != nil {
+		return err
+	}
+	if err := checkSecretariatKey(n.SecretariatKey); err != nil {
+		return err
+	}
+	if err := checkPath("node.api.socket", n.API.Socket); err != nil {
+		return err
+	}
+	if n.API.Listen != "" {
+		if err := checkListen("node.api.listen", n.API.Listen); err != nil {
+			return err
+		}
+		if err := checkPath("node.api.token_file", n.API.TokenFile); err != nil {
+			return fmt.Errorf("%w when api.listen is set", err)
+		}
+	}
+	if err := checkRange("node.resend_timeout", n.ResendTimeout, time.Second, time.Hour); err != nil {
+		return err
+	}
+	if err := checkRange("node.max_clock_skew", n.MaxClockSkew, 0, time.Hour); err != nil {
+		return err
+	}
+	if n.CheckpointEvery < 1 || n.CheckpointEvery > 1_000_000 {
+		return fmt.Errorf("node.checkpoint_every: %d is out of range: must be between 1 and 1000000", n.CheckpointEvery)
+	}
+	if err := checkRange("node.checkpoint_interval", n.CheckpointInterval, time.Second, 7*24*time.Hour); err != nil {
+		return err
+	}
+	return checkLogLevel("node.log_level", n.LogLevel)
+}
+
+// checkSecretariatKey checks the pinned key: a public Ed25519 JWK named by
+// its thumbprint.
+func checkSecretariatKey(k *jose.JSONWebKey) error {
+	const fix = "copy signing_key from the secretariat's member.json"
+	if k == nil {
+		return fmt.Errorf("node.secretariat_key: must be set: %s", fix)
+	}
+	pub, ok := k.Key.(ed25519.PublicKey)
+	if !ok || len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("node.secretariat_key: must be a public Ed25519 JWK (kty OKP, crv Ed25519): %s", fix)
+	}
+	if want := protocol.KeyID(pub); k.KeyID != want {
+		return fmt.Errorf("node.secretariat_key.kid: %q is not the key's RFC 7638 thumbprint %q", k.KeyID, want)
+	}
+	return nil
+}

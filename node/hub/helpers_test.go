@@ -1,0 +1,169 @@
+package hub
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+const testNetwork = "wacap"
+
+// testNet is a hub directory with its running hub and the credentials of
+// each member.
+type testNet struct {
+	dir   string
+	hub   *Hub
+	creds map[string]string
+	ids   map[string]*identity.Identity
+	now   time.Time
+}
+
+// newTestNet creates a hub directory whose roster lists the secretariat and
+// agencies, and starts its hub on a random port.
+func newTestNet(t *testing.T, agencies ...string) *testNet {
+	t.Helper()
+	n := &testNet{dir: t.TempDir(), creds: map[string]string{}, ids: map[string]*identity.Identity{}, now: time.Now().Add(-time.Minute)}
+	res, err := Init(n.dir, InitOptions{Network: testNetwork, Country: "SN", Kind: protocol.KindClassic, Listen: "127.0.0.1:0", Now: n.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.creds[res.Card.Agency] = res.AgencyCreds
+	for _, a := range agencies {
+		n.add(t, a)
+	}
+	n.start(t)
+	return n
+}
+
+// add admits agency through the secretariat.
+func (n *testNet) add(t *testing.T, agency string) *SignedRoster {
+	t.Helper()
+	id, err := identity.Generate(testNetwork, agency, "Agency "+agency, "GH", protocol.KindClassic, n.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.ids[agency] = id
+	s, err := OpenSecretariat(n.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n.creds[agency] = filepath.Join(n.dir, CredsDir, agency+".creds")
+	sr, err := s.Add(id.Card, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sr
+}
+
+func (n *testNet) start(t *testing.T) {
+	t.Helper()
+	h, err := Open(context.Background(), n.dir, Options{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.hub = h
+	t.Cleanup(func() { h.Close() })
+}
+
+// agencyConn is an agency node's connection, made as the connection
+// contract says, with the asynchronous errors it received.
+type agencyConn struct {
+	nc *nats.Conn
+	js jetstream.JetStream
+
+	mu   sync.Mutex
+	errs []error
+}
+
+func (n *testNet) connect(t *testing.T, agency string) *agencyConn {
+	t.Helper()
+	c, err := n.dial(agency)
+	if err != nil {
+		t.Fatalf("connect as %s: %v", agency, err)
+	}
+	t.Cleanup(c.nc.Close)
+	return c
+}
+
+func (n *testNet) dial(agency string) (*agencyConn, error) {
+	c := &agencyConn{}
+	nkey, err := nats.NkeyOptionFromSeed(n.creds[agency])
+	if err != nil {
+		return nil, err
+	}
+	c.nc, err = nats.Connect(n.hub.ClientURL(), nkey,
+		nats.CustomInboxPrefix(protocol.InboxPrefix(agency)),
+		nats.Name("casenode "+agency),
+		nats.NoReconnect(),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			c.mu.Lock()
+			c.errs = append(c.errs, err)
+			c.mu.Unlock()
+		}))
+	if err != nil {
+		return nil, err
+	}
+	if c.js, err = jetstream.New(c.nc); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// waitError waits for an asynchronous error containing all of want.
+func (c *agencyConn) waitError(t *testing.T, want ...string) {
+	t.Helper()
+	waitFor(t, "an asynchronous error "+strings.Join(want, " "), func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, err := range c.errs {
+			if containsAll(err.Error(), want) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func containsAll(s string, want []string) bool {
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// waitFor polls cond until it holds, failing the test after 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := time.Millisecond; !cond(); wait = min(2*wait, 100*time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(wait)
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func isPermissionError(err error) bool {
+	return err != nil && (errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation"))
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -1,0 +1,303 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
+)
+
+// Options adjust how a hub runs. The zero value is the configuration file's
+// settings.
+type Options struct {
+	// Listen, if set, replaces hub.json's listen address.
+	Listen string
+	// Logger receives the hub's log and the NATS server's; nil discards both.
+	Logger *slog.Logger
+	// PollInterval is how often Run looks for a changed roster.jws or
+	// users.json; 0 means DefaultPollInterval.
+	PollInterval time.Duration
+}
+
+// DefaultPollInterval is how often a running hub checks its directory for a
+// roster change.
+const DefaultPollInterval = 2 * time.Second
+
+// startTimeout bounds how long Open waits for the server and JetStream.
+const startTimeout = 30 * time.Second
+
+// Hub is a running hub: the embedded NATS server with JetStream, configured
+// from a hub directory.
+type Hub struct {
+	dir    string
+	cfg    *config.Hub
+	log    *slog.Logger
+	slog   *serverLogger
+	poll   time.Duration
+	card   *protocol.MemberCard
+	srv    *server.Server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	kv     jetstream.KeyValue
+	listen string
+	// service is the hub's own NATS user, made afresh at each start and
+	// allowed only in-process connections.
+	service   nkeys.KeyPair
+	unlockRun func()
+
+	mu     sync.Mutex // serializes reloads and guards the fields below
+	roster *SignedRoster
+	users  *userKeys
+	stamp  string
+}
+
+// Open starts the hub of directory dir: it loads and verifies the roster,
+// starts the NATS server, creates or updates the stream, the roster bucket
+// and the inbox consumers, and publishes the roster. Close stops it.
+func Open(ctx context.Context, dir string, o Options) (*Hub, error) {
+	cfg, err := config.LoadHub(dir)
+	if err != nil {
+		return nil, err
+	}
+	if o.Listen != "" {
+		cfg.Listen = o.Listen
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	h := &Hub{dir: dir, cfg: cfg, log: o.Logger, poll: o.PollInterval, listen: cfg.Listen}
+	if h.log == nil {
+		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if h.poll <= 0 {
+		h.poll = DefaultPollInterval
+	}
+	if h.unlockRun, err = lockRun(dir); err != nil {
+		return nil, err
+	}
+	if err := h.open(ctx); err != nil {
+		h.Close()
+		return nil, err
+	}
+	r := h.roster.Roster
+	switch left := time.Until(r.Expires.Time); {
+	case left <= 0:
+		h.log.Error("the roster has expired: nodes refuse it", "serial", r.Serial, "expires", r.Expires.String(), "fix", "casenode hub renew --dir "+dir)
+	case left < 30*24*time.Hour:
+		h.log.Warn("the roster expires soon", "serial", r.Serial, "expires", r.Expires.String(), "fix", "casenode hub renew --dir "+dir)
+	}
+	h.log.Info("hub listening", "url", h.ClientURL(), "network", cfg.Network, "roster_serial", r.Serial, "active_members", len(r.Active()))
+	return h, nil
+}
+
+// open loads the hub directory, starts the server and sets up JetStream.
+func (h *Hub) open(ctx context.Context) error {
+	var err error
+	if h.card, err = secretariatCard(h.dir); err != nil {
+		return err
+	}
+	h.stamp = h.fileStamp()
+	if h.roster, err = loadRoster(h.dir, h.cfg.Network); err != nil {
+		return err
+	}
+	if h.users, err = loadUsers(h.dir); err != nil {
+		return err
+	}
+	if h.service, err = nkeys.CreateUser(); err != nil {
+		return fmt.Errorf("create the hub's service user: %w", err)
+	}
+	opts, err := h.serverOptions()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(h.cfg.StoreDir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", h.cfg.StoreDir, err)
+	}
+	if h.srv, err = server.NewServer(opts); err != nil {
+		return fmt.Errorf("configure NATS server: %w", err)
+	}
+	h.slog = &serverLogger{log: h.log}
+	h.srv.SetLogger(h.slog, h.log.Enabled(ctx, slog.LevelDebug), false)
+	h.srv.Start()
+	if !h.srv.ReadyForConnections(startTimeout) {
+		if f := h.slog.lastFatal(); f != "" {
+			return fmt.Errorf("start NATS server on %s: %s", h.listen, f)
+		}
+		return fmt.Errorf("start NATS server on %s: not ready after %s", h.listen, startTimeout)
+	}
+	pub, err := h.service.PublicKey()
+	if err != nil {
+		return err
+	}
+	h.nc, err = nats.Connect("", nats.InProcessServer(h.srv), nats.Nkey(pub, h.service.Sign),
+		nats.Name("casenode hub"), nats.CustomInboxPrefix("_INBOX_casenode_hub"))
+	if err != nil {
+		return fmt.Errorf("connect to the embedded server: %w", err)
+	}
+	if h.js, err = jetstream.New(h.nc); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	if h.kv, err = setupJetStream(ctx, h.js, h.cfg); err != nil {
+		return err
+	}
+	if err := ensureConsumers(ctx, h.js, h.roster.Roster); err != nil {
+		return err
+	}
+	if _, err := publishRoster(ctx, h.kv, h.roster, h.card); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (h *Hub) serverOptions() (*server.Options, error) {
+	pub, err := h.service.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	return serverOptions(h.cfg, h.listen, h.roster.Roster, h.users, pub)
+}
+
+// ClientURL returns the URL clients on this machine reach the hub at.
+func (h *Hub) ClientURL() string {
+	host, _, _ := net.SplitHostPort(h.listen)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	port := 0
+	if a, ok := h.srv.Addr().(*net.TCPAddr); ok {
+		port = a.Port
+	}
+	return "nats://" + net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// Roster returns the roster in force.
+func (h *Hub) Roster() *SignedRoster {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.roster
+}
+
+// Run checks the hub directory for roster changes every poll interval and
+// applies them, until ctx ends. A change it cannot apply is logged and the
+// hub keeps the roster in force. Run does not close the hub.
+func (h *Hub) Run(ctx context.Context) error {
+	t := time.NewTicker(h.poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		h.mu.Lock()
+		changed := h.fileStamp() != h.stamp
+		h.mu.Unlock()
+		if changed {
+			if err := h.Reload(ctx); err != nil {
+				h.log.Error("roster change not applied", "err", err)
+			}
+		}
+	}
+}
+
+// Reload reads roster.jws and users.json again and applies them: inbox
+// consumers for new members, then the server's users (a revoked agency is
+// disconnected), then the new roster into the bucket. A roster older than
+// the one in force is refused.
+func (h *Hub) Reload(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// Remember the files as seen now even if the change is refused, so that
+	// Run reports a bad change once, not at every poll.
+	h.stamp = h.fileStamp()
+	next, err := loadRoster(h.dir, h.cfg.Network)
+	if err != nil {
+		return err
+	}
+	users, err := loadUsers(h.dir)
+	if err != nil {
+		return err
+	}
+	cur := h.roster
+	if next.Roster.Serial == cur.Roster.Serial && !bytes.Equal(next.JWS, cur.JWS) {
+		return fmt.Errorf("%s holds another roster with the serial %d in force", RosterFile, cur.Roster.Serial)
+	}
+	if next.Roster.Serial != cur.Roster.Serial {
+		if err := next.Roster.CheckSuccessor(cur.Roster); err != nil {
+			return fmt.Errorf("%s: %w", RosterFile, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	if err := ensureConsumers(ctx, h.js, next.Roster); err != nil {
+		return err
+	}
+	pub, err := h.service.PublicKey()
+	if err != nil {
+		return err
+	}
+	opts, err := serverOptions(h.cfg, h.listen, next.Roster, users, pub)
+	if err != nil {
+		return err
+	}
+	if err := h.srv.ReloadOptions(opts); err != nil {
+		return fmt.Errorf("reconfigure NATS users: %w", err)
+	}
+	h.roster, h.users = next, users
+	published, err := publishRoster(ctx, h.kv, next, h.card)
+	if err != nil {
+		return err
+	}
+	if published {
+		h.log.Info("roster published", "serial", next.Roster.Serial, "active_members", len(next.Roster.Active()))
+	}
+	return nil
+}
+
+// fileStamp summarizes the size and modification time of roster.jws and
+// users.json, to notice a change cheaply.
+func (h *Hub) fileStamp() string {
+	var b bytes.Buffer
+	for _, name := range []string{RosterFile, UsersFile} {
+		fi, err := os.Stat(filepath.Join(h.dir, name))
+		if err != nil {
+			fmt.Fprintf(&b, "%s:missing;", name)
+			continue
+		}
+		fmt.Fprintf(&b, "%s:%d:%d;", name, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String()
+}
+
+// Close stops the hub: it closes the service connection, shuts the server
+// down and waits for it, and releases the directory.
+func (h *Hub) Close() error {
+	if h.nc != nil {
+		h.nc.Close()
+	}
+	if h.srv != nil {
+		h.srv.Shutdown()
+		h.srv.WaitForShutdown()
+	}
+	if h.unlockRun != nil {
+		h.unlockRun()
+		h.unlockRun = nil
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/protocol"
+)
+
+// InitOptions describe a new hub.
+type InitOptions struct {
+	// Network is the network id the hub serves.
+	Network string
+	// Agency is the secretariat's agency id; empty means NETWORK-secretariat.
+	Agency string
+	// Name and Country go on the secretariat's member card; empty Name
+	// means "Secretariat of NETWORK".
+	Name, Country string
+	// Kind is the kind of age recipient of the whole network.
+	Kind protocol.RecipientKind
+	// Listen, if set, replaces the default listen address in hub.json.
+	Listen string
+	// Passphrase, if set, encrypts the secretariat's secret keys with
+	// scrypt of work factor WorkFactor (0: age's default; lower is for
+	// tests only).
+	Passphrase []byte
+	WorkFactor int
+	// CredsOut is where the secretariat's own agency credentials go; empty
+	// means H/creds/AGENCY.creds.
+	CredsOut string
+	// Now is the time of the first roster.
+	Now time.Time
+}
+
+// InitResult tells what Init created.
+type InitResult struct {
+	// Card is the secretariat's member card, at CardPath. Agencies pin its
+	// signing key.
+	Card     *protocol.MemberCard
+	CardPath string
+	// AdminCreds and AgencyCreds are the credentials files of the admin
+	// user and of the secretariat as an agency.
+	AdminCreds, AgencyCreds string
+	// Roster is the first roster, serial 1.
+	Roster *SignedRoster
+}
+
+// Init creates a hub directory: the secretariat's identity, the admin user,
+// the first roster (the secretariat alone) and hub.json, written last. It
+// refuses a directory that already holds a hub.
+func Init(dir string, o InitOptions) (*InitResult, error) {
+	if err := o.fill(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, config.HubFile)); err == nil {
+		return nil, &ExistsError{Path: filepath.Join(dir, config.HubFile)}
+	}
+	cfg := config.DefaultHub()
+	cfg.Network = o.Network
+	if o.Listen != "" {
+		cfg.Listen = o.Listen
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfgData, err := cfg.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, CredsDir), 0o700); err != nil {
+		return nil, fmt.Errorf("create hub directory: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	id, err := identity.Generate(o.Network, o.Agency, o.Name, o.Country, o.Kind, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	idDir := filepath.Join(dir, SecretariatDir)
+	if err := id.SaveWorkFactor(idDir, o.Passphrase, o.WorkFactor); err != nil {
+		return nil, err
+	}
+	res := &InitResult{
+		Card:       id.Card,
+		CardPath:   filepath.Join(idDir, identity.CardFile),
+		AdminCreds: filepath.Join(dir, AdminCredsFile),
+	}
+	res.AgencyCreds = o.CredsOut
+	if res.AgencyCreds == "" {
+		res.AgencyCreds = filepath.Join(dir, CredsDir, o.Agency+".creds")
+	}
+	users := &userKeys{Version: usersVersion, Agencies: map[string]string{}}
+	admin, adminCreds, err := newUser(fmt.Sprintf("casenode admin (read-only monitoring) of the hub of network %s", o.Network))
+	if err != nil {
+		return nil, err
+	}
+	if err := writeExclusive(res.AdminCreds, adminCreds, 0o600); err != nil {
+		return nil, err
+	}
+	users.Admin = admin
+	pub, creds, err := newUser(agencyComment(o.Network, o.Agency, o.Now))
+	if err != nil {
+		return nil, err
+	}
+	if err := writeExclusive(res.AgencyCreds, creds, 0o600); err != nil {
+		return nil, err
+	}
+	users.Agencies[o.Agency] = pub
+	if err := users.save(dir); err != nil {
+		return nil, err
+	}
+
+	now := protocol.NewTime(o.Now)
+	r := &protocol.Roster{
+		Version:     protocol.RosterVersion,
+		Network:     o.Network,
+		Serial:      1,
+		Kind:        o.Kind,
+		Issued:      now,
+		Expires:     protocol.NewTime(o.Now.Add(time.Duration(cfg.RosterValidity))),
+		Secretariat: o.Agency,
+		Members:     []protocol.RosterMember{{Card: *id.Card, Status: protocol.StatusActive, Since: now}},
+	}
+	if res.Roster, err = SignRoster(id.Signing, r); err != nil {
+		return nil, err
+	}
+	if err := storeRoster(dir, res.Roster); err != nil {
+		return nil, err
+	}
+	if err := writeExclusive(filepath.Join(dir, config.HubFile), cfgData, 0o644); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// fill checks the options and supplies the defaults.
+func (o *InitOptions) fill() error {
+	if err := protocol.ValidateID("network", o.Network); err != nil {
+		return err
+	}
+	if o.Agency == "" {
+		o.Agency = o.Network + "-secretariat"
+	}
+	if err := protocol.ValidateID("agency", o.Agency); err != nil {
+		return err
+	}
+	if o.Name == "" {
+		o.Name = "Secretariat of " + o.Network
+	}
+	if err := protocol.ValidateCountry(o.Country); err != nil {
+		return err
+	}
+	if o.Kind == "" {
+		o.Kind = protocol.KindHybrid
+	}
+	if o.Now.IsZero() {
+		return errors.New("init hub: no time given")
+	}
+	return nil
+}

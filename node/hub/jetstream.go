@@ -1,0 +1,159 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Consumer settings every agency's inbox consumer has. docs/OPERATOR.md
+// states them in the node connection contract.
+const (
+	// ConsumerAckWait is how long a delivered message waits for its ack
+	// before the first redelivery.
+	ConsumerAckWait = 30 * time.Second
+	// ConsumerMaxAckPending bounds the messages delivered and not yet acked.
+	ConsumerMaxAckPending = 1000
+	// RosterHistory is how many rosters the roster bucket keeps.
+	RosterHistory = 16
+)
+
+// ConsumerBackOff are the redelivery delays of an unacked message; the last
+// one repeats. Its first entry is ConsumerAckWait.
+func ConsumerBackOff() []time.Duration {
+	return []time.Duration{ConsumerAckWait, time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
+}
+
+// streamConfig is the messages stream: file storage, kept for the
+// configured retention, never deleted or purged through the API, and
+// refusing new messages rather than dropping old ones when a limit is hit.
+func streamConfig(cfg *config.Hub) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        protocol.StreamName(cfg.Network),
+		Description: "casenode: sealed case messages of network " + cfg.Network,
+		Subjects:    []string{protocol.StreamSubjects(cfg.Network)},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardNew,
+		MaxAge:      time.Duration(cfg.Retention),
+		MaxMsgSize:  int32(cfg.MaxPayload + config.HeaderAllowance),
+		Storage:     jetstream.FileStorage,
+		Replicas:    1,
+		Duplicates:  time.Duration(cfg.DuplicateWindow),
+		DenyDelete:  true,
+		DenyPurge:   true,
+	}
+}
+
+// consumerConfig is agency's inbox: a durable pull consumer of the messages
+// addressed to it, redelivered until acked.
+func consumerConfig(network, agency string) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       protocol.ConsumerName(agency),
+		Description:   "casenode: inbox of agency " + agency,
+		FilterSubject: protocol.InboxFilter(network, agency),
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ConsumerAckWait,
+		BackOff:       ConsumerBackOff(),
+		MaxDeliver:    -1,
+		MaxAckPending: ConsumerMaxAckPending,
+		ReplayPolicy:  jetstream.ReplayInstantPolicy,
+	}
+}
+
+// rosterBucketConfig is the roster bucket.
+func rosterBucketConfig(network string) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:       protocol.RosterBucket(network),
+		Description:  "casenode: signed rosters of network " + network,
+		History:      RosterHistory,
+		MaxValueSize: protocol.MaxSignedRosterSize,
+		Storage:      jetstream.FileStorage,
+		Replicas:     1,
+	}
+}
+
+// setupJetStream creates or updates the stream and the roster bucket. Right
+// after start JetStream may not answer yet, so it retries until ctx ends.
+func setupJetStream(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (jetstream.KeyValue, error) {
+	var err error
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		if _, err = js.CreateOrUpdateStream(ctx, streamConfig(cfg)); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("create stream %s: %w", protocol.StreamName(cfg.Network), err)
+		case <-time.After(wait):
+		}
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, rosterBucketConfig(cfg.Network))
+	if err != nil {
+		return nil, fmt.Errorf("create roster bucket %s: %w", protocol.RosterBucket(cfg.Network), err)
+	}
+	return kv, nil
+}
+
+// ensureConsumers creates or updates the inbox consumer of every active
+// member. Consumers of revoked members stay, with their messages, for the
+// record; their owners can no longer connect.
+func ensureConsumers(ctx context.Context, js jetstream.JetStream, r *protocol.Roster) error {
+	for _, m := range r.Active() {
+		if _, err := js.CreateOrUpdateConsumer(ctx, protocol.StreamName(r.Network), consumerConfig(r.Network, m.Card.Agency)); err != nil {
+			return fmt.Errorf("create inbox consumer of %s: %w", m.Card.Agency, err)
+		}
+	}
+	return nil
+}
+
+// publishRoster puts sr into the roster bucket unless the bucket already
+// holds it. A newer roster in the bucket means roster.jws was rolled back:
+// that is an error, and the bucket is left alone.
+func publishRoster(ctx context.Context, kv jetstream.KeyValue, sr *SignedRoster, pinned *protocol.MemberCard) (bool, error) {
+	entry, err := kv.Get(ctx, protocol.RosterKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		_, err = kv.Create(ctx, protocol.RosterKey, sr.JWS)
+		if err != nil {
+			return false, fmt.Errorf("publish roster: %w", err)
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read published roster: %w", err)
+	}
+	published, err := VerifyRoster(entry.Value(), pinned.PublicKey())
+	if err != nil {
+		return false, &RollbackError{Msg: fmt.Sprintf("the roster bucket holds a roster that does not verify with the secretariat's key: %v", err)}
+	}
+	switch {
+	case published.Roster.Serial > sr.Roster.Serial:
+		return false, &RollbackError{Msg: fmt.Sprintf("the roster bucket holds serial %d, newer than serial %d in %s", published.Roster.Serial, sr.Roster.Serial, RosterFile)}
+	case published.Roster.Serial == sr.Roster.Serial && !bytes.Equal(published.JWS, sr.JWS):
+		return false, &RollbackError{Msg: fmt.Sprintf("the roster bucket holds another roster with serial %d than %s", sr.Roster.Serial, RosterFile)}
+	case published.Roster.Serial == sr.Roster.Serial:
+		return false, nil
+	}
+	if _, err := kv.Update(ctx, protocol.RosterKey, sr.JWS, entry.Revision()); err != nil {
+		return false, fmt.Errorf("publish roster: %w", err)
+	}
+	return true, nil
+}
+
+// RollbackError reports a roster.jws older than what the hub already
+// published: a restored backup, or a hub directory mixed with another's
+// JetStream files.
+type RollbackError struct{ Msg string }
+
+// Error implements error.
+func (e *RollbackError) Error() string { return e.Msg }
+
+// Hint tells the operator how to recover.
+func (e *RollbackError) Hint() string {
+	return "restore roster.jws, users.json and jetstream/ from the same backup, or run 'casenode hub renew' on the newest roster.jws you have"
+}

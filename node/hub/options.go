@@ -1,0 +1,79 @@
+package hub
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// writeDeadline bounds how long the server may take to write to a client
+// before it counts as a slow consumer. An 8 MiB message takes over a minute
+// on a 1 Mbit/s link, so the server's 10s default would cut such agencies off.
+const writeDeadline = 3 * time.Minute
+
+// Connection types of server.NkeyUser.AllowedConnectionTypes (the names of
+// github.com/nats-io/jwt/v2).
+const (
+	connStandard  = "STANDARD"
+	connInProcess = "IN_PROCESS"
+)
+
+// serverOptions builds the embedded server's options from the hub's
+// configuration, the listen address, the roster in force, the users and the
+// hub's own service user. The same input gives the same options, so that a
+// reload changes only what the roster changed.
+func serverOptions(cfg *config.Hub, listen string, roster *protocol.Roster, users *userKeys, service string) (*server.Options, error) {
+	host, portText, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen address %q: %w", listen, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("listen address %q: bad port", listen)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	payload := max(cfg.MaxPayload, protocol.MaxSignedRosterSize) + config.HeaderAllowance
+	o := &server.Options{
+		ServerName:    "casenode-hub-" + cfg.Network,
+		Host:          host,
+		Port:          port,
+		NoSigs:        true,
+		MaxPayload:    int32(payload),
+		WriteDeadline: writeDeadline,
+		JetStream:     true,
+		StoreDir:      cfg.StoreDir,
+		SyncAlways:    cfg.Sync == config.SyncAlways,
+		SyncInterval:  cfg.SyncInterval(),
+	}
+	o.Nkeys = append(o.Nkeys,
+		&server.NkeyUser{Nkey: service, AllowedConnectionTypes: connTypes(connInProcess)},
+		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard)},
+	)
+	for _, m := range roster.Active() {
+		key, ok := users.Agencies[m.Card.Agency]
+		if !ok {
+			continue
+		}
+		o.Nkeys = append(o.Nkeys, &server.NkeyUser{
+			Nkey:                   key,
+			Permissions:            agencyPermissions(cfg.Network, m.Card.Agency),
+			AllowedConnectionTypes: connTypes(connStandard),
+		})
+	}
+	return o, nil
+}
+
+func connTypes(types ...string) map[string]struct{} {
+	m := make(map[string]struct{}, len(types))
+	for _, t := range types {
+		m[t] = struct{}{}
+	}
+	return m
+}
