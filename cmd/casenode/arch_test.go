@@ -46,8 +46,8 @@ func TestArchitecture(t *testing.T) {
 	const mod = "github.com/casenode/casenode/"
 	forbidden := map[string][]string{
 		mod + "protocol": {"os", "net", "net/http", "github.com/nats-io/", "go.etcd.io/bbolt", mod + "node", mod + "config", mod + "crypto"},
-		mod + "crypto/": {"net", "net/http", "github.com/nats-io/", "go.etcd.io/bbolt", mod + "node", mod + "config"},
-		mod + "config":  {"github.com/nats-io/", "go.etcd.io/bbolt", mod + "node"},
+		mod + "crypto/":  {"net", "net/http", "github.com/nats-io/", "go.etcd.io/bbolt", mod + "node", mod + "config"},
+		mod + "config":   {"github.com/nats-io/", "go.etcd.io/bbolt", mod + "node"},
 	}
 	pkgs := listPackages(t)
 	if len(pkgs) < 5 {
