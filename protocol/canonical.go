@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"unicode/utf8"
 )
 
@@ -50,55 +49,92 @@ func DecodeStrict(what string, data []byte, limit int, v any) error {
 // checkJSON refuses what encoding/json accepts but other decoders may read
 // differently: invalid UTF-8, a key repeated in one object, and keys other
 // than lowercase ASCII letters, digits and '_' (encoding/json matches "Title"
-// or "ſummary" to a field named "title" or "summary"). data is already known
-// to be one well-formed JSON value.
+// or "ſummary" to a field named "title" or "summary"; an escaped key is
+// refused too). data must already be known to be one well-formed JSON value:
+// the scan relies on it, and only looks at strings, the colons after keys,
+// and brackets.
 func checkJSON(what string, data []byte) error {
 	if !utf8.Valid(data) {
 		return fmt.Errorf("decode %s: not valid UTF-8", what)
 	}
-	type frame struct {
-		keys    map[string]bool // nil for an array
-		wantKey bool
-	}
-	var stack []frame
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("decode %s: %w", what, err)
-		}
-		n := len(stack)
-		if n > 0 && stack[n-1].keys != nil && stack[n-1].wantKey {
-			if tok == json.Delim('}') {
-				stack = stack[:n-1]
-				continue
+	var stack []keySet // one per open object or array
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '{':
+			stack = append(stack, keySet{object: true})
+		case '[':
+			stack = append(stack, keySet{})
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+		case '"':
+			end, escaped := stringEnd(data, i+1)
+			k := end + 1
+			for k < len(data) && (data[k] == ' ' || data[k] == '\t' || data[k] == '\n' || data[k] == '\r') {
+				k++
 			}
-			key, _ := tok.(string)
-			if !isFieldName(key) {
-				return fmt.Errorf("decode %s: key %s: keys are lowercase ASCII letters, digits and '_', spelled exactly as the field names", what, quote(key))
+			if k < len(data) && data[k] == ':' && len(stack) > 0 && stack[len(stack)-1].object {
+				key := string(data[i+1 : end])
+				if escaped || !isFieldName(key) {
+					return fmt.Errorf("decode %s: key %s: keys are lowercase ASCII letters, digits and '_', spelled exactly as the field names", what, quote(key))
+				}
+				if !stack[len(stack)-1].add(key) {
+					return fmt.Errorf("decode %s: duplicate key %q", what, key)
+				}
 			}
-			if stack[n-1].keys[key] {
-				return fmt.Errorf("decode %s: duplicate key %q", what, key)
-			}
-			stack[n-1].keys[key] = true
-			stack[n-1].wantKey = false
-			continue
-		}
-		if n > 0 && stack[n-1].keys != nil {
-			stack[n-1].wantKey = true
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{keys: map[string]bool{}, wantKey: true})
-		case json.Delim('['):
-			stack = append(stack, frame{})
-		case json.Delim(']'):
-			stack = stack[:n-1]
+			i = end
 		}
 	}
+	return nil
+}
+
+// stringEnd returns the index of the quote that closes the string whose
+// content starts at i, and whether the string holds an escape.
+func stringEnd(data []byte, i int) (int, bool) {
+	escaped := false
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i, escaped
+		}
+	}
+	return len(data), escaped
+}
+
+// keySet is the keys seen in one JSON object: a short list, or a map once
+// the object is large, so that a hostile object with many keys costs linear
+// time.
+type keySet struct {
+	object bool
+	list   []string
+	set    map[string]struct{}
+}
+
+// add records key and reports whether it was new.
+func (k *keySet) add(key string) bool {
+	if k.set != nil {
+		if _, dup := k.set[key]; dup {
+			return false
+		}
+		k.set[key] = struct{}{}
+		return true
+	}
+	for _, s := range k.list {
+		if s == key {
+			return false
+		}
+	}
+	k.list = append(k.list, key)
+	if len(k.list) > 16 {
+		k.set = make(map[string]struct{}, 2*len(k.list))
+		for _, s := range k.list {
+			k.set[s] = struct{}{}
+		}
+		k.list = nil
+	}
+	return true
 }
 
 func isFieldName(s string) bool {
