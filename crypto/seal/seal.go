@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -34,6 +35,45 @@ type Sealed struct {
 // and outside the encryption, and returns the sealed message. body must be a
 // valid body of type t; it is stored in compact form.
 func Seal(sender *identity.Identity, to []*protocol.MemberCard, t protocol.MessageType, body []byte, o Options) (*Sealed, error) {
+	return NewSealer(sender).Seal(to, t, body, o)
+}
+
+// Sealer seals messages from one agency. It keeps the age recipients it has
+// parsed, which for post-quantum keys costs as much as a signature, so a
+// long-lived Sealer is cheaper per message than Seal. It is safe for
+// concurrent use.
+type Sealer struct {
+	sender *identity.Identity
+	mu     sync.Mutex
+	parsed map[string]age.Recipient // age recipient string → parsed
+}
+
+// NewSealer returns a Sealer for messages from sender.
+func NewSealer(sender *identity.Identity) *Sealer {
+	return &Sealer{sender: sender, parsed: make(map[string]age.Recipient)}
+}
+
+// recipient returns the parsed age recipient of card.
+func (s *Sealer) recipient(c *protocol.MemberCard) (age.Recipient, error) {
+	s.mu.Lock()
+	r, ok := s.parsed[c.AgeRecipient]
+	s.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := protocol.ParseRecipient(c.AgeRecipient)
+	if err != nil {
+		return nil, fmt.Errorf("seal: age recipient of %s: %w", c.Agency, err)
+	}
+	s.mu.Lock()
+	s.parsed[c.AgeRecipient] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+// Seal is the package-level Seal for the Sealer's sender.
+func (s *Sealer) Seal(to []*protocol.MemberCard, t protocol.MessageType, body []byte, o Options) (*Sealed, error) {
+	sender := s.sender
 	if len(body) > protocol.MaxBodySize {
 		return nil, fmt.Errorf("seal: body is %d bytes, over the limit of %d", len(body), protocol.MaxBodySize)
 	}
@@ -85,9 +125,9 @@ func Seal(sender *identity.Identity, to []*protocol.MemberCard, t protocol.Messa
 
 	recipients := make([]age.Recipient, 0, len(cards)+1)
 	for _, c := range append(cards, sender.Card) {
-		r, err := protocol.ParseRecipient(c.AgeRecipient)
+		r, err := s.recipient(c)
 		if err != nil {
-			return nil, fmt.Errorf("seal: age recipient of %s: %w", c.Agency, err)
+			return nil, err
 		}
 		recipients = append(recipients, r)
 	}
