@@ -37,10 +37,7 @@ func DecodeStrict(what string, data []byte, limit int, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("decode %s: %w", what, err)
 	}
-	if dec.More() {
-		return fmt.Errorf("decode %s: trailing data after the JSON value", what)
-	}
-	if _, err := dec.Token(); err == nil {
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return fmt.Errorf("decode %s: trailing data after the JSON value", what)
 	}
 	return checkJSON(what, data)
@@ -65,6 +62,9 @@ func checkJSON(what string, data []byte) error {
 		case '[':
 			stack = append(stack, keySet{})
 		case '}', ']':
+			if len(stack) == 0 {
+				return fmt.Errorf("decode %s: unbalanced %q", what, data[i])
+			}
 			stack = stack[:len(stack)-1]
 		case '"':
 			end, escaped := stringEnd(data, i+1)

@@ -110,3 +110,26 @@ func FuzzCheckJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeStrictTrailing: data after the value, even a lone bracket, is
+// refused before the key scan (which once panicked on it).
+func TestDecodeStrictTrailing(t *testing.T) {
+	for _, in := range []string{`{"v":1} }`, `{"v":1} ]`, `{"v":1}{}`, `{"v":1} 1`, "{\"v\":1} }\x00\x00"} {
+		var v struct {
+			V int `json:"v"`
+		}
+		err := DecodeStrict("x", []byte(in), 100, &v)
+		if err == nil || !strings.Contains(err.Error(), "trailing data") {
+			t.Errorf("%q: got %v, want trailing data", in, err)
+		}
+	}
+	var v struct {
+		V int `json:"v"`
+	}
+	if err := DecodeStrict("x", []byte("{\"v\":1}\n \t"), 100, &v); err != nil {
+		t.Errorf("trailing white space refused: %v", err)
+	}
+	if err := checkJSON("x", []byte(`}`)); err == nil {
+		t.Error("checkJSON accepted a lone bracket")
+	}
+}

@@ -15,7 +15,6 @@ const (
 	MessageJWSType = "casenode-message+jws" // the outer signature of a sealed message
 	BodyJWSType    = "casenode-body+jws"    // the sender's signature inside the encryption
 	ReceiptJWSType = "casenode-receipt+jws" // a receipt
-	RosterJWSType  = "casenode-roster+jws"  // a network roster
 )
 
 // Size limits, checked before any parsing.

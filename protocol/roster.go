@@ -1,17 +1,21 @@
 package protocol
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 )
 
 // RosterVersion is the version of the roster format.
 const RosterVersion = 1
 
 // RosterType is the JWS "typ" of a signed roster.
-const RosterType = "casenode-roster"
+const RosterType = "casenode-roster+jws"
 
 // MaxRosterSize bounds an encoded roster: about 250 members with
 // post-quantum cards fit in 1 MiB.
@@ -27,10 +31,19 @@ type MemberStatus string
 const (
 	// StatusActive is a member whose messages are accepted.
 	StatusActive MemberStatus = "active"
-	// StatusRevoked is a former member: messages it signed after Since are
+	// StatusRevoked is a former member: messages judged after Since are
 	// refused. A revoked agency id is never reused.
 	StatusRevoked MemberStatus = "revoked"
+	// StatusSuspended is a member whose current key was revoked at Since
+	// (a stolen laptop): messages judged after Since are refused, nobody
+	// seals to it and the hub refuses its connection, until the
+	// secretariat installs its new member card, which makes it active
+	// again.
+	StatusSuspended MemberStatus = "suspended"
 )
+
+// MaxPreviousKeys bounds the previous keys a roster keeps per member.
+const MaxPreviousKeys = 16
 
 // Roster is a network's list of members, signed by its secretariat. It is the
 // only source of trust in other agencies' keys. Each new roster has a higher
@@ -58,6 +71,32 @@ type RosterMember struct {
 	Status MemberStatus `json:"status"`
 	// Since is when Status took effect.
 	Since Time `json:"since"`
+	// Previous are signing keys the member used before its card's, in the
+	// order they were replaced. Optional: absent when there are none.
+	Previous []PreviousKey `json:"previous,omitempty"`
+}
+
+// PreviousKey is a signing key a member replaced (a key rotation) or lost
+// (a revoked key). Messages judged before ValidUntil still verify with it,
+// so that old and new keys overlap while every node learns the new card.
+type PreviousKey struct {
+	// SigningKey is the public Ed25519 JWK, in the form of a member card's
+	// signing_key.
+	SigningKey jose.JSONWebKey `json:"signing_key"`
+	// ValidUntil is when the key stopped being trusted.
+	ValidUntil Time `json:"valid_until"`
+	// Revoked says the key was revoked, not merely replaced: messages
+	// judged after ValidUntil are refused as revoked, not as unknown-key.
+	Revoked bool `json:"revoked,omitempty"`
+}
+
+// KeyID returns the kid of the previous key.
+func (p *PreviousKey) KeyID() string { return p.SigningKey.KeyID }
+
+// PublicKey returns the previous key. Validate guarantees it.
+func (p *PreviousKey) PublicKey() ed25519.PublicKey {
+	pub, _ := p.SigningKey.Key.(ed25519.PublicKey)
+	return pub
 }
 
 // ParseRoster decodes a roster's canonical encoding and validates it. It does
@@ -146,14 +185,52 @@ func (r *Roster) validateMember(i int, kids map[string]string) error {
 		return fmt.Errorf("%s.card.signing_key: same key as member %q", path, other)
 	}
 	kids[m.Card.KeyID()] = m.Card.Agency
-	if m.Status != StatusActive && m.Status != StatusRevoked {
-		return fmt.Errorf("%s.status: %q must be %q or %q", path, m.Status, StatusActive, StatusRevoked)
+	switch m.Status {
+	case StatusActive, StatusRevoked, StatusSuspended:
+	default:
+		return fmt.Errorf("%s.status: %q must be %q, %q or %q", path, m.Status, StatusActive, StatusSuspended, StatusRevoked)
 	}
 	if m.Since.IsZero() {
 		return fmt.Errorf("%s.since: must be set", path)
 	}
 	if m.Since.After(r.Issued.Time) {
 		return fmt.Errorf("%s.since: %s is after the roster's issued %s", path, m.Since, r.Issued)
+	}
+	if len(m.Previous) > MaxPreviousKeys {
+		return fmt.Errorf("%s.previous: %d keys, over the limit of %d", path, len(m.Previous), MaxPreviousKeys)
+	}
+	for j := range m.Previous {
+		p := &m.Previous[j]
+		ppath := fmt.Sprintf("%s.previous[%d]", path, j)
+		if err := checkPublicJWK(&p.SigningKey); err != nil {
+			return fmt.Errorf("%s.signing_key%w", ppath, err)
+		}
+		if other, ok := kids[p.KeyID()]; ok {
+			return fmt.Errorf("%s.signing_key: same key as member %q", ppath, other)
+		}
+		kids[p.KeyID()] = m.Card.Agency
+		if p.ValidUntil.IsZero() {
+			return fmt.Errorf("%s.valid_until: must be set", ppath)
+		}
+	}
+	return nil
+}
+
+// checkPublicJWK checks a signing key as a member card holds it. Its error
+// starts with the sub-path (".kid: …") or ": …".
+func checkPublicJWK(k *jose.JSONWebKey) error {
+	pub, ok := k.Key.(ed25519.PublicKey)
+	if !ok || len(pub) != ed25519.PublicKeySize {
+		return errors.New(": must be a public Ed25519 JWK (kty OKP, crv Ed25519)")
+	}
+	if want := KeyID(pub); k.KeyID != want {
+		return fmt.Errorf(".kid: %q is not the key's RFC 7638 thumbprint %q", k.KeyID, want)
+	}
+	if k.Algorithm != string(jose.EdDSA) {
+		return errors.New(".alg: must be EdDSA")
+	}
+	if k.Use != "sig" {
+		return errors.New(".use: must be sig")
 	}
 	return nil
 }
@@ -176,6 +253,70 @@ func (r *Roster) Active() []RosterMember {
 		}
 	}
 	return out
+}
+
+// KeyError is a roster's refusal of a sender or of one of its keys. Reason
+// is what a receiver reports (unknown-sender, unknown-key or revoked); the
+// message is the local detail.
+type KeyError struct {
+	Reason Reason
+	Msg    string
+}
+
+// Error implements error.
+func (e *KeyError) Error() string { return e.Msg }
+
+// InGoodStanding returns agency's entry when the roster trusts it at time
+// at: an active member, or a member revoked or suspended after at. Senders
+// seal only to members in good standing now.
+func (r *Roster) InGoodStanding(agency string, at time.Time) (*RosterMember, error) {
+	m := r.Member(agency)
+	if m == nil {
+		return nil, &KeyError{Reason: ReasonUnknownSender,
+			Msg: fmt.Sprintf("agency %q is not in roster serial %d of network %s", agency, r.Serial, r.Network)}
+	}
+	if m.Status != StatusActive && !at.Before(m.Since.Time) {
+		return nil, &KeyError{Reason: ReasonRevoked,
+			Msg: fmt.Sprintf("agency %q is %s since %s in roster serial %d", agency, m.Status, m.Since, r.Serial)}
+	}
+	return m, nil
+}
+
+// SigningKeyAt returns the key with id kid that the roster trusts for
+// agency's messages judged at time at. It is the card's key while the
+// member is in good standing at that time, or a previous key if at is
+// before its valid_until. Otherwise the *KeyError says why: unknown-sender,
+// revoked (the member, or a revoked key past its valid_until) or
+// unknown-key (a key never listed, or replaced before at).
+//
+// A receiver judges a message at the later of its creation time and the
+// time the hub stored it, so that neither a sender's clock nor the hub's
+// alone can move a message back into a key's validity.
+func (r *Roster) SigningKeyAt(agency, kid string, at time.Time) (ed25519.PublicKey, error) {
+	m, err := r.InGoodStanding(agency, at)
+	if err != nil {
+		return nil, err
+	}
+	if m.Card.KeyID() == kid {
+		return m.Card.PublicKey(), nil
+	}
+	for i := range m.Previous {
+		p := &m.Previous[i]
+		if p.KeyID() != kid {
+			continue
+		}
+		if at.Before(p.ValidUntil.Time) {
+			return p.PublicKey(), nil
+		}
+		if p.Revoked {
+			return nil, &KeyError{Reason: ReasonRevoked,
+				Msg: fmt.Sprintf("key %s of agency %q is revoked since %s in roster serial %d", kid, agency, p.ValidUntil, r.Serial)}
+		}
+		return nil, &KeyError{Reason: ReasonUnknownKey,
+			Msg: fmt.Sprintf("key %s of agency %q was replaced and trusted until %s only (roster serial %d has key %s)", kid, agency, p.ValidUntil, r.Serial, m.Card.KeyID())}
+	}
+	return nil, &KeyError{Reason: ReasonUnknownKey,
+		Msg: fmt.Sprintf("agency %q signed with key %s, but its card in roster serial %d has key %s", agency, kid, r.Serial, m.Card.KeyID())}
 }
 
 // CheckSigner checks that kid, the key that signed the roster, is the key of

@@ -3,8 +3,89 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
+
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/protocol"
 )
 
+func auditVerbs() []nounVerb {
+	return []nounVerb{
+		{"verify", "prove a copy of the audit log unaltered, offline, and print its latest checkpoint", runAuditVerify},
+		{"snapshot", "copy an audit log consistently into a new file", runAuditSnapshot},
+		{"replay", "tell, in order, what the node sent, received, rejected and who read what", runAuditReplay},
+		{"export", "write records, checkpoints and tlog tiles with a manifest into a directory", runAuditExport},
+		{"prove", "write the inclusion proof of one record against a signed checkpoint", runAuditProve},
+		{"check-proof", "check an inclusion proof alone, offline", runAuditCheckProof},
+	}
+}
+
+// runAudit is 'casenode audit VERB': the auditor's tools, offline, on a copy
+// of a node's audit log (docs/AUDIT.md).
 func runAudit(ctx context.Context, e *env, args []string) error {
-	return errors.New("audit: not yet built")
+	return dispatchVerb(ctx, e, "audit", auditVerbs(), args)
+}
+
+// Exit codes of audit verify and audit check-proof, one per kind of
+// failure (docs/AUDIT.md).
+const (
+	exitIntegrity  = 3
+	exitTruncation = 4
+	exitFork       = 5
+	exitTrust      = 6
+)
+
+// auditLockTimeout is how long the audit commands wait for a node's lock
+// on the file before they say it is in use.
+const auditLockTimeout = time.Second
+
+// openAuditLog opens the log file of --db read-only.
+func openAuditLog(cmd, path string) (*auditlog.Reader, error) {
+	if path == "" {
+		return nil, usageErrorf(cmd, "--db is required: the audit log file (audit.db, or a snapshot of it)")
+	}
+	r, err := auditlog.OpenReader(path, auditlog.ReadOptions{LockTimeout: auditLockTimeout})
+	var inUse *auditlog.InUseError
+	if errors.As(err, &inUse) {
+		return nil, withHint(err, "the audit commands work on a copy: 'casenode audit snapshot --dir NODE_DIR --out COPY' has the running node write one; then give COPY")
+	}
+	if err != nil {
+		return nil, withHint(err, "--db is the audit.db of a node's data directory, or a snapshot of it")
+	}
+	return r, nil
+}
+
+// loadAuditCard reads the member card of --card, if given.
+func loadAuditCard(path string) (*protocol.MemberCard, error) {
+	if path == "" {
+		return nil, nil
+	}
+	c, err := identity.LoadCard(path)
+	if err != nil {
+		return nil, withHint(err, "--card is the agency's member.json, as you received it from the agency or the roster")
+	}
+	return c, nil
+}
+
+// auditFailure turns a verification failure into the error of its kind's
+// exit code, with what to do about it.
+func auditFailure(cmd string, err error) error {
+	var ve *auditlog.VerifyError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	err = fmt.Errorf("%s: %w", cmd, err)
+	switch ve.Kind {
+	case auditlog.KindIntegrity:
+		return &exitError{code: exitIntegrity, err: withHint(err, "the file is not what the node wrote: keep it as evidence, and check the records up to the last good checkpoint with a backup or a snapshot")}
+	case auditlog.KindTruncation:
+		return &exitError{code: exitTruncation, err: withHint(err, "records were removed from the end of the log, or it was restored from an older backup: ask for the node's current audit log")}
+	case auditlog.KindFork:
+		return &exitError{code: exitFork, err: withHint(err, "the log was rewritten since the checkpoint was signed, by someone holding the agency's key: keep both as evidence")}
+	case auditlog.KindTrust:
+		return &exitError{code: exitTrust, err: withHint(err, "something here is signed by a key not trusted at that point: check that --card is this agency's card, and whose log this is")}
+	}
+	return err
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/protocol"
+)
+
+func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "audit check-proof", "")
+	proofPath := fs.String("proof", "", "the proof file from 'casenode audit prove'; - is standard input (required)")
+	cardPath := fs.String("card", "", "the agency's member card as you know it; without it the card inside the proof is trusted")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if *proofPath == "" {
+		return usageErrorf("audit check-proof", "--proof is required")
+	}
+	card, err := loadAuditCard(*cardPath)
+	if err != nil {
+		return err
+	}
+	data, err := readInput(e, *proofPath, "proof", auditlog.MaxProofSize+1)
+	if err != nil {
+		return err
+	}
+	p, err := auditlog.DecodeProof(trimNewline(data))
+	if err != nil {
+		return &exitError{code: exitIntegrity, err: withHint(fmt.Errorf("audit check-proof: %w", err), "a proof is the JSON file 'casenode audit prove' writes, unchanged")}
+	}
+	cp, rec, err := auditlog.CheckProof(p, card)
+	if err != nil {
+		return auditFailure("audit check-proof", err)
+	}
+	fmt.Fprintf(e.stdout, "proof checked: record %d is in the audit log %s\n", rec.Seq, cp.Origin)
+	fmt.Fprintf(e.stdout, "record:     %s at %s by %s", rec.Type, protocol.NewTime(rec.Time), rec.Actor)
+	if rec.MessageID != "" {
+		fmt.Fprintf(e.stdout, ", message %s", rec.MessageID)
+	}
+	fmt.Fprintf(e.stdout, ", payload %d bytes\n", rec.PayloadSize)
+	fmt.Fprintf(e.stdout, "checkpoint: size %d, root %s\n", cp.Size, cp.Root)
+	if card != nil {
+		fmt.Fprintf(e.stdout, "signed by:  the key of the member card given (kid %s)\n", card.KeyID())
+	} else {
+		fmt.Fprintf(e.stdout, "signed by:  the key of the card inside the proof; pass --card to check it against the card you know\n")
+	}
+	return nil
+}
+
+// trimNewline removes the one newline that ends a proof file.
+func trimNewline(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		return b[:n-1]
+	}
+	return b
+}

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/protocol"
+)
+
+func runAuditReplay(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "audit replay", "")
+	db := fs.String("db", "", "the audit log file: a copy, opened read-only (required)")
+	var idf identityFlags
+	idf.register(fs)
+	fs.Lookup("dir").Usage = "the agency's directory (from 'casenode init'): also decrypt the bodies and rebuild the case threads"
+	asJSON := fs.Bool("json", false, "print one JSON object per record (stable for scripts)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	r, err := openAuditLog("audit replay", *db)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	rp := &replayer{keys: seal.NewCardSet()}
+	if idf.dir != "" {
+		if rp.me, err = idf.load(e, "audit replay"); err != nil {
+			return err
+		}
+		if o := auditlog.Origin(rp.me.Network(), rp.me.Agency()); o != r.Origin() {
+			return withHint(fmt.Errorf("the identity in %s is %s's, but the log is %s's", idf.dir, o, r.Origin()), "give the --dir of the agency whose log this is")
+		}
+	}
+	p := newProgress(e, "replaying")
+	total, err := r.Size()
+	if err != nil {
+		return err
+	}
+	var n int64
+	err = r.Iterate(0, func(rec *auditlog.Record, payload []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ev := rp.event(rec, payload)
+		if *asJSON {
+			if err := writeJSON(e.stdout, ev); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(e.stdout, "%s  #%-6d %s\n", ev.Time, ev.Index, ev.Text)
+		}
+		n++
+		p.update(n, total)
+		return nil
+	})
+	p.finish(n, "replayed")
+	if err != nil {
+		return fmt.Errorf("audit replay: %w", err)
+	}
+	if rp.me != nil && !*asJSON {
+		rp.printThreads(e.stdout)
+	}
+	return nil
+}
+
+// replayEvent is one record told: the sentence, and the fields it is made
+// of for --json.
+type replayEvent struct {
+	Index       int64           `json:"index"`
+	Time        string          `json:"time"`
+	Type        auditlog.Type   `json:"type"`
+	Actor       string          `json:"actor"`
+	MessageID   string          `json:"message_id,omitempty"`
+	PayloadSize int64           `json:"payload_size"`
+	MsgType     string          `json:"msgtype,omitempty"`
+	From        string          `json:"from,omitempty"`
+	To          []string        `json:"to,omitempty"`
+	Case        string          `json:"case,omitempty"`
+	ReceiptKind string          `json:"receipt_kind,omitempty"`
+	Reason      string          `json:"reason,omitempty"`
+	Detail      string          `json:"detail,omitempty"`
+	Body        json.RawMessage `json:"body,omitempty"`
+	Text        string          `json:"text"`
+}
+
+// replayer tells records one after the other, tracking the member cards the
+// log trusts as key records go by, for decryption with --dir.
+type replayer struct {
+	keys    *seal.CardSet
+	me      *identity.Identity
+	own     string
+	threads map[string][]*replayEvent
+}
+
+func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
+	ev := &replayEvent{
+		Index: rec.Seq, Time: protocol.NewTime(rec.Time).String(), Type: rec.Type, Actor: rec.Actor,
+		MessageID: rec.MessageID, PayloadSize: rec.PayloadSize,
+	}
+	switch rec.Type {
+	case auditlog.TypeKey:
+		ev.Text = rp.key(payload)
+	case auditlog.TypeSent, auditlog.TypeReceived:
+		ev.Text = rp.message(ev, rec, payload)
+	case auditlog.TypeRejected:
+		ev.Text = rejectedText(ev, payload)
+	case auditlog.TypeReceipt:
+		ev.Text = rp.receipt(ev, payload)
+	case auditlog.TypeRoster:
+		ev.Text = rosterText(rec, payload)
+	case auditlog.TypeConfig:
+		ev.Text = fmt.Sprintf("%s recorded a configuration (%d bytes, SHA-256 %s)", rec.Actor, rec.PayloadSize, hex.EncodeToString(rec.PayloadHash[:8]))
+	case auditlog.TypeAccess:
+		ev.Text = accessText(rec, payload)
+	case auditlog.TypeCheckpoint:
+		if c, _, err := auditlog.ParseCheckpoint(payload); err == nil {
+			ev.Text = fmt.Sprintf("the log signed a checkpoint of its first %d records (root %s)", c.Size, c.Root)
+		} else {
+			ev.Text = "the log signed a checkpoint (unreadable: " + err.Error() + ")"
+		}
+	}
+	return ev
+}
+
+func (rp *replayer) key(payload []byte) string {
+	c, err := protocol.ParseMemberCard(payload)
+	if err != nil {
+		return "a member card (unreadable: " + err.Error() + ")"
+	}
+	rp.keys.Add(c)
+	if rp.own == "" {
+		rp.own = c.Agency
+	}
+	if c.Agency == rp.own {
+		return fmt.Sprintf("the agency's own card: %s (%s, %s), signing key %s", c.Agency, c.Name, c.Country, c.KeyID())
+	}
+	return fmt.Sprintf("trusts the card of %s (%s, %s) from here: signing key %s", c.Agency, c.Name, c.Country, c.KeyID())
+}
+
+// message tells a sealed message from its clear header; with --dir it also
+// decrypts the body and files it in its case thread.
+func (rp *replayer) message(ev *replayEvent, rec *auditlog.Record, raw []byte) string {
+	env, _, err := seal.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("%s message %s (%d bytes, not a readable sealed message: %v)", rec.Type, rec.MessageID, rec.PayloadSize, err)
+	}
+	h := env.Header
+	ev.MsgType, ev.From, ev.To, ev.Case = string(h.MsgType), h.From, h.To, h.Case
+	where := ""
+	if h.Case != "" {
+		where = " in case " + h.Case
+	}
+	var text string
+	if rec.Type == auditlog.TypeSent {
+		text = fmt.Sprintf("%s sent %s to %s%s, message %s", rec.Actor, h.MsgType, strings.Join(h.To, ", "), where, h.ID)
+	} else {
+		text = fmt.Sprintf("received %s from %s%s, message %s", h.MsgType, h.From, where, h.ID)
+	}
+	if rp.me != nil {
+		text += rp.decrypt(ev, raw)
+	}
+	return text
+}
+
+// decrypt is the integration with crypto/seal for --dir: it opens the
+// message with the agency's identity and the cards trusted at this point
+// of the log, and files the body in its case thread.
+func (rp *replayer) decrypt(ev *replayEvent, raw []byte) string {
+	o, err := seal.Open(raw, rp.me, rp.keys, seal.VerifyOptions{SkipTime: true})
+	if err != nil {
+		return " (not decrypted: " + err.Error() + ")"
+	}
+	ev.Body = append(json.RawMessage(nil), o.Body...)
+	if rp.threads == nil {
+		rp.threads = map[string][]*replayEvent{}
+	}
+	rp.threads[ev.Case] = append(rp.threads[ev.Case], ev)
+	return ""
+}
+
+// printThreads prints the decrypted messages case by case.
+func (rp *replayer) printThreads(w io.Writer) {
+	if len(rp.threads) == 0 {
+		return
+	}
+	cases := make([]string, 0, len(rp.threads))
+	for c := range rp.threads {
+		cases = append(cases, c)
+	}
+	sort.Strings(cases)
+	fmt.Fprintf(w, "\nCase threads (decrypted; --json prints the whole bodies):\n")
+	for _, c := range cases {
+		name := c
+		if name == "" {
+			name = "(messages without a case)"
+		}
+		fmt.Fprintf(w, "\n%s\n", name)
+		for _, ev := range rp.threads[c] {
+			fmt.Fprintf(w, "  %s  #%d %s %s → %s: %s\n", ev.Time, ev.Index, ev.MsgType, ev.From, strings.Join(ev.To, ", "), oneLine(string(ev.Body)))
+		}
+	}
+}
+
+func rejectedText(ev *replayEvent, payload []byte) string {
+	rj, err := auditlog.DecodeRejection(payload)
+	if err != nil {
+		return "rejected an input (unreadable: " + err.Error() + ")"
+	}
+	ev.Reason, ev.Detail = string(rj.Reason), rj.Detail
+	kept := "kept whole"
+	if !rj.Complete() {
+		kept = fmt.Sprintf("first %d bytes kept", len(rj.Raw))
+	}
+	return fmt.Sprintf("rejected an input from %s: %s — %s (%d bytes, SHA-256 %s, %s)", ev.Actor, rj.Reason, oneLine(rj.Detail), rj.Size, hex.EncodeToString(rj.SHA256[:8]), kept)
+}
+
+func (rp *replayer) receipt(ev *replayEvent, payload []byte) string {
+	p, err := jws.Parse(payload, protocol.ReceiptJWSType, maxReceiptJWS)
+	if err != nil {
+		return "a receipt (unreadable: " + err.Error() + ")"
+	}
+	r, err := protocol.ParseReceipt(p.Payload)
+	if err != nil {
+		return "a receipt (unreadable: " + err.Error() + ")"
+	}
+	ev.ReceiptKind, ev.Reason, ev.From, ev.To = string(r.Kind), string(r.Reason), r.From, []string{r.To}
+	why := ""
+	if r.Reason != "" {
+		why = " (" + string(r.Reason) + ")"
+	}
+	if r.From == rp.own {
+		return fmt.Sprintf("sent a %s receipt%s to %s for message %s", r.Kind, why, r.To, r.MessageID)
+	}
+	return fmt.Sprintf("received a %s receipt%s from %s for message %s", r.Kind, why, r.From, r.MessageID)
+}
+
+func rosterText(rec *auditlog.Record, payload []byte) string {
+	p, err := jws.Parse(payload, protocol.RosterType, protocol.MaxSignedRosterSize)
+	if err == nil {
+		if r, err := protocol.ParseRoster(p.Payload); err == nil {
+			return fmt.Sprintf("took roster serial %d of network %s, signed by %s: %d members, issued %s", r.Serial, r.Network, rec.Actor, len(r.Members), r.Issued)
+		}
+	}
+	return fmt.Sprintf("took a roster signed by %s (%d bytes)", rec.Actor, rec.PayloadSize)
+}
+
+func accessText(rec *auditlog.Record, payload []byte) string {
+	var a struct {
+		Action    string `json:"action"`
+		Direction string `json:"direction"`
+	}
+	if json.Unmarshal(payload, &a) == nil && a.Action != "" {
+		s := fmt.Sprintf("%s: %s", rec.Actor, a.Action)
+		if rec.MessageID != "" {
+			s += " message " + rec.MessageID
+		}
+		if a.Direction != "" {
+			s += " (" + a.Direction + ")"
+		}
+		return s
+	}
+	return fmt.Sprintf("%s: access to message %s (%s)", rec.Actor, rec.MessageID, oneLine(string(payload)))
+}
+
+// oneLine shows text on one line, cut to 200 characters.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 200 {
+		return string(r[:200]) + "…"
+	}
+	return s
+}

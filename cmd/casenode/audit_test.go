@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/protocol"
+)
+
+// TestAuditLogInUse checks the message when a node holds the log: the
+// audit commands wait for the lock a moment, then say so and what to do.
+func TestAuditLogInUse(t *testing.T) {
+	id, err := identity.Generate("wacap", "sn-pj-dakar", "Parquet de Dakar", "SN", protocol.KindClassic, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), auditlog.FileName)
+	l, err := auditlog.Open(path, auditlog.Options{Card: id.Card, Key: id.Signing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	code, _, stderr := runCLI(t, "audit", "verify", "--db", path)
+	if code != exitFailure {
+		t.Errorf("verify: exit code %d, want %d", code, exitFailure)
+	}
+	want := "casenode: error: audit log " + path + " is in use by a running node; use 'casenode audit snapshot'\n"
+	if !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "casenode: hint: the audit commands work on a copy: 'casenode audit snapshot --dir NODE_DIR --out COPY'") {
+		t.Errorf("verify: stderr\n%s\nwant it to start with\n%s", stderr, want)
+	}
+
+	code, _, stderr = runCLI(t, "audit", "snapshot", "--db", path, "--out", path+".copy")
+	if code != exitFailure || !strings.Contains(stderr, "is in use by a running node") || !strings.Contains(stderr, "--dir NODE_DIR") {
+		t.Errorf("snapshot: exit code %d, stderr\n%s", code, stderr)
+	}
+}
+
+// TestAuditExitCodes pins the documented exit code of each kind of failure.
+func TestAuditExitCodes(t *testing.T) {
+	for kind, want := range map[auditlog.Kind]int{
+		auditlog.KindIntegrity:  3,
+		auditlog.KindTruncation: 4,
+		auditlog.KindFork:       5,
+		auditlog.KindTrust:      6,
+	} {
+		err := auditFailure("audit verify", &auditlog.VerifyError{Kind: kind, Index: 7})
+		var b bytes.Buffer
+		if got := report(&b, err); got != want {
+			t.Errorf("%s: exit code %d, want %d", kind, got, want)
+		}
+		if !strings.HasPrefix(b.String(), "casenode: error: audit verify: "+kind.String()+" failure at record 7: ") || !strings.Contains(b.String(), "casenode: hint: ") {
+			t.Errorf("%s: output %q", kind, b.String())
+		}
+	}
+}

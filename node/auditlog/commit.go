@@ -1,0 +1,288 @@
+package auditlog
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"runtime"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Pending is an append in flight: its entries are written together, in
+// order, with consecutive sequence numbers, in one transaction.
+type Pending struct {
+	entries []Entry
+	sums    [][sha256.Size]byte // the payloads' SHA-256, computed by the caller's goroutine
+	ownCard bool                // the entry is the log's own card (Open only)
+	first   int64
+	err     error
+	done    chan struct{}
+}
+
+// Done is closed once the entries are durable or have failed.
+func (p *Pending) Done() <-chan struct{} { return p.done }
+
+// Wait waits until the entries are durable and returns the sequence number
+// of the first; the others follow it. If ctx ends first, Wait returns its
+// error, and the entries may still be written.
+func (p *Pending) Wait(ctx context.Context) (first int64, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	select {
+	case <-p.done:
+		return p.first, p.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// Append appends one entry and returns its sequence number once it is on
+// disk. Appends from concurrent goroutines share transactions and fsyncs.
+// e.Payload must not be modified until Append returns.
+func (l *Log) Append(ctx context.Context, e Entry) (int64, error) {
+	return l.AppendAsync(e).Wait(ctx)
+}
+
+// AppendBatch appends entries in one transaction, with consecutive sequence
+// numbers, and returns the first once they are on disk.
+func (l *Log) AppendBatch(ctx context.Context, entries []Entry) (int64, error) {
+	return l.AppendAsync(entries...).Wait(ctx)
+}
+
+// AppendAsync queues entries to be appended together and returns at once,
+// unless the queue is full. The payloads must not be modified until the
+// Pending is done.
+func (l *Log) AppendAsync(entries ...Entry) *Pending {
+	p := &Pending{entries: entries, done: make(chan struct{})}
+	if len(entries) == 0 {
+		p.err = fmt.Errorf("append: no entries")
+		close(p.done)
+		return p
+	}
+	for i := range entries {
+		if err := entries[i].validate(l.opts.Card); err != nil {
+			p.err = fmt.Errorf("append: %w", err)
+			close(p.done)
+			return p
+		}
+	}
+	return l.enqueue(p)
+}
+
+// enqueue hands p to the committer, after hashing the payloads on the
+// caller's goroutine, out of the committer's way.
+func (l *Log) enqueue(p *Pending) *Pending {
+	if p.done == nil {
+		p.done = make(chan struct{})
+	}
+	p.sums = make([][sha256.Size]byte, len(p.entries))
+	for i := range p.entries {
+		p.sums[i] = sha256.Sum256(p.entries[i].Payload)
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if err := l.err(); err != nil {
+		p.err = err
+		close(p.done)
+		return p
+	}
+	if l.closed {
+		p.err = ErrClosed
+		close(p.done)
+		return p
+	}
+	l.queue <- p
+	return p
+}
+
+// run is the committer: it takes whatever is queued, up to MaxBatch
+// records, writes it in one transaction (one fsync) and answers every
+// waiter. It signs a checkpoint every CheckpointEvery records, every
+// CheckpointInterval, on demand and at Close. The batching window is the
+// time the previous commit took, never a timer.
+func (l *Log) run() {
+	defer close(l.done)
+	timer := time.NewTimer(l.opts.CheckpointInterval)
+	defer timer.Stop()
+	for {
+		select {
+		case p, ok := <-l.queue:
+			if !ok {
+				if l.err() == nil && l.st.size > 0 {
+					if _, err := l.checkpoint(); err != nil {
+						l.fail(err)
+					}
+				}
+				return
+			}
+			if l.commit(l.gather(p)) {
+				timer.Reset(l.opts.CheckpointInterval)
+			}
+		case <-timer.C:
+			if l.err() == nil && (l.st.size > l.cpSize() || l.st.unstored != nil) {
+				if _, err := l.checkpoint(); err != nil {
+					l.fail(err)
+				}
+			}
+			timer.Reset(l.opts.CheckpointInterval)
+		case reply := <-l.force:
+			var r checkpointResult
+			if r.err = l.err(); r.err == nil {
+				r.cp, r.err = l.checkpoint()
+				if r.err != nil {
+					l.fail(r.err)
+				}
+			}
+			reply <- r
+		}
+	}
+}
+
+// cpSize is the size of the newest checkpoint.
+func (l *Log) cpSize() int64 { return l.st.cpSize() }
+
+// maxYields bounds how many times gather lets writers run before it
+// commits what it has.
+const maxYields = 8
+
+// gather adds to p what else is queued, up to MaxBatch records.
+func (l *Log) gather(p *Pending) []*Pending {
+	batch := []*Pending{p}
+	n := len(p.entries)
+	yields := 0
+	for n < l.opts.MaxBatch {
+		select {
+		case q, ok := <-l.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, q)
+			n += len(q.entries)
+		default:
+			// The writers the last commit answered may be about to queue
+			// again: let them run, and go on as long as that brings more.
+			if yields == maxYields {
+				return batch
+			}
+			yields++
+			runtime.Gosched()
+			if len(l.queue) == 0 {
+				return batch
+			}
+		}
+	}
+	return batch
+}
+
+// commit writes a batch in one transaction and answers its waiters. The
+// committer's state only advances once the transaction is durable. The
+// transaction also stores the checkpoint signed after the previous one,
+// with its checkpoint record; and once CheckpointEvery records have gone
+// by, it records the signing intent for the tree it leaves, which commit
+// then signs. It reports whether it signed.
+func (l *Log) commit(batch []*Pending) (signed bool) {
+	err := l.err()
+	st := l.st
+	var sign bool
+	var root tlog.Hash
+	if err == nil {
+		err = l.db.Update(func(tx *bolt.Tx) error {
+			b, err := writeBuckets(tx)
+			if err != nil {
+				return err
+			}
+			if err := st.store(b); err != nil {
+				return err
+			}
+			now := l.opts.Now().UnixNano()
+			if st.cpPending {
+				e := Entry{Type: TypeCheckpoint, Actor: l.opts.Card.Agency, Payload: st.cp.Note}
+				if err := st.append(b, now, e, sha256.Sum256(e.Payload)); err != nil {
+					return err
+				}
+				st.cpPending = false
+			}
+			for _, p := range batch {
+				p.first = st.size
+				for i, e := range p.entries {
+					if p.ownCard {
+						if err := b.ownCard(st.size, l.origin); err != nil {
+							return err
+						}
+					}
+					if err := st.append(b, now, e, p.sums[i]); err != nil {
+						return err
+					}
+				}
+			}
+			if sign = st.size-st.cpSize() >= l.opts.CheckpointEvery; sign {
+				root, err = st.intend(b)
+			}
+			return err
+		})
+		if err == nil && sign {
+			err = st.sign(l.signer, root)
+		}
+		if err != nil {
+			l.fail(err)
+			err = l.err()
+		}
+	}
+	if err == nil {
+		if l.st.unstored != nil {
+			l.latest.Store(l.st.unstored)
+		}
+		l.st = st
+	}
+	for _, p := range batch {
+		p.err = err
+		close(p.done)
+	}
+	return err == nil && sign
+}
+
+// append writes one record, its payload and its tree hashes.
+func (st *state) append(b *buckets, now int64, e Entry, sum [sha256.Size]byte) error {
+	t := max(now, st.lastTime)
+	rec := Record{
+		Seq:         st.size,
+		Time:        time.Unix(0, t),
+		Type:        e.Type,
+		Actor:       e.Actor,
+		MessageID:   e.MessageID,
+		Prev:        st.prev,
+		PayloadHash: sum,
+		PayloadSize: int64(len(e.Payload)),
+	}
+	raw := rec.encode()
+	k := itob(st.size)
+	if err := b.records.Put(k, raw); err != nil {
+		return fmt.Errorf("record %d: %w", st.size, err)
+	}
+	payload := e.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	if err := b.payloads.Put(k, payload); err != nil {
+		return fmt.Errorf("payload %d: %w", st.size, err)
+	}
+	leaf := tlog.RecordHash(raw)
+	hashes, err := tlog.StoredHashesForRecordHash(st.size, leaf, &st.frontier)
+	if err != nil {
+		return fmt.Errorf("tree hashes of record %d: %w", st.size, err)
+	}
+	base := tlog.StoredHashIndex(0, st.size)
+	for j := range hashes {
+		if err := b.hashes.Put(itob(base+int64(j)), hashes[j][:]); err != nil {
+			return fmt.Errorf("tree hash %d: %w", base+int64(j), err)
+		}
+	}
+	st.frontier.add(st.size, hashes)
+	st.prev, st.lastTime = leaf, t
+	st.size++
+	return nil
+}

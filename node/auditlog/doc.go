@@ -1,0 +1,18 @@
+// Package auditlog is a node's append-only, tamper-evident audit log: every
+// message the node sent, received or rejected (the exact bytes as they
+// travelled), receipts, roster and key changes, configuration changes and
+// local actions such as a prosecutor reading a message.
+//
+// The log lives in one bbolt file. Records have one canonical binary
+// encoding (record.go) and form a hash chain; over them sits an RFC 6962
+// Merkle tree stored with golang.org/x/mod/sumdb/tlog, and the log signs
+// checkpoints of that tree in the C2SP tlog-checkpoint format with the
+// agency's Ed25519 key. From the file alone, offline, an auditor can prove
+// that no record was altered, and, with a checkpoint kept from earlier, that
+// none was removed (Reader.Verify, docs/AUDIT.md).
+//
+// The API appends, reads, iterates and proves; nothing in it updates or
+// deletes a record. Appends from concurrent goroutines are grouped into one
+// bbolt transaction and one fsync (group commit): a record whose Append has
+// returned survives a crash or a power loss.
+package auditlog

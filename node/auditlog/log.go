@@ -1,0 +1,281 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Defaults of Options.
+const (
+	DefaultCheckpointEvery    = 4096
+	DefaultCheckpointInterval = time.Minute
+	DefaultMaxBatch           = 2048
+	queueLen                  = 4096
+)
+
+// ErrClosed reports an append to a closed log.
+var ErrClosed = errors.New("audit log is closed")
+
+// Options configure a Log.
+type Options struct {
+	// Card is the agency's own member card. Record 0 of a new log holds it,
+	// and its network and agency name the log (Origin). A log opened with a
+	// card other than its current one records the new card (a key
+	// rotation) before anything else.
+	Card *protocol.MemberCard
+	// Key is the agency's Ed25519 signing key, matching Card: it signs the
+	// checkpoints.
+	Key ed25519.PrivateKey
+	// CheckpointEvery is how many records the log appends at most between
+	// two checkpoints; zero means DefaultCheckpointEvery.
+	CheckpointEvery int64
+	// CheckpointInterval is how long the log waits at most before it signs
+	// the records appended since its last checkpoint; zero means
+	// DefaultCheckpointInterval.
+	CheckpointInterval time.Duration
+	// MaxBatch bounds the records of one transaction; zero means
+	// DefaultMaxBatch.
+	MaxBatch int
+	// LockTimeout is how long Open waits for another process's lock on the
+	// file; zero means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Log is an agency's audit log, open for appending. Its methods are safe
+// for concurrent use. The embedded Reader reads, iterates and proves.
+type Log struct {
+	*Reader
+	opts   Options
+	signer *noteSigner
+
+	mu     sync.RWMutex // guards closed and the sending side of queue
+	closed bool
+	queue  chan *Pending
+	force  chan chan checkpointResult
+	done   chan struct{} // closed when the committer has stopped
+
+	st     state                      // owned by the committer
+	latest atomic.Pointer[Checkpoint] // the newest stored checkpoint
+	failed atomic.Pointer[error]      // set once a write fails: the log takes no more appends
+}
+
+// state is what the committer knows of the log between transactions.
+type state struct {
+	size      int64
+	prev      tlog.Hash // leaf hash of the last record
+	lastTime  int64     // time of the last record, Unix nanoseconds
+	frontier  frontier
+	cp        *Checkpoint // newest signed checkpoint
+	unstored  *Checkpoint // cp, while it is signed but not yet stored
+	cpPending bool        // cp.Size == size: the next transaction starts with cp's record
+}
+
+type checkpointResult struct {
+	cp  *Checkpoint
+	err error
+}
+
+// Open opens or creates the log at path for appending, locking the file
+// against other processes. A new log's first record is opts.Card.
+func Open(path string, opts Options) (*Log, error) {
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
+	origin := Origin(opts.Card.Network, opts.Card.Agency)
+	signer, err := newNoteSigner(origin, opts.Key)
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
+	db, err := openDB(path, false, opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{
+		Reader: &Reader{db: db, path: path, origin: origin},
+		opts:   opts,
+		signer: signer,
+		queue:  make(chan *Pending, queueLen),
+		force:  make(chan chan checkpointResult),
+		done:   make(chan struct{}),
+	}
+	var ownCard []byte
+	err = db.View(func(tx *bolt.Tx) error {
+		var err error
+		ownCard, err = l.load(tx)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open audit log %s: %w", path, err)
+	}
+	if l.st.cp != nil {
+		l.latest.Store(l.st.cp)
+	}
+	go l.run()
+
+	card, err := opts.Card.Marshal()
+	if err == nil && !bytes.Equal(card, ownCard) {
+		_, err = l.enqueue(&Pending{entries: []Entry{{Type: TypeKey, Actor: opts.Card.Agency, Payload: card}}, ownCard: true}).Wait(context.Background())
+	}
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("open audit log %s: record the agency's card: %w", path, err)
+	}
+	return l, nil
+}
+
+// validate checks the options and fills in the defaults.
+func (o *Options) validate() error {
+	if o.Card == nil {
+		return fmt.Errorf("no member card")
+	}
+	if err := o.Card.Validate(); err != nil {
+		return err
+	}
+	pub, ok := o.Key.Public().(ed25519.PublicKey)
+	if len(o.Key) != ed25519.PrivateKeySize || !ok || !pub.Equal(o.Card.PublicKey()) {
+		return fmt.Errorf("the signing key is not the key of the member card of %s (kid %s)", o.Card.Agency, o.Card.KeyID())
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// load checks an existing log and reads the committer's state from it. It
+// returns the log's current own card. A new file is left as it is: the
+// first commit creates the buckets together with record 0, so that no
+// crash leaves a log without its card.
+func (l *Log) load(tx *bolt.Tx) (ownCard []byte, err error) {
+	l.st = state{frontier: *newFrontier()}
+	if tx.Bucket([]byte(bucketMeta)) == nil {
+		return nil, nil
+	}
+	b, err := readBuckets(tx)
+	if err != nil {
+		return nil, err
+	}
+	if o := string(b.meta.Get([]byte(metaOrigin))); o != l.origin {
+		return nil, fmt.Errorf("the log is %s's, not %s's", o, l.origin)
+	}
+	n, err := size(b)
+	if err != nil {
+		return nil, err
+	}
+	l.st = state{size: n, frontier: *newFrontier()}
+	if n == 0 {
+		return nil, nil
+	}
+	damaged := func(format string, args ...any) error {
+		return fmt.Errorf("the log is damaged (%s); run 'casenode audit verify' on a copy", fmt.Sprintf(format, args...))
+	}
+	last, err := decodeRecord(b.records.Get(itob(n - 1)))
+	if err != nil || last.Seq != n-1 {
+		return nil, damaged("last record %d: %v", n-1, err)
+	}
+	l.st.prev, l.st.lastTime = last.Hash(), last.Time.UnixNano()
+	if k, _ := b.hashes.Cursor().Last(); k == nil || !bytes.Equal(k, itob(tlog.StoredHashCount(n)-1)) {
+		return nil, damaged("%d records, but the tree hashes do not match that size", n)
+	}
+	f, err := loadFrontier(n, bucketHashReader(b.hashes))
+	if err != nil {
+		return nil, damaged("%v", err)
+	}
+	l.st.frontier = *f
+	if k, v := b.checkpoints.Cursor().Last(); k != nil {
+		cp, _, err := ParseCheckpoint(v)
+		if err != nil {
+			return nil, damaged("latest checkpoint: %v", err)
+		}
+		if cp.Size > n {
+			return nil, damaged("it has %d records but a checkpoint of %d: it was truncated or restored from a backup", n, cp.Size)
+		}
+		if h, err := tlog.TreeHash(cp.Size, bucketHashReader(b.hashes)); err != nil || h != cp.Root {
+			return nil, damaged("the tree no longer matches the checkpoint of size %d", cp.Size)
+		}
+		l.st.cp, l.st.cpPending = cp, cp.Size == n
+	}
+	if is, _, ok := signingIntent(b); ok && is > n {
+		return nil, damaged("it has %d records but was about to sign %d: it was truncated or restored from a backup", n, is)
+	}
+	if v := b.meta.Get([]byte(metaOwnCard)); v != nil {
+		ownCard = b.payloads.Get(v)
+	}
+	return append([]byte(nil), ownCard...), nil
+}
+
+// err returns the failure that stopped the log, if any.
+func (l *Log) err() error {
+	if p := l.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// fail stops the log after a failed write.
+func (l *Log) fail(err error) {
+	err = fmt.Errorf("audit log failed, it takes no more records: %w", err)
+	l.failed.CompareAndSwap(nil, &err)
+}
+
+// Checkpoint signs and stores a checkpoint of every record appended so far,
+// unless the newest checkpoint already covers them, and returns it.
+func (l *Log) Checkpoint() (*Checkpoint, error) {
+	reply := make(chan checkpointResult, 1)
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	l.force <- reply
+	l.mu.RUnlock()
+	r := <-reply
+	return r.cp, r.err
+}
+
+// LatestCheckpoint returns the newest checkpoint the log signed, or nil.
+func (l *Log) LatestCheckpoint() *Checkpoint { return l.latest.Load() }
+
+// Close appends what is queued, signs a final checkpoint and closes the
+// file. It returns the failure that stopped the log, if any.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		<-l.done
+		return nil
+	}
+	l.closed = true
+	close(l.queue)
+	l.mu.Unlock()
+	<-l.done
+	errClose := l.db.Close()
+	if err := l.err(); err != nil {
+		return err
+	}
+	if errClose != nil {
+		return fmt.Errorf("close audit log: %w", errClose)
+	}
+	return nil
+}

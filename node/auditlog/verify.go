@@ -1,0 +1,342 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// MessageCheck checks the signatures of a stored message (a sent, received,
+// receipt or roster record) against the cards the log trusted at that
+// point. It is called from several goroutines at once; payload is only
+// valid during the call.
+type MessageCheck func(rec *Record, payload []byte, trust *Trust) error
+
+// VerifyOptions say what Verify trusts and checks beyond the log itself.
+type VerifyOptions struct {
+	// Card is the agency's member card as the auditor knows it: it anchors
+	// whose log this is. Without it, Verify trusts the card in record 0.
+	Card *protocol.MemberCard
+	// Checkpoint is a signed checkpoint of this log obtained earlier. The
+	// log must hold at least its records, and the same ones: the only way
+	// to catch removal of the newest records or a restore from backup.
+	Checkpoint []byte
+	// CheckMessage, if set, checks every stored message's signatures.
+	CheckMessage MessageCheck
+	// Workers is how many goroutines run CheckMessage; zero means
+	// GOMAXPROCS.
+	Workers int
+	// Progress, if set, is called now and then with the records checked so
+	// far and the total.
+	Progress func(done, total int64)
+}
+
+// Report is the result of a successful verification.
+type Report struct {
+	// Origin names the log.
+	Origin string
+	// Records is how many records were checked.
+	Records int64
+	// Checkpoints is how many stored checkpoints were checked.
+	Checkpoints int
+	// Latest is the newest stored checkpoint: keep it, to pass it as
+	// VerifyOptions.Checkpoint next time.
+	Latest *Checkpoint
+	// Uncovered is how many records came after Latest: they are checked
+	// but no checkpoint signs them yet.
+	Uncovered int64
+	// Anchored says that the own card came from VerifyOptions.Card; if
+	// false, the card in record 0 was trusted.
+	Anchored bool
+	// OwnKeys are the kids of the log's own signing keys, in the order the
+	// log took them.
+	OwnKeys []string
+	// Given is the checkpoint of VerifyOptions.Checkpoint, proved
+	// consistent with the log.
+	Given *Checkpoint
+	// MessagesChecked is how many messages CheckMessage checked.
+	MessagesChecked int64
+	// Elapsed is how long verification took.
+	Elapsed time.Duration
+}
+
+// progressEvery is how many records go between two Progress calls.
+const progressEvery = 1 << 14
+
+// Verify checks the whole log from its file alone: the encoding of every
+// record, the sequence, the previous-hash chain, every payload's hash,
+// every stored tree hash, the Merkle root and the signature of every stored
+// checkpoint, and, with a CheckMessage, every stored message's signatures
+// against the keys trusted at that point of the log. It returns a
+// *VerifyError for the first failure.
+func (r *Reader) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
+	start := time.Now()
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	v := &verifier{ctx: ctx, o: o, rep: &Report{Origin: r.origin, Anchored: o.Card != nil}}
+	if len(o.Checkpoint) > 0 {
+		c, _, err := ParseCheckpoint(o.Checkpoint)
+		if err != nil {
+			return nil, fmt.Errorf("the checkpoint to check against: %w", err)
+		}
+		if c.Size == 0 {
+			return nil, fmt.Errorf("the checkpoint to check against covers no records")
+		}
+		v.given = c
+	}
+	err := r.db.View(func(tx *bolt.Tx) error {
+		b, err := readBuckets(tx)
+		if err != nil {
+			return &VerifyError{Kind: KindIntegrity, What: err.Error()}
+		}
+		v.b = b
+		v.origin = string(b.meta.Get([]byte(metaOrigin)))
+		return v.run()
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.rep.Elapsed = time.Since(start)
+	return v.rep, nil
+}
+
+// verifier is the state of one Verify pass.
+type verifier struct {
+	ctx    context.Context
+	o      VerifyOptions
+	b      *buckets
+	origin string
+	rep    *Report
+
+	total    int64
+	trust    *Trust
+	frontier *frontier
+	prev     tlog.Hash
+	lastTime int64
+	cps      map[int64][]byte // stored checkpoints by tree size
+	given    *Checkpoint      // VerifyOptions.Checkpoint, signature not yet checked
+	lastGood *Checkpoint
+	ownKeys  []*protocol.MemberCard
+	anchored bool // the anchor card's key is one of the log's own keys
+	msgs     *messageChecks
+}
+
+// fail returns the failure of kind at record (or checkpoint) i.
+func (v *verifier) fail(kind Kind, i int64, what, expected, found string) *VerifyError {
+	return &VerifyError{Kind: kind, Index: i, What: what, Expected: expected, Found: found, LastGood: v.lastGood}
+}
+
+func (v *verifier) failAt(kind Kind, size int64, what, expected, found string) *VerifyError {
+	e := v.fail(kind, size, what, expected, found)
+	e.AtCheckpoint = true
+	return e
+}
+
+// run is the pass over the records, in one read transaction.
+func (v *verifier) run() error {
+	v.frontier = newFrontier()
+	n, err := size(v.b)
+	if err != nil {
+		return v.fail(KindIntegrity, 0, err.Error(), "", "")
+	}
+	v.total = n
+	if v.given != nil && v.given.Origin != v.origin {
+		return v.failAt(KindTrust, v.given.Size, "the checkpoint given is another log's", v.origin, v.given.Origin)
+	}
+	if err := v.loadCheckpoints(); err != nil {
+		return err
+	}
+	v.msgs = startMessageChecks(v.o.CheckMessage, v.o.Workers)
+	err = v.records()
+	if merr := v.msgs.wait(); merr != nil && (err == nil || isLater(err, merr)) {
+		err = merr
+	}
+	if err != nil {
+		return err
+	}
+	v.rep.MessagesChecked = v.msgs.checked
+	return v.end()
+}
+
+// isLater reports whether the structural failure err is at a later record
+// than the message failure m.
+func isLater(err error, m *VerifyError) bool {
+	e, ok := err.(*VerifyError)
+	return ok && e.Index > m.Index
+}
+
+// loadCheckpoints reads the stored checkpoints' bytes by tree size.
+func (v *verifier) loadCheckpoints() error {
+	v.cps = map[int64][]byte{}
+	c := v.b.checkpoints.Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		n, ok := btoi(k)
+		if !ok || n == 0 {
+			return v.failAt(KindIntegrity, n, "checkpoint key", "a tree size of at least 1", hex.EncodeToString(k))
+		}
+		v.cps[n] = val
+	}
+	return nil
+}
+
+// records checks every record in order, with its payload and its tree
+// hashes, and every checkpoint as the pass reaches its size.
+func (v *verifier) records() error {
+	b := v.b
+	pc, hc := b.payloads.Cursor(), b.hashes.Cursor()
+	pk, pv := pc.First()
+	hk, hv := hc.First()
+	var i int64
+	rc := b.records.Cursor()
+	for k, val := rc.First(); k != nil; k, val = rc.Next() {
+		if i%progressEvery == 0 {
+			if err := v.ctx.Err(); err != nil {
+				return err
+			}
+			if v.o.Progress != nil {
+				v.o.Progress(i, v.total)
+			}
+		}
+		if idx, ok := btoi(k); !ok || idx != i {
+			return v.fail(KindIntegrity, i, fmt.Sprintf("record %d is missing", i), "key "+hex.EncodeToString(itob(i)), "key "+hex.EncodeToString(k))
+		}
+		rec, err := decodeRecord(val)
+		if err != nil {
+			return v.fail(KindIntegrity, i, err.Error(), "", "")
+		}
+		if rec.Seq != i {
+			return v.fail(KindIntegrity, i, "sequence number", fmt.Sprint(i), fmt.Sprint(rec.Seq))
+		}
+		if rec.Prev != v.prev {
+			return v.fail(KindIntegrity, i, "previous-record hash", v.prev.String(), rec.Prev.String())
+		}
+		t := rec.Time.UnixNano()
+		if t < v.lastTime {
+			return v.fail(KindIntegrity, i, "time goes backwards", "at least "+time.Unix(0, v.lastTime).UTC().Format(time.RFC3339Nano), rec.Time.Format(time.RFC3339Nano))
+		}
+
+		if pk == nil || !bytes.Equal(pk, k) {
+			return v.fail(KindIntegrity, i, "payload is missing", "key "+hex.EncodeToString(k), "key "+hex.EncodeToString(pk))
+		}
+		payload := pv
+		if int64(len(payload)) != rec.PayloadSize {
+			return v.fail(KindIntegrity, i, "payload size", fmt.Sprint(rec.PayloadSize), fmt.Sprint(len(payload)))
+		}
+		if h := sha256.Sum256(payload); h != rec.PayloadHash {
+			return v.fail(KindIntegrity, i, "payload SHA-256", hex.EncodeToString(rec.PayloadHash[:]), hex.EncodeToString(h[:]))
+		}
+		pk, pv = pc.Next()
+
+		leaf := tlog.RecordHash(val)
+		hashes, err := tlog.StoredHashesForRecordHash(i, leaf, v.frontier)
+		if err != nil {
+			return v.fail(KindIntegrity, i, err.Error(), "", "")
+		}
+		base := tlog.StoredHashIndex(0, i)
+		for j := range hashes {
+			x := base + int64(j)
+			if n, ok := btoi(hk); hk == nil || !ok || n != x {
+				return v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d is missing", x), "key "+hex.EncodeToString(itob(x)), "key "+hex.EncodeToString(hk))
+			}
+			if !bytes.Equal(hv, hashes[j][:]) {
+				return v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d", x), hashes[j].String(), hashString(hv))
+			}
+			hk, hv = hc.Next()
+		}
+		v.frontier.add(i, hashes)
+
+		if err := v.content(i, rec, payload); err != nil {
+			return err
+		}
+		v.prev, v.lastTime = leaf, t
+		i++
+		if err := v.checkpointsAt(i); err != nil {
+			return err
+		}
+	}
+	if i == 0 {
+		return v.fail(KindIntegrity, 0, "the log has no records (record 0 is always the agency's card)", "", "")
+	}
+	if hk != nil {
+		n, _ := btoi(hk)
+		return v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d follows the last record's", n), fmt.Sprintf("%d tree hashes", tlog.StoredHashCount(i)), "more")
+	}
+	if pk != nil {
+		n, _ := btoi(pk)
+		return v.fail(KindIntegrity, n, "payload without a record", "", "")
+	}
+	v.rep.Records = i
+	if v.o.Progress != nil {
+		v.o.Progress(i, v.total)
+	}
+	return nil
+}
+
+// hashString shows stored hash bytes the way tlog.Hash does.
+func hashString(b []byte) string {
+	var h tlog.Hash
+	if len(b) != len(h) {
+		return fmt.Sprintf("%d bytes", len(b))
+	}
+	copy(h[:], b)
+	return h.String()
+}
+
+// end checks what can only be checked after the last record: checkpoints
+// beyond the log's size, the given checkpoint's consistency proof, and the
+// anchor.
+func (v *verifier) end() error {
+	n := v.rep.Records
+	beyond := int64(-1)
+	for size := range v.cps {
+		if size > n && (beyond < 0 || size < beyond) {
+			beyond = size
+		}
+	}
+	if beyond > 0 {
+		return v.truncated(beyond, v.cps[beyond], false)
+	}
+	if v.given != nil {
+		if v.given.Size > n {
+			return v.truncated(v.given.Size, v.given.Note, true)
+		}
+		if err := v.proveGiven(); err != nil {
+			return err
+		}
+	}
+	if v.o.Card != nil && !v.anchored {
+		e := v.fail(KindTrust, 0, "the card's key is never the log's own key", "kid "+v.o.Card.KeyID(), "kids "+kids(v.ownKeys))
+		e.LastGood = nil
+		return e
+	}
+	for _, c := range v.ownKeys {
+		v.rep.OwnKeys = append(v.rep.OwnKeys, c.KeyID())
+	}
+	v.rep.Latest = v.lastGood
+	if v.lastGood != nil {
+		v.rep.Uncovered = n - v.lastGood.Size
+	} else {
+		v.rep.Uncovered = n
+	}
+	return nil
+}
+
+func kids(cards []*protocol.MemberCard) string {
+	var b bytes.Buffer
+	for i, c := range cards {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.KeyID())
+	}
+	return b.String()
+}

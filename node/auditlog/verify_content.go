@@ -1,0 +1,164 @@
+package auditlog
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/casenode/casenode/protocol"
+)
+
+// content checks what a record's payload must be for its type, and keeps
+// the trust up to date as key records go by. Message signatures go to the
+// message checks, with the trust in force at that record.
+func (v *verifier) content(i int64, rec *Record, payload []byte) error {
+	_, isCheckpointSize := v.cps[i]
+	if isCheckpointSize && rec.Type != TypeCheckpoint {
+		return v.fail(KindIntegrity, i, "a checkpoint of this size is stored, so this record must hold it", "type checkpoint", "type "+rec.Type.String())
+	}
+	if i == 0 {
+		return v.first(rec, payload)
+	}
+	switch rec.Type {
+	case TypeKey:
+		card, err := protocol.ParseMemberCard(payload)
+		if err != nil {
+			return v.fail(KindIntegrity, i, "key record does not hold a valid member card: "+err.Error(), "", "")
+		}
+		t, err := v.trust.with(card)
+		if err != nil {
+			return v.fail(KindTrust, i, "key record: "+err.Error(), "", "")
+		}
+		v.trust = t
+		if card.Agency == v.trust.own {
+			v.addOwnKey(card)
+		}
+	case TypeCheckpoint:
+		if !isCheckpointSize {
+			return v.fail(KindIntegrity, i, "checkpoint record without a stored checkpoint of this size", "", "")
+		}
+		if !bytes.Equal(payload, v.cps[i]) {
+			return v.fail(KindIntegrity, i, "checkpoint record differs from the stored checkpoint of this size", "", "")
+		}
+	case TypeRejected:
+		if _, err := DecodeRejection(payload); err != nil {
+			return v.fail(KindIntegrity, i, err.Error(), "", "")
+		}
+	case TypeSent, TypeReceived, TypeReceipt, TypeRoster:
+		v.msgs.add(messageJob{i: i, rec: rec, payload: payload, trust: v.trust, lastGood: v.lastGood})
+	}
+	return nil
+}
+
+// first checks record 0: the card of the agency whose log this is, as the
+// origin says and as the anchor card, if given, says.
+func (v *verifier) first(rec *Record, payload []byte) error {
+	if rec.Type != TypeKey {
+		return v.fail(KindTrust, 0, "record 0 must hold the agency's own member card", "type key", "type "+rec.Type.String())
+	}
+	card, err := protocol.ParseMemberCard(payload)
+	if err != nil {
+		return v.fail(KindIntegrity, 0, "record 0 does not hold a valid member card: "+err.Error(), "", "")
+	}
+	if o := Origin(card.Network, card.Agency); o != v.origin {
+		return v.fail(KindTrust, 0, "record 0 is the card of another agency than the log's origin", v.origin, o)
+	}
+	if c := v.o.Card; c != nil && (c.Network != card.Network || c.Agency != card.Agency) {
+		return v.fail(KindTrust, 0, "this is another agency's log", "the log of "+Origin(c.Network, c.Agency), "the log of "+v.origin)
+	}
+	t, err := newTrust(card)
+	if err != nil {
+		return v.fail(KindTrust, 0, err.Error(), "", "")
+	}
+	v.trust = t
+	v.addOwnKey(card)
+	return nil
+}
+
+// addOwnKey notes one of the log's own cards, and whether it has the
+// anchor card's key.
+func (v *verifier) addOwnKey(card *protocol.MemberCard) {
+	v.ownKeys = append(v.ownKeys, card)
+	if v.o.Card != nil && card.PublicKey().Equal(v.o.Card.PublicKey()) {
+		v.anchored = true
+	}
+}
+
+// messageChecks runs a MessageCheck on several goroutines and keeps the
+// failure at the lowest record.
+type messageChecks struct {
+	check   MessageCheck
+	jobs    chan messageJob
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	first   *VerifyError
+	checked int64
+}
+
+type messageJob struct {
+	i        int64
+	rec      *Record
+	payload  []byte
+	trust    *Trust
+	lastGood *Checkpoint
+}
+
+func startMessageChecks(check MessageCheck, workers int) *messageChecks {
+	m := &messageChecks{check: check}
+	if check == nil {
+		return m
+	}
+	m.jobs = make(chan messageJob, 4*workers)
+	for range workers {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			for j := range m.jobs {
+				if m.failedBefore(j.i) {
+					continue
+				}
+				if err := m.check(j.rec, j.payload, j.trust); err != nil {
+					m.failed(j, err)
+				}
+			}
+		}()
+	}
+	return m
+}
+
+// add queues the check of record i.
+func (m *messageChecks) add(j messageJob) {
+	if m.check == nil {
+		return
+	}
+	m.checked++
+	m.jobs <- j
+}
+
+func (m *messageChecks) failedBefore(i int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.first != nil && m.first.Index < i
+}
+
+func (m *messageChecks) failed(j messageJob, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.first == nil || j.i < m.first.Index {
+		what := fmt.Sprintf("%s record", j.rec.Type)
+		if j.rec.MessageID != "" {
+			what += " of message " + j.rec.MessageID
+		}
+		m.first = &VerifyError{Kind: KindTrust, Index: j.i, What: what + ": " + err.Error(), LastGood: j.lastGood}
+	}
+}
+
+// wait waits for the checks queued and returns the first failure.
+func (m *messageChecks) wait() *VerifyError {
+	if m.check == nil {
+		return nil
+	}
+	close(m.jobs)
+	m.wg.Wait()
+	return m.first
+}
