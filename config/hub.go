@@ -40,6 +40,8 @@ type Hub struct {
 	RosterValidity Duration `json:"roster_validity"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
+	// TLS, if set, makes the hub serve TLS.
+	TLS HubTLS `json:"tls,omitzero"`
 }
 
 // Defaults of a hub configuration.
@@ -92,6 +94,7 @@ func LoadHub(dir string) (*Hub, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	h.StoreDir = resolve(dir, h.StoreDir)
+	h.TLS.resolve(dir)
 	return h, nil
 }
 
@@ -146,6 +149,9 @@ func (h *Hub) Validate() error {
 		}
 	}
 	if err := checkRange("hub.roster_validity", h.RosterValidity, 24*time.Hour, 10*365*24*time.Hour); err != nil {
+		return err
+	}
+	if err := h.TLS.validate(); err != nil {
 		return err
 	}
 	return checkLogLevel("hub.log_level", h.LogLevel)

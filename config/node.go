@@ -31,6 +31,10 @@ type Node struct {
 	// CAFile, if set, holds the CA certificates that sign the hub's TLS
 	// certificate.
 	CAFile string `json:"ca_file,omitempty"`
+	// TLSCertFile and TLSKeyFile are the node's client certificate and key,
+	// for a hub that verifies its clients (mutual TLS).
+	TLSCertFile string `json:"tls_cert_file,omitempty"`
+	TLSKeyFile  string `json:"tls_key_file,omitempty"`
 	// API is where the node serves its local API.
 	API API `json:"api"`
 	// ResendTimeout is how long the node waits for the hub's acknowledgement
@@ -109,6 +113,8 @@ func LoadNode(dir string) (*Node, error) {
 	}
 	n.CredsFile = resolve(dir, n.CredsFile)
 	n.CAFile = resolve(dir, n.CAFile)
+	n.TLSCertFile = resolve(dir, n.TLSCertFile)
+	n.TLSKeyFile = resolve(dir, n.TLSKeyFile)
 	n.API.Socket = resolve(dir, n.API.Socket)
 	n.API.TokenFile = resolve(dir, n.API.TokenFile)
 	return n, nil
@@ -150,6 +156,9 @@ func (n *Node) Validate() error {
 		return err
 	}
 	if err := checkSecretariatKey(n.SecretariatKey); err != nil {
+		return err
+	}
+	if err := checkNodeTLS(n); err != nil {
 		return err
 	}
 	if err := checkPath("node.api.socket", n.API.Socket); err != nil {

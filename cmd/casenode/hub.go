@@ -22,6 +22,7 @@ func hubVerbs() []nounVerb {
 		{"init", "create a hub directory: secretariat identity, first roster, hub.json", runHubInit},
 		{"run", "run the hub until interrupted", runHubRun},
 		{"renew", "sign the roster again with a new serial and expiry", runHubRenew},
+		{"tls", "make the hub serve TLS with a network CA, or renew its certificate", runHubTLS},
 	}
 }
 

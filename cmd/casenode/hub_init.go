@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 
 	"github.com/casenode/casenode/config"
@@ -22,6 +23,9 @@ func runHubInit(ctx context.Context, e *env, args []string) error {
 	credsOut := fs.String("creds-out", "", "where to write the secretariat's own agency credentials (default DIR/creds/AGENCY.creds)")
 	protect := fs.Bool("passphrase", false, "encrypt the secretariat's secret keys with a passphrase ($"+passphraseEnv+", --passphrase-stdin, or a prompt)")
 	stdin := fs.Bool("passphrase-stdin", false, "with --passphrase: read it from the first line of standard input")
+	withTLS := fs.Bool("tls", false, "serve TLS: make a private network CA and the hub's certificate (see --tls-host)")
+	var t tlsFlags
+	t.register(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -43,6 +47,18 @@ func runHubInit(ctx context.Context, e *env, args []string) error {
 	if o.Agency != "" {
 		if err := protocol.ValidateID("agency", o.Agency); err != nil {
 			return usageErrorf("hub init", "--agency: %v", err)
+		}
+	}
+	if !*withTLS && (len(t.hosts) > 0 || t.verifyClients) {
+		return usageErrorf("hub init", "--tls-host and --tls-verify-clients need --tls")
+	}
+	if *withTLS {
+		var err error
+		if o.TLS, err = t.options("hub init"); err != nil {
+			return err
+		}
+		if host, _, _ := net.SplitHostPort(o.Listen); len(t.hosts) == 0 && o.Listen != "" && (host == "" || net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified()) {
+			return usageErrorf("hub init", "--tls with --listen %s needs --tls-host: the hub's certificate must name the host agencies put in their hub URL", o.Listen)
 		}
 	}
 	if *protect {
@@ -68,6 +84,14 @@ func runHubInit(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "  roster:            serial %d, expires %s\n", r.Serial, r.Expires)
 	fmt.Fprintf(e.stdout, "  admin creds:       %s  (read-only monitoring user; secret)\n", res.AdminCreds)
 	fmt.Fprintf(e.stdout, "  secretariat creds: %s  (for the secretariat's own node; secret)\n", res.AgencyCreds)
+	if res.AgencyCert != "" {
+		fmt.Fprintf(e.stdout, "  secretariat cert:  %s, %s  (client certificate for mutual TLS; the key is secret)\n", res.AgencyCert, res.AgencyKey)
+	}
+	if res.TLS != nil {
+		printTLS(e.stdout, res.TLS, o.TLS.VerifyClients)
+	} else {
+		fmt.Fprintf(e.stdout, "  TLS:               off: reach the hub through a VPN, or add TLS with 'casenode hub tls --dir %s --tls-host NAME'\n", *dir)
+	}
 	fmt.Fprintf(e.stdout, "next: admit agencies with 'casenode member add --dir %s CARD.json', then start the hub with 'casenode hub run --dir %s'\n", *dir, *dir)
 	fmt.Fprintf(e.stdout, "configuration: %s\n", filepath.Join(*dir, config.HubFile))
 	return nil

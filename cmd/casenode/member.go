@@ -6,7 +6,9 @@ func memberVerbs() []nounVerb {
 	return []nounVerb{
 		{"add", "admit an agency from its member card and write its hub credentials", runMemberAdd},
 		{"list", "list the roster's members", runMemberList},
-		{"revoke", "revoke an agency: it can no longer connect, and its later messages are refused", runMemberRevoke},
+		{"revoke", "revoke an agency, or one of its keys (--key): it is disconnected, and its later messages are refused", runMemberRevoke},
+		{"rotate", "install an agency's new member card; its previous key stays trusted for --overlap", runMemberRotate},
+		{"cert", "issue an agency a client certificate of the network CA (mutual TLS)", runMemberCert},
 	}
 }
 

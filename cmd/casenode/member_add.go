@@ -14,6 +14,7 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 	var d hubDirFlags
 	d.register(fs, true)
 	credsOut := fs.String("creds-out", "", "where to write the agency's hub credentials (default DIR/creds/AGENCY.creds); never overwritten")
+	clientCert := fs.Bool("client-cert", false, "also issue a client certificate of the network CA next to the credentials (always done when hub.json has tls.verify_clients)")
 	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
@@ -44,6 +45,18 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "admitted %s (%s, %s) to network %s: roster serial %d\n", card.Agency, card.Name, card.Country, r.Network, r.Serial)
 	fmt.Fprintf(e.stdout, "  signing key id: %s\n", card.KeyID())
 	fmt.Fprintf(e.stdout, "  credentials:    %s  (secret: hand it to the agency out of band, then delete it here)\n", creds)
+	if *clientCert || s.Config().TLS.VerifyClients {
+		certFile, keyFile := hub.ClientCertPaths(creds)
+		c, err := s.IssueClientCert(card.Agency, certFile, keyFile, e.now())
+		if err != nil {
+			return withHintIfMissing(fmt.Errorf("%s is admitted, but its client certificate was not issued: %w", card.Agency, err),
+				fmt.Sprintf("issue it with 'casenode member cert --dir %s %s'", d.dir, card.Agency))
+		}
+		fmt.Fprintf(e.stdout, "  client cert:    %s, %s  (mutual TLS; hand both over with the credentials: the key is secret)\n", c.CertFile, c.KeyFile)
+	}
+	if s.Config().TLS.Enabled() {
+		fmt.Fprintf(e.stdout, "  network CA:     %s  (public: the agency's node trusts it for the hub)\n", filepath.Join(d.dir, hub.CACertFile))
+	}
 	fmt.Fprintf(e.stdout, "  the agency pins the secretariat key %s\n", r.Member(r.Secretariat).Card.KeyID())
 	fmt.Fprintf(e.stdout, "a running hub applies the new roster within seconds\n")
 	return nil

@@ -38,8 +38,24 @@ func runMemberList(ctx context.Context, e *env, args []string) error {
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "AGENCY\tSTATUS\tSINCE\tCOUNTRY\tKEY ID\tNAME")
+	previous := 0
 	for _, m := range r.Members {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Card.Agency, m.Status, m.Since, m.Card.Country, m.Card.KeyID(), m.Card.Name)
+		previous += len(m.Previous)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if previous == 0 {
+		return nil
+	}
+	fmt.Fprintln(e.stdout, "\nprevious keys:")
+	w = tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "AGENCY\tKEY ID\tSTATE")
+	for _, m := range r.Members {
+		for i := range m.Previous {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", m.Card.Agency, m.Previous[i].KeyID(), hub.KeyState(&m.Previous[i], e.now()))
+		}
 	}
 	return w.Flush()
 }

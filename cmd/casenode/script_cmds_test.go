@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/casenode/casenode/crypto/identity"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -12,6 +13,7 @@ import (
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"filemode": cmdFilemode,
+		"kid":      cmdKid,
 	}
 }
 
@@ -30,4 +32,14 @@ func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s has mode %#o, want %s%#o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// kid CARD NAME sets $NAME to the signing key id of the member card CARD.
+func cmdKid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: kid CARD NAME")
+	}
+	c, err := identity.LoadCard(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Setenv(args[1], c.KeyID())
 }

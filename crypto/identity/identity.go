@@ -7,6 +7,7 @@
 //	age-identity.txt   the age identity in age-keygen's format (secret, 0600),
 //	                   usable as `age -d -i age-identity.txt`
 //	member.json        the public member card
+//	keys/              previous keys, after a rotation (see Rotate)
 //
 // With a passphrase, both secret files hold their content encrypted to an age
 // scrypt recipient, ASCII-armored; the reference age tool still accepts the
@@ -39,6 +40,10 @@ type Identity struct {
 	// Age decrypts messages sealed to the agency: an *age.HybridIdentity or
 	// an *age.X25519Identity.
 	Age age.Identity
+	// Previous are the agency's previous keys, newest first, as LoadAll
+	// reads them; Load leaves it empty. Their age identities still decrypt
+	// messages sealed before the rotation.
+	Previous []*Identity
 	// ageText is the identity's AGE-SECRET-KEY-… string.
 	ageText string
 }

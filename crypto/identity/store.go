@@ -147,12 +147,14 @@ var ErrPassphraseNeeded = errors.New("the agency's secret keys are encrypted wit
 // Load reads the identity in dir. Secret files readable by group or others
 // are refused. passphrase may be nil when the keys are not encrypted.
 func Load(dir string, passphrase PassphraseFunc) (*Identity, error) {
-	card, err := LoadCard(filepath.Join(dir, CardFile))
-	if err != nil {
-		return nil, err
-	}
+	return loadKeys(filepath.Join(dir, CardFile), filepath.Join(dir, SigningKeyFile), filepath.Join(dir, AgeIdentityFile), onePassphrase(passphrase))
+}
+
+// onePassphrase returns a function that asks passphrase at most once and
+// then remembers the answer.
+func onePassphrase(passphrase PassphraseFunc) func() ([]byte, error) {
 	var pass []byte
-	getPass := func() ([]byte, error) {
+	return func() ([]byte, error) {
 		if pass != nil {
 			return pass, nil
 		}
@@ -166,27 +168,39 @@ func Load(dir string, passphrase PassphraseFunc) (*Identity, error) {
 		pass = p
 		return pass, nil
 	}
-	signing, err := readSecret(filepath.Join(dir, SigningKeyFile), getPass)
+}
+
+// loadKeys reads one identity from its card, signing key and age identity
+// files. An empty signingPath loads no signing key.
+func loadKeys(cardPath, signingPath, agePath string, getPass func() ([]byte, error)) (*Identity, error) {
+	card, err := LoadCard(cardPath)
 	if err != nil {
 		return nil, err
 	}
-	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(bytes.TrimSpace(signing)); err != nil {
-		return nil, fmt.Errorf("%s: not a private JWK: %w", filepath.Join(dir, SigningKeyFile), err)
+	id := &Identity{Card: card}
+	if signingPath != "" {
+		signing, err := readSecret(signingPath, getPass)
+		if err != nil {
+			return nil, err
+		}
+		var jwk jose.JSONWebKey
+		if err := jwk.UnmarshalJSON(bytes.TrimSpace(signing)); err != nil {
+			return nil, fmt.Errorf("%s: not a private JWK: %w", signingPath, err)
+		}
+		priv, ok := jwk.Key.(ed25519.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("%s: not a private Ed25519 JWK", signingPath)
+		}
+		if !priv.Public().(ed25519.PublicKey).Equal(card.PublicKey()) {
+			return nil, fmt.Errorf("%s does not match the signing key on %s", signingPath, cardPath)
+		}
+		id.Signing = priv
 	}
-	priv, ok := jwk.Key.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%s: not a private Ed25519 JWK", filepath.Join(dir, SigningKeyFile))
-	}
-	if !priv.Public().(ed25519.PublicKey).Equal(card.PublicKey()) {
-		return nil, fmt.Errorf("%s does not match the signing key on %s", filepath.Join(dir, SigningKeyFile), filepath.Join(dir, CardFile))
-	}
-	ageData, err := readSecret(filepath.Join(dir, AgeIdentityFile), getPass)
+	ageData, err := readSecret(agePath, getPass)
 	if err != nil {
 		return nil, err
 	}
-	id := &Identity{Card: card, Signing: priv}
-	if err := id.parseAge(filepath.Join(dir, AgeIdentityFile), ageData); err != nil {
+	if err := id.parseAge(agePath, ageData); err != nil {
 		return nil, err
 	}
 	return id, nil

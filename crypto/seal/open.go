@@ -117,7 +117,8 @@ type Opened struct {
 	Signed []byte
 }
 
-// Open verifies raw, then decrypts it with me's age identity, verifies the
+// Open verifies raw, then decrypts it with me's age identity (or one of its
+// previous ones, for a message sealed before a key rotation), verifies the
 // inner signature and checks the binding and the body. me must be a
 // recipient or the sender.
 func Open(raw []byte, me *identity.Identity, keys Keys, o VerifyOptions) (*Opened, error) {
@@ -132,7 +133,7 @@ func Open(raw []byte, me *identity.Identity, keys Keys, o VerifyOptions) (*Opene
 	if !addressedTo(h, me.Agency()) {
 		return nil, reject(protocol.ReasonNotAddressed, "message from %s is addressed to %v, not to %s", h.From, h.To, me.Agency())
 	}
-	r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), me.Age)
+	r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), me.AgeIdentities()...)
 	if err != nil {
 		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/casenode/casenode/protocol"
@@ -27,5 +28,34 @@ func TestRawJetStreamSmoke(t *testing.T) {
 	}
 	if r.Messages != 200 || r.PerSecond <= 0 || r.Values["publish_per_second"] <= 0 || r.Values["consume_per_second"] <= 0 {
 		t.Fatalf("result %+v", r)
+	}
+}
+
+// TestRunQuick runs every scenario but the footprint at smoke size and
+// checks the report holds each, with ratios computed.
+func TestRunQuick(t *testing.T) {
+	rep, err := Run(context.Background(), QuickConfig(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"floor/1", "floor/3", "pipeline/1", "pipeline/3", "latency/1", "jetstream/sync-true", "jetstream/sync-false", "fanin/4"}
+	if len(rep.Scenarios) != len(want) {
+		t.Fatalf("%d scenarios, want %d", len(rep.Scenarios), len(want))
+	}
+	for i, s := range rep.Scenarios {
+		if s.Name != want[i] {
+			t.Fatalf("scenario %d is %s, want %s", i, s.Name, want[i])
+		}
+	}
+	if p := rep.Scenarios[2]; p.RatioTo != "floor/1" || p.Ratio <= 0 || p.Met == nil {
+		t.Fatalf("pipeline/1 ratio %+v", p)
+	}
+	if l := rep.Scenarios[4].Latency["send_to_inbox"]; l.P50 <= 0 || l.Max < l.P99 {
+		t.Fatalf("latency %+v", l)
+	}
+	var b strings.Builder
+	rep.WriteTable(&b)
+	if !strings.Contains(b.String(), "fanin/4") || !strings.Contains(b.String(), "× pipeline/1") {
+		t.Fatalf("table:\n%s", b.String())
 	}
 }

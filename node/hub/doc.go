@@ -9,12 +9,19 @@
 //	roster.jws          the roster in force, signed by the secretariat
 //	users.json          the NKey public key of each agency and of the admin user
 //	admin.creds         the admin user's NKey seed (secret, 0600)
-//	creds/AGENCY.creds  credentials written for hand-over (secret, 0600)
+//	creds/AGENCY.creds  credentials written for hand-over (secret, 0600),
+//	                    with mutual TLS also AGENCY.crt and AGENCY.key
+//	tls/                with TLS: the network CA (ca.crt; its key ca.key,
+//	                    secret) and the hub's certificate (hub.crt, hub.key)
 //	jetstream/          JetStream's files
 //
-// The secretariat changes the roster with the functions of Secretariat,
-// which write roster.jws and users.json atomically under a lock; a running
-// Hub notices the change, reconfigures its users and consumers and
-// publishes the new roster. docs/OPERATOR.md is the operator's guide and
-// states the contract between a node and its hub.
+// The secretariat changes the roster with the methods of Secretariat (Add,
+// Revoke, Rotate, RevokeKey, Renew), which write roster.jws and users.json
+// atomically under a lock; a running Hub notices the change, reconfigures
+// its users (an agency no longer active is disconnected) and consumers and
+// publishes the new roster. Only active members have a NATS user, with the
+// permissions of the node connection contract and nothing more.
+//
+// docs/OPERATOR.md is the operator's guide and states the contract between
+// a node and its hub; docs/SECURITY.md is the threat model.
 package hub

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,18 +28,38 @@ type testNet struct {
 	creds map[string]string
 	ids   map[string]*identity.Identity
 	now   time.Time
+	// tls is the network's TLS, nil for plain TCP; certs holds each
+	// agency's client certificate with mutual TLS.
+	tls   *TLSOptions
+	certs map[string][2]string
 }
 
 // newTestNet creates a hub directory whose roster lists the secretariat and
 // agencies, and starts its hub on a random port.
 func newTestNet(t *testing.T, agencies ...string) *testNet {
 	t.Helper()
-	n := &testNet{dir: t.TempDir(), creds: map[string]string{}, ids: map[string]*identity.Identity{}, now: time.Now().Add(-time.Minute)}
-	res, err := Init(n.dir, InitOptions{Network: testNetwork, Country: "SN", Kind: protocol.KindClassic, Listen: "127.0.0.1:0", Now: n.now})
+	return newNet(t, nil, agencies...)
+}
+
+// newTLSNet is newTestNet with a network CA, the hub serving TLS, and
+// client certificates for every agency when mutual.
+func newTLSNet(t *testing.T, mutual bool, agencies ...string) *testNet {
+	t.Helper()
+	return newNet(t, &TLSOptions{VerifyClients: mutual}, agencies...)
+}
+
+func newNet(t *testing.T, tlsOpts *TLSOptions, agencies ...string) *testNet {
+	t.Helper()
+	n := &testNet{dir: t.TempDir(), creds: map[string]string{}, ids: map[string]*identity.Identity{}, now: time.Now().Add(-time.Minute),
+		tls: tlsOpts, certs: map[string][2]string{}}
+	res, err := Init(n.dir, InitOptions{Network: testNetwork, Country: "SN", Kind: protocol.KindClassic, Listen: "127.0.0.1:0", Now: n.now, TLS: tlsOpts})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n.creds[res.Card.Agency] = res.AgencyCreds
+	if res.AgencyCert != "" {
+		n.certs[res.Card.Agency] = [2]string{res.AgencyCert, res.AgencyKey}
+	}
 	for _, a := range agencies {
 		n.add(t, a)
 	}
@@ -62,6 +84,13 @@ func (n *testNet) add(t *testing.T, agency string) *SignedRoster {
 	sr, err := s.Add(id.Card, "", time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n.tls != nil && n.tls.VerifyClients {
+		c, err := s.IssueClientCert(agency, "", "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.certs[agency] = [2]string{c.CertFile, c.KeyFile}
 	}
 	return sr
 }
@@ -96,25 +125,46 @@ func (n *testNet) connect(t *testing.T, agency string) *agencyConn {
 	return c
 }
 
-func (n *testNet) dial(agency string) (*agencyConn, error) {
-	c := &agencyConn{}
-	nkey, err := nats.NkeyOptionFromSeed(n.creds[agency])
-	if err != nil {
-		return nil, err
+// nodeConfig is the configuration an agency's node would have: the hub's
+// URL, its credentials and, with TLS, the network CA and its client
+// certificate.
+func (n *testNet) nodeConfig(agency string) *config.Node {
+	cfg := config.DefaultNode()
+	cfg.Network, cfg.Agency = testNetwork, agency
+	cfg.HubURLs = []string{n.hub.ClientURL()}
+	cfg.CredsFile = n.creds[agency]
+	if n.tls != nil {
+		cfg.CAFile = filepath.Join(n.dir, CACertFile)
 	}
-	c.nc, err = nats.Connect(n.hub.ClientURL(), nkey,
-		nats.CustomInboxPrefix(protocol.InboxPrefix(agency)),
-		nats.Name("casenode "+agency),
+	if c, ok := n.certs[agency]; ok {
+		cfg.TLSCertFile, cfg.TLSKeyFile = c[0], c[1]
+	}
+	return cfg
+}
+
+// dial connects as agency's node does (node/hubconn), but without
+// reconnecting, and collects the asynchronous errors.
+func (n *testNet) dial(agency string, extra ...nats.Option) (*agencyConn, error) {
+	return dialConfig(n.nodeConfig(agency), extra...)
+}
+
+func dialConfig(cfg *config.Node, extra ...nats.Option) (*agencyConn, error) {
+	c := &agencyConn{}
+	opts := append([]nats.Option{
 		nats.NoReconnect(),
+		nats.RetryOnFailedConnect(false),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			c.mu.Lock()
 			c.errs = append(c.errs, err)
 			c.mu.Unlock()
-		}))
-	if err != nil {
+		}),
+	}, extra...)
+	var err error
+	if c.nc, err = hubconn.Connect(cfg, opts...); err != nil {
 		return nil, err
 	}
 	if c.js, err = jetstream.New(c.nc); err != nil {
+		c.nc.Close()
 		return nil, err
 	}
 	return c, nil

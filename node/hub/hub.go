@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,6 +55,9 @@ type Hub struct {
 	js     jetstream.JetStream
 	kv     jetstream.KeyValue
 	listen string
+	// tls is the server's TLS configuration, nil for plain TCP; built once
+	// per start.
+	tls *tls.Config
 	// service is the hub's own NATS user, made afresh at each start and
 	// allowed only in-process connections.
 	service   nkeys.KeyPair
@@ -100,7 +104,11 @@ func Open(ctx context.Context, dir string, o Options) (*Hub, error) {
 	case left < 30*24*time.Hour:
 		h.log.Warn("the roster expires soon", "serial", r.Serial, "expires", r.Expires.String(), "fix", "casenode hub renew --dir "+dir)
 	}
-	h.log.Info("hub listening", "url", h.ClientURL(), "network", cfg.Network, "roster_serial", r.Serial, "active_members", len(r.Active()))
+	h.warnCertExpiry(dir)
+	h.log.Info("hub listening", "url", h.ClientURL(), "network", cfg.Network, "roster_serial", r.Serial, "active_members", len(r.Active()), "tls", tlsMode(&cfg.TLS))
+	if !cfg.TLS.Enabled() && !loopback(h.listen) {
+		h.log.Warn("the hub serves plain TCP beyond this machine: routing metadata and NATS authentication travel in clear", "listen", h.listen, "fix", "casenode hub tls --dir "+dir+" --tls-host NAME, or reach the hub only through a VPN")
+	}
 	return h, nil
 }
 
@@ -115,6 +123,9 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if h.users, err = loadUsers(h.dir); err != nil {
+		return err
+	}
+	if h.tls, err = serverTLS(&h.cfg.TLS); err != nil {
 		return err
 	}
 	if h.service, err = nkeys.CreateUser(); err != nil {
@@ -170,10 +181,12 @@ func (h *Hub) serverOptions() (*server.Options, error) {
 	if err != nil {
 		return nil, err
 	}
-	return serverOptions(h.cfg, h.listen, h.roster.Roster, h.users, pub)
+	return serverOptions(h.cfg, h.listen, h.tls, h.roster.Roster, h.users, pub)
 }
 
-// ClientURL returns the URL clients on this machine reach the hub at.
+// ClientURL returns the URL clients on this machine reach the hub at:
+// tls://… when the hub serves TLS (its certificate is valid for 127.0.0.1
+// when the network CA made it), else nats://….
 func (h *Hub) ClientURL() string {
 	host, _, _ := net.SplitHostPort(h.listen)
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
@@ -183,7 +196,11 @@ func (h *Hub) ClientURL() string {
 	if a, ok := h.srv.Addr().(*net.TCPAddr); ok {
 		port = a.Port
 	}
-	return "nats://" + net.JoinHostPort(host, strconv.Itoa(port))
+	scheme := "nats://"
+	if h.tls != nil {
+		scheme = "tls://"
+	}
+	return scheme + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // Roster returns the roster in force.
@@ -252,7 +269,7 @@ func (h *Hub) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, err := serverOptions(h.cfg, h.listen, next.Roster, users, pub)
+	opts, err := serverOptions(h.cfg, h.listen, h.tls, next.Roster, users, pub)
 	if err != nil {
 		return err
 	}
@@ -300,4 +317,44 @@ func (h *Hub) Close() error {
 		h.unlockRun = nil
 	}
 	return nil
+}
+
+// warnCertExpiry logs when the hub's TLS certificate has expired or
+// expires within 30 days: nodes then refuse the hub.
+func (h *Hub) warnCertExpiry(dir string) {
+	if h.tls == nil || len(h.tls.Certificates) == 0 || h.tls.Certificates[0].Leaf == nil {
+		return
+	}
+	end := h.tls.Certificates[0].Leaf.NotAfter
+	switch left := time.Until(end); {
+	case left <= 0:
+		h.log.Error("the hub's TLS certificate has expired: nodes refuse the hub", "not_after", end.UTC().Format(time.RFC3339), "fix", "casenode hub tls --dir "+dir+", then restart the hub")
+	case left < 30*24*time.Hour:
+		h.log.Warn("the hub's TLS certificate expires soon", "not_after", end.UTC().Format(time.RFC3339), "fix", "casenode hub tls --dir "+dir+", then restart the hub")
+	}
+}
+
+// tlsMode names the hub's TLS mode for its log.
+func tlsMode(t *config.HubTLS) string {
+	switch {
+	case !t.Enabled():
+		return "off"
+	case t.VerifyClients:
+		return "mutual"
+	}
+	return "on"
+}
+
+// loopback says whether a listen address is reachable from this machine
+// only.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

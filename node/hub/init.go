@@ -9,6 +9,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/tlsca"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -33,6 +34,9 @@ type InitOptions struct {
 	// CredsOut is where the secretariat's own agency credentials go; empty
 	// means H/creds/AGENCY.creds.
 	CredsOut string
+	// TLS, if set, makes a network CA and the hub's certificate (see
+	// EnableTLS); its Now is taken from Now. Nil: the hub serves plain TCP.
+	TLS *TLSOptions
 	// Now is the time of the first roster.
 	Now time.Time
 }
@@ -48,6 +52,10 @@ type InitResult struct {
 	AdminCreds, AgencyCreds string
 	// Roster is the first roster, serial 1.
 	Roster *SignedRoster
+	// TLS is what was made for TLS, or nil. With mutual TLS, AgencyCert and
+	// AgencyKey are the secretariat's own client certificate.
+	TLS                   *TLSResult
+	AgencyCert, AgencyKey string
 }
 
 // Init creates a hub directory: the secretariat's identity, the admin user,
@@ -71,6 +79,15 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	cfgData, err := cfg.Marshal()
 	if err != nil {
 		return nil, err
+	}
+	if o.TLS != nil {
+		// Check the TLS options before anything is written.
+		if _, err := tlsca.ParseAlgorithm(string(o.TLS.Alg)); err != nil {
+			return nil, err
+		}
+		if _, err := certHosts(cfg.Listen, o.TLS.Hosts); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, CredsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("create hub directory: %w", err)
@@ -135,6 +152,26 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	}
 	if err := storeRoster(dir, res.Roster); err != nil {
 		return nil, err
+	}
+	if o.TLS != nil {
+		t := *o.TLS
+		t.Now = o.Now
+		if res.TLS, err = enableTLS(dir, cfg, t); err != nil {
+			return nil, err
+		}
+		if t.VerifyClients {
+			ca, err := loadCA(dir)
+			if err != nil {
+				return nil, err
+			}
+			res.AgencyCert, res.AgencyKey = ClientCertPaths(res.AgencyCreds)
+			if _, err := issueClient(ca, o.Agency, res.AgencyCert, res.AgencyKey, ca.Algorithm(), o.Now); err != nil {
+				return nil, err
+			}
+		}
+		if cfgData, err = cfg.Marshal(); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeExclusive(filepath.Join(dir, config.HubFile), cfgData, 0o644); err != nil {
 		return nil, err

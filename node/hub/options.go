@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
@@ -24,10 +25,11 @@ const (
 )
 
 // serverOptions builds the embedded server's options from the hub's
-// configuration, the listen address, the roster in force, the users and the
-// hub's own service user. The same input gives the same options, so that a
-// reload changes only what the roster changed.
-func serverOptions(cfg *config.Hub, listen string, roster *protocol.Roster, users *userKeys, service string) (*server.Options, error) {
+// configuration, the listen address, the TLS configuration (nil: plain
+// TCP), the roster in force, the users and the hub's own service user. The
+// same input gives the same options, so that a reload changes only what the
+// roster changed.
+func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *protocol.Roster, users *userKeys, service string) (*server.Options, error) {
 	host, portText, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", listen, err)
@@ -52,10 +54,15 @@ func serverOptions(cfg *config.Hub, listen string, roster *protocol.Roster, user
 		SyncAlways:    cfg.Sync == config.SyncAlways,
 		SyncInterval:  cfg.SyncInterval(),
 	}
+	if tlsConf != nil {
+		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs
+	}
 	o.Nkeys = append(o.Nkeys,
 		&server.NkeyUser{Nkey: service, AllowedConnectionTypes: connTypes(connInProcess)},
 		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard)},
 	)
+	// Only active members have a user: a revoked or suspended agency
+	// cannot connect, and is disconnected by the reload that removes it.
 	for _, m := range roster.Active() {
 		key, ok := users.Agencies[m.Card.Agency]
 		if !ok {

@@ -78,11 +78,9 @@ func (s *Secretariat) Add(card *protocol.MemberCard, credsOut string, now time.T
 		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is already in the roster (%s since %s)", card.Agency, m.Status, m.Since),
 			Fix: "an agency id is admitted once; run 'casenode member list' to see the roster"}
 	}
-	for _, m := range r.Members {
-		if m.Card.KeyID() == card.KeyID() {
-			return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has the same signing key as member %q", card.Agency, m.Card.Agency),
-				Fix: "every agency needs keys of its own: ask it to run 'casenode init' in a new directory"}
-		}
+	if owner := keyOwner(r, card.KeyID()); owner != "" {
+		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has the same signing key as member %q", card.Agency, owner),
+			Fix: "every agency needs keys of its own: ask it to run 'casenode init' in a new directory"}
 	}
 	next, t, err := s.next(now)
 	if err != nil {
@@ -192,10 +190,27 @@ func (s *Secretariat) next(now time.Time) (*protocol.Roster, protocol.Time, erro
 	}
 	next := *cur
 	next.Members = slices.Clone(cur.Members)
+	for i := range next.Members {
+		next.Members[i].Previous = prunePrevious(next.Members[i].Previous, now, time.Duration(s.cfg.Retention))
+	}
 	next.Serial = cur.Serial + 1
 	next.Issued = t
 	next.Expires = protocol.NewTime(now.Add(time.Duration(s.cfg.RosterValidity)))
 	return &next, t, nil
+}
+
+// prunePrevious returns a copy of a member's previous keys without those
+// that stopped being valid more than retention ago: the hub no longer holds
+// any message they could have signed. A retention of 0 keeps them all.
+func prunePrevious(keys []protocol.PreviousKey, now time.Time, retention time.Duration) []protocol.PreviousKey {
+	var out []protocol.PreviousKey
+	for _, p := range keys {
+		if retention > 0 && p.ValidUntil.Before(now.Add(-retention)) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // sign loads the secretariat's key and signs r.

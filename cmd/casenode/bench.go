@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/casenode/casenode/node/bench"
+	"github.com/casenode/casenode/protocol"
+)
+
+func runBench(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench", "")
+	jsonOut := fs.String("json", "", "also write the figures as JSON to this file")
+	dir := fs.String("dir", "", "work directory to keep (default: a temporary one, removed after)")
+	quick := fs.Bool("quick", false, "smoke-sized run (seconds, classic keys): checks that every scenario works, measures nothing")
+	classic := fs.Bool("classic", false, "use classic X25519 keys instead of post-quantum hybrid ones")
+	messages := fs.Int("messages", 0, "messages in the floor and pipeline scenarios (default 10000)")
+	agencies := fs.Int("agencies", 0, "agencies in the fan-in scenario (default 100)")
+	perAgency := fs.Int("per-agency", 0, "messages each agency sends in the fan-in scenario (default 100)")
+	footprint := fs.Bool("footprint", true, "run the footprint scenario (starts this binary as hub and node processes)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	work := *dir
+	if work == "" {
+		tmp, err := os.MkdirTemp("", "casenode-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		work = tmp
+	}
+	c := bench.DefaultConfig(work)
+	if *quick {
+		c = bench.QuickConfig(work)
+	}
+	if *classic {
+		c.Kind = protocol.KindClassic
+	}
+	for _, o := range []struct {
+		v   int
+		dst *int
+	}{{*messages, &c.Messages}, {*agencies, &c.Agencies}, {*perAgency, &c.PerAgency}} {
+		if o.v > 0 {
+			*o.dst = o.v
+		}
+	}
+	if c.Agencies < 2 {
+		return usageErrorf("bench", "--agencies: at least 2")
+	}
+	if *footprint {
+		exe, err := os.Executable()
+		if err == nil && filepath.Base(exe) == "casenode" {
+			c.Exe = exe
+		} else {
+			fmt.Fprintf(e.stderr, "casenode: skipping the footprint scenario: not running as the casenode binary\n")
+		}
+	}
+	c.Log = e.stderr
+	rep, err := bench.Run(ctx, c)
+	if err != nil {
+		return err
+	}
+	rep.WriteTable(e.stdout)
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

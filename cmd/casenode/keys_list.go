@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/casenode/casenode/crypto/identity"
+)
+
+func runKeysList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "keys list", "")
+	dir := fs.String("dir", "", "the agency's directory (from 'casenode init')")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usageErrorf("keys list", "--dir is required")
+	}
+	cur, err := identity.LoadCard(filepath.Join(*dir, identity.CardFile))
+	if err != nil {
+		return withHintIfMissing(err, "is --dir the directory 'casenode init' created?")
+	}
+	prev, err := identity.PreviousCards(*dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "agency %s in network %s\n", cur.Agency, cur.Network)
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "KEY ID\tCREATED\tSTATE")
+	fmt.Fprintf(w, "%s\t%s\tcurrent\n", cur.KeyID(), cur.Created)
+	for _, c := range prev {
+		fmt.Fprintf(w, "%s\t%s\tprevious\n", c.KeyID(), c.Created)
+	}
+	return w.Flush()
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/api"
+)
+
+// clientFlags are the flags of the commands that talk to a running node
+// through its local API.
+type clientFlags struct {
+	dir  string
+	json bool
+}
+
+func (f *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dir, "dir", "", "the node's directory")
+	fs.BoolVar(&f.json, "json", false, "print JSON (stable field names) instead of text")
+}
+
+// client returns a client of the node in --dir, acting as the local user.
+func (f *clientFlags) client(e *env, cmd string) (*api.Client, error) {
+	if f.dir == "" {
+		return nil, usageErrorf(cmd, "--dir is required")
+	}
+	cfg, err := config.LoadNode(f.dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, withHint(fmt.Errorf("%s has not joined a network: no %s", f.dir, config.NodeFile),
+				"run 'casenode join --dir %s --hub URL --creds FILE --secretariat KEY' first", f.dir)
+		}
+		return nil, err
+	}
+	return api.NewUnixClient(cfg.API.Socket, localUser(e)), nil
+}
+
+// nodeError adds to err the hint of starting the node when it cannot be
+// reached.
+func (f *clientFlags) nodeError(err error) error {
+	var u *api.UnreachableError
+	if errors.As(err, &u) {
+		return withHint(fmt.Errorf("the node of %s is not running (%v)", f.dir, u.Err), "start it with 'casenode run --dir %s'", f.dir)
+	}
+	return err
+}
+
+// printJSON prints v as indented JSON.
+func printJSON(e *env, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s\n", b)
+	return nil
+}
+
+// localUser names the person at the keyboard for the audit log: $USER,
+// else "cli".
+func localUser(e *env) string {
+	u := strings.TrimSpace(e.getenv("USER"))
+	if u == "" || len(u) > 64 || strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "cli"
+	}
+	return u
+}

@@ -1,0 +1,185 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/protocol"
+)
+
+// ActorHeader names the local user or service acting through the API; the
+// node records it in the audit log. It is declared by the client, not
+// authenticated: access to the API is.
+const ActorHeader = "Casenode-Actor"
+
+// maxRequest bounds a request body: a message body at its limit, in a JSON
+// request.
+const maxRequest = protocol.MaxBodySize + 64<<10
+
+// handler serves the API routes of one node.
+type handler struct {
+	n *node.Node
+}
+
+// Handler returns the API of n, without authentication: whoever reaches it
+// may use it. Serve puts it on the Unix socket as it is and behind the
+// bearer token on TCP.
+func Handler(n *node.Node) http.Handler {
+	h := &handler{n: n}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/messages", h.send)
+	mux.HandleFunc("POST /v1/messages/{id}/open", h.open)
+	mux.HandleFunc("GET /v1/inbox", h.inbox)
+	mux.HandleFunc("GET /v1/outbox", h.outbox)
+	mux.HandleFunc("GET /v1/cases", h.cases)
+	mux.HandleFunc("GET /v1/cases/{id}", h.caseThread)
+	mux.HandleFunc("POST /v1/contacts", h.publishContact)
+	mux.HandleFunc("GET /v1/contacts", h.contacts)
+	mux.HandleFunc("GET /v1/status", h.status)
+	mux.HandleFunc("GET /v1/audit/snapshot", h.snapshot)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, &Error{Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Fix: "docs/openapi.yaml lists the routes"})
+	})
+	return mux
+}
+
+// actor returns the request's actor.
+func actor(r *http.Request) (string, error) {
+	a := r.Header.Get(ActorHeader)
+	if a == "" {
+		return "", badRequest("set the "+ActorHeader+" header to the local user's name", "no %s header: every action is recorded with who did it", ActorHeader)
+	}
+	return a, nil
+}
+
+// decode reads a JSON request body into v.
+func decode(r *http.Request, w http.ResponseWriter, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("docs/openapi.yaml describes the request", "request body: %v", err)
+	}
+	return nil
+}
+
+func (h *handler) fail(w http.ResponseWriter, err error) {
+	var e *Error
+	if errors.As(err, &e) && e.Status != 0 {
+		writeError(w, e.Status, err)
+		return
+	}
+	writeError(w, statusOf(err), err)
+}
+
+func (h *handler) send(w http.ResponseWriter, r *http.Request) {
+	a, err := actor(r)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	var req node.SendRequest
+	if err := decode(r, w, &req); err != nil {
+		h.fail(w, err)
+		return
+	}
+	res, err := h.n.Send(r.Context(), a, req)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, res)
+}
+
+func (h *handler) open(w http.ResponseWriter, r *http.Request) {
+	a, err := actor(r)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	m, err := h.n.Show(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// query reads the common list parameters.
+type query struct {
+	r   *http.Request
+	err error
+}
+
+func (q *query) str(name string) string { return q.r.URL.Query().Get(name) }
+
+func (q *query) boolean(name string) bool {
+	s := q.str(name)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil && q.err == nil {
+		q.err = badRequest("use true or false", "query parameter %s=%q is not a boolean", name, s)
+	}
+	return b
+}
+
+func (q *query) uint(name string) uint64 {
+	s := q.str(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseUint(s, 10, 63)
+	if err != nil && q.err == nil {
+		q.err = badRequest("use a whole number", "query parameter %s=%q is not a whole number", name, s)
+	}
+	return n
+}
+
+// Lists are wrapped in an object, so that fields can be added later.
+
+// MessageList is the response of GET /v1/inbox.
+type MessageList struct {
+	Messages []*node.MessageSummary `json:"messages"`
+}
+
+// OutboxList is the response of GET /v1/outbox.
+type OutboxList struct {
+	Messages []*node.OutboxItem `json:"messages"`
+}
+
+func (h *handler) inbox(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	iq := node.InboxQuery{Type: protocol.MessageType(q.str("type")), Case: q.str("case"), From: q.str("from"),
+		Unread: q.boolean("unread"), After: q.uint("after"), Limit: int(q.uint("limit"))}
+	if q.err != nil {
+		h.fail(w, q.err)
+		return
+	}
+	ms, err := h.n.Inbox(r.Context(), iq)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MessageList{Messages: orEmpty(ms)})
+}
+
+func (h *handler) outbox(w http.ResponseWriter, r *http.Request) {
+	q := &query{r: r}
+	oq := node.OutboxQuery{Pending: q.boolean("pending"), Type: protocol.MessageType(q.str("type")), Case: q.str("case"),
+		To: q.str("to"), After: q.uint("after"), Limit: int(q.uint("limit"))}
+	if q.err != nil {
+		h.fail(w, q.err)
+		return
+	}
+	ms, err := h.n.Outbox(r.Context(), oq)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, OutboxList{Messages: orEmpty(ms)})
+}

@@ -1,0 +1,204 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/node"
+)
+
+// maxSocketPath is the longest Unix socket path every Unix accepts.
+const maxSocketPath = 104
+
+// Server serves a node's API on its listeners.
+type Server struct {
+	n         *node.Node
+	log       *slog.Logger
+	servers   []*http.Server
+	listeners []net.Listener
+}
+
+// NewServer returns the API server of n. log may be nil.
+func NewServer(n *node.Node, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{n: n, log: log}
+}
+
+// Listen opens the listeners the node's configuration names: the Unix
+// socket (created with mode 0600, replacing a stale one) and, if
+// api.listen is set, that TCP address behind the bearer token of
+// api.token_file (created if missing).
+func (s *Server) Listen() error {
+	cfg := s.n.Config().API
+	h := Handler(s.n)
+	unixL, err := listenUnix(cfg.Socket)
+	if err != nil {
+		return err
+	}
+	s.servers = []*http.Server{{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	s.listeners = []net.Listener{unixL}
+	if cfg.Listen == "" {
+		return nil
+	}
+	token, err := loadToken(cfg.TokenFile)
+	if err != nil {
+		s.close()
+		return err
+	}
+	tcpL, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		s.close()
+		return fmt.Errorf("api.listen %s: %w", cfg.Listen, err)
+	}
+	s.servers = append(s.servers, &http.Server{Handler: RequireToken(token, h), ReadHeaderTimeout: 10 * time.Second})
+	s.listeners = append(s.listeners, tcpL)
+	return nil
+}
+
+// Addrs returns the addresses listened on: the socket, then the TCP
+// address if any.
+func (s *Server) Addrs() []net.Addr {
+	out := make([]net.Addr, len(s.listeners))
+	for i, l := range s.listeners {
+		out[i] = l.Addr()
+	}
+	return out
+}
+
+func (s *Server) close() {
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	os.Remove(s.n.Config().API.Socket)
+}
+
+// Serve serves on the listeners until ctx ends, then lets the requests in
+// progress finish and removes the socket.
+func (s *Server) Serve(ctx context.Context) error {
+	for _, a := range s.Addrs() {
+		s.log.Info("API listening", "address", a.String(), "network", a.Network())
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(s.servers))
+	for i, srv := range s.servers {
+		wg.Go(func() {
+			if err := srv.Serve(s.listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				errs <- err
+			}
+		})
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range s.servers {
+		srv.Shutdown(sctx)
+	}
+	wg.Wait()
+	os.Remove(s.n.Config().API.Socket)
+	return err
+}
+
+// Serve listens and serves the API of n until ctx ends; see Server.
+func Serve(ctx context.Context, n *node.Node, log *slog.Logger) error {
+	s := NewServer(n, log)
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+// listenUnix listens on the socket at path with mode 0600. A socket file
+// left by a node that stopped is replaced; the node's lock on its store
+// guarantees that no other node serves it.
+func listenUnix(path string) (net.Listener, error) {
+	if len(path) >= maxSocketPath {
+		return nil, &Error{Message: fmt.Sprintf("API socket path %s is %d bytes long, over the %d a Unix socket allows", path, len(path), maxSocketPath-1),
+			Fix: "set api.socket in node.json to a shorter path, or move the node directory"}
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&fs.ModeSocket == 0 {
+			return nil, &Error{Message: fmt.Sprintf("%s exists and is not a socket", path), Fix: "move it away, or set api.socket in node.json"}
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, err
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("API socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("API socket: %w", err)
+	}
+	return l, nil
+}
+
+// loadToken reads the bearer token of the TCP API, creating the file with
+// a random token and mode 0600 if it does not exist. A token file readable
+// by others is refused.
+func loadToken(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		var b [32]byte
+		rand.Read(b[:])
+		token := hex.EncodeToString(b[:])
+		if _, err := f.WriteString(token + "\n"); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("API token: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("API token: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, &Error{Message: fmt.Sprintf("API token file %s is readable by others (mode %#o)", path, fi.Mode().Perm()), Fix: "run: chmod 600 " + path}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("API token: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	if len(token) < 32 {
+		return nil, &Error{Message: fmt.Sprintf("API token in %s is shorter than 32 characters", path), Fix: "remove the file: the node writes a new random token at its next start"}
+	}
+	return []byte(token), nil
+}
+
+// RequireToken lets through only requests bearing token, compared in
+// constant time.
+func RequireToken(token []byte, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), token) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="casenode"`)
+			writeError(w, http.StatusUnauthorized, &Error{Message: "missing or wrong bearer token", Fix: "send 'Authorization: Bearer TOKEN' with the token of api.token_file"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,60 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// WriteTable prints the report for people.
+func (r *Report) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "casenode bench — %s, %s/%s, %d cores, %s\n\n", r.GoVersion, r.OS, r.Arch, r.Cores, r.Started.Format("2006-01-02 15:04 MST"))
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(w, "%-22s %s\n", s.Name, s.Title)
+		fmt.Fprintf(w, "%-22s %s\n", "", params(s.Params))
+		if s.PerSecond > 0 {
+			fmt.Fprintf(w, "%-22s %.0f msgs/s (%d in %.2f s)", "", s.PerSecond, s.Messages, s.Seconds)
+			if s.RatioTo != "" {
+				fmt.Fprintf(w, ", %.2f × %s", s.Ratio, s.RatioTo)
+			}
+			fmt.Fprintln(w)
+		}
+		for _, name := range sortedKeys(s.Latency) {
+			p := s.Latency[name]
+			fmt.Fprintf(w, "%-22s %s ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", "", name, p.P50, p.P90, p.P99, p.Max)
+		}
+		for _, name := range sortedKeys(s.Values) {
+			fmt.Fprintf(w, "%-22s %s %.1f\n", "", name, s.Values[name])
+		}
+		if s.Target != "" {
+			verdict := "MET"
+			if s.Met != nil && !*s.Met {
+				verdict = "NOT MET"
+			}
+			fmt.Fprintf(w, "%-22s target %s: %s\n", "", s.Target, verdict)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func params(p map[string]any) string {
+	var parts []string
+	for _, k := range sortedKeys(p) {
+		v := p[k]
+		if f, ok := v.(float64); ok {
+			v = fmt.Sprintf("%.4g", f)
+		}
+		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+	}
+	return strings.Join(parts, " ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

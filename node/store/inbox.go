@@ -1,0 +1,135 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+)
+
+// InboxEntry is a message the node verified, decrypted and accepted.
+type InboxEntry struct {
+	// Seq orders the inbox by arrival, from 1.
+	Seq uint64 `json:"seq"`
+	// Header is the message's verified clear header.
+	Header *protocol.Header `json:"header"`
+	// Body is the verified body, compact JSON.
+	Body json.RawMessage `json:"body"`
+	// Hash is the lowercase hex SHA-256 of the exact sealed bytes: the
+	// message_hash of its receipts.
+	Hash string `json:"hash"`
+	// Size is the sealed message's size in bytes.
+	Size int `json:"size"`
+	// Received is when the node accepted it.
+	Received time.Time `json:"received"`
+	// ReadAt is when someone first opened it, and ReadBy who.
+	ReadAt *time.Time `json:"read_at,omitempty"`
+	ReadBy string     `json:"read_by,omitempty"`
+}
+
+// Inbox returns the entry of message id, or nil.
+func (t *Tx) Inbox(id string) (*InboxEntry, error) {
+	v := t.bucket(bucketInbox).Get([]byte(id))
+	if v == nil {
+		return nil, nil
+	}
+	var e InboxEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return nil, fmt.Errorf("inbox entry %s: %w", id, err)
+	}
+	return &e, nil
+}
+
+// AddInbox adds a new message to the inbox, assigning its Seq, and to its
+// case thread. The message must not be in the inbox yet.
+func (t *Tx) AddInbox(e *InboxEntry) error {
+	id := e.Header.ID
+	if t.bucket(bucketInbox).Get([]byte(id)) != nil {
+		return fmt.Errorf("add to inbox: message %s is already there", id)
+	}
+	seq, err := t.bucket(bucketInSeq).NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	if err := t.putInbox(e); err != nil {
+		return err
+	}
+	if err := t.bucket(bucketInSeq).Put(seqKey(seq), []byte(id)); err != nil {
+		return err
+	}
+	if err := t.add(countInbox, 1); err != nil {
+		return err
+	}
+	if err := t.add(countUnread, 1); err != nil {
+		return err
+	}
+	if e.Header.Case != "" {
+		return t.addThread(e.Header, DirectionIn)
+	}
+	return nil
+}
+
+func (t *Tx) putInbox(e *InboxEntry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return t.bucket(bucketInbox).Put([]byte(e.Header.ID), v)
+}
+
+// MarkRead records that by opened message id at time at. It reports
+// whether this was the first time; an entry already read is left alone.
+func (t *Tx) MarkRead(id, by string, at time.Time) (first bool, err error) {
+	e, err := t.Inbox(id)
+	if err != nil || e == nil {
+		return false, err
+	}
+	if e.ReadAt != nil {
+		return false, nil
+	}
+	e.ReadAt, e.ReadBy = &at, by
+	if err := t.putInbox(e); err != nil {
+		return false, err
+	}
+	return true, t.add(countUnread, -1)
+}
+
+// InboxFilter selects inbox entries. Zero fields select everything.
+type InboxFilter struct {
+	Type   protocol.MessageType
+	Case   string
+	From   string
+	Unread bool
+	// After skips the entries with Seq up to After.
+	After uint64
+	// Limit bounds the entries returned; zero means no bound.
+	Limit int
+}
+
+func (f *InboxFilter) match(e *InboxEntry) bool {
+	h := e.Header
+	return (f.Type == "" || h.MsgType == f.Type) && (f.Case == "" || h.Case == f.Case) &&
+		(f.From == "" || h.From == f.From) && (!f.Unread || e.ReadAt == nil)
+}
+
+// ListInbox returns the entries f selects, in arrival order.
+func (t *Tx) ListInbox(f InboxFilter) ([]*InboxEntry, error) {
+	var out []*InboxEntry
+	c := t.bucket(bucketInSeq).Cursor()
+	for k, id := c.Seek(seqKey(f.After + 1)); k != nil; k, id = c.Next() {
+		e, err := t.Inbox(string(id))
+		if err != nil {
+			return nil, err
+		}
+		if e == nil || !f.match(e) {
+			continue
+		}
+		out = append(out, e)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}

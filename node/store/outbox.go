@@ -1,0 +1,275 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+)
+
+// CopyState is where one copy of a sent message stands: the message as sent
+// to one recipient.
+type CopyState string
+
+// The copy states, in the order a copy goes through them.
+const (
+	// CopyQueued: recorded and waiting for the hub's acknowledgement.
+	CopyQueued CopyState = "queued"
+	// CopyRelayed: the hub acknowledged it; it waits for the recipient.
+	CopyRelayed CopyState = "relayed"
+	// CopyDelivered: the recipient's signed delivered receipt came back.
+	CopyDelivered CopyState = "delivered"
+	// CopyRead: the recipient's signed read receipt came back.
+	CopyRead CopyState = "read"
+	// CopyRejected: the recipient's node refused it; Reason says why.
+	CopyRejected CopyState = "rejected"
+)
+
+// CopyStates returns every copy state.
+func CopyStates() []CopyState {
+	return []CopyState{CopyQueued, CopyRelayed, CopyDelivered, CopyRead, CopyRejected}
+}
+
+// rank orders the states: a copy only ever moves to a higher rank.
+func (s CopyState) rank() int {
+	switch s {
+	case CopyQueued:
+		return 0
+	case CopyRelayed:
+		return 1
+	case CopyDelivered, CopyRejected:
+		return 2
+	case CopyRead:
+		return 3
+	}
+	return -1
+}
+
+// Final reports whether the copy needs nothing more from this node: the
+// recipient's node answered.
+func (s CopyState) Final() bool { return s.rank() >= 2 }
+
+// Copy is the state of a message's copy for one recipient.
+type Copy struct {
+	State CopyState `json:"state"`
+	// Reason is the recipient's reason when State is rejected.
+	Reason protocol.Reason `json:"reason,omitempty"`
+	// Attempts counts the publications of the copy.
+	Attempts    int        `json:"attempts"`
+	LastAttempt *time.Time `json:"last_attempt,omitempty"`
+	Relayed     *time.Time `json:"relayed,omitempty"`
+	Delivered   *time.Time `json:"delivered,omitempty"`
+	Read        *time.Time `json:"read,omitempty"`
+	Rejected    *time.Time `json:"rejected,omitempty"`
+}
+
+// Advance moves the copy to state s at time at, unless it is already there
+// or further. It reports whether the copy changed.
+func (c *Copy) Advance(s CopyState, reason protocol.Reason, at time.Time) bool {
+	if s.rank() <= c.State.rank() {
+		return false
+	}
+	switch s {
+	case CopyRelayed:
+		c.Relayed = &at
+	case CopyDelivered:
+		c.Delivered = &at
+	case CopyRead:
+		c.Read = &at
+		if c.Delivered == nil {
+			c.Delivered = &at
+		}
+	case CopyRejected:
+		c.Rejected = &at
+		c.Reason = reason
+	}
+	if c.Relayed == nil {
+		c.Relayed = &at
+	}
+	c.State = s
+	return true
+}
+
+// OutboxEntry is a message the node sent.
+type OutboxEntry struct {
+	// Seq orders the outbox by sending, from 1.
+	Seq    uint64           `json:"seq"`
+	Header *protocol.Header `json:"header"`
+	// Body is the body sent, compact JSON.
+	Body json.RawMessage `json:"body"`
+	// Hash is the lowercase hex SHA-256 of the sealed bytes.
+	Hash string `json:"hash"`
+	Size int    `json:"size"`
+	// Sent is when the node recorded it; Actor is who sent it.
+	Sent  time.Time `json:"sent"`
+	Actor string    `json:"actor"`
+	// Copies holds the state of each recipient's copy.
+	Copies map[string]*Copy `json:"copies"`
+}
+
+// Recipients returns the recipients in order.
+func (e *OutboxEntry) Recipients() []string {
+	out := make([]string, 0, len(e.Copies))
+	for a := range e.Copies {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Pending reports whether a copy still waits for its recipient.
+func (e *OutboxEntry) Pending() bool {
+	for _, c := range e.Copies {
+		if !c.State.Final() {
+			return true
+		}
+	}
+	return false
+}
+
+// AddOutbox records a new sent message and its sealed bytes, assigning its
+// Seq, with every copy queued, and adds it to its case thread.
+func (t *Tx) AddOutbox(e *OutboxEntry, raw []byte) error {
+	id := []byte(e.Header.ID)
+	if t.bucket(bucketOutbox).Get(id) != nil {
+		return fmt.Errorf("add to outbox: message %s is already there", e.Header.ID)
+	}
+	seq, err := t.bucket(bucketOutSeq).NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	if e.Copies == nil {
+		e.Copies = map[string]*Copy{}
+	}
+	for _, a := range e.Header.To {
+		if e.Copies[a] == nil {
+			e.Copies[a] = &Copy{State: CopyQueued}
+		}
+	}
+	for _, c := range e.Copies {
+		if err := t.add(countCopies+string(c.State), 1); err != nil {
+			return err
+		}
+	}
+	if err := t.putOutbox(e); err != nil {
+		return err
+	}
+	if err := t.bucket(bucketOutRaw).Put(id, raw); err != nil {
+		return err
+	}
+	if err := t.bucket(bucketOutSeq).Put(seqKey(seq), id); err != nil {
+		return err
+	}
+	if e.Pending() {
+		if err := t.bucket(bucketOutWait).Put(seqKey(seq), id); err != nil {
+			return err
+		}
+	}
+	if err := t.add(countOutbox, 1); err != nil {
+		return err
+	}
+	if e.Header.Case != "" {
+		return t.addThread(e.Header, DirectionOut)
+	}
+	return nil
+}
+
+func (t *Tx) putOutbox(e *OutboxEntry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return t.bucket(bucketOutbox).Put([]byte(e.Header.ID), v)
+}
+
+// Outbox returns the entry of message id, or nil.
+func (t *Tx) Outbox(id string) (*OutboxEntry, error) {
+	v := t.bucket(bucketOutbox).Get([]byte(id))
+	if v == nil {
+		return nil, nil
+	}
+	var e OutboxEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return nil, fmt.Errorf("outbox entry %s: %w", id, err)
+	}
+	return &e, nil
+}
+
+// OutboxRaw returns the sealed bytes of sent message id, or nil.
+func (t *Tx) OutboxRaw(id string) []byte { return clone(t.bucket(bucketOutRaw).Get([]byte(id))) }
+
+// UpdateCopy applies fn to the copy of message id for recipient and stores
+// the result if fn reports a change. It returns the entry after the change,
+// or nil if the outbox has no such copy.
+func (t *Tx) UpdateCopy(id, recipient string, fn func(c *Copy) bool) (*OutboxEntry, error) {
+	e, err := t.Outbox(id)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	c := e.Copies[recipient]
+	if c == nil {
+		return nil, nil
+	}
+	before := c.State
+	if !fn(c) {
+		return e, nil
+	}
+	if c.State != before {
+		if err := t.add(countCopies+string(before), -1); err != nil {
+			return nil, err
+		}
+		if err := t.add(countCopies+string(c.State), 1); err != nil {
+			return nil, err
+		}
+	}
+	if !e.Pending() {
+		if err := t.bucket(bucketOutWait).Delete(seqKey(e.Seq)); err != nil {
+			return nil, err
+		}
+	}
+	return e, t.putOutbox(e)
+}
+
+// OutboxFilter selects outbox entries. Zero fields select everything.
+type OutboxFilter struct {
+	// Pending selects the entries with a copy that still waits.
+	Pending bool
+	Type    protocol.MessageType
+	Case    string
+	To      string
+	After   uint64
+	Limit   int
+}
+
+func (f *OutboxFilter) match(e *OutboxEntry) bool {
+	h := e.Header
+	return (!f.Pending || e.Pending()) && (f.Type == "" || h.MsgType == f.Type) &&
+		(f.Case == "" || h.Case == f.Case) && (f.To == "" || e.Copies[f.To] != nil)
+}
+
+// ListOutbox returns the entries f selects, in sending order.
+func (t *Tx) ListOutbox(f OutboxFilter) ([]*OutboxEntry, error) {
+	var out []*OutboxEntry
+	index := bucketOutSeq
+	if f.Pending {
+		index = bucketOutWait
+	}
+	c := t.bucket(index).Cursor()
+	for k, id := c.Seek(seqKey(f.After + 1)); k != nil; k, id = c.Next() {
+		e, err := t.Outbox(string(id))
+		if err != nil {
+			return nil, err
+		}
+		if e == nil || !f.match(e) {
+			continue
+		}
+		out = append(out, e)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
