@@ -38,10 +38,16 @@ func writeNew(e *env, path string, data []byte, mode fs.FileMode) error {
 		_, err := e.stdout.Write(data)
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	err := writeFileExclusive(path, data, mode)
 	if errors.Is(err, fs.ErrExist) {
 		return withHint(fmt.Errorf("%s already exists", path), "choose another --out, or remove the file first")
 	}
+	return err
+}
+
+// writeFileExclusive creates path with O_EXCL, writes data and syncs it.
+func writeFileExclusive(path string, data []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
