@@ -40,6 +40,7 @@ type Node struct {
 	roster   atomic.Pointer[rosterInForce]
 	rosterMu sync.Mutex    // serializes roster changes
 	rosterCh chan struct{} // signalled when a roster is taken
+	alarms   rosterAlarms  // what the node saw of rosters that needs a human
 	showMu   sync.Mutex    // serializes the first read of a message
 	inflight inflight      // messages recorded, not yet stored
 	running  atomic.Bool

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/casenode/casenode/crypto/jws"
@@ -83,29 +84,39 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 	}
 	r, err := n.verifyRoster(signed)
 	if err != nil {
+		n.alarms.raise(err.Error())
 		return err
 	}
 	var prev *protocol.Roster
 	if cur != nil {
 		prev = cur.roster
 		if r.Serial == prev.Serial {
-			return fmt.Errorf("the hub serves another roster with serial %d than the one in force: someone signed two rosters with one serial", r.Serial)
+			err := fmt.Errorf("the hub serves another roster with serial %d than the one in force: someone signed two rosters with one serial", r.Serial)
+			n.alarms.raise(err.Error())
+			return err
 		}
 	}
 	if err := r.CheckSuccessor(prev); err != nil {
-		return fmt.Errorf("roster refused: %w", err)
+		err = fmt.Errorf("roster refused: %w", err)
+		n.alarms.raise(err.Error())
+		return err
 	}
 	if now := n.o.Now(); !now.Before(r.Expires.Time) {
 		return fmt.Errorf("roster serial %d expired at %s: keeping the roster in force; ask the secretariat to run 'casenode hub renew'", r.Serial, r.Expires)
 	}
 	entries := []auditlog.Entry{{Type: auditlog.TypeRoster, Actor: r.Secretariat, Payload: signed}}
+	var changed []CardChange
 	for _, m := range r.Members {
 		if m.Card.Agency == n.cfg.Agency {
 			continue
 		}
 		if prev != nil {
-			if old := prev.Member(m.Card.Agency); old != nil && sameCard(&old.Card, &m.Card) {
+			old := prev.Member(m.Card.Agency)
+			if old != nil && sameCard(&old.Card, &m.Card) {
 				continue
+			}
+			if old != nil && old.Card.KeyID() != m.Card.KeyID() {
+				changed = append(changed, CardChange{Agency: m.Card.Agency, Serial: r.Serial, OldKid: old.Card.KeyID(), NewKid: m.Card.KeyID()})
 			}
 		}
 		card, err := m.Card.Marshal()
@@ -126,6 +137,11 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 	default:
 	}
 	n.log.Info("roster taken", "serial", r.Serial, "members", len(r.Members), "active", len(r.Active()), "expires", r.Expires.String())
+	for _, c := range changed {
+		n.log.Error("the roster changes the member card of an agency this node knew: check the new key id with the agency by a second channel",
+			"agency", c.Agency, "serial", c.Serial, "old_kid", c.OldKid, "new_kid", c.NewKid)
+		n.alarms.cardChanged(c)
+	}
 	n.checkSelf(r)
 	return nil
 }
@@ -154,3 +170,46 @@ func (n *Node) checkSelf(r *protocol.Roster) {
 
 // rosterNow returns the roster in force, or nil before the first.
 func (n *Node) rosterNow() *rosterInForce { return n.roster.Load() }
+
+// CardChange is a new signing key the roster gave an agency the node
+// already knew: routine after a key rotation, an attack if the agency
+// did not rotate (whoever holds the secretariat's key can replace a card).
+type CardChange struct {
+	Agency string `json:"agency"`
+	Serial uint64 `json:"serial"`
+	OldKid string `json:"old_kid"`
+	NewKid string `json:"new_kid"`
+}
+
+// maxCardChanges bounds the card changes Status reports: the newest.
+const maxCardChanges = 32
+
+// rosterAlarms keeps, for Status, the last roster the node refused and the
+// card changes it took since it opened.
+type rosterAlarms struct {
+	mu      sync.Mutex
+	alarm   string
+	changes []CardChange
+}
+
+// raise notes a refused roster; the caller logs it at error level.
+func (a *rosterAlarms) raise(what string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.alarm = what
+}
+
+func (a *rosterAlarms) cardChanged(c CardChange) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.changes = append(a.changes, c)
+	if len(a.changes) > maxCardChanges {
+		a.changes = a.changes[len(a.changes)-maxCardChanges:]
+	}
+}
+
+func (a *rosterAlarms) get() (string, []CardChange) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.alarm, append([]CardChange(nil), a.changes...)
+}

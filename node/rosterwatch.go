@@ -78,11 +78,14 @@ func (n *Node) fetchRoster(ctx context.Context, js jetstream.JetStream, kv jetst
 	return kv
 }
 
-// takeRoster offers a signed roster and reports a refusal loudly.
-func (n *Node) takeRoster(ctx context.Context, signed []byte) {
-	if err := n.offerRoster(ctx, signed); err != nil {
+// takeRoster offers a signed roster and reports a refusal loudly; it
+// returns the refusal.
+func (n *Node) takeRoster(ctx context.Context, signed []byte) error {
+	err := n.offerRoster(ctx, signed)
+	if err != nil {
 		n.log.Error("roster refused", "err", err)
 	}
+	return err
 }
 
 // ExpiryWarning is how long before the roster in force expires the node

@@ -44,6 +44,14 @@ type RosterStatus struct {
 	Active      int  `json:"active"`
 	// Standing is this agency's status in it: active, suspended, revoked, or absent.
 	Standing string `json:"standing"`
+	// Alarm is why the node last refused a roster the hub offered (a
+	// forged one, a lower serial, another roster with the serial in force),
+	// keeping the one in force; empty if it never did since it opened.
+	Alarm string `json:"alarm,omitempty"`
+	// CardChanges are the agencies whose signing key a roster taken since
+	// the node opened changed, newest last: confirm each new key id with
+	// its agency.
+	CardChanges []CardChange `json:"card_changes,omitempty"`
 }
 
 // InboxStatus counts the inbox.
@@ -86,6 +94,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		if m := r.Member(n.cfg.Agency); m != nil {
 			s.Roster.Standing = string(m.Status)
 		}
+		s.Roster.Alarm, s.Roster.CardChanges = n.alarms.get()
 	}
 	var c store.Counts
 	if err := n.store.View(func(tx *store.Tx) error { c = tx.Counts(); return nil }); err != nil {

@@ -45,6 +45,12 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 			exp = "expires SOON (ask the secretariat to renew it)"
 		}
 		fmt.Fprintf(w, "roster     serial %d, %d members (%d active), %s %s; this agency: %s\n", r.Serial, r.Members, r.Active, exp, when(r.Expires), r.Standing)
+		if r.Alarm != "" {
+			fmt.Fprintf(w, "ALARM      roster refused, the one in force kept: %s\n", r.Alarm)
+		}
+		for _, c := range r.CardChanges {
+			fmt.Fprintf(w, "ALARM      roster serial %d changed the card of %s: key %s replaced by %s; confirm the new key id with the agency\n", c.Serial, c.Agency, c.OldKid, c.NewKid)
+		}
 	} else {
 		fmt.Fprintf(w, "roster     none yet: the node has not reached the hub\n")
 	}

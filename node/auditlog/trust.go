@@ -11,14 +11,20 @@ import (
 
 // Trust is what a log trusts at one point of it: the member card of each
 // agency from the newest key record for it so far, the log's own card
-// among them. A Trust never changes; each key record makes a new one, so
+// among them; the secretariat key pinned by the newest config record; and
+// the roster of the newest roster record, verified with that key. A Trust
+// never changes; each key, config or roster record makes a new one, so
 // that checks of different records can run in parallel. It has the methods
-// of seal.Keys.
+// of seal.Keys (by the cards).
 type Trust struct {
 	own      string // the log's own agency
 	network  string
 	cards    map[string]*protocol.MemberCard
 	verifier note.Verifier // of the own card, for checkpoints
+
+	pinned    ed25519.PublicKey // the secretariat key of the config in force
+	roster    *protocol.Roster  // the roster in force, nil before the first
+	rosterJWS []byte            // its signed form
 }
 
 // newTrust returns the trust of a log whose record 0 holds own.
@@ -32,10 +38,7 @@ func (t *Trust) with(card *protocol.MemberCard) (*Trust, error) {
 	if card.Network != t.network {
 		return nil, fmt.Errorf("card of %s is for network %q, not %q", card.Agency, card.Network, t.network)
 	}
-	n := &Trust{own: t.own, network: t.network, cards: make(map[string]*protocol.MemberCard, len(t.cards)+1), verifier: t.verifier}
-	for a, c := range t.cards {
-		n.cards[a] = c
-	}
+	n := t.clone()
 	n.cards[card.Agency] = card
 	if card.Agency == t.own {
 		v, err := NewVerifier(Origin(t.network, t.own), card.PublicKey())
@@ -46,6 +49,21 @@ func (t *Trust) with(card *protocol.MemberCard) (*Trust, error) {
 	}
 	return n, nil
 }
+
+// clone returns a copy of t to change.
+func (t *Trust) clone() *Trust {
+	n := *t
+	n.cards = make(map[string]*protocol.MemberCard, len(t.cards)+1)
+	for a, c := range t.cards {
+		n.cards[a] = c
+	}
+	return &n
+}
+
+// Roster returns the roster in force at this point of the log: the one of
+// the newest roster record, verified with the pinned secretariat key; nil
+// before the first roster record.
+func (t *Trust) Roster() *protocol.Roster { return t.roster }
 
 // Network returns the network of the log.
 func (t *Trust) Network() string { return t.network }

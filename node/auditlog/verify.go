@@ -14,9 +14,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// MessageCheck checks the signatures of a stored message (a sent, received,
-// receipt or roster record) against the cards the log trusted at that
-// point. It is called from several goroutines at once; payload is only
+// MessageCheck checks the signatures of a stored message (a sent, received
+// or receipt record) against what the log trusted at that point (CheckMessage
+// is the one casenode uses). It is called from several goroutines at once; payload is only
 // valid during the call.
 type MessageCheck func(rec *Record, payload []byte, trust *Trust) error
 

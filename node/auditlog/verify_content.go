@@ -9,7 +9,9 @@ import (
 )
 
 // content checks what a record's payload must be for its type, and keeps
-// the trust up to date as key records go by. Message signatures go to the
+// the trust up to date as key, config and roster records go by: a roster
+// record must verify with the secretariat key the config in force pins,
+// and move the serial strictly forward. Message signatures go to the
 // message checks, with the trust in force at that record.
 func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 	_, isCheckpointSize := v.cps[i]
@@ -44,7 +46,15 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 		if _, err := DecodeRejection(payload); err != nil {
 			return v.fail(KindIntegrity, i, err.Error(), "", "")
 		}
-	case TypeSent, TypeReceived, TypeReceipt, TypeRoster:
+	case TypeConfig:
+		v.trust = v.trust.withConfig(payload)
+	case TypeRoster:
+		t, err := v.trust.withRoster(payload)
+		if err != nil {
+			return v.fail(KindTrust, i, "roster record: "+err.Error(), "", "")
+		}
+		v.trust = t
+	case TypeSent, TypeReceived, TypeReceipt:
 		v.msgs.add(messageJob{i: i, rec: rec, payload: payload, trust: v.trust, lastGood: v.lastGood})
 	}
 	return nil
