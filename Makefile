@@ -15,14 +15,19 @@ help: ## print the targets with one line each
 build: ## build bin/casenode
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/casenode
 
+.PHONY: demo
+demo: build ## run a hub and three agencies here and narrate an exchange (DEMOFLAGS=--keep to explore)
+	$(BIN) demo $(DEMOFLAGS)
+
 .PHONY: test
 test: ## vet, then every test with the race detector (fuzz seeds included)
 	$(GO) vet ./...
 	$(GO) test -race -timeout 14m ./...
 
 .PHONY: bench
-bench: ## run the Go micro-benchmarks
+bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in bench.json); see docs/PERFORMANCE.md
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(BIN) bench --json bench.json
 
 .PHONY: fuzz
 fuzz: ## fuzz every decoder for FUZZTIME each (default 30s)

@@ -23,7 +23,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	o := auditlog.VerifyOptions{CheckMessage: checkMessage}
+	o := auditlog.VerifyOptions{CheckMessage: auditlog.CheckMessage}
 	if *noMessages {
 		o.CheckMessage = nil
 	}

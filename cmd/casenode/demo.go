@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/localnet"
 	"github.com/casenode/casenode/protocol"
 )
@@ -37,18 +38,22 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if ctx.Err() != nil {
 			return errors.New("demo interrupted")
 		}
+		if *dir == "" {
+			return withHint(err, "run 'casenode demo --dir DIR' to keep the nodes' directories and audit logs for a look")
+		}
 		return err
 	}
 	if *keep {
 		return d.keepRunning(ctx, *dir != "")
 	}
 	if *dir != "" {
+		exe, accra, abuja := demoCommand(), d.agencyDir(demoAccra), d.agencyDir(demoAbuja)
 		d.say("The directories stay in %s: the audit logs, the stores, the keys. Try:", root)
-		d.say("    casenode audit replay --db %s --dir %s", filepath.Join(root, demoAccra, "audit.db"), filepath.Join(root, demoAccra))
-		d.say("    casenode audit verify --db %s --card %s", filepath.Join(root, demoAbuja, "audit.db"), filepath.Join(root, demoAbuja, "member.json"))
+		d.say("  %s audit replay --db %s --dir %s", exe, filepath.Join(accra, auditlog.FileName), accra)
+		d.say("  %s audit verify --db %s --card %s", exe, filepath.Join(abuja, auditlog.FileName), filepath.Join(abuja, identity.CardFile))
 	} else {
-		d.say("Run 'casenode demo --keep' to explore the running network with the other commands,")
-		d.say("or 'casenode demo --dir DIR' to keep its directories.")
+		d.say("Run it again with --keep (make demo DEMOFLAGS=--keep) to explore the running network with")
+		d.say("the other commands, or with --dir DIR to keep its directories.")
 	}
 	return nil
 }
@@ -69,7 +74,7 @@ func demoDir(dir string) (root string, cleanup func(), err error) {
 	}
 	entries, err := os.ReadDir(abs)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(abs, 0o700); err != nil {
 			return "", nil, err
 		}
@@ -93,8 +98,9 @@ type demo struct {
 	// shown holds, by message id, how many states of each recipient's copy
 	// follow has told.
 	shown map[string]map[string]int
-	// leadID and requestID are the ids of the lead and the request.
-	leadID, requestID string
+	// requestID and statusID are the ids of the request and of the first
+	// status, which Accra leaves unread.
+	requestID, statusID string
 }
 
 // close stops whatever still runs: the nodes, then the hub.

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
+	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/node/auditlog"
 )
 
@@ -22,21 +26,22 @@ func (d *demo) keepRunning(ctx context.Context, kept bool) error {
 	snapshot := filepath.Join(d.dir, "accra-audit.db")
 	d.say("")
 	d.say("In another shell, try:")
+	exe := demoCommand()
 	for _, c := range []string{
 		"casenode status --dir " + accra,
 		"casenode inbox --dir " + abuja,
-		"casenode show --dir " + abuja + " " + d.leadID,
-		"casenode outbox --dir " + dakar,
+		"casenode show --dir " + accra + " " + d.statusID,
+		"casenode outbox --dir " + abuja,
 		"casenode cases --dir " + accra,
 		"casenode case show --dir " + accra + " " + demoMLACase,
 		"casenode contacts list --dir " + dakar,
 		"casenode example case.lead > lead.json",
 		"casenode send --dir " + dakar + " --to " + demoAccra + "," + demoAbuja + " --type case.lead --in lead.json --case " + demoLeadCase,
 		"casenode audit snapshot --dir " + accra + " --out " + snapshot,
-		"casenode audit verify --db " + snapshot + " --card " + filepath.Join(accra, "member.json"),
+		"casenode audit verify --db " + snapshot + " --card " + filepath.Join(accra, identity.CardFile),
 		"casenode audit replay --db " + snapshot + " --dir " + accra,
 	} {
-		d.say("  %s", c)
+		d.say("  %s", strings.Replace(c, "casenode", exe, 1))
 	}
 	d.say("")
 	d.say("A running node holds its %s: 'audit snapshot' has the node write a consistent copy to verify.", auditlog.FileName)
@@ -47,4 +52,21 @@ func (d *demo) keepRunning(ctx context.Context, kept bool) error {
 	d.say("")
 	d.say("Stopping the network.")
 	return nil
+}
+
+// demoCommand returns how to run this binary from another shell:
+// "casenode" when the PATH finds this very file, else its path.
+func demoCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "casenode"
+	}
+	if p, err := exec.LookPath("casenode"); err == nil {
+		a, errA := os.Stat(p)
+		b, errB := os.Stat(exe)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return "casenode"
+		}
+	}
+	return exe
 }

@@ -20,8 +20,8 @@ const demoMembers = 4
 func (d *demo) setUp(ctx context.Context) error {
 	d.say("casenode demo: a judicial cooperation network on this machine")
 	d.say("")
-	d.say("Network %s, in %s: a hub run by the network's secretariat, and three member", demoNetwork, d.dir)
-	d.say("agencies (all fictional), each running its own node:")
+	d.say("Network %s: a hub, run by the network's secretariat, and three member agencies,", demoNetwork)
+	d.say("all fictional, each running its own node, in directories under %s:", d.dir)
 	var agencies []localnet.Agency
 	for _, a := range demoAgencies() {
 		d.say("  %-12s %s, %s", a.id, a.name, a.country)
@@ -33,14 +33,14 @@ func (d *demo) setUp(ctx context.Context) error {
 		return fmt.Errorf("demo: create the network: %w", err)
 	}
 	d.net = net
-	keys := "post-quantum hybrid encryption keys (ML-KEM-768 + X25519)"
+	keys := "a post-quantum hybrid encryption key (ML-KEM-768 + X25519)"
 	if d.kind == protocol.KindClassic {
-		keys = "classic encryption keys (X25519)"
+		keys = "a classic encryption key (X25519)"
 	}
-	d.say("  hub %s listening on %s, directory %s", net.SecretariatCard.Agency, net.HubURL(), net.HubDir())
-	d.say("  every agency made its keys (Ed25519 signing keys, %s);", keys)
-	d.say("  the secretariat signed the roster, the list of members and their public keys, and every")
-	d.say("  node pinned the secretariat's key (kid %s) to verify it", demoCut(net.SecretariatCard.KeyID(), 13))
+	d.say("  the hub listens on %s; its directory is %s", net.HubURL(), net.HubDir())
+	d.say("  each agency made its keys: an Ed25519 signing key and %s", keys)
+	d.say("  the secretariat (%s) signed the roster, the list of members and their", net.SecretariatCard.Agency)
+	d.say("  public keys; every node pinned the secretariat's key (kid %s) to verify it", demoCut(net.SecretariatCard.KeyID(), 13))
 	for _, a := range demoAgencies() {
 		if err := d.startNode(ctx, a.id); err != nil {
 			return err
@@ -77,7 +77,6 @@ func (d *demo) shareLead(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.leadID = id
 	if err := d.follow(ctx, demoDakar, id, to, store.CopyDelivered); err != nil {
 		return err
 	}
@@ -127,6 +126,9 @@ func (d *demo) answerRequest(ctx context.Context) error {
 		id, err := d.send(ctx, demoAbuja, to, protocol.TypeStatus, demoMLACase, demoStatus(d.requestID, s.state, s.note))
 		if err != nil {
 			return err
+		}
+		if d.statusID == "" {
+			d.statusID = id
 		}
 		if err := d.follow(ctx, demoAbuja, id, to, store.CopyDelivered); err != nil {
 			return err

@@ -58,7 +58,7 @@ func verifyAgencyLog(ctx context.Context, dir string) (*auditlog.Report, error) 
 		return nil, err
 	}
 	defer r.Close()
-	rep, err := r.Verify(ctx, auditlog.VerifyOptions{Card: card, CheckMessage: checkMessage})
+	rep, err := r.Verify(ctx, auditlog.VerifyOptions{Card: card, CheckMessage: auditlog.CheckMessage})
 	if err != nil {
 		return nil, auditFailure("audit verify "+filepath.Base(dir), err)
 	}

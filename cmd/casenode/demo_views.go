@@ -97,6 +97,8 @@ type indentWriter struct {
 // indent returns a writer that prefixes every line with prefix.
 func indent(w io.Writer, prefix string) io.Writer { return &indentWriter{w: w, prefix: prefix} }
 
+// Write writes p, with the prefix at the start of each line that is not
+// empty.
 func (iw *indentWriter) Write(p []byte) (int, error) {
 	var b []byte
 	for _, c := range p {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/casenode/casenode/node"
@@ -92,7 +93,8 @@ func (d *demo) follow(ctx context.Context, sender, id string, recipients []strin
 					shown[to]++ // the copy went past this state at once
 					continue
 				}
-				d.say("    %-7s %-22s %-9s %s", demoSince(at.Sub(item.Created)), to, s.state, d.meaning(string(s.state), s.meaning))
+				line := fmt.Sprintf("    %-7s %-22s %-10s %s", demoSince(at.Sub(item.Created)), to, s.state, d.meaning(string(s.state), s.meaning))
+				d.say("%s", strings.TrimRight(line, " "))
 				shown[to]++
 			}
 			if shown[to] <= last {

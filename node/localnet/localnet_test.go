@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/protocol"
 )
 
 // TestExchange builds a two-agency network, sends a lead and waits for it to
-// be delivered and receipted: the whole path the demo and bench rely on.
+// be delivered and receipted: the whole path the demo and bench rely on. The
+// nodes serve their local API, as for 'casenode demo --keep'.
 func TestExchange(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	n, err := Create(ctx, t.TempDir(), Options{Network: "wacap", Kind: protocol.KindClassic},
+	n, err := Create(ctx, t.TempDir(), Options{Network: "wacap", Kind: protocol.KindClassic, API: true},
 		Agency{"sn-pj-dakar", "Parquet de Dakar", "SN"}, Agency{"gh-ag-accra", "Attorney-General", "GH"})
 	if err != nil {
 		t.Fatal(err)
@@ -52,5 +54,19 @@ func TestExchange(t *testing.T) {
 	}
 	if len(in) != 1 || in[0].ID != res.ID {
 		t.Fatalf("inbox %+v", in)
+	}
+	c := api.NewUnixClient(n.Node("gh-ag-accra").Config().API.Socket, "test")
+	viaAPI, err := c.Inbox(ctx, node.InboxQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(viaAPI) != 1 || viaAPI[0].ID != res.ID {
+		t.Fatalf("inbox through the API %+v", viaAPI)
+	}
+	if err := n.Stop("gh-ag-accra"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Status(ctx); err == nil {
+		t.Fatal("the API still answers after Stop")
 	}
 }

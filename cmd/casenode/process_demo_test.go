@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// procBuffer collects a process's output while the test reads it.
+type procBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (p *procBuffer) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.b.Write(b)
+}
+
+func (p *procBuffer) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.b.String()
+}
+
+// testDemoKeep runs 'casenode demo --keep' as a process, runs every command
+// it suggests against the running network, and stops it with SIGINT: it
+// exits cleanly and removes its temporary directory.
+func testDemoKeep(t *testing.T, exe string) {
+	work := t.TempDir()
+	var out, errOut procBuffer
+	cmd := exec.Command(exe, "demo", "--keep", "--classic")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "TMPDIR="+work, "USER=adjoa")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	exited := false
+	t.Cleanup(func() {
+		if !exited {
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("demo output:\n%s\n%s", out.String(), errOut.String())
+		}
+	})
+	procWait(t, "the demo to print the commands to try", func() bool { return strings.Contains(out.String(), "A running node holds its") })
+
+	var tried int
+	for _, line := range strings.Split(out.String(), "\n") {
+		line, ok := strings.CutPrefix(line, "  "+exe+" ")
+		if !ok {
+			continue
+		}
+		sh := exec.Command("sh", "-c", exe+" "+line)
+		sh.Dir = work
+		got, err := sh.CombinedOutput()
+		if err != nil {
+			t.Fatalf("casenode %s: %v\n%s", line, err, got)
+		}
+		tried++
+		for prefix, want := range map[string]string{
+			"status ":       "this agency: active",
+			"inbox ":        "case.lead",
+			"audit verify ": ": verified",
+			"contacts list": "Ngozi Okafor",
+		} {
+			if strings.HasPrefix(line, prefix) && !strings.Contains(string(got), want) {
+				t.Errorf("casenode %s: no %q in\n%s", line, want, got)
+			}
+		}
+	}
+	if tried < 10 {
+		t.Fatalf("the demo suggested %d commands:\n%s", tried, out.String())
+	}
+
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		exited = true
+		if err != nil {
+			t.Fatalf("demo --keep exited with %v\n%s", err, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo --keep did not stop within 30s of SIGINT")
+	}
+	t.Logf("ran %d suggested commands; the demo stopped %s after SIGINT", tried, time.Since(start).Round(time.Millisecond))
+	if !strings.HasSuffix(out.String(), "Stopping the network.\n") {
+		t.Errorf("demo output ends with %q", out.String()[max(0, len(out.String())-200):])
+	}
+	if left, _ := filepath.Glob(filepath.Join(work, "casenode-demo-*")); len(left) > 0 {
+		t.Errorf("the demo's temporary directory is left: %v", left)
+	}
+}
