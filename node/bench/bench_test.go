@@ -59,3 +59,23 @@ func TestRunQuick(t *testing.T) {
 		t.Fatalf("table:\n%s", b.String())
 	}
 }
+
+// BenchmarkPipeline runs the pipeline scenario, one agency to one, with
+// b.N messages: run it with -cpuprofile, -blockprofile or -mutexprofile to
+// see what stands between the pipeline and the floor.
+func BenchmarkPipeline(b *testing.B) {
+	r, err := Pipeline(context.Background(), b.TempDir(), protocol.KindHybrid, 1, b.N, 64, Body(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(r.PerSecond, "msgs/s")
+}
+
+// BenchmarkFloor runs the floor scenario, one recipient, with b.N messages.
+func BenchmarkFloor(b *testing.B) {
+	r, err := Floor(context.Background(), protocol.KindHybrid, 1, b.N, Body(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(r.PerSecond, "msgs/s")
+}

@@ -15,6 +15,10 @@ import (
 // in the scenarios that drive nodes.
 const maxInFlight = 256
 
+// stallWait is how long a publication waits for one of the maxInFlight
+// slots before it fails.
+const stallWait = 30 * time.Second
+
 // RawJetStream publishes messages of size bytes into a file-backed stream
 // on an embedded server over loopback TCP, with asynchronous publishes and
 // message ids as casenode uses them, then consumes and acks them all: the
@@ -51,7 +55,10 @@ func RawJetStream(ctx context.Context, dir string, messages, size int, syncAlway
 	data := make([]byte, size)
 	start := time.Now()
 	for i := 0; i < messages; i++ {
-		if _, err := js.PublishAsync("raw.a.b", data, jetstream.WithMsgID(fmt.Sprintf("m%d", i))); err != nil {
+		// At most maxInFlight wait for the hub: a publication beyond waits
+		// for a slot (up to stallWait, for a disk slowed by other work)
+		// instead of failing as stalled.
+		if _, err := js.PublishAsync("raw.a.b", data, jetstream.WithMsgID(fmt.Sprintf("m%d", i)), jetstream.WithStallWait(stallWait)); err != nil {
 			return Result{}, fmt.Errorf("raw jetstream: publish: %w", err)
 		}
 	}

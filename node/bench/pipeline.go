@@ -13,15 +13,21 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-// netFor builds a network of n agencies a0…a(n-1) under dir, all running.
-func netFor(ctx context.Context, dir string, kind protocol.RecipientKind, n int) (*localnet.Net, []string, error) {
+// netFor builds a network of n agencies a0…a(n-1) under dir, all running,
+// each node with workers verifying goroutines (zero: the node's default,
+// one per core).
+func netFor(ctx context.Context, dir string, kind protocol.RecipientKind, n, workers int) (*localnet.Net, []string, error) {
 	agencies := make([]localnet.Agency, n)
 	ids := make([]string, n)
 	for i := range agencies {
 		ids[i] = fmt.Sprintf("a%d", i)
 		agencies[i] = localnet.Agency{ID: ids[i], Name: fmt.Sprintf("Agency %d", i), Country: "SN"}
 	}
-	ln, err := localnet.Create(ctx, dir, localnet.Options{Network: "bench", Kind: kind}, agencies...)
+	lo := localnet.Options{Network: "bench", Kind: kind}
+	if workers > 0 {
+		lo.Node = func(_ string, o *node.Options) { o.Workers = workers }
+	}
+	ln, err := localnet.Create(ctx, dir, lo, agencies...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,7 +101,7 @@ func waitDelivered(ctx context.Context, nd *node.Node, want int64) error {
 // consumed, verified, decrypted, de-duplicated, stored, logged, acked,
 // receipted.
 func Pipeline(ctx context.Context, dir string, kind protocol.RecipientKind, recipients, messages, senders int, body []byte) (Result, error) {
-	ln, ids, err := netFor(ctx, dir, kind, recipients+1)
+	ln, ids, err := netFor(ctx, dir, kind, recipients+1, 0)
 	if err != nil {
 		return Result{}, err
 	}
