@@ -184,16 +184,12 @@ func (s *Secretariat) RevokeKey(agency, kid string, now time.Time) (*SignedRoste
 			}
 		}
 	}
-	sr, err := s.sign(next)
+	// The roster first, as in Revoke: a crash between the writes leaves the
+	// user in users.json, but disabled by the roster.
+	sr, err := s.commit(next)
 	if err != nil {
 		return nil, err
 	}
-	// The roster first, as in Revoke: a crash between the writes leaves the
-	// user in users.json, but disabled by the roster.
-	if err := storeRoster(s.dir, sr); err != nil {
-		return nil, err
-	}
-	s.roster = sr
 	if current {
 		if err := users.save(s.dir); err != nil {
 			return nil, err

@@ -145,14 +145,10 @@ func (s *Secretariat) Revoke(agency string, now time.Time) (*SignedRoster, error
 	}
 	nm := next.Member(agency)
 	nm.Status, nm.Since = protocol.StatusRevoked, t
-	sr, err := s.sign(next)
+	sr, err := s.commit(next)
 	if err != nil {
 		return nil, err
 	}
-	if err := storeRoster(s.dir, sr); err != nil {
-		return nil, err
-	}
-	s.roster = sr
 	users := s.users.clone()
 	delete(users.Agencies, agency)
 	if err := users.save(s.dir); err != nil {
@@ -169,14 +165,10 @@ func (s *Secretariat) Renew(now time.Time) (*SignedRoster, error) {
 	if err != nil {
 		return nil, err
 	}
-	sr, err := s.sign(next)
+	sr, err := s.commit(next)
 	if err != nil {
 		return nil, err
 	}
-	if err := storeRoster(s.dir, sr); err != nil {
-		return nil, err
-	}
-	s.roster = sr
 	return sr, nil
 }
 
@@ -243,4 +235,17 @@ func LoadRoster(dir string) (*SignedRoster, error) {
 		return nil, err
 	}
 	return loadRoster(dir, cfg.Network)
+}
+
+// commit signs next, stores it as the roster in force and adopts it.
+func (s *Secretariat) commit(next *protocol.Roster) (*SignedRoster, error) {
+	sr, err := s.sign(next)
+	if err != nil {
+		return nil, err
+	}
+	if err := storeRoster(s.dir, sr); err != nil {
+		return nil, err
+	}
+	s.roster = sr
+	return sr, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -116,4 +117,23 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// appendCounted stores v as JSON under bucket's next sequence number, after
+// setSeq has written that number into v, and adds one to counter.
+func (t *Tx) appendCounted(bucket []byte, counter string, v any, setSeq func(uint64)) error {
+	b := t.bucket(bucket)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	setSeq(seq)
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(seqKey(seq), data); err != nil {
+		return err
+	}
+	return t.add(counter, 1)
 }

@@ -22,20 +22,7 @@ type QueuedReceipt struct {
 
 // QueueReceipt adds r to the queue, assigning its Seq.
 func (t *Tx) QueueReceipt(r *QueuedReceipt) error {
-	b := t.bucket(bucketReceipts)
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	r.Seq = seq
-	v, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if err := b.Put(seqKey(seq), v); err != nil {
-		return err
-	}
-	return t.add(countReceipts, 1)
+	return t.appendCounted(bucketReceipts, countReceipts, r, func(seq uint64) { r.Seq = seq })
 }
 
 // DequeueReceipt removes the receipt of queue position seq, once the hub

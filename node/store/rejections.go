@@ -28,20 +28,7 @@ type Rejection struct {
 
 // AddRejection records r, assigning its Seq.
 func (t *Tx) AddRejection(r *Rejection) error {
-	b := t.bucket(bucketRejected)
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	r.Seq = seq
-	v, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if err := b.Put(seqKey(seq), v); err != nil {
-		return err
-	}
-	return t.add(countRejected, 1)
+	return t.appendCounted(bucketRejected, countRejected, r, func(seq uint64) { r.Seq = seq })
 }
 
 // Rejections returns at most limit rejections (zero: all), newest first.
