@@ -24,10 +24,11 @@ type decision struct {
 
 // recording is a batch whose audit records are being written.
 type recording struct {
-	ds    []*decision
-	audit *auditlog.Pending // nil when the batch has nothing to record
-	fresh []string          // ids of the new messages, in flight until stored
-	now   time.Time
+	ds     []*decision
+	audit  *auditlog.Pending  // nil when the batch has nothing to record
+	intent *store.AuditIntent // the audit records, for the store; nil with audit
+	fresh  []string           // ids of the new messages, in flight until stored
+	now    time.Time
 }
 
 // record is the first stage of committing a batch of verified jobs, in
@@ -48,7 +49,7 @@ func (n *Node) record(batch []*job) *recording {
 	}
 	r := &recording{ds: ds, fresh: fresh, now: now}
 	if len(entries) > 0 {
-		r.audit = n.audit.AppendAsync(entries...)
+		r.audit, r.intent = n.queueAudit(entries)
 	}
 	return r
 }
@@ -57,34 +58,33 @@ func (n *Node) record(batch []*job) *recording {
 // transaction.
 const maxPersist = 16
 
-// persist is the second stage: once the audit records of the recorded
-// batches are durable, it writes them all to the store in one transaction
-// (inbox, threads, contacts, rejections, the receipts to publish, the
-// outbox states) and only then acknowledges the jobs to JetStream — a
-// rejected input is terminated so that it is not delivered again — and
-// hands the receipts to the publisher. Under load, batches recorded while
-// the previous transaction was being written share the next one.
+// persist is the second stage: it writes the recorded batches to the
+// store in one transaction (inbox, threads, contacts, rejections, the
+// receipts to publish, the outbox states, and the batches' audit records
+// as intents) while the audit log commits those records, and once both
+// are durable acknowledges the jobs to JetStream — a rejected input is
+// terminated so that it is not delivered again — and hands the receipts
+// to the publisher. Under load, batches recorded while the previous
+// transaction was being written share the next one. A batch whose audit
+// records fail is not acknowledged: JetStream delivers it again, and the
+// node completes its audit records from the intent when it opens again.
 func (n *Node) persist(rs []*recording) {
-	var ok []*recording
-	for _, r := range rs {
-		if r.audit != nil {
-			if _, err := r.audit.Wait(nil); err != nil {
-				n.retryLater(r.jobs(), "record in the audit log", err)
-				n.inflight.remove(r.fresh)
-				continue
-			}
-		}
-		ok = append(ok, r)
-	}
 	defer func() {
-		for _, r := range ok {
+		for _, r := range rs {
 			n.inflight.remove(r.fresh)
 		}
 	}()
-	var replies []*store.QueuedReceipt
+	settled := n.intents.take()
+	var replies map[*recording][]*store.QueuedReceipt
 	err := n.store.Commit(func(tx *store.Tx) error {
-		replies = replies[:0]
-		for _, r := range ok {
+		replies = map[*recording][]*store.QueuedReceipt{}
+		if err := recordIntents(tx, settled); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if err := recordIntents(tx, nil, r.intent); err != nil {
+				return err
+			}
 			for _, d := range r.ds {
 				if err := n.storeDecision(tx, d, r.now); err != nil {
 					return err
@@ -93,24 +93,36 @@ func (n *Node) persist(rs []*recording) {
 					if err := tx.QueueReceipt(d.j.res.reply); err != nil {
 						return err
 					}
-					replies = append(replies, d.j.res.reply)
+					replies[r] = append(replies[r], d.j.res.reply)
 				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		for _, r := range ok {
-			n.retryLater(r.jobs(), "store", err)
-		}
-		return
+		n.intents.settle(settled...)
 	}
-	for _, r := range ok {
+	for _, r := range rs {
+		var aerr error
+		if r.audit != nil {
+			_, aerr = r.audit.Wait(nil)
+		}
+		switch {
+		case err != nil:
+			n.retryLater(r.jobs(), "store", err)
+			continue
+		case aerr != nil:
+			n.retryLater(r.jobs(), "record in the audit log", aerr)
+			continue
+		}
+		if r.intent != nil {
+			n.intents.settle(r.intent.Seq)
+		}
 		for _, d := range r.ds {
 			n.acknowledge(d)
 		}
+		n.pub.addReceipts(replies[r])
 	}
-	n.pub.addReceipts(replies)
 }
 
 // jobs returns the jobs of a recorded batch.

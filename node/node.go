@@ -43,6 +43,7 @@ type Node struct {
 	alarms   rosterAlarms  // what the node saw of rosters that needs a human
 	showMu   sync.Mutex    // serializes the first read of a message
 	inflight inflight      // messages recorded, not yet stored
+	intents  auditIntents  // intents to delete in the next store commit
 	running  atomic.Bool
 }
 
@@ -93,6 +94,9 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 		return nil, err
 	}
 	if err := n.loadRoster(); err != nil {
+		return nil, err
+	}
+	if err := n.completeAudit(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.recordConfig(ctx); err != nil {

@@ -80,7 +80,7 @@ func newPublisher(n *Node) (*publisher, error) {
 				if c.State.Final() {
 					continue
 				}
-				oc := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.MessageSubject(n.cfg.Network, n.cfg.Agency, to, e.Header.MsgType),
+				oc := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(n.cfg.Network, n.cfg.Agency, to, e.Header.MsgType),
 					raw: raw, next: now, attempts: c.Attempts}
 				if c.State == store.CopyRelayed && c.Relayed != nil {
 					oc.relayed = true
@@ -100,7 +100,7 @@ func newPublisher(n *Node) (*publisher, error) {
 }
 
 func (p *publisher) newReceipt(q *store.QueuedReceipt, now time.Time) *outReceipt {
-	return &outReceipt{q: q, subject: protocol.MessageSubject(p.n.cfg.Network, p.n.cfg.Agency, q.To, protocol.TypeReceipt), next: now}
+	return &outReceipt{q: q, subject: protocol.IngestSubject(p.n.cfg.Network, p.n.cfg.Agency, q.To, protocol.TypeReceipt), next: now}
 }
 
 func (p *publisher) wake() {
@@ -115,7 +115,7 @@ func (p *publisher) addMessage(e *store.OutboxEntry, raw []byte) {
 	now := p.n.o.Now()
 	p.mu.Lock()
 	for _, to := range e.Recipients() {
-		c := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.MessageSubject(p.n.cfg.Network, p.n.cfg.Agency, to, e.Header.MsgType), raw: raw, next: now}
+		c := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(p.n.cfg.Network, p.n.cfg.Agency, to, e.Header.MsgType), raw: raw, next: now}
 		p.copies = append(p.copies, c)
 		p.index[c.key] = c
 	}

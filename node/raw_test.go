@@ -55,7 +55,7 @@ func (p *rawPublisher) publish(to string, t protocol.MessageType, data []byte) {
 	rand.Read(id[:])
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := p.js.Publish(ctx, protocol.MessageSubject(p.w.network, p.agency, to, t), data, jetstream.WithMsgID("raw-"+hex.EncodeToString(id[:])))
+	_, err := p.js.Publish(ctx, protocol.IngestSubject(p.w.network, p.agency, to, t), data, jetstream.WithMsgID("raw-"+hex.EncodeToString(id[:])))
 	if err != nil {
 		p.w.t.Fatalf("raw publish: %v", err)
 	}
@@ -86,17 +86,23 @@ type auditRecord struct {
 // the running node makes.
 func (w *testNetwork) audit(agency string) []auditRecord {
 	w.t.Helper()
-	path := filepath.Join(w.t.TempDir(), "audit-"+agency+".db")
 	var buf bytes.Buffer
 	if _, err := w.node(agency).AuditSnapshot(&buf); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		w.t.Fatal(err)
+	return readAudit(w.t, buf.Bytes())
+}
+
+// readAudit reads every record of an audit log snapshot.
+func readAudit(t testing.TB, snapshot []byte) []auditRecord {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	if err := os.WriteFile(path, snapshot, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	r, err := auditlog.OpenReader(path, auditlog.ReadOptions{})
 	if err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer r.Close()
 	var out []auditRecord
@@ -105,7 +111,7 @@ func (w *testNetwork) audit(agency string) []auditRecord {
 		return nil
 	})
 	if err != nil {
-		w.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return out
 }

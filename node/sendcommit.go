@@ -15,17 +15,25 @@ const maxSendGroup = 256
 
 // sendCommitter records sealed messages in groups, in two overlapping
 // stages: it queues the audit records of every message sent while the
-// previous group was being queued, then, once they are durable, writes the
-// group to the outbox and hands it to the publisher in order, while the
-// next group's audit records are being written. Concurrent senders thus
-// share the syncs of both files, and neither waits for the other's.
+// previous group was being queued, then writes the group to the outbox,
+// with the records as an audit intent, while the audit log commits them,
+// and once both are durable hands the group to the publisher in order.
+// Concurrent senders thus share the syncs of both files, and the two
+// files sync at the same time rather than one after the other.
 type sendCommitter struct {
 	n       *Node
 	mu      sync.RWMutex // guards closed and sending on queue
 	closed  bool
 	queue   chan *pendingSend
-	audited chan []*pendingSend
+	audited chan *sendGroup
 	done    chan struct{}
+}
+
+// sendGroup is a group of messages whose audit records are queued.
+type sendGroup struct {
+	ps     []*pendingSend
+	audit  *auditlog.Pending
+	intent *store.AuditIntent
 }
 
 // pendingSend is a sealed message on its way into the audit log and the
@@ -34,7 +42,6 @@ type pendingSend struct {
 	actor string
 	raw   []byte
 	entry *store.OutboxEntry
-	audit *auditlog.Pending
 	err   error
 	done  chan struct{}
 }
@@ -43,7 +50,7 @@ type pendingSend struct {
 var errClosed = errors.New("the node is closed")
 
 func newSendCommitter(n *Node) *sendCommitter {
-	c := &sendCommitter{n: n, queue: make(chan *pendingSend, maxSendGroup), audited: make(chan []*pendingSend, 4), done: make(chan struct{})}
+	c := &sendCommitter{n: n, queue: make(chan *pendingSend, maxSendGroup), audited: make(chan *sendGroup, 4), done: make(chan struct{})}
 	go c.record()
 	go c.store()
 	return c
@@ -91,38 +98,47 @@ func (c *sendCommitter) record() {
 		for i, p := range group {
 			entries[i] = auditlog.Entry{Type: auditlog.TypeSent, Actor: p.actor, MessageID: p.entry.Header.ID, Payload: p.raw}
 		}
-		pending := c.n.audit.AppendAsync(entries...)
-		for _, p := range group {
-			p.audit = pending
-		}
-		c.audited <- group
+		pending, intent := c.n.queueAudit(entries)
+		c.audited <- &sendGroup{ps: group, audit: pending, intent: intent}
 	}
 }
 
-// store is the second stage: once a group's audit records are durable, it
-// writes the group to the outbox and hands it to the publisher, in order.
+// store is the second stage: it writes a group to the outbox, with its
+// audit intent, while the audit log commits the group's records; once both
+// are durable it hands the group to the publisher, in order. If the audit
+// log fails, the messages stay in the outbox, unpublished: the intent has
+// the node append their records when it opens again, and only then send
+// them. The sender is told.
 func (c *sendCommitter) store() {
 	defer close(c.done)
-	for group := range c.audited {
+	for g := range c.audited {
 		n := c.n
-		_, err := group[0].audit.Wait(nil)
-		if err != nil {
-			err = fmt.Errorf("record in the audit log: %w", err)
-		} else {
-			err = n.store.Commit(func(tx *store.Tx) error {
-				for _, p := range group {
-					p.entry.Copies = nil
-					if err := tx.AddOutbox(p.entry, p.raw); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				err = fmt.Errorf("record in the outbox: %w", err)
+		settled := n.intents.take()
+		err := n.store.Commit(func(tx *store.Tx) error {
+			if err := recordIntents(tx, settled, g.intent); err != nil {
+				return err
 			}
+			for _, p := range g.ps {
+				p.entry.Copies = nil
+				if err := tx.AddOutbox(p.entry, p.raw); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			n.intents.settle(settled...)
 		}
-		for _, p := range group {
+		_, aerr := g.audit.Wait(nil)
+		switch {
+		case err != nil:
+			err = fmt.Errorf("record in the outbox: %w", err)
+		case aerr != nil:
+			err = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
+		default:
+			n.intents.settle(g.intent.Seq)
+		}
+		for _, p := range g.ps {
 			if err == nil {
 				n.pub.addMessage(p.entry, p.raw)
 			}

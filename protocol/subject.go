@@ -7,9 +7,30 @@ import "strings"
 // contains a dot or a wildcard.
 
 // MessageSubject is the subject a message from one agency to another is
-// published on: casenet.<network>.msg.<from>.<to>.<type>.
+// stored under in the hub's stream: casenet.<network>.msg.<from>.<to>.<type>.
 func MessageSubject(network, from, to string, t MessageType) string {
 	return "casenet." + network + ".msg." + from + "." + to + "." + string(t)
+}
+
+// IngestSubject is the subject a node publishes a message from one agency
+// to another on: casenet.<network>.in.<from>.<to>.<type>. The hub stores
+// it under MessageSubject and answers with the stream's acknowledgement
+// once it is on disk.
+func IngestSubject(network, from, to string, t MessageType) string {
+	return "casenet." + network + ".in." + from + "." + to + "." + string(t)
+}
+
+// IngestFilter matches every publication the hub takes in.
+func IngestFilter(network string) string { return "casenet." + network + ".in.>" }
+
+// StoredSubject maps an ingest subject to the subject the message is stored
+// under; ok is false when subject is not an ingest subject of network.
+func StoredSubject(network, subject string) (stored string, ok bool) {
+	rest, ok := strings.CutPrefix(subject, "casenet."+network+".in.")
+	if !ok || rest == "" {
+		return "", false
+	}
+	return "casenet." + network + ".msg." + rest, true
 }
 
 // InboxFilter matches every message addressed to agency.
@@ -17,10 +38,11 @@ func InboxFilter(network, agency string) string {
 	return "casenet." + network + ".msg.*." + agency + ".>"
 }
 
-// SenderFilter matches every message agency may publish: any recipient,
-// any type. Types span two tokens (case.lead), so the filter ends in ">".
+// SenderFilter matches every message agency may publish, on its ingest
+// subjects: any recipient, any type. Types span two tokens (contact.card),
+// so the filter ends in ">".
 func SenderFilter(network, agency string) string {
-	return "casenet." + network + ".msg." + agency + ".*.>"
+	return "casenet." + network + ".in." + agency + ".*.>"
 }
 
 // StreamName is the JetStream stream holding a network's messages.

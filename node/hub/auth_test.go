@@ -303,6 +303,7 @@ func TestAdminIsSeparate(t *testing.T) {
 	}
 	for _, subj := range []string{
 		protocol.MessageSubject(testNetwork, gh, sn, protocol.TypeLead),
+		protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead),
 		rosterSubject(testNetwork),
 	} {
 		if err := admin.nc.Publish(subj, []byte("x")); err != nil {

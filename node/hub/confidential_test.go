@@ -52,7 +52,7 @@ func TestHubOperatorCannotReadMessages(t *testing.T) {
 	}
 	ctx := ctxT(t)
 	c := n.connect(t, gh)
-	if _, err := c.js.Publish(ctx, protocol.MessageSubject(testNetwork, gh, sn, protocol.TypeLead), sealed.Raw,
+	if _, err := c.js.Publish(ctx, protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), sealed.Raw,
 		jetstream.WithMsgID(protocol.PublishID(sealed.Header.ID, sn))); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ type Hub struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	kv     jetstream.KeyValue
+	ingest *ingest
 	listen string
 	// tls is the server's TLS configuration, nil for plain TCP; built once
 	// per start.
@@ -168,6 +169,15 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if err := ensureConsumers(ctx, h.js, h.roster.Roster); err != nil {
+		return err
+	}
+	var syncer *blockSyncer
+	if h.cfg.Sync == config.SyncAlways {
+		if syncer, err = newBlockSyncer(h.cfg.StoreDir, protocol.StreamName(h.cfg.Network)); err != nil {
+			return err
+		}
+	}
+	if h.ingest, err = startIngest(h.nc, h.cfg.Network, syncer, h.log); err != nil {
 		return err
 	}
 	if _, err := publishRoster(ctx, h.kv, h.roster, h.card); err != nil {
@@ -305,6 +315,9 @@ func (h *Hub) fileStamp() string {
 // Close stops the hub: it closes the service connection, shuts the server
 // down and waits for it, and releases the directory.
 func (h *Hub) Close() error {
+	if h.ingest != nil {
+		h.ingest.close()
+	}
 	if h.nc != nil {
 		h.nc.Close()
 	}

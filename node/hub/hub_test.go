@@ -72,7 +72,7 @@ func TestAgencyExchangesMessages(t *testing.T) {
 
 	subject := protocol.MessageSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeReceipt)
 	id := protocol.NewMessageID(time.Now())
-	msg := &nats.Msg{Subject: subject, Data: []byte("sealed")}
+	msg := &nats.Msg{Subject: protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeReceipt), Data: []byte("sealed")}
 	ack, err := gh.js.PublishMsg(ctx, msg, jetstream.WithMsgID(protocol.PublishID(id, "sn-pj-dakar")), jetstream.WithExpectStream(protocol.StreamName(testNetwork)))
 	if err != nil {
 		t.Fatalf("publish on own sender subject: %v", err)
@@ -153,7 +153,7 @@ func TestAgencyIsConfinedToItsSubjects(t *testing.T) {
 	gh.waitError(t, "Permissions Violation", "Subscription", protocol.InboxFilter(testNetwork, "sn-pj-dakar"))
 
 	// Publishing as another agency.
-	forged := protocol.MessageSubject(testNetwork, "sn-pj-dakar", "gh-ag", protocol.TypeReceipt)
+	forged := protocol.IngestSubject(testNetwork, "sn-pj-dakar", "gh-ag", protocol.TypeReceipt)
 	if err := gh.nc.Publish(forged, []byte("forged")); err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestMessagesSurviveRestart(t *testing.T) {
 	n := newTestNet(t, "gh-ag", "sn-pj-dakar")
 	ctx := ctxT(t)
 	gh := n.connect(t, "gh-ag")
-	subject := protocol.MessageSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeReceipt)
+	subject := protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeReceipt)
 	if _, err := gh.js.Publish(ctx, subject, []byte("kept"), jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), "sn-pj-dakar"))); err != nil {
 		t.Fatal(err)
 	}

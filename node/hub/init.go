@@ -26,6 +26,9 @@ type InitOptions struct {
 	Kind protocol.RecipientKind
 	// Listen, if set, replaces the default listen address in hub.json.
 	Listen string
+	// Sync, if set, replaces the default sync policy in hub.json
+	// ("always", or a flush interval such as "2m").
+	Sync string
 	// Passphrase, if set, encrypts the secretariat's secret keys with
 	// scrypt of work factor WorkFactor (0: age's default; lower is for
 	// tests only).
@@ -72,6 +75,9 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	cfg.Network = o.Network
 	if o.Listen != "" {
 		cfg.Listen = o.Listen
+	}
+	if o.Sync != "" {
+		cfg.Sync = o.Sync
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

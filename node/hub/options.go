@@ -51,8 +51,13 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		WriteDeadline: writeDeadline,
 		JetStream:     true,
 		StoreDir:      cfg.StoreDir,
-		SyncAlways:    cfg.Sync == config.SyncAlways,
-		SyncInterval:  cfg.SyncInterval(),
+		// With sync "always" the hub's ingest syncs the messages stream
+		// in groups before it answers (see ingest); the server's own
+		// SyncAlways would fsync every message serially on the stream's
+		// one goroutine. The server's interval sync (2 minutes by
+		// default) still covers consumer state and the roster bucket,
+		// which are rebuilt or redelivered after a power loss.
+		SyncInterval: cfg.SyncInterval(),
 	}
 	if tlsConf != nil {
 		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs

@@ -54,6 +54,8 @@ func TestAgencyCannotSubscribeToAnotherAgencysMessages(t *testing.T) {
 		protocol.SenderFilter(testNetwork, sn),                          // messages sent by sn-pj-dakar
 		protocol.StreamSubjects(testNetwork),                            // all messages
 		protocol.MessageSubject(testNetwork, gh, sn, protocol.TypeLead), // its own messages to others
+		protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead),  // its own publications
+		protocol.IngestFilter(testNetwork),                              // everyone's publications
 		">",
 	} {
 		if _, err := c.nc.SubscribeSync(subj); err != nil {
@@ -67,7 +69,7 @@ func TestAgencyCannotFetchFromAnotherAgencysConsumer(t *testing.T) {
 	n, c := deniedNet(t)
 	ctx := ctxT(t)
 	sec := n.connect(t, "wacap-secretariat")
-	if _, err := sec.js.Publish(ctx, protocol.MessageSubject(testNetwork, "wacap-secretariat", sn, protocol.TypeLead), []byte("for sn only")); err != nil {
+	if _, err := sec.js.Publish(ctx, protocol.IngestSubject(testNetwork, "wacap-secretariat", sn, protocol.TypeLead), []byte("for sn only")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.js.Consumer(shortCtx(t), stream, protocol.ConsumerName(sn)); err == nil {
@@ -132,9 +134,11 @@ func TestAgencyCannotCreateAConsumerOnAnotherAgencysMessages(t *testing.T) {
 func TestAgencyCannotPublishAsAnotherAgency(t *testing.T) {
 	n, c := deniedNet(t)
 	for _, subj := range []string{
-		protocol.MessageSubject(testNetwork, sn, gh, protocol.TypeLead),                     // sn-pj-dakar as sender
-		protocol.MessageSubject(testNetwork, "wacap-secretariat", sn, protocol.TypeReceipt), // the secretariat as sender
-		protocol.MessageSubject("eccas", gh, sn, protocol.TypeLead),                         // another network
+		protocol.IngestSubject(testNetwork, sn, gh, protocol.TypeLead),                     // sn-pj-dakar as sender
+		protocol.IngestSubject(testNetwork, "wacap-secretariat", sn, protocol.TypeReceipt), // the secretariat as sender
+		protocol.IngestSubject("eccas", gh, sn, protocol.TypeLead),                         // another network
+		protocol.MessageSubject(testNetwork, gh, sn, protocol.TypeLead),                    // straight into the stream, past the hub's sync
+		protocol.MessageSubject(testNetwork, sn, gh, protocol.TypeLead),                    // straight into the stream as sn-pj-dakar
 	} {
 		if err := c.nc.Publish(subj, []byte("forged")); err != nil {
 			t.Fatal(err)
@@ -142,7 +146,7 @@ func TestAgencyCannotPublishAsAnotherAgency(t *testing.T) {
 		c.waitError(t, violation, "Publish", `"`+subj+`"`)
 	}
 	// Through JetStream, the publish is not acknowledged and nothing is stored.
-	forged := protocol.MessageSubject(testNetwork, sn, gh, protocol.TypeReply)
+	forged := protocol.IngestSubject(testNetwork, sn, gh, protocol.TypeReply)
 	if _, err := c.js.Publish(shortCtx(t), forged, []byte("forged")); err == nil {
 		t.Fatal("a forged publish was acknowledged")
 	}
@@ -253,7 +257,7 @@ func TestAgencyCannotReadAnotherAgencysReplies(t *testing.T) {
 func TestAgencyPermissionsAreExactlyTheContract(t *testing.T) {
 	p := agencyPermissions(testNetwork, gh)
 	wantPub := []string{
-		"casenet.wacap.msg.gh-ag.*.>",
+		"casenet.wacap.in.gh-ag.*.>",
 		"$JS.API.CONSUMER.INFO.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.API.CONSUMER.MSG.NEXT.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.ACK.casenet-wacap-messages.inbox-gh-ag.>",

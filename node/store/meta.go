@@ -52,6 +52,7 @@ const (
 	countOutbox   = "count/outbox"
 	countRejected = "count/rejected"
 	countReceipts = "count/receipts"
+	countIntents  = "count/audit-intents"
 	countCopies   = "count/copies/" // + copy state
 )
 
@@ -70,6 +71,9 @@ type Counts struct {
 	// ReceiptsQueued counts the receipts waiting for the hub's
 	// acknowledgement.
 	ReceiptsQueued int64
+	// AuditIntents counts the groups of audit records the store holds
+	// while the audit log commits them (see AuditIntent).
+	AuditIntents int64
 }
 
 // Counts returns the counters.
@@ -80,6 +84,7 @@ func (t *Tx) Counts() Counts {
 		Outbox:         t.count(countOutbox),
 		Rejected:       t.count(countRejected),
 		ReceiptsQueued: t.count(countReceipts),
+		AuditIntents:   t.count(countIntents),
 		Copies:         map[CopyState]int64{},
 	}
 	for _, s := range CopyStates() {

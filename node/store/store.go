@@ -28,12 +28,13 @@ var (
 	bucketContacts = []byte("contacts")       // agency → Contact
 	bucketReceipts = []byte("receipts")       // seq → QueuedReceipt
 	bucketRejected = []byte("rejected")       // seq → Rejection
+	bucketIntents  = []byte("audit-intents")  // seq → AuditIntent
 	bucketMeta     = []byte("meta")           // see meta.go
 )
 
 func allBuckets() [][]byte {
 	return [][]byte{bucketInbox, bucketInSeq, bucketOutbox, bucketOutRaw, bucketOutSeq, bucketOutWait, bucketThreads,
-		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketMeta}
+		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketIntents, bucketMeta}
 }
 
 // Store is an open node database.
