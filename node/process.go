@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -103,9 +104,10 @@ func judgedAt(claimed, stored time.Time) time.Time {
 // processMessage opens a sealed message with the keys of the roster in
 // force, judged at the later of its creation and its storing by the hub.
 // A refused message gets a rejected receipt only when its outer signature
-// verifies: only then is its sender known.
+// verifies: only then is its sender known. The message is parsed once: the
+// header chooses the keys, and the parsed form is opened with them.
 func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.Time) {
-	env, _, err := seal.Parse(res.raw)
+	env, p, err := seal.Parse(res.raw)
 	if err != nil {
 		res.reject(err)
 		return
@@ -113,13 +115,13 @@ func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.T
 	h := env.Header
 	res.from, res.id = h.From, h.ID
 	keys := rf.keysAt(judgedAt(h.Created.Time, stored))
-	o, err := seal.Open(res.raw, n.id, keys, seal.VerifyOptions{Network: n.cfg.Network, Now: now, Skew: time.Duration(n.cfg.MaxClockSkew)})
+	o, err := seal.OpenParsed(env, p, n.id, keys, seal.VerifyOptions{Network: n.cfg.Network, Now: now, Skew: time.Duration(n.cfg.MaxClockSkew)})
 	if err == nil {
 		err = n.checkOpened(o)
 	}
 	if err != nil {
 		res.reject(err)
-		if authentic(res.reason) && verifiesOuter(res.raw, keys, n.cfg.Network) {
+		if authentic(res.reason) && verifiesOuter(env, p, keys, n.cfg.Network) {
 			n.replyTo(res, rf, h, protocol.ReceiptRejected, res.reason, now)
 		}
 		return
@@ -209,9 +211,8 @@ func (res *result) reject(err error) {
 	}
 }
 
-// verifiesOuter reports whether a message's outer signature verifies with
-// keys, whatever its times: then its sender is known.
-func verifiesOuter(raw []byte, keys seal.Keys, network string) bool {
-	_, err := seal.Verify(raw, keys, seal.VerifyOptions{Network: network, SkipTime: true})
-	return err == nil
+// verifiesOuter reports whether a parsed message's outer signature
+// verifies with keys, whatever its times: then its sender is known.
+func verifiesOuter(env *seal.Envelope, p *jws.Parsed, keys seal.Keys, network string) bool {
+	return seal.VerifyParsed(env, p, keys, seal.VerifyOptions{Network: network, SkipTime: true}) == nil
 }

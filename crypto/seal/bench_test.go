@@ -59,3 +59,44 @@ func benchSealOpen(b *testing.B, open bool) {
 		}
 	}
 }
+
+// BenchmarkParseOpen is how a receiver opened a message before OpenParsed:
+// Parse to read the header and choose its keys, then Open, which parses
+// again. Compare with BenchmarkOpenParsed.
+func BenchmarkParseOpen(b *testing.B) { benchReceive(b, false) }
+
+// BenchmarkOpenParsed is how a receiver opens a message: Parse to read the
+// header and choose its keys, then OpenParsed on what Parse returned.
+func BenchmarkOpenParsed(b *testing.B) { benchReceive(b, true) }
+
+func benchReceive(b *testing.B, parsed bool) {
+	for _, kind := range kinds() {
+		net := testNetwork(b, kind)
+		for _, size := range []int{1 << 10, 1 << 20} {
+			body := protocol.SizedLead(size)
+			b.Run(fmt.Sprintf("%s/%dKiB/1rcpt", kind, size>>10), func(b *testing.B) {
+				s, err := Seal(net.ids[0], net.cards[1:2], protocol.TypeLead, body, Options{Now: now})
+				if err != nil {
+					b.Fatal(err)
+				}
+				keys := net.keys()
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					env, p, err := Parse(s.Raw)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if parsed {
+						_, err = OpenParsed(env, p, net.ids[1], keys, VerifyOptions{Now: now})
+					} else {
+						_, err = Open(s.Raw, net.ids[1], keys, VerifyOptions{Now: now})
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -34,8 +34,8 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzOpen: Open never panics, every failure carries a reason, and what it
-// accepts has a valid body.
+// FuzzOpen: Open never panics, every failure carries a reason, what it
+// accepts has a valid body, and Parse + OpenParsed does exactly as Open.
 func FuzzOpen(f *testing.F) {
 	net := testNetwork(f, protocol.KindClassic)
 	f.Add(net.sealTo(f, 0, 1).Raw)
@@ -43,6 +43,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add(net.sealTo(f, 1, 0).Raw)
 	keys := net.keys()
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		openBothWays(t, raw, net, 1, keys, VerifyOptions{Now: now})
 		o, err := Open(raw, net.ids[1], keys, VerifyOptions{Now: now})
 		if err != nil {
 			if ReasonOf(err) == "" {

@@ -31,7 +31,8 @@ type VerifyOptions struct {
 	SkipTime bool
 }
 
-// Envelope is a message whose outer signature has been verified.
+// Envelope is a sealed message's outer layer: from Parse, its form has been
+// checked; from Verify or Open, its outer signature too.
 type Envelope struct {
 	// Raw is the exact message bytes.
 	Raw []byte
@@ -43,7 +44,9 @@ type Envelope struct {
 
 // Parse checks the form of a sealed message without any key: size, canonical
 // JWS, canonical header, version. It is what inspect shows and what a relay
-// checks before it looks a key up.
+// checks before it looks a key up. A receiver that needs the header to
+// choose its keys passes both results on to VerifyParsed or OpenParsed
+// rather than parsing raw again.
 func Parse(raw []byte) (*Envelope, *jws.Parsed, error) {
 	if len(raw) > protocol.MaxMessageSize {
 		return nil, nil, reject(protocol.ReasonOversized, "message is %d bytes, over the limit of %d", len(raw), protocol.MaxMessageSize)
@@ -76,16 +79,45 @@ func Verify(raw []byte, keys Keys, o VerifyOptions) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := verifyParsed(env, p, keys, o); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// VerifyParsed is Verify for a message already parsed: env and p are what
+// one call of Parse returned. It makes the checks Verify makes after Parse,
+// in the same order and with the same reasons.
+func VerifyParsed(env *Envelope, p *jws.Parsed, keys Keys, o VerifyOptions) error {
+	if err := checkParsed(env, p); err != nil {
+		return err
+	}
+	return verifyParsed(env, p, keys, o)
+}
+
+// checkParsed returns an error unless env and p came from one call of
+// Parse: checking a header against the signature of another message would
+// make the verification meaningless.
+func checkParsed(env *Envelope, p *jws.Parsed) error {
+	if env == nil || p == nil || env.Header == nil || len(env.Ciphertext) == 0 ||
+		len(p.Payload) != len(env.Ciphertext) || &p.Payload[0] != &env.Ciphertext[0] {
+		return errors.New("seal: the envelope and the parsed JWS do not come from one call of Parse")
+	}
+	return nil
+}
+
+// verifyParsed is Verify's part after Parse: steps 4–6 of the opening.
+func verifyParsed(env *Envelope, p *jws.Parsed, keys Keys, o VerifyOptions) error {
 	h := env.Header
 	if o.Network != "" && h.Net != o.Network {
-		return nil, reject(protocol.ReasonNotAddressed, "message is for network %q, not %q", h.Net, o.Network)
+		return reject(protocol.ReasonNotAddressed, "message is for network %q, not %q", h.Net, o.Network)
 	}
 	pub, err := keys.SigningKey(h.From, h.Kid)
 	if err != nil {
-		return nil, asRejection(protocol.ReasonUnknownSender, err)
+		return asRejection(protocol.ReasonUnknownSender, err)
 	}
 	if err := p.Verify(pub); err != nil {
-		return nil, reject(protocol.ReasonBadSignature, "outer signature of %s: %v", h.From, err)
+		return reject(protocol.ReasonBadSignature, "outer signature of %s: %v", h.From, err)
 	}
 	if !o.SkipTime {
 		now := o.Now
@@ -97,13 +129,13 @@ func Verify(raw []byte, keys Keys, o VerifyOptions) (*Envelope, error) {
 			skew = DefaultSkew
 		}
 		if h.Expires != nil && now.After(h.Expires.Time) {
-			return nil, reject(protocol.ReasonExpired, "message expired at %s", h.Expires)
+			return reject(protocol.ReasonExpired, "message expired at %s", h.Expires)
 		}
 		if h.Created.After(now.Add(skew)) {
-			return nil, reject(protocol.ReasonFuture, "message created at %s, more than %s after this node's clock (%s)", h.Created, skew, protocol.NewTime(now))
+			return reject(protocol.ReasonFuture, "message created at %s, more than %s after this node's clock (%s)", h.Created, skew, protocol.NewTime(now))
 		}
 	}
-	return env, nil
+	return nil
 }
 
 // Opened is a verified and decrypted message.
@@ -122,11 +154,30 @@ type Opened struct {
 // inner signature and checks the binding and the body. me must be a
 // recipient or the sender.
 func Open(raw []byte, me *identity.Identity, keys Keys, o VerifyOptions) (*Opened, error) {
+	env, p, err := Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return openParsed(env, p, me, keys, o)
+}
+
+// OpenParsed is Open for a message already parsed: env and p are what one
+// call of Parse returned. It makes the checks Open makes after Parse, in the
+// same order and with the same reasons, so a receiver that parsed a message
+// to choose its keys by the header does not parse it again.
+func OpenParsed(env *Envelope, p *jws.Parsed, me *identity.Identity, keys Keys, o VerifyOptions) (*Opened, error) {
+	if err := checkParsed(env, p); err != nil {
+		return nil, err
+	}
+	return openParsed(env, p, me, keys, o)
+}
+
+// openParsed is Open's part after Parse: steps 4–13 of the opening.
+func openParsed(env *Envelope, outer *jws.Parsed, me *identity.Identity, keys Keys, o VerifyOptions) (*Opened, error) {
 	if o.Network == "" {
 		o.Network = me.Network()
 	}
-	env, err := Verify(raw, keys, o)
-	if err != nil {
+	if err := verifyParsed(env, outer, keys, o); err != nil {
 		return nil, err
 	}
 	h := env.Header

@@ -111,9 +111,18 @@ func TestSealRefuses(t *testing.T) {
 	}
 }
 
-// TestRejections builds each kind of bad message and asserts its reason.
-func TestRejections(t *testing.T) {
-	net := testNetwork(t, protocol.KindClassic)
+// rejection is a bad message, the keys to open it with as net.ids[1], and
+// the reason it must be rejected for.
+type rejection struct {
+	name string
+	raw  []byte
+	keys Keys
+	want protocol.Reason
+}
+
+// rejections builds each kind of bad message to net.ids[1].
+func rejections(t *testing.T, net *network) []rejection {
+	t.Helper()
 	me := net.ids[1]
 	good := net.sealTo(t, 0, 1).Raw
 	other, err := identityLike(net.ids[0])
@@ -132,12 +141,7 @@ func TestRejections(t *testing.T) {
 	v2 := net.header(0, 1)
 	v2.V = 2
 
-	cases := []struct {
-		name string
-		raw  []byte
-		keys Keys
-		want protocol.Reason
-	}{
+	return []rejection{
 		{"garbage", []byte("not a message"), net.keys(), protocol.ReasonMalformed},
 		{"empty", nil, net.keys(), protocol.ReasonMalformed},
 		{"oversized", bytes.Repeat([]byte("A"), protocol.MaxMessageSize+1), net.keys(), protocol.ReasonOversized},
@@ -153,9 +157,14 @@ func TestRejections(t *testing.T) {
 		{"unsupported version", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: v2, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonUnsupportedVersion},
 		{"not encrypted to me", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{net.cards[2]}}).build(t), net.keys(), protocol.ReasonUndecryptable},
 	}
-	for _, c := range cases {
+}
+
+// TestRejections builds each kind of bad message and asserts its reason.
+func TestRejections(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	for _, c := range rejections(t, net) {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Open(c.raw, me, c.keys, VerifyOptions{Now: now})
+			_, err := Open(c.raw, net.ids[1], c.keys, VerifyOptions{Now: now})
 			wantReason(t, err, c.want)
 			var h hinted
 			if errors.As(err, &h) && c.want != protocol.ReasonMalformed && c.want != protocol.ReasonUnsupportedVersion && c.want != protocol.ReasonUndecryptable && h.Hint() == "" {
