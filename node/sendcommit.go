@@ -50,7 +50,7 @@ type pendingSend struct {
 var errClosed = errors.New("the node is closed")
 
 func newSendCommitter(n *Node) *sendCommitter {
-	c := &sendCommitter{n: n, queue: make(chan *pendingSend, maxSendGroup), audited: make(chan *sendGroup, 4), done: make(chan struct{})}
+	c := &sendCommitter{n: n, queue: make(chan *pendingSend, maxSendGroup), audited: make(chan *sendGroup, maxSendGroup), done: make(chan struct{})}
 	go c.record()
 	go c.store()
 	return c
@@ -103,19 +103,44 @@ func (c *sendCommitter) record() {
 	}
 }
 
-// store is the second stage: it writes a group to the outbox, with its
-// audit intent, while the audit log commits the group's records; once both
-// are durable it hands the group to the publisher, in order. If the audit
-// log fails, the messages stay in the outbox, unpublished: the intent has
-// the node append their records when it opens again, and only then send
-// them. The sender is told.
+// store is the second stage: it writes the groups queued so far to the
+// outbox in one transaction, with their audit intents, while the audit log
+// commits the groups' records; once both are durable it hands the groups
+// to the publisher, in order. Taking every group queued, not one at a
+// time, keeps the outbox's syncs from falling behind when groups are small.
+// If the audit log fails, the messages stay in the outbox, unpublished:
+// the intent has the node append their records when it opens again, and
+// only then send them. The sender is told.
 func (c *sendCommitter) store() {
 	defer close(c.done)
 	for g := range c.audited {
-		n := c.n
-		settled := n.intents.take()
-		err := n.store.Commit(func(tx *store.Tx) error {
-			if err := recordIntents(tx, settled, g.intent); err != nil {
+		groups := []*sendGroup{g}
+	gather:
+		for {
+			select {
+			case g, ok := <-c.audited:
+				if !ok {
+					break gather
+				}
+				groups = append(groups, g)
+			default:
+				break gather
+			}
+		}
+		c.storeGroups(groups)
+	}
+}
+
+// storeGroups writes groups to the outbox and answers their senders.
+func (c *sendCommitter) storeGroups(groups []*sendGroup) {
+	n := c.n
+	settled := n.intents.take()
+	err := n.store.Commit(func(tx *store.Tx) error {
+		if err := recordIntents(tx, settled); err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if err := recordIntents(tx, nil, g.intent); err != nil {
 				return err
 			}
 			for _, p := range g.ps {
@@ -124,25 +149,25 @@ func (c *sendCommitter) store() {
 					return err
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			n.intents.settle(settled...)
 		}
-		_, aerr := g.audit.Wait(nil)
-		switch {
-		case err != nil:
-			err = fmt.Errorf("record in the outbox: %w", err)
-		case aerr != nil:
-			err = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
-		default:
+		return nil
+	})
+	if err != nil {
+		n.intents.settle(settled...)
+		err = fmt.Errorf("record in the outbox: %w", err)
+	}
+	for _, g := range groups {
+		gerr := err
+		if _, aerr := g.audit.Wait(nil); aerr != nil && gerr == nil {
+			gerr = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
+		} else if gerr == nil {
 			n.intents.settle(g.intent.Seq)
 		}
 		for _, p := range g.ps {
-			if err == nil {
+			if gerr == nil {
 				n.pub.addMessage(p.entry, p.raw)
 			}
-			p.err = err
+			p.err = gerr
 			close(p.done)
 		}
 	}
