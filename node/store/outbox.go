@@ -105,7 +105,18 @@ type OutboxEntry struct {
 	// Sent is when the node recorded it; Actor is who sent it.
 	Sent  time.Time `json:"sent"`
 	Actor string    `json:"actor"`
-	// Copies holds the state of each recipient's copy.
+	// Copies holds the state of each recipient's copy. The store keeps
+	// them apart from the entry (see copyStates), so that a copy's change
+	// does not rewrite the entry and its body.
+	Copies map[string]*Copy `json:"copies,omitempty"`
+}
+
+// copyStates is how the store keeps an entry's copies: apart from the
+// entry, with the entry's Seq for the pending index. Entries written
+// before the copies were kept apart hold them inline; the first change
+// moves them here.
+type copyStates struct {
+	Seq    uint64           `json:"seq"`
 	Copies map[string]*Copy `json:"copies"`
 }
 
@@ -177,12 +188,45 @@ func (t *Tx) AddOutbox(e *OutboxEntry, raw []byte) error {
 	return nil
 }
 
+// putOutbox writes a new entry: the entry without its copies, and the
+// copies apart.
 func (t *Tx) putOutbox(e *OutboxEntry) error {
+	copies := e.Copies
+	e.Copies = nil
 	v, err := json.Marshal(e)
+	e.Copies = copies
 	if err != nil {
 		return err
 	}
-	return t.bucket(bucketOutbox).Put([]byte(e.Header.ID), v)
+	if err := t.bucket(bucketOutbox).Put([]byte(e.Header.ID), v); err != nil {
+		return err
+	}
+	return t.putCopies(e.Header.ID, &copyStates{Seq: e.Seq, Copies: copies})
+}
+
+func (t *Tx) putCopies(id string, cs *copyStates) error {
+	v, err := json.Marshal(cs)
+	if err != nil {
+		return err
+	}
+	return t.bucket(bucketOutCopy).Put([]byte(id), v)
+}
+
+// copies returns the copies of message id, or nil if the outbox has no
+// such message.
+func (t *Tx) copies(id string) (*copyStates, error) {
+	if v := t.bucket(bucketOutCopy).Get([]byte(id)); v != nil {
+		var cs copyStates
+		if err := json.Unmarshal(v, &cs); err != nil {
+			return nil, fmt.Errorf("outbox copies of %s: %w", id, err)
+		}
+		return &cs, nil
+	}
+	e, err := t.Outbox(id)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	return &copyStates{Seq: e.Seq, Copies: e.Copies}, nil
 }
 
 // Outbox returns the entry of message id, or nil.
@@ -195,6 +239,13 @@ func (t *Tx) Outbox(id string) (*OutboxEntry, error) {
 	if err := json.Unmarshal(v, &e); err != nil {
 		return nil, fmt.Errorf("outbox entry %s: %w", id, err)
 	}
+	if v := t.bucket(bucketOutCopy).Get([]byte(id)); v != nil {
+		var cs copyStates
+		if err := json.Unmarshal(v, &cs); err != nil {
+			return nil, fmt.Errorf("outbox copies of %s: %w", id, err)
+		}
+		e.Copies = cs.Copies
+	}
 	return &e, nil
 }
 
@@ -202,20 +253,21 @@ func (t *Tx) Outbox(id string) (*OutboxEntry, error) {
 func (t *Tx) OutboxRaw(id string) []byte { return clone(t.bucket(bucketOutRaw).Get([]byte(id))) }
 
 // UpdateCopy applies fn to the copy of message id for recipient and stores
-// the result if fn reports a change. It returns the entry after the change,
-// or nil if the outbox has no such copy.
-func (t *Tx) UpdateCopy(id, recipient string, fn func(c *Copy) bool) (*OutboxEntry, error) {
-	e, err := t.Outbox(id)
-	if err != nil || e == nil {
+// the result if fn reports a change. It returns the copy after the change,
+// or nil if the outbox has no such copy. Only the copies are rewritten,
+// never the entry.
+func (t *Tx) UpdateCopy(id, recipient string, fn func(c *Copy) bool) (*Copy, error) {
+	cs, err := t.copies(id)
+	if err != nil || cs == nil {
 		return nil, err
 	}
-	c := e.Copies[recipient]
+	c := cs.Copies[recipient]
 	if c == nil {
 		return nil, nil
 	}
 	before := c.State
 	if !fn(c) {
-		return e, nil
+		return c, nil
 	}
 	if c.State != before {
 		if err := t.add(countCopies+string(before), -1); err != nil {
@@ -225,12 +277,12 @@ func (t *Tx) UpdateCopy(id, recipient string, fn func(c *Copy) bool) (*OutboxEnt
 			return nil, err
 		}
 	}
-	if !e.Pending() {
-		if err := t.bucket(bucketOutWait).Delete(seqKey(e.Seq)); err != nil {
+	if !(&OutboxEntry{Copies: cs.Copies}).Pending() {
+		if err := t.bucket(bucketOutWait).Delete(seqKey(cs.Seq)); err != nil {
 			return nil, err
 		}
 	}
-	return e, t.putOutbox(e)
+	return c, t.putCopies(id, cs)
 }
 
 // OutboxFilter selects outbox entries. Zero fields select everything.

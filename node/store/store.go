@@ -21,6 +21,7 @@ var (
 	bucketInSeq    = []byte("inbox-seq")      // arrival seq → message id
 	bucketOutbox   = []byte("outbox")         // message id → OutboxEntry
 	bucketOutRaw   = []byte("outbox-raw")     // message id → sealed bytes
+	bucketOutCopy  = []byte("outbox-copies")  // message id → copyStates
 	bucketOutSeq   = []byte("outbox-seq")     // send seq → message id
 	bucketOutWait  = []byte("outbox-pending") // send seq → id, while a copy waits
 	bucketThreads  = []byte("threads")        // case id 0x00 seq → ThreadItem
@@ -33,7 +34,7 @@ var (
 )
 
 func allBuckets() [][]byte {
-	return [][]byte{bucketInbox, bucketInSeq, bucketOutbox, bucketOutRaw, bucketOutSeq, bucketOutWait, bucketThreads,
+	return [][]byte{bucketInbox, bucketInSeq, bucketOutbox, bucketOutRaw, bucketOutCopy, bucketOutSeq, bucketOutWait, bucketThreads,
 		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketIntents, bucketMeta}
 }
 
