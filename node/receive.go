@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casenode/casenode/node/batch"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -154,20 +155,7 @@ func (n *Node) pipeline(ctx context.Context, in <-chan jetstream.Msg) {
 	})
 	wg.Go(func() {
 		for r := range recorded {
-			rs := []*recording{r}
-		more:
-			for len(rs) < maxPersist {
-				select {
-				case r, ok := <-recorded:
-					if !ok {
-						break more
-					}
-					rs = append(rs, r)
-				default:
-					break more
-				}
-			}
-			n.persist(rs)
+			n.persist(batch.Drain([]*recording{r}, recorded, maxPersist))
 		}
 	})
 	for {

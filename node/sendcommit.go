@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/batch"
 	"github.com/casenode/casenode/node/store"
 )
 
@@ -81,19 +82,7 @@ func (c *sendCommitter) commit(ctx context.Context, p *pendingSend) error {
 func (c *sendCommitter) record() {
 	defer close(c.audited)
 	for p := range c.queue {
-		group := []*pendingSend{p}
-	gather:
-		for len(group) < maxSendGroup {
-			select {
-			case q, ok := <-c.queue:
-				if !ok {
-					break gather
-				}
-				group = append(group, q)
-			default:
-				break gather
-			}
-		}
+		group := batch.Drain([]*pendingSend{p}, c.queue, maxSendGroup)
 		entries := make([]auditlog.Entry, len(group))
 		for i, p := range group {
 			entries[i] = auditlog.Entry{Type: auditlog.TypeSent, Actor: p.actor, MessageID: p.entry.Header.ID, Payload: p.raw}
@@ -114,20 +103,7 @@ func (c *sendCommitter) record() {
 func (c *sendCommitter) store() {
 	defer close(c.done)
 	for g := range c.audited {
-		groups := []*sendGroup{g}
-	gather:
-		for {
-			select {
-			case g, ok := <-c.audited:
-				if !ok {
-					break gather
-				}
-				groups = append(groups, g)
-			default:
-				break gather
-			}
-		}
-		c.storeGroups(groups)
+		c.storeGroups(batch.Drain([]*sendGroup{g}, c.audited, 0))
 	}
 }
 

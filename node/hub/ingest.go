@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casenode/casenode/node/batch"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -122,19 +123,7 @@ func (g *ingest) answer() {
 	defer close(g.done)
 	group := make([]*ingested, 0, 64)
 	for x := range g.queue {
-		group = append(group[:0], x)
-	gather:
-		for len(group) < maxIngestGroup {
-			select {
-			case x, ok := <-g.queue:
-				if !ok {
-					break gather
-				}
-				group = append(group, x)
-			default:
-				break gather
-			}
-		}
+		group = batch.Drain(append(group[:0], x), g.queue, maxIngestGroup)
 		stored := false
 		for _, x := range group {
 			if x.err != nil {

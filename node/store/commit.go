@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/casenode/casenode/node/batch"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -55,20 +56,7 @@ func (s *Store) Commit(fn func(tx *Tx) error) error {
 func (s *Store) commitLoop() {
 	defer close(s.c.done)
 	for c := range s.c.queue {
-		group := []*call{c}
-	gather:
-		for len(group) < maxGroup {
-			select {
-			case c, ok := <-s.c.queue:
-				if !ok {
-					break gather
-				}
-				group = append(group, c)
-			default:
-				break gather
-			}
-		}
-		s.commitGroup(group)
+		s.commitGroup(batch.Drain([]*call{c}, s.c.queue, maxGroup))
 	}
 }
 
