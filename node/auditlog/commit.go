@@ -73,6 +73,14 @@ func (l *Log) AppendAsync(entries ...Entry) *Pending {
 	return l.enqueue(p)
 }
 
+// Flush waits until every entry appended before it was called is durable,
+// or has failed: a snapshot or a read that follows holds them. It writes
+// nothing itself. It returns the log's error if the log has failed.
+func (l *Log) Flush(ctx context.Context) error {
+	_, err := l.enqueue(&Pending{}).Wait(ctx)
+	return err
+}
+
 // enqueue hands p to the committer, after hashing the payloads on the
 // caller's goroutine, out of the committer's way.
 func (l *Log) enqueue(p *Pending) *Pending {
@@ -119,7 +127,18 @@ func (l *Log) run() {
 				}
 				return
 			}
-			if l.commit(l.gather(p)) {
+			batch := l.gather(p)
+			if flushesOnly(batch) {
+				// Everything queued before them is durable: the
+				// previous commit wrote it.
+				err := l.err()
+				for _, q := range batch {
+					q.err = err
+					close(q.done)
+				}
+				continue
+			}
+			if l.commit(batch) {
 				timer.Reset(l.opts.CheckpointInterval)
 			}
 		case <-timer.C:
@@ -140,6 +159,16 @@ func (l *Log) run() {
 			reply <- r
 		}
 	}
+}
+
+// flushesOnly reports whether batch holds only Flush calls.
+func flushesOnly(batch []*Pending) bool {
+	for _, p := range batch {
+		if len(p.entries) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // cpSize is the size of the newest checkpoint.
