@@ -27,10 +27,14 @@ type AuditIntent struct {
 // IntentRecord is one audit record of an intent: the fields of an audit
 // log entry.
 type IntentRecord struct {
-	Type      uint8  `json:"type"`
-	Actor     string `json:"actor"`
+	// Type is the audit record's type (auditlog.Type).
+	Type uint8 `json:"type"`
+	// Actor is who did it, as the audit log records it.
+	Actor string `json:"actor"`
+	// MessageID is the message the record is about, or empty.
 	MessageID string `json:"message_id,omitempty"`
-	Payload   []byte `json:"payload"`
+	// Payload is the record's payload, exactly.
+	Payload []byte `json:"payload"`
 }
 
 // AddAuditIntent stores a, assigning its Seq.
