@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"sync"
 
+	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 )
@@ -122,4 +124,116 @@ func (n *Node) completeAudit(ctx context.Context) error {
 		return fmt.Errorf("delete audit intents: %w", err)
 	}
 	return nil
+}
+
+// completeSends finishes the sends a crash interrupted the other way
+// round: the audit log has their sent record, the outbox does not. It
+// scans the audit log from the mark the last commit of sent messages left
+// (store.Tx.SentMark), opens each such message — sealed to its sender too
+// — and adds it to the outbox, from where it is published like any
+// other: a send is recorded whole or not at all. It runs at Open, after
+// completeAudit, before the node receives or sends.
+func (n *Node) completeSends() error {
+	size, err := n.audit.Size()
+	if err != nil {
+		return fmt.Errorf("read the audit log: %w", err)
+	}
+	var from int64
+	var marked bool
+	if err := n.store.View(func(tx *store.Tx) error { from, marked = tx.SentMark(); return nil }); err != nil {
+		return err
+	}
+	if marked && from < size {
+		if err := n.recoverSends(from); err != nil {
+			return err
+		}
+	}
+	if marked && from == size {
+		return nil
+	}
+	return n.store.Update(func(tx *store.Tx) error { return tx.SetSentMark(size) })
+}
+
+// recoverSends adds to the outbox the sent messages recorded in the audit
+// log from index from on that the outbox lacks.
+func (n *Node) recoverSends(from int64) error {
+	type sent struct {
+		rec *auditlog.Record
+		raw []byte
+	}
+	var found []sent
+	err := n.audit.Iterate(from, func(rec *auditlog.Record, payload []byte) error {
+		if rec.Type == auditlog.TypeSent {
+			found = append(found, sent{rec, append([]byte(nil), payload...)})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read the audit log: %w", err)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	var missing []sent
+	if err := n.store.View(func(tx *store.Tx) error {
+		for _, s := range found {
+			e, err := tx.Outbox(s.rec.MessageID)
+			if err != nil {
+				return err
+			}
+			if e == nil {
+				missing = append(missing, s)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var entries []*store.OutboxEntry
+	var raws [][]byte
+	for _, s := range missing {
+		e, err := n.outboxEntryOf(s.raw, s.rec)
+		if err != nil {
+			n.log.Error("a sent record has no outbox entry and cannot be opened again; it is not sent", "record", s.rec.Seq, "message", s.rec.MessageID, "err", err)
+			continue
+		}
+		entries, raws = append(entries, e), append(raws, s.raw)
+	}
+	err = n.store.Update(func(tx *store.Tx) error {
+		for i, e := range entries {
+			if err := tx.AddOutbox(e, raws[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("complete the outbox: %w", err)
+	}
+	n.log.Warn("completed the outbox after an interrupted send: recorded in the audit log, these messages are now sent", "messages", len(entries))
+	return nil
+}
+
+// outboxEntryOf rebuilds the outbox entry of a message this node sealed,
+// from its sent record: the node is one of its recipients.
+func (n *Node) outboxEntryOf(raw []byte, rec *auditlog.Record) (*store.OutboxEntry, error) {
+	rf := n.rosterNow()
+	if rf == nil {
+		return nil, fmt.Errorf("no roster in force")
+	}
+	env, p, err := seal.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	o, err := seal.OpenParsed(env, p, n.id, rf.keysAt(env.Header.Created.Time), seal.VerifyOptions{Network: n.cfg.Network, SkipTime: true})
+	if err != nil {
+		return nil, err
+	}
+	if o.Header.ID != rec.MessageID || o.Header.From != n.cfg.Agency {
+		return nil, fmt.Errorf("the record is of message %s, the payload is message %s from %s", rec.MessageID, o.Header.ID, o.Header.From)
+	}
+	return &store.OutboxEntry{Header: o.Header, Body: json.RawMessage(o.Body), Hash: messageHash(raw), Size: len(raw), Sent: rec.Time, Actor: rec.Actor}, nil
 }

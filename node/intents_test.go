@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
@@ -167,5 +169,51 @@ func TestIntentsDoNotAccumulate(t *testing.T) {
 		if s.Audit.Records != before {
 			t.Errorf("%s: %d audit records after reopening, %d before: recovery appended records the log had", a, s.Audit.Records, before)
 		}
+	}
+}
+
+// TestSentRecordWithoutOutboxEntryIsSent leaves what a crash between the
+// audit log's commit and the outbox's leaves: a sent record of a message
+// the outbox does not hold. Opened again, the node rebuilds the outbox
+// entry from the sealed bytes and sends the message, once, with one sent
+// record.
+func TestSentRecordWithoutOutboxEntryIsSent(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	first := send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "c-1", "gh-ag")
+	waitState(t, w.node("sn-pj-dakar"), first, store.CopyDelivered, "gh-ag")
+	w.stopNode("sn-pj-dakar")
+
+	dir := w.nodes["sn-pj-dakar"].dir
+	sealed := w.sealAs(w.nodes["sn-pj-dakar"].id, protocol.TypeLead, seal.Options{Case: "c-1"}, "gh-ag")
+	n, err := node.Open(context.Background(), dir, w.nodeOptions("sn-pj-dakar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = n.AppendAudit(context.Background(), auditlog.Entry{Type: auditlog.TypeSent, Actor: "aminata.diallo", MessageID: sealed.Header.ID, Payload: sealed.Raw})
+	n.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	a := w.start("sn-pj-dakar")
+	waitState(t, a, sealed.Header.ID, store.CopyDelivered, "gh-ag")
+	if got := inboxIDs(t, w.node("gh-ag")); !slices.Contains(got, sealed.Header.ID) || len(got) != 2 {
+		t.Errorf("gh-ag's inbox = %v, want %s and %s", got, first, sealed.Header.ID)
+	}
+	out, err := a.Outbox(context.Background(), node.OutboxQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rebuilt *node.OutboxItem
+	for _, m := range out {
+		if m.ID == sealed.Header.ID {
+			rebuilt = m
+		}
+	}
+	if rebuilt == nil || rebuilt.Case != "c-1" || rebuilt.SentBy != "aminata.diallo" || rebuilt.Summary == "" {
+		t.Errorf("rebuilt outbox entry: %+v", rebuilt)
+	}
+	if got := countRecords(w.audit("sn-pj-dakar"), auditlog.TypeSent, sealed.Header.ID); got != 1 {
+		t.Errorf("sent records of %s: %d, want 1", sealed.Header.ID, got)
 	}
 }

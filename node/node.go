@@ -99,6 +99,9 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	if err := n.completeAudit(ctx); err != nil {
 		return nil, err
 	}
+	if err := n.completeSends(); err != nil {
+		return nil, err
+	}
 	if err := n.recordConfig(ctx); err != nil {
 		return nil, err
 	}

@@ -115,6 +115,11 @@ func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 		if err := recordIntents(tx, settled); err != nil {
 			return err
 		}
+		// Sent records before this first group's are all in the outbox
+		// now: a crash can only have left later ones without theirs.
+		if err := tx.SetSentMark(groups[0].intent.From); err != nil {
+			return err
+		}
 		for _, g := range groups {
 			if err := recordIntents(tx, nil, g.intent); err != nil {
 				return err

@@ -13,9 +13,10 @@ const formatID = "casenode-store-1"
 
 // Keys of the meta bucket.
 const (
-	metaFormat = "format"
-	metaRoster = "roster" // the signed roster in force
-	metaConfig = "config" // the configuration last recorded in the audit log
+	metaFormat   = "format"
+	metaRoster   = "roster"          // the signed roster in force
+	metaConfig   = "config"          // the configuration last recorded in the audit log
+	metaSentMark = "audit-sent-mark" // see SentMark
 )
 
 func checkFormat(tx *bolt.Tx) error {
@@ -35,6 +36,24 @@ func (t *Tx) Roster() []byte { return clone(t.bucket(bucketMeta).Get([]byte(meta
 // SetRoster stores the signed roster in force.
 func (t *Tx) SetRoster(jws []byte) error {
 	return t.bucket(bucketMeta).Put([]byte(metaRoster), jws)
+}
+
+// SentMark returns the audit log index from which the last commit of sent
+// messages may have left sent records without their outbox entries (a
+// crash between the two commits), and whether it was ever set.
+func (t *Tx) SentMark() (int64, bool) {
+	v := t.bucket(bucketMeta).Get([]byte(metaSentMark))
+	if len(v) != 8 {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(v)), true
+}
+
+// SetSentMark sets the mark SentMark returns.
+func (t *Tx) SetSentMark(index int64) error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(index))
+	return t.bucket(bucketMeta).Put([]byte(metaSentMark), b[:])
 }
 
 // Config returns the configuration last recorded, or nil.
