@@ -22,6 +22,12 @@
 // publishes the new roster. Only active members have a NATS user, with the
 // permissions of the node connection contract and nothing more.
 //
+// Nodes publish on casenet.NET.in.FROM.TO.TYPE; the hub's ingest stores
+// each publication in the messages stream under casenet.NET.msg.FROM.TO.TYPE
+// and, with sync "always", answers only after it has fsynced the stream's
+// block files, once for every group of publications (ingest.go,
+// blocksync.go).
+//
 // docs/OPERATOR.md is the operator's guide and states the contract between
 // a node and its hub; docs/SECURITY.md is the threat model.
 package hub
