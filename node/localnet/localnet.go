@@ -40,9 +40,6 @@ type Options struct {
 	Kind protocol.RecipientKind
 	// Listen is the hub's address; empty means a random loopback port.
 	Listen string
-	// HubSync is the hub's sync policy ("always" or a flush interval);
-	// empty keeps the default, "always".
-	HubSync string
 	// Logger returns the logger of the hub ("hub") or of an agency's node;
 	// nil discards every log.
 	Logger func(name string) *slog.Logger
@@ -101,7 +98,7 @@ func Create(ctx context.Context, dir string, o Options, agencies ...Agency) (*Ne
 		o.Country = "SN"
 	}
 	n := &Net{Dir: dir, Network: o.Network, o: o, nodes: map[string]*running{}, ids: map[string]*identity.Identity{}}
-	res, err := hub.Init(n.HubDir(), hub.InitOptions{Network: o.Network, Country: o.Country, Kind: o.Kind, Listen: o.Listen, Sync: o.HubSync, Now: time.Now()})
+	res, err := hub.Init(n.HubDir(), hub.InitOptions{Network: o.Network, Country: o.Country, Kind: o.Kind, Listen: o.Listen, Now: time.Now()})
 	if err != nil {
 		return nil, fmt.Errorf("create hub: %w", err)
 	}

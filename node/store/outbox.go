@@ -212,15 +212,25 @@ func (t *Tx) putCopies(id string, cs *copyStates) error {
 	return t.bucket(bucketOutCopy).Put([]byte(id), v)
 }
 
+// storedCopies returns the copies of message id kept apart, or nil for an
+// entry that holds them inline or no entry at all.
+func (t *Tx) storedCopies(id string) (*copyStates, error) {
+	v := t.bucket(bucketOutCopy).Get([]byte(id))
+	if v == nil {
+		return nil, nil
+	}
+	var cs copyStates
+	if err := json.Unmarshal(v, &cs); err != nil {
+		return nil, fmt.Errorf("outbox copies of %s: %w", id, err)
+	}
+	return &cs, nil
+}
+
 // copies returns the copies of message id, or nil if the outbox has no
 // such message.
 func (t *Tx) copies(id string) (*copyStates, error) {
-	if v := t.bucket(bucketOutCopy).Get([]byte(id)); v != nil {
-		var cs copyStates
-		if err := json.Unmarshal(v, &cs); err != nil {
-			return nil, fmt.Errorf("outbox copies of %s: %w", id, err)
-		}
-		return &cs, nil
+	if cs, err := t.storedCopies(id); cs != nil || err != nil {
+		return cs, err
 	}
 	e, err := t.Outbox(id)
 	if err != nil || e == nil {
@@ -239,11 +249,11 @@ func (t *Tx) Outbox(id string) (*OutboxEntry, error) {
 	if err := json.Unmarshal(v, &e); err != nil {
 		return nil, fmt.Errorf("outbox entry %s: %w", id, err)
 	}
-	if v := t.bucket(bucketOutCopy).Get([]byte(id)); v != nil {
-		var cs copyStates
-		if err := json.Unmarshal(v, &cs); err != nil {
-			return nil, fmt.Errorf("outbox copies of %s: %w", id, err)
-		}
+	cs, err := t.storedCopies(id)
+	if err != nil {
+		return nil, err
+	}
+	if cs != nil {
 		e.Copies = cs.Copies
 	}
 	return &e, nil
