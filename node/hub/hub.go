@@ -72,7 +72,8 @@ type Hub struct {
 
 // Open starts the hub of directory dir: it loads and verifies the roster,
 // starts the NATS server, creates or updates the stream, the roster bucket
-// and the inbox consumers, and publishes the roster. Close stops it.
+// and the inbox consumers, starts the ingest, publishes the roster, and
+// only then opens its client port to the nodes. Close stops it.
 func Open(ctx context.Context, dir string, o Options) (*Hub, error) {
 	cfg, err := config.LoadHub(dir)
 	if err != nil {
@@ -182,6 +183,26 @@ func (h *Hub) open(ctx context.Context) error {
 	}
 	if _, err := publishRoster(ctx, h.kv, h.roster, h.card); err != nil {
 		return err
+	}
+	return h.listenClients()
+}
+
+// listenClients opens the client listener. The server starts without one
+// (serverOptions), so that nodes connect only to a hub that can take
+// their publications.
+func (h *Hub) listenClients() error {
+	ready := make(chan struct{})
+	go h.srv.AcceptLoop(ready)
+	select {
+	case <-ready:
+	case <-time.After(startTimeout):
+		return fmt.Errorf("start NATS server on %s: no client listener after %s", h.listen, startTimeout)
+	}
+	if h.srv.Addr() == nil {
+		if f := h.slog.lastFatal(); f != "" {
+			return fmt.Errorf("start NATS server on %s: %s", h.listen, f)
+		}
+		return fmt.Errorf("start NATS server on %s: cannot listen", h.listen)
 	}
 	return nil
 }

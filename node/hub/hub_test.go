@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -318,5 +319,75 @@ func TestMessagesSurviveRestart(t *testing.T) {
 	}
 	if string(m.Data()) != "kept" {
 		t.Fatalf("got %q", m.Data())
+	}
+}
+
+// TestNodesConnectOnlyToAReadyHub restarts the hub on its port while an
+// agency dials it without pause and publishes, as a node does, the moment
+// it is connected: that first publication must be stored. A hub that
+// accepted connections before its ingest subscribed refused it (no
+// responders), and the node's later publications overtook the one it had
+// to send again.
+func TestNodesConnectOnlyToAReadyHub(t *testing.T) {
+	n := newTestNet(t, "gh-ag", "sn-pj-dakar")
+	addr := strings.TrimPrefix(n.hub.ClientURL(), "nats://")
+	cfg := n.nodeConfig("gh-ag")
+	n.hub.Close()
+
+	type result struct {
+		ack *jetstream.PubAck
+		err error
+	}
+	first := make(chan result, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			c, err := dialConfig(cfg)
+			if err != nil {
+				continue
+			}
+			defer c.nc.Close()
+			subject := protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead)
+			id := protocol.PublishID(protocol.NewMessageID(time.Now()), "sn-pj-dakar")
+			// Asynchronously, as a node publishes, but without the
+			// client's own retry after 250 ms, which hides a refusal here
+			// and lets the node's next publications overtake this one.
+			fut, err := c.js.PublishAsync(subject, []byte("first"), jetstream.WithMsgID(id), jetstream.WithRetryAttempts(0))
+			if err != nil {
+				first <- result{err: err}
+				return
+			}
+			select {
+			case ack := <-fut.Ok():
+				first <- result{ack: ack}
+			case err := <-fut.Err():
+				first <- result{err: err}
+			}
+			return
+		}
+	}()
+	h, err := Open(context.Background(), n.dir, Options{Logger: testLogger(t), Listen: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.hub = h
+	t.Cleanup(func() { h.Close() })
+	var r result
+	select {
+	case r = <-first:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no connection to the restarted hub")
+	}
+	if r.err != nil {
+		t.Fatalf("first publication on a fresh connection: %v", r.err)
+	}
+	if r.ack.Sequence != 1 || r.ack.Stream != protocol.StreamName(testNetwork) {
+		t.Fatalf("ack %+v, want sequence 1 of %s", r.ack, protocol.StreamName(testNetwork))
 	}
 }

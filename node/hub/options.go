@@ -43,10 +43,15 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 	}
 	payload := max(cfg.MaxPayload, protocol.MaxSignedRosterSize) + config.HeaderAllowance
 	o := &server.Options{
-		ServerName:    "casenode-hub-" + cfg.Network,
-		Host:          host,
-		Port:          port,
-		NoSigs:        true,
+		ServerName: "casenode-hub-" + cfg.Network,
+		Host:       host,
+		Port:       port,
+		NoSigs:     true,
+		// The hub opens its client listener itself (Hub.open), once
+		// JetStream, the consumers and the ingest are set up: a node that
+		// connected earlier would have its publications refused, and the
+		// ones it sent again later would overtake them.
+		DontListen:    true,
 		MaxPayload:    int32(payload),
 		WriteDeadline: writeDeadline,
 		JetStream:     true,
