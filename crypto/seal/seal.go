@@ -63,7 +63,7 @@ func (s *Sealer) recipient(c *protocol.MemberCard) (age.Recipient, error) {
 	}
 	r, err := protocol.ParseRecipient(c.AgeRecipient)
 	if err != nil {
-		return nil, fmt.Errorf("seal: age recipient of %s: %w", c.Agency, err)
+		return nil, err
 	}
 	s.mu.Lock()
 	s.parsed[c.AgeRecipient] = r
@@ -127,7 +127,7 @@ func (s *Sealer) Seal(to []*protocol.MemberCard, t protocol.MessageType, body []
 	for _, c := range append(cards, sender.Card) {
 		r, err := s.recipient(c)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("seal: recipient %s: member card age_recipient: %w", c.Agency, err)
 		}
 		recipients = append(recipients, r)
 	}
@@ -162,7 +162,9 @@ func recipientCards(sender *identity.Identity, to []*protocol.MemberCard) ([]*pr
 	byAgency := make(map[string]*protocol.MemberCard, len(to))
 	ids := make([]string, 0, len(to))
 	for _, c := range to {
-		if err := c.Validate(); err != nil {
+		// The age recipient is parsed (once per Sealer) when the message
+		// is encrypted.
+		if err := c.ValidateFields(); err != nil {
 			return nil, fmt.Errorf("seal: recipient %s: %w", c.Agency, err)
 		}
 		if c.Network != sender.Network() {

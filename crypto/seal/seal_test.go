@@ -89,6 +89,9 @@ func TestMixedKindsRefused(t *testing.T) {
 
 func TestSealRefuses(t *testing.T) {
 	net := testNetwork(t, protocol.KindClassic)
+	badKey, badName := *net.cards[1], *net.cards[1]
+	badKey.AgeRecipient = "age1nope"
+	badName.Name = ""
 	cases := []struct {
 		name string
 		to   []*protocol.MemberCard
@@ -96,6 +99,8 @@ func TestSealRefuses(t *testing.T) {
 		want string
 	}{
 		{"no recipients", nil, leadBody(), "no recipients"},
+		{"recipient card with a bad age key", []*protocol.MemberCard{&badKey}, leadBody(), "recipient " + badKey.Agency + ": member card age_recipient"},
+		{"recipient card with a bad field", []*protocol.MemberCard{&badName}, leadBody(), "recipient " + badName.Agency + ": member card name"},
 		{"sender as recipient", []*protocol.MemberCard{net.cards[0]}, leadBody(), "cannot be a recipient"},
 		{"duplicate", []*protocol.MemberCard{net.cards[1], net.cards[1]}, leadBody(), "named twice"},
 		{"invalid body", []*protocol.MemberCard{net.cards[1]}, []byte(`{"v":1}`), "lead."},

@@ -79,3 +79,15 @@ func BenchmarkFloor(b *testing.B) {
 	}
 	b.ReportMetric(r.PerSecond, "msgs/s")
 }
+
+// BenchmarkFanIn runs the fan-in scenario with 20 agencies sending b.N
+// messages in all (at least one each): profile it to see what many small
+// nodes on one hub cost.
+func BenchmarkFanIn(b *testing.B) {
+	const agencies = 20
+	r, err := FanIn(context.Background(), b.TempDir(), protocol.KindHybrid, agencies, max(1, b.N/agencies), Body(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(r.PerSecond, "msgs/s")
+}
