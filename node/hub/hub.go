@@ -191,13 +191,8 @@ func (h *Hub) open(ctx context.Context) error {
 // (serverOptions), so that nodes connect only to a hub that can take
 // their publications.
 func (h *Hub) listenClients() error {
-	ready := make(chan struct{})
-	go h.srv.AcceptLoop(ready)
-	select {
-	case <-ready:
-	case <-time.After(startTimeout):
-		return fmt.Errorf("start NATS server on %s: no client listener after %s", h.listen, startTimeout)
-	}
+	// AcceptLoop returns once the listener accepts, or failed to listen.
+	h.srv.AcceptLoop(make(chan struct{}))
 	if h.srv.Addr() == nil {
 		if f := h.slog.lastFatal(); f != "" {
 			return fmt.Errorf("start NATS server on %s: %s", h.listen, f)

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -390,4 +391,25 @@ func TestNodesConnectOnlyToAReadyHub(t *testing.T) {
 	if r.ack.Sequence != 1 || r.ack.Stream != protocol.StreamName(testNetwork) {
 		t.Fatalf("ack %+v, want sequence 1 of %s", r.ack, protocol.StreamName(testNetwork))
 	}
+}
+
+// TestOpenOnABusyPort: a hub whose client port is taken says so, and
+// leaves its directory free for the next try.
+func TestOpenOnABusyPort(t *testing.T) {
+	n := newTestNet(t, "gh-ag")
+	n.hub.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = Open(context.Background(), n.dir, Options{Logger: testLogger(t), Listen: l.Addr().String()})
+	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("open on a busy port: %v, want an error naming %s as in use", err, l.Addr())
+	}
+	h, err := Open(context.Background(), n.dir, Options{Logger: testLogger(t), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("open again on a free port: %v", err)
+	}
+	h.Close()
 }
