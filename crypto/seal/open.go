@@ -1,13 +1,10 @@
 package seal
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"time"
 
-	"filippo.io/age"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/protocol"
@@ -184,16 +181,12 @@ func openParsed(env *Envelope, outer *jws.Parsed, me *identity.Identity, keys Ke
 	if !addressedTo(h, me.Agency()) {
 		return nil, reject(protocol.ReasonNotAddressed, "message from %s is addressed to %v, not to %s", h.From, h.To, me.Agency())
 	}
-	r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), me.AgeIdentities()...)
-	if err != nil {
-		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
-	}
-	innerJWS, err := io.ReadAll(io.LimitReader(r, protocol.MaxInnerSize+1))
-	if err != nil {
-		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
-	}
-	if len(innerJWS) > protocol.MaxInnerSize {
+	innerJWS, err := decrypt(env.Ciphertext, protocol.MaxInnerSize, me.AgeIdentities()...)
+	if errors.Is(err, errTooLarge) {
 		return nil, reject(protocol.ReasonOversized, "signed body is over %d bytes", protocol.MaxInnerSize)
+	}
+	if err != nil {
+		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
 	}
 	p, err := jws.Parse(innerJWS, protocol.BodyJWSType, protocol.MaxInnerSize)
 	if err != nil {
