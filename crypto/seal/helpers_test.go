@@ -10,7 +10,6 @@ import (
 
 	"encoding/json"
 
-	"filippo.io/age"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/protocol"
@@ -103,22 +102,7 @@ func (f *forged) build(t testing.TB) []byte {
 			t.Fatal(err)
 		}
 	}
-	var rs []age.Recipient
-	for _, c := range f.to {
-		r, err := protocol.ParseRecipient(c.AgeRecipient)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs = append(rs, r)
-	}
-	var ct bytes.Buffer
-	w, err := age.Encrypt(&ct, rs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(innerJWS)
-	w.Close()
-	raw, err := jws.Sign(f.outerKey.Signing, protocol.MessageJWSType, h.Fields(), ct.Bytes())
+	raw, err := jws.Sign(f.outerKey.Signing, protocol.MessageJWSType, h.Fields(), ageEncrypt(t, innerJWS, f.to...))
 	if err != nil {
 		t.Fatal(err)
 	}

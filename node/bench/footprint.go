@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -38,7 +39,11 @@ func Footprint(ctx context.Context, dir, exe string, kind protocol.RecipientKind
 		return Result{}, fmt.Errorf("footprint: start hub: %w", err)
 	}
 	defer stop(hub)
-	// The hub is up when a node can connect; start the node and time it.
+	// The hub is up when a node can connect (it opens its port last);
+	// only then start the node and time it.
+	if err := waitListening(ctx, u.Host); err != nil {
+		return Result{}, fmt.Errorf("footprint: hub: %w", err)
+	}
 	start := time.Now()
 	nd := exec.CommandContext(ctx, exe, "run", "--dir", ln.AgencyDir("a0"))
 	if err := nd.Start(); err != nil {
@@ -120,4 +125,20 @@ func rss(pid int) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmRSS for process %d", pid)
+}
+
+// waitListening waits until addr accepts TCP connections.
+func waitListening(ctx context.Context, addr string) error {
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return c.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not listening on %s: %w", addr, err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
