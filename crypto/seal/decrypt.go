@@ -33,20 +33,15 @@ var errTooLarge = errors.New("plaintext over the limit")
 // to about 48 KiB) that is most of the memory opening allocates. So a
 // payload shorter than a full chunk, which can only be a single last
 // chunk, is opened here in one AEAD call; anything longer goes through
-// age.Decrypt. The header, its MAC and the file key are age's: the
-// header is parsed and unwrapped by age.ExtractHeader and
-// age.DecryptHeader, which also find the payload's start, as age's own
-// DecryptReaderAt does. TestDecryptMatchesAge holds the two paths to the
-// same answers.
+// age.Decrypt. The header, its MAC and the file key are age's
+// (age.DecryptHeader). TestDecryptMatchesAge and FuzzDecrypt hold the two
+// paths to the same answers.
 func decrypt(ct []byte, max int, ids ...age.Identity) ([]byte, error) {
-	hdr, err := age.ExtractHeader(bytes.NewReader(ct))
-	if err != nil {
-		return nil, err
-	}
-	payload := ct[len(hdr):]
-	if len(payload) >= payloadNonceSize+sealedChunkSize {
+	n := headerLen(ct)
+	if n == 0 || len(ct)-n >= payloadNonceSize+sealedChunkSize {
 		return decryptStream(ct, max, ids...)
 	}
+	hdr, payload := ct[:n], ct[n:]
 	fileKey, err := age.DecryptHeader(hdr, ids...)
 	if err != nil {
 		return nil, err
@@ -75,7 +70,30 @@ func decrypt(ct []byte, max int, ids ...age.Identity) ([]byte, error) {
 	return plain, nil
 }
 
-// decryptStream is decrypt for payloads of one full chunk or more.
+// footer starts the header's last line, which holds its MAC.
+var footer = []byte("\n--- ")
+
+// headerLen returns the length of the age header at the start of ct, up to
+// and including its last line, or 0 if ct has no such line. No other line
+// of a header starts with "---": the intro is "age-encryption.org/v1",
+// stanzas start with "-> " and their bodies are base64. age.DecryptHeader
+// then checks all of it, the MAC included. (age.ExtractHeader finds the
+// same end by parsing and encoding the header again, which cost 5% of an
+// open.)
+func headerLen(ct []byte) int {
+	i := bytes.Index(ct, footer)
+	if i < 0 {
+		return 0
+	}
+	j := bytes.IndexByte(ct[i+1:], '\n')
+	if j < 0 {
+		return 0
+	}
+	return i + 1 + j + 1
+}
+
+// decryptStream is decrypt for payloads of one full chunk or more, and
+// for anything headerLen cannot make out: age.Decrypt says what is wrong.
 func decryptStream(ct []byte, max int, ids ...age.Identity) ([]byte, error) {
 	r, err := age.Decrypt(bytes.NewReader(ct), ids...)
 	if err != nil {
