@@ -71,7 +71,7 @@ func decrypt(ct []byte, max int, ids ...age.Identity) ([]byte, error) {
 }
 
 // footer starts the header's last line, which holds its MAC.
-var footer = []byte("\n--- ")
+const footer = "\n--- "
 
 // headerLen returns the length of the age header at the start of ct, up to
 // and including its last line, or 0 if ct has no such line. No other line
@@ -81,7 +81,7 @@ var footer = []byte("\n--- ")
 // same end by parsing and encoding the header again, which cost 5% of an
 // open.)
 func headerLen(ct []byte) int {
-	i := bytes.Index(ct, footer)
+	i := bytes.Index(ct, []byte(footer))
 	if i < 0 {
 		return 0
 	}
