@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/casenode/casenode/node/bench"
+	"github.com/casenode/casenode/node/lab/bench"
 	"github.com/casenode/casenode/protocol"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 )
 
 func runCase(ctx context.Context, e *env, args []string) error {
@@ -42,7 +42,7 @@ func runCase(ctx context.Context, e *env, args []string) error {
 }
 
 // printThread prints a case thread as text, oldest message first.
-func printThread(e *env, t *node.Thread) {
+func printThread(e *env, t *agency.Thread) {
 	fmt.Fprintf(e.stdout, "case %s: %d messages (%d received, %d sent) between %s\n\n",
 		t.Case, t.Messages, t.Received, t.Sent, strings.Join(t.Agencies, ", "))
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)

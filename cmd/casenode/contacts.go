@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -68,7 +68,7 @@ func runContactsList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := c.Contacts(ctx, node.ContactQuery{Country: *country, Role: protocol.ContactRole(*role)})
+	l, err := c.Contacts(ctx, agency.ContactQuery{Country: *country, Role: protocol.ContactRole(*role)})
 	if err != nil {
 		return cf.nodeError(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/localnet"
+	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 )
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -23,7 +23,7 @@ func demoActor(agency string) string {
 // send has from send a message, as 'casenode send' does, and tells what
 // travels in clear and what is sealed. It returns the message id.
 func (d *demo) send(ctx context.Context, from string, to []string, typ protocol.MessageType, caseID string, body []byte) (string, error) {
-	res, err := d.net.Node(from).Send(ctx, demoActor(from), node.SendRequest{To: to, Type: typ, Case: caseID, Body: body})
+	res, err := d.net.Node(from).Send(ctx, demoActor(from), agency.SendRequest{To: to, Type: typ, Case: caseID, Body: body})
 	if err != nil {
 		return "", fmt.Errorf("demo: %s sends %s: %w", from, typ, err)
 	}
@@ -35,7 +35,7 @@ func (d *demo) send(ctx context.Context, from string, to []string, typ protocol.
 
 // tellSealed tells what of a message the hub sees, at length the first
 // time.
-func (d *demo) tellSealed(from string, res *node.SendResult, typ protocol.MessageType, caseID string, size int) {
+func (d *demo) tellSealed(from string, res *agency.SendResult, typ protocol.MessageType, caseID string, size int) {
 	where := ""
 	if caseID != "" {
 		where = ", case " + caseID

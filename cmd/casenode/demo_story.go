@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/casenode/casenode/node/localnet"
+	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )

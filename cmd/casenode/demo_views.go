@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 )
 
@@ -26,7 +26,7 @@ func (d *demo) showThread(ctx context.Context) error {
 // showDirectory prints Dakar's contact directory.
 func (d *demo) showDirectory(ctx context.Context) error {
 	d.step(7, "The contact directory at Dakar (casenode contacts list)")
-	cs, err := d.net.Node(demoDakar).Contacts(ctx, node.ContactQuery{})
+	cs, err := d.net.Node(demoDakar).Contacts(ctx, agency.ContactQuery{})
 	if err != nil {
 		return fmt.Errorf("demo: contacts at %s: %w", demoDakar, err)
 	}
@@ -49,7 +49,7 @@ func (d *demo) showInboxes(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("demo: status of %s: %w", a.id, err)
 		}
-		in, err := n.Inbox(ctx, node.InboxQuery{})
+		in, err := n.Inbox(ctx, agency.InboxQuery{})
 		if err != nil {
 			return fmt.Errorf("demo: inbox of %s: %w", a.id, err)
 		}
@@ -66,7 +66,7 @@ func (d *demo) showInboxes(ctx context.Context) error {
 }
 
 // demoCounts counts messages by type: "1 case.lead, 2 contact.card".
-func demoCounts(ms []*node.MessageSummary) string {
+func demoCounts(ms []*agency.MessageSummary) string {
 	var order []string
 	count := map[string]int{}
 	for _, m := range ms {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 )
 
@@ -125,8 +125,8 @@ func demoStateIndex(s store.CopyState) int {
 }
 
 // demoOutboxItem returns message id of n's outbox.
-func demoOutboxItem(ctx context.Context, n *node.Node, id string) (*node.OutboxItem, error) {
-	items, err := n.Outbox(ctx, node.OutboxQuery{})
+func demoOutboxItem(ctx context.Context, n *agency.Node, id string) (*agency.OutboxItem, error) {
+	items, err := n.Outbox(ctx, agency.OutboxQuery{})
 	if err != nil {
 		return nil, err
 	}

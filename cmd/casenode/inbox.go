@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -25,7 +25,7 @@ func runInbox(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ms, err := c.Inbox(ctx, node.InboxQuery{Type: protocol.MessageType(*typ), Case: *caseID, From: *from, Unread: *unread, Limit: max(*limit, 0)})
+	ms, err := c.Inbox(ctx, agency.InboxQuery{Type: protocol.MessageType(*typ), Case: *caseID, From: *from, Unread: *unread, Limit: max(*limit, 0)})
 	if err != nil {
 		return cf.nodeError(err)
 	}

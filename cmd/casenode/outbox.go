@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -25,7 +25,7 @@ func runOutbox(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ms, err := c.Outbox(ctx, node.OutboxQuery{Pending: *pending, Type: protocol.MessageType(*typ), Case: *caseID, To: *to, Limit: max(*limit, 0)})
+	ms, err := c.Outbox(ctx, agency.OutboxQuery{Pending: *pending, Type: protocol.MessageType(*typ), Case: *caseID, To: *to, Limit: max(*limit, 0)})
 	if err != nil {
 		return cf.nodeError(err)
 	}

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/config"
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
-	"github.com/casenode/casenode/node/localnet"
+	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -284,7 +284,7 @@ func procSend(c *api.Client, to string, n int) *procStream {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				res, err := c.Send(context.Background(), node.SendRequest{To: []string{to}, Type: protocol.TypeLead, Case: "stream", Body: body})
+				res, err := c.Send(context.Background(), agency.SendRequest{To: []string{to}, Type: protocol.TypeLead, Case: "stream", Body: body})
 				s.mu.Lock()
 				if err != nil {
 					s.err = errors.Join(s.err, fmt.Errorf("send %d: %w", i, err))

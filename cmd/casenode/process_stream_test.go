@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 )
@@ -87,7 +87,7 @@ func testKillSender(t *testing.T, exe string) {
 	t.Logf("killed %s with %d of %d sends acknowledged", procSender, len(acked), procMessages)
 	pn.startNode(procSender)
 	pn.waitOnline(procSender)
-	out, err := pn.client(procSender).Outbox(context.Background(), node.OutboxQuery{})
+	out, err := pn.client(procSender).Outbox(context.Background(), agency.OutboxQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func (pn *procNet) checkExactlyOnce(ids []string) {
 		}
 		sent[id] = true
 	}
-	in, err := pn.client(procReceiver).Inbox(ctx, node.InboxQuery{})
+	in, err := pn.client(procReceiver).Inbox(ctx, agency.InboxQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func (pn *procNet) checkExactlyOnce(ids []string) {
 	if len(in) != len(ids) || len(seen) != len(ids) {
 		t.Errorf("the inbox holds %d messages (%d distinct), want %d", len(in), len(seen), len(ids))
 	}
-	out, err := pn.client(procSender).Outbox(ctx, node.OutboxQuery{})
+	out, err := pn.client(procSender).Outbox(ctx, agency.OutboxQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/casenode/casenode/config"
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 )
 
@@ -25,7 +25,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
 	src := &passphraseSource{e: e, fromStdin: idf.passphraseStdin}
-	n, err := node.Open(ctx, idf.dir, node.Options{
+	n, err := agency.Open(ctx, idf.dir, agency.Options{
 		Passphrase: func() ([]byte, error) { return src.get(false) },
 		Logger:     log,
 		Now:        e.now,

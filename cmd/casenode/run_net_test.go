@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/store"
@@ -59,7 +59,7 @@ type scriptNet struct {
 }
 
 type scriptNode struct {
-	n      *node.Node
+	n      *agency.Node
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
@@ -160,7 +160,7 @@ func (sn *scriptNet) start(ts *testscript.TestScript, args []string) {
 	if os.Getenv("CASENODE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", args[0])
 	}
-	n, err := node.Open(context.Background(), ts.MkAbs(args[0]), node.Options{Logger: log,
+	n, err := agency.Open(context.Background(), ts.MkAbs(args[0]), agency.Options{Logger: log,
 		ReconnectWait: 20 * time.Millisecond, MaxReconnectWait: 200 * time.Millisecond, RosterInterval: time.Second})
 	ts.Check(err)
 	srv := api.NewServer(n, log)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -35,7 +35,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := node.SendRequest{To: strings.Split(*to, ","), Type: protocol.MessageType(*typ), Case: *caseID, Body: body}
+	req := agency.SendRequest{To: strings.Split(*to, ","), Type: protocol.MessageType(*typ), Case: *caseID, Body: body}
 	for i := range req.To {
 		req.To[i] = strings.TrimSpace(req.To[i])
 	}

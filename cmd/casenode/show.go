@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 )
 
@@ -38,7 +38,7 @@ func runShow(ctx context.Context, e *env, args []string) error {
 }
 
 // printMessage prints a message as text: the header, then the body.
-func printMessage(e *env, m *node.Message) {
+func printMessage(e *env, m *agency.Message) {
 	h := m.Header
 	w := e.stdout
 	fmt.Fprintf(w, "message   %s\n", m.ID)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
@@ -23,7 +23,7 @@ import (
 
 // offlineNode opens a node that has joined a network but never reached its
 // hub (there is none): it has no roster yet. tcp, if set, is api.listen.
-func offlineNode(t *testing.T, tcp string) (*node.Node, *api.Server) {
+func offlineNode(t *testing.T, tcp string) (*agency.Node, *api.Server) {
 	t.Helper()
 	// A short directory: Unix socket paths are limited to about 100 bytes.
 	dir, err := os.MkdirTemp("", "cn")
@@ -61,7 +61,7 @@ func offlineNode(t *testing.T, tcp string) (*node.Node, *api.Server) {
 	seed, _ := kp.Seed()
 	creds := "-----BEGIN USER NKEY SEED-----\n" + string(seed) + "\n------END USER NKEY SEED------\n"
 	os.WriteFile(filepath.Join(dir, config.DefaultCredsFile), []byte(creds), 0o600)
-	n, err := node.Open(context.Background(), dir, node.Options{})
+	n, err := agency.Open(context.Background(), dir, agency.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,14 +99,14 @@ func TestAPIOffline(t *testing.T) {
 	if s.Agency != "sn-pj-dakar" || s.Hub.State != "offline" || s.Roster != nil || s.Audit.Records < 2 {
 		t.Errorf("status: %+v", s)
 	}
-	ms, err := c.Inbox(ctx, node.InboxQuery{})
+	ms, err := c.Inbox(ctx, agency.InboxQuery{})
 	if err != nil || len(ms) != 0 {
 		t.Errorf("inbox: %v, %v", ms, err)
 	}
 
-	_, err = c.Send(ctx, node.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
+	_, err = c.Send(ctx, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
 	wantError(t, err, http.StatusServiceUnavailable, "no roster yet", "casenode run")
-	_, err = c.Send(ctx, node.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: []byte(`{"v":1}`)})
+	_, err = c.Send(ctx, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: []byte(`{"v":1}`)})
 	wantError(t, err, http.StatusBadRequest, "lead.title", "casenode example case.lead")
 	_, err = c.Open(ctx, protocol.NewMessageID(time.Now()))
 	wantError(t, err, http.StatusNotFound, "no message", "casenode inbox")
@@ -114,7 +114,7 @@ func TestAPIOffline(t *testing.T) {
 	wantError(t, err, http.StatusBadRequest, "invalid message id", "")
 	_, err = c.Case(ctx, "c-1")
 	wantError(t, err, http.StatusNotFound, "no case", "")
-	_, err = c.Contacts(ctx, node.ContactQuery{Country: "XX"})
+	_, err = c.Contacts(ctx, agency.ContactQuery{Country: "XX"})
 	wantError(t, err, http.StatusBadRequest, "country", "")
 
 	anonymous := api.NewUnixClient(socket, "")

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 )
 
 // Client calls a node's API.
@@ -101,23 +101,23 @@ func jsonBody(v any) (io.Reader, error) {
 }
 
 // Send sends a case message.
-func (c *Client) Send(ctx context.Context, req node.SendRequest) (*node.SendResult, error) {
+func (c *Client) Send(ctx context.Context, req agency.SendRequest) (*agency.SendResult, error) {
 	body, err := jsonBody(req)
 	if err != nil {
 		return nil, err
 	}
-	var res node.SendResult
+	var res agency.SendResult
 	return &res, c.do(ctx, http.MethodPost, "/v1/messages", body, &res)
 }
 
 // Open returns message id and records that the client's actor opened it.
-func (c *Client) Open(ctx context.Context, id string) (*node.Message, error) {
-	var m node.Message
+func (c *Client) Open(ctx context.Context, id string) (*agency.Message, error) {
+	var m agency.Message
 	return &m, c.do(ctx, http.MethodPost, "/v1/messages/"+url.PathEscape(id)+"/open", nil, &m)
 }
 
 // Inbox lists received messages.
-func (c *Client) Inbox(ctx context.Context, q node.InboxQuery) ([]*node.MessageSummary, error) {
+func (c *Client) Inbox(ctx context.Context, q agency.InboxQuery) ([]*agency.MessageSummary, error) {
 	v := url.Values{}
 	set(v, "type", string(q.Type))
 	set(v, "case", q.Case)
@@ -130,7 +130,7 @@ func (c *Client) Inbox(ctx context.Context, q node.InboxQuery) ([]*node.MessageS
 }
 
 // Outbox lists sent messages.
-func (c *Client) Outbox(ctx context.Context, q node.OutboxQuery) ([]*node.OutboxItem, error) {
+func (c *Client) Outbox(ctx context.Context, q agency.OutboxQuery) ([]*agency.OutboxItem, error) {
 	v := url.Values{}
 	setBool(v, "pending", q.Pending)
 	set(v, "type", string(q.Type))
@@ -149,19 +149,19 @@ func (c *Client) Cases(ctx context.Context) (*CaseList, error) {
 }
 
 // Case returns one case thread.
-func (c *Client) Case(ctx context.Context, id string) (*node.Thread, error) {
-	var t node.Thread
+func (c *Client) Case(ctx context.Context, id string) (*agency.Thread, error) {
+	var t agency.Thread
 	return &t, c.do(ctx, http.MethodGet, "/v1/cases/"+url.PathEscape(id), nil, &t)
 }
 
 // PublishContact sends the agency's contact card to every member.
-func (c *Client) PublishContact(ctx context.Context, card []byte) (*node.SendResult, error) {
-	var res node.SendResult
+func (c *Client) PublishContact(ctx context.Context, card []byte) (*agency.SendResult, error) {
+	var res agency.SendResult
 	return &res, c.do(ctx, http.MethodPost, "/v1/contacts", bytes.NewReader(card), &res)
 }
 
 // Contacts lists the contact directory.
-func (c *Client) Contacts(ctx context.Context, q node.ContactQuery) (*ContactList, error) {
+func (c *Client) Contacts(ctx context.Context, q agency.ContactQuery) (*ContactList, error) {
 	v := url.Values{}
 	set(v, "country", q.Country)
 	set(v, "role", string(q.Role))
@@ -170,8 +170,8 @@ func (c *Client) Contacts(ctx context.Context, q node.ContactQuery) (*ContactLis
 }
 
 // Status returns the node's status.
-func (c *Client) Status(ctx context.Context) (*node.Status, error) {
-	var s node.Status
+func (c *Client) Status(ctx context.Context) (*agency.Status, error) {
+	var s agency.Status
 	return &s, c.do(ctx, http.MethodGet, "/v1/status", nil, &s)
 }
 

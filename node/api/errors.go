@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -35,11 +35,11 @@ type hinted interface{ Hint() string }
 // statusOf maps an error from the node to an HTTP status code.
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, node.ErrNotFound):
+	case errors.Is(err, agency.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, node.ErrInvalid):
+	case errors.Is(err, agency.ErrInvalid):
 		return http.StatusBadRequest
-	case errors.Is(err, node.ErrNotReady):
+	case errors.Is(err, agency.ErrNotReady):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -22,13 +22,13 @@ const maxRequest = protocol.MaxBodySize + 64<<10
 
 // handler serves the API routes of one node.
 type handler struct {
-	n *node.Node
+	n *agency.Node
 }
 
 // Handler returns the API of n, without authentication: whoever reaches it
 // may use it. Serve puts it on the Unix socket as it is and behind the
 // bearer token on TCP.
-func Handler(n *node.Node) http.Handler {
+func Handler(n *agency.Node) http.Handler {
 	h := &handler{n: n}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/messages", h.send)
@@ -81,7 +81,7 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	var req node.SendRequest
+	var req agency.SendRequest
 	if err := decode(r, w, &req); err != nil {
 		h.fail(w, err)
 		return
@@ -144,17 +144,17 @@ func (q *query) uint(name string) uint64 {
 
 // MessageList is the response of GET /v1/inbox.
 type MessageList struct {
-	Messages []*node.MessageSummary `json:"messages"`
+	Messages []*agency.MessageSummary `json:"messages"`
 }
 
 // OutboxList is the response of GET /v1/outbox.
 type OutboxList struct {
-	Messages []*node.OutboxItem `json:"messages"`
+	Messages []*agency.OutboxItem `json:"messages"`
 }
 
 func (h *handler) inbox(w http.ResponseWriter, r *http.Request) {
 	q := &query{r: r}
-	iq := node.InboxQuery{Type: protocol.MessageType(q.str("type")), Case: q.str("case"), From: q.str("from"),
+	iq := agency.InboxQuery{Type: protocol.MessageType(q.str("type")), Case: q.str("case"), From: q.str("from"),
 		Unread: q.boolean("unread"), After: q.uint("after"), Limit: int(q.uint("limit"))}
 	if q.err != nil {
 		h.fail(w, q.err)
@@ -170,7 +170,7 @@ func (h *handler) inbox(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) outbox(w http.ResponseWriter, r *http.Request) {
 	q := &query{r: r}
-	oq := node.OutboxQuery{Pending: q.boolean("pending"), Type: protocol.MessageType(q.str("type")), Case: q.str("case"),
+	oq := agency.OutboxQuery{Pending: q.boolean("pending"), Type: protocol.MessageType(q.str("type")), Case: q.str("case"),
 		To: q.str("to"), After: q.uint("after"), Limit: int(q.uint("limit"))}
 	if q.err != nil {
 		h.fail(w, q.err)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
@@ -59,7 +59,7 @@ func (h *handler) publishContact(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) contacts(w http.ResponseWriter, r *http.Request) {
 	q := &query{r: r}
-	cs, err := h.n.Contacts(r.Context(), node.ContactQuery{Country: q.str("country"), Role: protocol.ContactRole(q.str("role"))})
+	cs, err := h.n.Contacts(r.Context(), agency.ContactQuery{Country: q.str("country"), Role: protocol.ContactRole(q.str("role"))})
 	if err != nil {
 		h.fail(w, err)
 		return

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/casenode/casenode/node"
+	"github.com/casenode/casenode/node/agency"
 )
 
 // maxSocketPath is the longest Unix socket path every Unix accepts.
@@ -24,14 +24,14 @@ const maxSocketPath = 104
 
 // Server serves a node's API on its listeners.
 type Server struct {
-	n         *node.Node
+	n         *agency.Node
 	log       *slog.Logger
 	servers   []*http.Server
 	listeners []net.Listener
 }
 
 // NewServer returns the API server of n. log may be nil.
-func NewServer(n *node.Node, log *slog.Logger) *Server {
+func NewServer(n *agency.Node, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -117,7 +117,7 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 // Serve listens and serves the API of n until ctx ends; see Server.
-func Serve(ctx context.Context, n *node.Node, log *slog.Logger) error {
+func Serve(ctx context.Context, n *agency.Node, log *slog.Logger) error {
 	s := NewServer(n, log)
 	if err := s.Listen(); err != nil {
 		return err

@@ -1,0 +1,86 @@
+package agency
+
+import (
+	"context"
+
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+)
+
+// Cases returns a summary of every case thread: the leads, requests,
+// replies and status changes, sent and received, that share a case id.
+func (n *Node) Cases(ctx context.Context) ([]*store.CaseSummary, error) {
+	var out []*store.CaseSummary
+	err := n.store.View(func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Cases()
+		return err
+	})
+	return out, err
+}
+
+// Thread is one case: its summary and its messages, oldest first.
+type Thread struct {
+	*store.CaseSummary
+	Items []*ThreadMessage `json:"items"`
+}
+
+// ThreadMessage is one message of a thread. Like the inbox, a thread
+// names its messages without opening them: Show opens one.
+type ThreadMessage struct {
+	*store.ThreadItem
+	Summary string `json:"summary"`
+	// Read is set for a received message.
+	Read *bool `json:"read,omitempty"`
+	// Copies is set for a sent message.
+	Copies map[string]*store.Copy `json:"copies,omitempty"`
+}
+
+// Case returns the thread of case id.
+func (n *Node) Case(ctx context.Context, id string) (*Thread, error) {
+	if err := protocol.ValidateID("case", id); err != nil {
+		return nil, invalid("a case id is "+protocol.IDRule, "%v", err)
+	}
+	var t *Thread
+	err := n.store.View(func(tx *store.Tx) error {
+		s, err := tx.Case(id)
+		if err != nil || s == nil {
+			return err
+		}
+		items, err := tx.Thread(id)
+		if err != nil {
+			return err
+		}
+		t = &Thread{CaseSummary: s}
+		for _, it := range items {
+			m := &ThreadMessage{ThreadItem: it}
+			if it.Direction == store.DirectionIn {
+				e, err := tx.Inbox(it.ID)
+				if err != nil {
+					return err
+				}
+				if e != nil {
+					read := e.ReadAt != nil
+					m.Read, m.Summary = &read, summaryOf(it.Type, e.Body)
+				}
+			} else {
+				e, err := tx.Outbox(it.ID)
+				if err != nil {
+					return err
+				}
+				if e != nil {
+					m.Copies, m.Summary = e.Copies, summaryOf(it.Type, e.Body)
+				}
+			}
+			t.Items = append(t.Items, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound("'casenode cases' lists the cases", "no case %q", id)
+	}
+	return t, nil
+}

@@ -1,0 +1,325 @@
+package agency
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+)
+
+// decision is what the committer does with one job, after the store had
+// its say (duplicates, conflicts, receipts that match the outbox).
+type decision struct {
+	j *job
+	// dup: the inbox already holds this exact message: acknowledge it and
+	// send its delivered receipt again.
+	dup bool
+	// matched: a receipt for a copy in the outbox.
+	matched bool
+}
+
+// recording is a batch whose audit records are being written.
+type recording struct {
+	ds     []*decision
+	audit  *auditlog.Pending  // nil when the batch has nothing to record
+	intent *store.AuditIntent // the audit records, for the store; nil with audit
+	fresh  []string           // ids of the new messages, in flight until stored
+	now    time.Time
+}
+
+// record is the first stage of committing a batch of verified jobs, in
+// order: it classifies them against the store and the batches still in
+// flight, and queues their audit records (received messages, rejections
+// with their bytes, receipts sent and received). The second stage, persist,
+// waits for those records to be durable.
+func (n *Node) record(batch []*job) *recording {
+	now := n.o.Now()
+	ds, fresh, err := n.classify(batch, now)
+	if err != nil {
+		n.retryLater(batch, "read the store", err)
+		return nil
+	}
+	var entries []auditlog.Entry
+	for _, d := range ds {
+		entries = append(entries, auditEntries(d, n.cfg.Agency)...)
+	}
+	r := &recording{ds: ds, fresh: fresh, now: now}
+	if len(entries) > 0 {
+		r.audit, r.intent = n.queueAudit(entries)
+	}
+	return r
+}
+
+// maxPersist bounds the recorded batches written in one store
+// transaction.
+const maxPersist = 16
+
+// persist is the second stage: it writes the recorded batches to the
+// store in one transaction (inbox, threads, contacts, rejections, the
+// receipts to publish, the outbox states, and the batches' audit records
+// as intents) while the audit log commits those records, and once both
+// are durable acknowledges the jobs to JetStream — a rejected input is
+// terminated so that it is not delivered again — and hands the receipts
+// to the publisher. Under load, batches recorded while the previous
+// transaction was being written share the next one. A batch whose audit
+// records fail is not acknowledged: JetStream delivers it again, and the
+// node completes its audit records from the intent when it opens again.
+func (n *Node) persist(rs []*recording) {
+	defer func() {
+		for _, r := range rs {
+			n.inflight.remove(r.fresh)
+		}
+	}()
+	settled := n.intents.take()
+	var replies map[*recording][]*store.QueuedReceipt
+	err := n.store.Commit(func(tx *store.Tx) error {
+		replies = map[*recording][]*store.QueuedReceipt{}
+		if err := recordIntents(tx, settled); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if err := recordIntents(tx, nil, r.intent); err != nil {
+				return err
+			}
+			for _, d := range r.ds {
+				if err := n.storeDecision(tx, d, r.now); err != nil {
+					return err
+				}
+				if d.j.res.reply != nil {
+					if err := tx.QueueReceipt(d.j.res.reply); err != nil {
+						return err
+					}
+					replies[r] = append(replies[r], d.j.res.reply)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		n.intents.settle(settled...)
+	}
+	for _, r := range rs {
+		var aerr error
+		if r.audit != nil {
+			_, aerr = r.audit.Wait(nil)
+		}
+		switch {
+		case err != nil:
+			n.retryLater(r.jobs(), "store", err)
+			continue
+		case aerr != nil:
+			n.retryLater(r.jobs(), "record in the audit log", aerr)
+			continue
+		}
+		if r.intent != nil {
+			n.intents.settle(r.intent.Seq)
+		}
+		for _, d := range r.ds {
+			n.acknowledge(d)
+		}
+		n.pub.addReceipts(replies[r])
+	}
+}
+
+// jobs returns the jobs of a recorded batch.
+func (r *recording) jobs() []*job {
+	out := make([]*job, len(r.ds))
+	for i, d := range r.ds {
+		out[i] = d.j
+	}
+	return out
+}
+
+// acknowledge tells JetStream that a job is done with: acknowledged, or
+// terminated if it was rejected, and lets the publisher drop a copy its
+// recipient answered.
+func (n *Node) acknowledge(d *decision) {
+	res := &d.j.res
+	if res.kind == kindRejected {
+		n.log.Warn("input rejected", "from", res.from, "message", res.id, "reason", res.reason, "detail", res.detail, "receipt", res.reply != nil)
+		if err := d.j.msg.Term(); err != nil {
+			n.log.Debug("terminate", "err", err)
+		}
+	} else if err := d.j.msg.Ack(); err != nil {
+		n.log.Debug("acknowledge", "err", err)
+	}
+	if d.matched && copyState(res.receipt.Kind).Final() {
+		n.pub.resolve(res.receipt.MessageID, res.receipt.From)
+	}
+}
+
+// classify looks each job up in the batches in flight and in the store: a
+// message already there is a duplicate if its bytes are the same and a
+// conflict otherwise; a receipt matches the outbox if the copy exists and
+// the hash is the one sent. It marks the new messages in flight and
+// returns their ids.
+func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []string, err error) {
+	ds = make([]*decision, len(batch))
+	err = n.store.View(func(tx *store.Tx) error {
+		for i, j := range batch {
+			d := &decision{j: j}
+			ds[i] = d
+			res := &j.res
+			switch res.kind {
+			case kindMessage:
+				h := res.opened.Header
+				hash, ok := n.inflight.get(h.ID)
+				if !ok {
+					e, err := tx.Inbox(h.ID)
+					if err != nil {
+						return err
+					}
+					if e != nil {
+						hash, ok = e.Hash, true
+					}
+				}
+				switch {
+				case !ok:
+					n.inflight.add(h.ID, res.hash)
+					fresh = append(fresh, h.ID)
+				case hash == res.hash:
+					d.dup = true
+				default:
+					n.conflict(res, hash, now)
+				}
+			case kindReceipt:
+				r := res.receipt
+				e, err := tx.Outbox(r.MessageID)
+				if err != nil {
+					return err
+				}
+				switch {
+				case e == nil:
+					n.log.Warn("receipt for a message not in the outbox", "from", r.From, "message", r.MessageID, "kind", r.Kind)
+				case e.Copies[r.From] == nil:
+					n.log.Warn("receipt from an agency the message was not sent to", "from", r.From, "message", r.MessageID)
+				case e.Hash != r.MessageHash:
+					n.log.Error("receipt for other content under a message id this agency sent: was its key used elsewhere?", "from", r.From, "message", r.MessageID, "kind", r.Kind, "reason", r.Reason)
+				default:
+					d.matched = true
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		n.inflight.remove(fresh)
+		return nil, nil, err
+	}
+	return ds, fresh, nil
+}
+
+// conflict turns a valid message into a rejection: another message with
+// the same id and other content is already in the inbox.
+func (n *Node) conflict(res *result, held string, now time.Time) {
+	h := res.opened.Header
+	res.kind = kindRejected
+	res.reason = protocol.ReasonConflict
+	res.detail = fmt.Sprintf("the inbox holds another message with id %s (SHA-256 %s, this one %s)", h.ID, held, res.hash)
+	res.from, res.id = h.From, h.ID
+	res.opened, res.contact, res.reply = nil, nil, nil
+	if rf := n.rosterNow(); rf != nil {
+		n.replyTo(res, rf, h, protocol.ReceiptRejected, protocol.ReasonConflict, now)
+	}
+}
+
+// auditEntries are the audit records of one decision.
+func auditEntries(d *decision, me string) []auditlog.Entry {
+	res := &d.j.res
+	var out []auditlog.Entry
+	switch res.kind {
+	case kindMessage:
+		if !d.dup {
+			h := res.opened.Header
+			out = append(out, auditlog.Entry{Type: auditlog.TypeReceived, Actor: h.From, MessageID: h.ID, Payload: res.raw})
+		}
+	case kindReceipt:
+		out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: res.receipt.From, MessageID: res.receipt.MessageID, Payload: res.raw})
+	case kindRejected:
+		out = append(out, auditlog.RejectedEntry(res.from, res.id, res.reason, res.detail, res.raw))
+	}
+	if res.reply != nil {
+		out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: me, MessageID: res.id, Payload: res.reply.JWS})
+	}
+	return out
+}
+
+// storeDecision writes one decision to the store.
+func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
+	res := &d.j.res
+	switch res.kind {
+	case kindMessage:
+		if d.dup {
+			return nil
+		}
+		o := res.opened
+		e := &store.InboxEntry{Header: o.Header, Body: json.RawMessage(o.Body), Hash: res.hash, Size: len(res.raw), Received: now}
+		if err := tx.AddInbox(e); err != nil {
+			return err
+		}
+		if res.contact != nil {
+			if _, err := tx.OfferContact(&store.Contact{Card: res.contact, MessageID: o.Header.ID, Received: now}); err != nil {
+				return err
+			}
+		}
+	case kindReceipt:
+		if !d.matched {
+			return nil
+		}
+		r := res.receipt
+		_, err := tx.UpdateCopy(r.MessageID, r.From, func(c *store.Copy) bool {
+			return c.Advance(copyState(r.Kind), r.Reason, r.Time.Time)
+		})
+		return err
+	case kindRejected:
+		return tx.AddRejection(&store.Rejection{Time: now, From: res.from, MessageID: res.id, Reason: res.reason,
+			Detail: res.detail, Size: len(res.raw), Receipt: res.reply != nil})
+	}
+	return nil
+}
+
+// retryLater gives a batch back to JetStream when it could not be
+// recorded: nothing is acknowledged that is not durable.
+func (n *Node) retryLater(batch []*job, what string, err error) {
+	n.log.Error("cannot "+what+"; the messages will be delivered again", "count", len(batch), "err", err)
+	for _, j := range batch {
+		if err := j.msg.NakWithDelay(5 * time.Second); err != nil {
+			n.log.Debug("nak", "err", err)
+		}
+	}
+}
+
+// inflight holds the messages recorded but not yet stored, by id, with
+// their hash: the next batches are classified against them.
+type inflight struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (f *inflight) get(id string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h, ok := f.m[id]
+	return h, ok
+}
+
+func (f *inflight) add(id, hash string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]string{}
+	}
+	f.m[id] = hash
+}
+
+func (f *inflight) remove(ids []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range ids {
+		delete(f.m, id)
+	}
+}

@@ -1,0 +1,142 @@
+package agency_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+)
+
+func TestDeliveryThreeRecipients(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag", "ml-pj-bamako", "ne-mj")
+	a := w.node("sn-pj-dakar")
+	to := []string{"gh-ag", "ml-pj-bamako", "ne-mj"}
+	id := send(t, a, protocol.TypeRequest, "sn-2025-0042", to...)
+	waitState(t, a, id, store.CopyDelivered, to...)
+	for _, r := range to {
+		if got := inboxIDs(t, w.node(r)); !slices.Equal(got, []string{id}) {
+			t.Errorf("inbox of %s = %v, want [%s]", r, got, id)
+		}
+	}
+	// The audit logs hold the sent message, each received copy and each
+	// delivered receipt, with the exact sealed bytes on both sides.
+	sent := findRecord(t, w.audit("sn-pj-dakar"), auditlog.TypeSent, id)
+	for _, r := range to {
+		recs := w.audit(r)
+		if got := findRecord(t, recs, auditlog.TypeReceived, id); string(got.Payload) != string(sent.Payload) {
+			t.Errorf("%s recorded other bytes than were sent", r)
+		}
+		rs := receiptsIn(t, recs, r)
+		if len(rs) != 1 || rs[0].Kind != protocol.ReceiptDelivered || rs[0].MessageID != id || rs[0].To != "sn-pj-dakar" {
+			t.Errorf("%s's receipts: %+v", r, rs)
+		}
+	}
+	if rs := receiptsIn(t, w.audit("sn-pj-dakar"), "gh-ag"); len(rs) != 1 {
+		t.Errorf("the sender recorded %d receipts from gh-ag, want 1", len(rs))
+	}
+}
+
+// findRecord returns the record of type typ about message id.
+func findRecord(t *testing.T, recs []auditRecord, typ auditlog.Type, id string) auditRecord {
+	t.Helper()
+	for _, r := range recs {
+		if r.Type == typ && r.MessageID == id {
+			return r
+		}
+	}
+	t.Fatalf("no %s record for message %s", typ, id)
+	return auditRecord{}
+}
+
+func TestOfflineRecipientGetsEverything(t *testing.T) {
+	w := newNetwork(t, netOptions{Node: func(o *agency.Options) { o.ReceiptTimeout = 300 * time.Millisecond }}, "sn-pj-dakar", "gh-ag")
+	a := w.node("sn-pj-dakar")
+	w.stopNode("gh-ag")
+	var ids []string
+	for range 20 {
+		ids = append(ids, send(t, a, protocol.TypeLead, "", "gh-ag"))
+	}
+	// The hub has them all; the recipient does not answer.
+	for _, id := range ids {
+		waitState(t, a, id, store.CopyRelayed, "gh-ag")
+	}
+	s, _ := a.Status(context.Background())
+	if s.PendingReceipts != 20 {
+		t.Errorf("pending receipts = %d, want 20", s.PendingReceipts)
+	}
+	// Meanwhile the sender publishes them again (same Nats-Msg-Id, so the
+	// hub drops the copies) while it waits for receipts.
+	waitFor(t, 10*time.Second, "a resend", func() bool {
+		items, _ := a.Outbox(context.Background(), agency.OutboxQuery{})
+		return items[0].Copies["gh-ag"].Attempts >= 2
+	})
+	b := w.start("gh-ag")
+	for _, id := range ids {
+		waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	}
+	if got := inboxIDs(t, b); !slices.Equal(got, ids) {
+		t.Fatalf("inbox after reconnect:\n got %v\nwant %v", got, ids)
+	}
+}
+
+func TestSendWhileHubDown(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	a, b := w.node("sn-pj-dakar"), w.node("gh-ag")
+	w.stopHub()
+	waitFor(t, 10*time.Second, "the sender to notice", func() bool {
+		s, _ := a.Status(context.Background())
+		return s.Hub.State == "offline"
+	})
+	var ids []string
+	for range 30 {
+		ids = append(ids, send(t, a, protocol.TypeLead, "", "gh-ag"))
+	}
+	s, _ := a.Status(context.Background())
+	if s.Outbox.Copies[store.CopyQueued] != 30 || s.Hub.State != "offline" || s.Hub.LastError == "" {
+		t.Fatalf("status while the hub is down: %+v", s)
+	}
+	w.restartHub()
+	for _, id := range ids {
+		waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	}
+	if got := inboxIDs(t, b); !slices.Equal(got, ids) {
+		t.Fatalf("inbox after the hub came back:\n got %v\nwant %v", got, ids)
+	}
+	if s, _ := a.Status(context.Background()); s.Hub.State != "online" {
+		t.Errorf("hub state after restart: %+v", s.Hub)
+	}
+}
+
+func TestDuplicatesAreDropped(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	b := w.node("gh-ag")
+	p := w.raw("sn-pj-dakar")
+	s := w.sealAs(w.nodes["sn-pj-dakar"].id, protocol.TypeLead, seal.Options{}, "gh-ag")
+	for range 3 {
+		p.publish("gh-ag", protocol.TypeLead, s.Raw)
+	}
+	waitFor(t, 10*time.Second, "three delivered receipts", func() bool {
+		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 3
+	})
+	if got := inboxIDs(t, b); !slices.Equal(got, []string{s.Header.ID}) {
+		t.Fatalf("inbox = %v, want the message once", got)
+	}
+	n := 0
+	for _, r := range w.audit("gh-ag") {
+		if r.Type == auditlog.TypeReceived {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d received records, want 1", n)
+	}
+	if st, _ := b.Status(context.Background()); st.Rejected != 0 || st.Inbox.Messages != 1 {
+		t.Errorf("status: %+v", st)
+	}
+}

@@ -1,0 +1,82 @@
+package agency
+
+import (
+	"sync"
+	"time"
+)
+
+// hubState is what the node knows of its connection to the hub. Every
+// change closes the channel that watch returned, so that loops waiting
+// for the hub wake up.
+type hubState struct {
+	mu      sync.Mutex
+	online  bool
+	since   time.Time
+	url     string
+	lastErr string
+	changed chan struct{}
+}
+
+func newHubState(now time.Time) *hubState {
+	return &hubState{since: now, changed: make(chan struct{})}
+}
+
+// set records a change of connection.
+func (h *hubState) set(online bool, url string, now time.Time, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if online != h.online {
+		h.since = now
+	}
+	h.online, h.url = online, url
+	if err != nil {
+		h.lastErr = err.Error()
+	} else if online {
+		h.lastErr = ""
+	}
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// noteError records the latest connection error without a change of state.
+// It reports whether the error differs from the one before.
+func (h *hubState) noteError(err error) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := err.Error()
+	if s == h.lastErr {
+		return false
+	}
+	h.lastErr = s
+	return true
+}
+
+// watch returns whether the hub is reachable and a channel closed at the
+// next change.
+func (h *hubState) watch() (online bool, changed <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.online, h.changed
+}
+
+// HubStatus is the state of the node's connection to the hub.
+type HubStatus struct {
+	// State is "online" or "offline".
+	State string `json:"state"`
+	// Since is when the node came online or went offline.
+	Since time.Time `json:"since"`
+	// URL is the hub URL the node is connected to, when online.
+	URL string `json:"url,omitempty"`
+	// LastError is the last connection error, if any.
+	LastError string `json:"last_error,omitempty"`
+}
+
+func (h *hubState) status() HubStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := HubStatus{State: "offline", Since: h.since, LastError: h.lastErr}
+	if h.online {
+		s.State, s.URL = "online", h.url
+	}
+	return s
+}

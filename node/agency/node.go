@@ -1,0 +1,143 @@
+package agency
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/hubconn"
+	"github.com/casenode/casenode/node/store"
+	"github.com/nats-io/nats.go"
+)
+
+// Node is an agency's node. Its methods are safe for concurrent use.
+type Node struct {
+	dir   string
+	cfg   *config.Node
+	id    *identity.Identity
+	o     Options
+	log   *slog.Logger
+	store *store.Store
+	audit *auditlog.Log
+	hub   *hubState
+	// connOpts are the connection options of the node connection
+	// contract (package hubconn), made at Open so that a missing or
+	// exposed credentials file stops the node at once.
+	connOpts []nats.Option
+	pub      *publisher
+	sends    *sendCommitter
+	sealers  sealers
+
+	roster   atomic.Pointer[rosterInForce]
+	rosterMu sync.Mutex    // serializes roster changes
+	rosterCh chan struct{} // signalled when a roster is taken
+	alarms   rosterAlarms  // what the node saw of rosters that needs a human
+	showMu   sync.Mutex    // serializes the first read of a message
+	inflight inflight      // messages recorded, not yet stored
+	intents  auditIntents  // intents to delete in the next store commit
+	running  atomic.Bool
+}
+
+// Open opens the node of directory dir: its configuration, its identity,
+// its store and its audit log, and the roster it last accepted. It does
+// not connect to the hub; Run does. Close releases the files.
+func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
+	o.fill()
+	cfg, err := config.LoadNode(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Kind: ErrNotReady, Msg: fmt.Sprintf("%s has no %s", dir, config.NodeFile),
+				Fix: "run 'casenode join --dir " + dir + " --hub URL --creds FILE --secretariat KEY' first"}
+		}
+		return nil, err
+	}
+	id, err := identity.LoadAll(dir, o.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if id.Network() != cfg.Network || id.Agency() != cfg.Agency {
+		return nil, fmt.Errorf("%s: the identity in %s is agency %q of network %q, but node.json says agency %q of network %q",
+			dir, dir, id.Agency(), id.Network(), cfg.Agency, cfg.Network)
+	}
+	connOpts, err := hubconn.Options(cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{dir: dir, cfg: cfg, id: id, o: o, log: o.Logger.With("agency", cfg.Agency),
+		hub: newHubState(o.Now()), rosterCh: make(chan struct{}, 1), connOpts: connOpts}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if n.store, err = store.Open(filepath.Join(dir, store.FileName), o.LockTimeout); err != nil {
+		return nil, err
+	}
+	n.audit, err = auditlog.Open(filepath.Join(dir, auditlog.FileName), auditlog.Options{
+		Card:               id.Card,
+		Key:                id.Signing,
+		CheckpointEvery:    int64(cfg.CheckpointEvery),
+		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
+		LockTimeout:        o.LockTimeout,
+		Now:                o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := n.loadRoster(); err != nil {
+		return nil, err
+	}
+	if err := n.completeAudit(ctx); err != nil {
+		return nil, err
+	}
+	if err := n.completeSends(); err != nil {
+		return nil, err
+	}
+	if err := n.recordConfig(ctx); err != nil {
+		return nil, err
+	}
+	if n.pub, err = newPublisher(n); err != nil {
+		return nil, err
+	}
+	n.sends = newSendCommitter(n)
+	return n, nil
+}
+
+// Dir returns the node's directory.
+func (n *Node) Dir() string { return n.dir }
+
+// Agency returns the node's agency id.
+func (n *Node) Agency() string { return n.cfg.Agency }
+
+// Network returns the node's network id.
+func (n *Node) Network() string { return n.cfg.Network }
+
+// Config returns the node's configuration. The caller must not modify it.
+func (n *Node) Config() *config.Node { return n.cfg }
+
+// Close closes the audit log and the store. Run must have returned.
+func (n *Node) Close() error {
+	var errs []error
+	if n.sends != nil {
+		n.sends.close()
+		n.sends = nil
+	}
+	if n.audit != nil {
+		errs = append(errs, n.audit.Close())
+		n.audit = nil
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+		n.store = nil
+	}
+	return errors.Join(errs...)
+}

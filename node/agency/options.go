@@ -1,0 +1,77 @@
+package agency
+
+import (
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/casenode/casenode/crypto/identity"
+)
+
+// Options adjust how a node runs. The zero value is the configuration
+// file's settings and the defaults below.
+type Options struct {
+	// Passphrase supplies the passphrase of encrypted key files.
+	Passphrase identity.PassphraseFunc
+	// Logger receives the node's log; nil discards it.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Workers is how many goroutines verify and decrypt incoming messages;
+	// zero means GOMAXPROCS.
+	Workers int
+	// MaxInFlight bounds the publications awaiting the hub's
+	// acknowledgement; zero means DefaultMaxInFlight.
+	MaxInFlight int
+	// ReceiptTimeout is how long a copy the hub relayed waits for its
+	// delivered receipt before it is published again (with the same
+	// Nats-Msg-Id); it doubles with each attempt up to MaxReceiptTimeout.
+	// Zero means DefaultReceiptTimeout.
+	ReceiptTimeout time.Duration
+	// ReconnectWait is the first delay between two connection attempts;
+	// it doubles up to MaxReconnectWait. Zero means the defaults.
+	ReconnectWait, MaxReconnectWait time.Duration
+	// LockTimeout is how long Open waits for another process's lock on
+	// the node's files; zero means the store's default.
+	LockTimeout time.Duration
+	// RosterInterval is how often the node reads the roster; zero means
+	// DefaultRosterInterval.
+	RosterInterval time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxInFlight      = 256
+	DefaultReceiptTimeout   = 15 * time.Minute
+	MaxReceiptTimeout       = 12 * time.Hour // under the hub's 24h duplicate window
+	DefaultReconnectWait    = 250 * time.Millisecond
+	DefaultMaxReconnectWait = 30 * time.Second
+	DefaultRosterInterval   = 60 * time.Second
+)
+
+func (o *Options) fill() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	if o.ReceiptTimeout <= 0 {
+		o.ReceiptTimeout = DefaultReceiptTimeout
+	}
+	if o.ReconnectWait <= 0 {
+		o.ReconnectWait = DefaultReconnectWait
+	}
+	if o.MaxReconnectWait <= 0 {
+		o.MaxReconnectWait = DefaultMaxReconnectWait
+	}
+	if o.RosterInterval <= 0 {
+		o.RosterInterval = DefaultRosterInterval
+	}
+}

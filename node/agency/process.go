@@ -1,0 +1,218 @@
+package agency
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// job is one message pulled from the hub, on its way through the
+// receiving pipeline: a worker verifies it (process), the committer
+// records it (commit) and only then acknowledges it.
+type job struct {
+	msg  jetstream.Msg
+	done chan struct{} // closed when res is set
+	res  result
+}
+
+// resultKind says what a worker made of a job.
+type resultKind int
+
+const (
+	kindMessage  resultKind = iota + 1 // a valid sealed message for the inbox
+	kindReceipt                        // a valid receipt from another agency
+	kindRejected                       // an input refused for a reason
+)
+
+// result is what a worker found; the committer acts on it.
+type result struct {
+	kind resultKind
+	raw  []byte
+	hash string
+
+	// kindMessage
+	opened  *seal.Opened
+	contact *protocol.ContactCard
+
+	// kindReceipt
+	receipt *protocol.Receipt
+
+	// kindRejected: the reason a peer may see, the local detail, and who
+	// and what the input claims to be.
+	reason protocol.Reason
+	detail string
+	from   string
+	id     string
+
+	// reply is the receipt to send back: delivered for a message,
+	// rejected for a refused message whose sender's signature verified.
+	reply *store.QueuedReceipt
+}
+
+// subjectParts splits casenet.<net>.msg.<from>.<to>.<type>; the message
+// type itself may contain dots. Nothing in it is trusted: it only says how
+// to read the data.
+func subjectParts(subject string) (from, to string, t protocol.MessageType) {
+	parts := strings.SplitN(subject, ".", 6)
+	if len(parts) < 6 {
+		return "", "", ""
+	}
+	return parts[3], parts[4], protocol.MessageType(parts[5])
+}
+
+// process verifies one job. It runs on a worker.
+func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
+	raw := j.msg.Data()
+	from, _, t := subjectParts(j.msg.Subject())
+	j.res = result{raw: raw, hash: messageHash(raw), from: from}
+	var stored time.Time
+	if md, err := j.msg.Metadata(); err == nil {
+		stored = md.Timestamp
+	}
+	if t == protocol.TypeReceipt {
+		n.processReceipt(&j.res, rf, stored)
+	} else {
+		n.processMessage(&j.res, rf, stored, now)
+	}
+	if protocol.ValidateID("agency", j.res.from) != nil {
+		j.res.from = "unknown"
+	}
+	if j.res.id != "" && protocol.ValidateMessageID(j.res.id) != nil {
+		j.res.id = ""
+	}
+}
+
+// judgedAt is the time a message or receipt is judged at: the later of
+// the time its sender claims and the time the hub stored it, so that
+// neither a sender's clock nor the hub's alone moves it back into a key's
+// validity.
+func judgedAt(claimed, stored time.Time) time.Time {
+	if stored.After(claimed) {
+		return stored
+	}
+	return claimed
+}
+
+// processMessage opens a sealed message with the keys of the roster in
+// force, judged at the later of its creation and its storing by the hub.
+// A refused message gets a rejected receipt only when its outer signature
+// verifies: only then is its sender known. The message is parsed once: the
+// header chooses the keys, and the parsed form is opened with them.
+func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.Time) {
+	env, p, err := seal.Parse(res.raw)
+	if err != nil {
+		res.reject(err)
+		return
+	}
+	h := env.Header
+	res.from, res.id = h.From, h.ID
+	keys := rf.keysAt(judgedAt(h.Created.Time, stored))
+	o, err := seal.OpenParsed(env, p, n.id, keys, seal.VerifyOptions{Network: n.cfg.Network, Now: now, Skew: time.Duration(n.cfg.MaxClockSkew)})
+	if err == nil {
+		err = n.checkOpened(o)
+	}
+	if err != nil {
+		res.reject(err)
+		if authentic(res.reason) && verifiesOuter(env, p, keys, n.cfg.Network) {
+			n.replyTo(res, rf, h, protocol.ReceiptRejected, res.reason, now)
+		}
+		return
+	}
+	res.kind, res.opened = kindMessage, o
+	if h.MsgType == protocol.TypeContact {
+		var c protocol.ContactCard
+		if err := json.Unmarshal(o.Body, &c); err == nil {
+			res.contact = &c
+		}
+	}
+	n.replyTo(res, rf, h, protocol.ReceiptDelivered, "", now)
+}
+
+// authentic reports whether a rejection for reason may come after the
+// sender's signature verified; for the others it cannot have.
+func authentic(reason protocol.Reason) bool {
+	switch reason {
+	case protocol.ReasonMalformed, protocol.ReasonOversized, protocol.ReasonUnsupportedVersion,
+		protocol.ReasonUnknownSender, protocol.ReasonUnknownKey, protocol.ReasonBadSignature, protocol.ReasonRevoked:
+		return false
+	}
+	return true
+}
+
+// checkOpened applies the node's rules beyond the seal's: a message from
+// this agency itself is not for its inbox, receipts travel signed but not
+// sealed, and a contact card speaks only for its sender.
+func (n *Node) checkOpened(o *seal.Opened) error {
+	h := o.Header
+	switch {
+	case h.From == n.cfg.Agency:
+		return &seal.Error{Reason: protocol.ReasonNotAddressed, Err: fmt.Errorf("message %s is from this agency itself", h.ID)}
+	case h.MsgType == protocol.TypeReceipt:
+		return &seal.Error{Reason: protocol.ReasonInvalidBody, Err: fmt.Errorf("a receipt came sealed: receipts travel signed, not sealed")}
+	case h.MsgType == protocol.TypeContact:
+		var c protocol.ContactCard
+		if err := json.Unmarshal(o.Body, &c); err != nil {
+			return &seal.Error{Reason: protocol.ReasonInvalidBody, Err: err}
+		}
+		if c.Agency != h.From {
+			return &seal.Error{Reason: protocol.ReasonInvalidBody, Err: fmt.Errorf("contact card of agency %q sent by %q: an agency sends only its own card", c.Agency, h.From)}
+		}
+	}
+	return nil
+}
+
+// replyTo signs the receipt for a message whose sender is authentic, if
+// the sender is a member in good standing now.
+func (n *Node) replyTo(res *result, rf *rosterInForce, h *protocol.Header, kind protocol.ReceiptKind, reason protocol.Reason, now time.Time) {
+	if _, err := rf.roster.InGoodStanding(h.From, now); err != nil || h.From == n.cfg.Agency {
+		return
+	}
+	q, err := n.signReceipt(h.From, h.ID, res.hash, kind, reason, now)
+	if err != nil {
+		n.log.Error("cannot sign a receipt", "message", h.ID, "err", err)
+		return
+	}
+	res.reply = q
+}
+
+// processReceipt verifies a receipt from another agency.
+func (n *Node) processReceipt(res *result, rf *rosterInForce, stored time.Time) {
+	r, err := n.verifyReceipt(res.raw, rf, stored)
+	if r != nil {
+		res.from, res.id = r.From, r.MessageID
+	}
+	if err != nil {
+		res.reject(err)
+		return
+	}
+	res.kind, res.receipt = kindReceipt, r
+}
+
+// reject makes res a rejection for err's reason.
+func (res *result) reject(err error) {
+	res.kind = kindRejected
+	res.reason = seal.ReasonOf(err)
+	if res.reason == "" {
+		res.reason = protocol.ReasonMalformed
+	}
+	var se *seal.Error
+	if errors.As(err, &se) {
+		res.detail = se.Err.Error()
+	} else {
+		res.detail = err.Error()
+	}
+}
+
+// verifiesOuter reports whether a parsed message's outer signature
+// verifies with keys, whatever its times: then its sender is known.
+func verifiesOuter(env *seal.Envelope, p *jws.Parsed, keys seal.Keys, network string) bool {
+	return seal.VerifyParsed(env, p, keys, seal.VerifyOptions{Network: network, SkipTime: true}) == nil
+}

@@ -1,0 +1,229 @@
+package agency
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// run publishes until ctx ends. It waits while the hub is unreachable.
+func (p *publisher) run(ctx context.Context, js jetstream.JetStream) {
+	p.reset()
+	sem := make(chan struct{}, p.n.o.MaxInFlight)
+	flights := make(chan *flight, p.n.o.MaxInFlight)
+	quit := make(chan struct{})
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		p.collect(flights, sem, quit)
+	}()
+	defer func() {
+		close(flights)
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(2 * time.Second):
+		}
+		close(quit)
+		<-collected
+	}()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		online, changed := p.n.hub.watch()
+		if online {
+			fs, wake := p.due(p.n.o.Now(), p.n.o.MaxInFlight)
+			for i, f := range fs {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					p.release(fs[i:])
+					return
+				}
+				f.at = p.n.o.Now()
+				if f.fut, f.err = p.publish(js, f); f.err != nil {
+					<-sem
+					p.settle([]*flight{f})
+					p.release(fs[i+1:])
+					break
+				}
+				flights <- f
+			}
+			if !wake.IsZero() {
+				timer.Reset(max(wake.Sub(p.n.o.Now()), time.Millisecond))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+		case <-timer.C:
+		case <-changed:
+		}
+	}
+}
+
+// publish hands one copy or receipt to the connection.
+func (p *publisher) publish(js jetstream.JetStream, f *flight) (jetstream.PubAckFuture, error) {
+	var m *nats.Msg
+	var msgID string
+	if f.c != nil {
+		m = &nats.Msg{Subject: f.c.subject, Data: f.c.raw}
+		msgID = protocol.PublishID(f.c.key.id, f.c.key.to)
+	} else {
+		m = &nats.Msg{Subject: f.r.subject, Data: f.r.q.JWS}
+		msgID = protocol.PublishID(f.r.q.ID, f.r.q.To)
+	}
+	return js.PublishMsgAsync(m, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(protocol.StreamName(p.n.cfg.Network)))
+}
+
+// settleDelay is how long the hub's answers wait to be written to the
+// store: they only update what status shows and avoid needless
+// republication after a restart, so they are written in groups, sparing
+// the store's syncs for what must be durable at once.
+const settleDelay = 100 * time.Millisecond
+
+// collect waits for the hub's answers in publication order and settles
+// them in batches: a batch is written when it is full or settleDelay after
+// its first answer.
+func (p *publisher) collect(flights <-chan *flight, sem <-chan struct{}, quit <-chan struct{}) {
+	const maxBatch = 1024
+	var batch []*flight
+	var flushC <-chan time.Time
+	flush := func() {
+		if len(batch) > 0 {
+			p.settle(batch)
+			batch = nil
+		}
+		flushC = nil
+	}
+	defer flush()
+	for {
+		var f *flight
+		var ok bool
+		select {
+		case f, ok = <-flights:
+		case <-flushC:
+			flush()
+			continue
+		case <-quit:
+			return
+		}
+		if !ok {
+			return
+		}
+	wait:
+		for {
+			select {
+			case f.ack = <-f.fut.Ok():
+				break wait
+			case f.err = <-f.fut.Err():
+				break wait
+			case <-flushC:
+				flush()
+			case <-quit:
+				<-sem
+				p.release([]*flight{f})
+				return
+			}
+		}
+		<-sem
+		batch = append(batch, f)
+		if f.err != nil || len(batch) >= maxBatch {
+			flush()
+		} else if flushC == nil {
+			flushC = time.After(settleDelay)
+		}
+	}
+}
+
+// settle records the hub's answers: relayed copies and receipts the hub
+// has in the store, then the next publication of each in memory.
+func (p *publisher) settle(fs []*flight) {
+	now := p.n.o.Now()
+	err := p.n.store.Commit(func(tx *store.Tx) error {
+		for _, f := range fs {
+			if f.r != nil {
+				if f.err == nil {
+					if err := tx.DequeueReceipt(f.r.q.Seq); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			_, err := tx.UpdateCopy(f.c.key.id, f.c.key.to, func(c *store.Copy) bool {
+				at := f.at
+				c.Attempts, c.LastAttempt = max(c.Attempts, f.attempts), &at
+				if f.err == nil {
+					c.Advance(store.CopyRelayed, "", now)
+				}
+				return true
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		p.n.log.Error("cannot record the hub's acknowledgements; the copies will be published again", "err", err)
+	}
+	var failed int
+	var lastErr error
+	p.mu.Lock()
+	for _, f := range fs {
+		if f.err != nil {
+			failed++
+			lastErr = f.err
+		}
+		if f.r != nil {
+			f.r.inflight = false
+			switch {
+			case f.err == nil && err == nil:
+				f.r.done = true
+				p.finished++
+			case f.err != nil:
+				f.r.fails++
+				f.r.next = now.Add(p.retryDelay(f.err, f.r.fails))
+			}
+			continue
+		}
+		c := f.c
+		c.inflight = false
+		if c.done {
+			continue
+		}
+		if f.err != nil {
+			c.fails++
+			c.next = now.Add(p.retryDelay(f.err, c.fails))
+			continue
+		}
+		c.fails = 0
+		if c.relayed {
+			c.resends++
+		}
+		c.relayed = true
+		c.next = now.Add(min(p.n.o.ReceiptTimeout<<min(c.resends, 20), MaxReceiptTimeout))
+	}
+	p.mu.Unlock()
+	if failed > 0 {
+		p.n.log.Warn("publications not acknowledged by the hub; they will be published again", "count", failed, "err", lastErr)
+	}
+	p.wake()
+}
+
+// retryDelay is how long a failed publication waits: hardly at all when
+// the connection dropped or the acknowledgement timed out (it goes again
+// once the hub is back), else a delay that doubles up to the resend
+// timeout.
+func (p *publisher) retryDelay(err error, fails int) time.Duration {
+	if errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		return 100 * time.Millisecond
+	}
+	return min(time.Second<<min(fails-1, 20), time.Duration(p.n.cfg.ResendTimeout))
+}

@@ -1,0 +1,238 @@
+package agency
+
+import (
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// publisher publishes what the node has to send: the copies of sent
+// messages, one per recipient, in the order they were sent, and the
+// receipts the node signed. It keeps a copy pending until the recipient's
+// receipt comes back, and publishes it again, with the same Nats-Msg-Id,
+// when the hub does not acknowledge it within the resend timeout or the
+// receipt does not come within the receipt timeout. At most MaxInFlight
+// publications wait for the hub's acknowledgement at a time.
+type publisher struct {
+	n    *Node
+	kick chan struct{}
+
+	mu       sync.Mutex
+	copies   []*outCopy // in sending order
+	index    map[copyKey]*outCopy
+	receipts []*outReceipt // in queue order
+	finished int           // done entries still in the slices
+}
+
+type copyKey struct{ id, to string }
+
+// outCopy is a copy of a sent message for one recipient.
+type outCopy struct {
+	key      copyKey
+	subject  string
+	raw      []byte // shared by the copies of one message
+	next     time.Time
+	attempts int
+	relayed  bool
+	resends  int // publications since the hub first acknowledged it
+	fails    int // failed publications in a row
+	inflight bool
+	done     bool
+}
+
+// outReceipt is a receipt waiting for the hub.
+type outReceipt struct {
+	q        *store.QueuedReceipt
+	subject  string
+	next     time.Time
+	fails    int
+	inflight bool
+	done     bool
+}
+
+// flight is one publication waiting for the hub's acknowledgement.
+type flight struct {
+	c        *outCopy
+	r        *outReceipt
+	attempts int
+	at       time.Time
+	fut      jetstream.PubAckFuture
+	err      error
+	ack      *jetstream.PubAck
+}
+
+// newPublisher loads what is still to be published from the store.
+func newPublisher(n *Node) (*publisher, error) {
+	p := &publisher{n: n, kick: make(chan struct{}, 1), index: map[copyKey]*outCopy{}}
+	now := n.o.Now()
+	err := n.store.View(func(tx *store.Tx) error {
+		pending, err := tx.ListOutbox(store.OutboxFilter{Pending: true})
+		if err != nil {
+			return err
+		}
+		for _, e := range pending {
+			raw := tx.OutboxRaw(e.Header.ID)
+			for _, to := range e.Recipients() {
+				c := e.Copies[to]
+				if c.State.Final() {
+					continue
+				}
+				oc := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(n.cfg.Network, n.cfg.Agency, to, e.Header.MsgType),
+					raw: raw, next: now, attempts: c.Attempts}
+				if c.State == store.CopyRelayed && c.Relayed != nil {
+					oc.relayed = true
+					oc.next = c.Relayed.Add(n.o.ReceiptTimeout)
+				}
+				p.copies = append(p.copies, oc)
+				p.index[oc.key] = oc
+			}
+		}
+		queued, err := tx.QueuedReceipts()
+		for _, q := range queued {
+			p.receipts = append(p.receipts, p.newReceipt(q, now))
+		}
+		return err
+	})
+	return p, err
+}
+
+func (p *publisher) newReceipt(q *store.QueuedReceipt, now time.Time) *outReceipt {
+	return &outReceipt{q: q, subject: protocol.IngestSubject(p.n.cfg.Network, p.n.cfg.Agency, q.To, protocol.TypeReceipt), next: now}
+}
+
+func (p *publisher) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// addMessage queues the copies of a message just recorded.
+func (p *publisher) addMessage(e *store.OutboxEntry, raw []byte) {
+	now := p.n.o.Now()
+	p.mu.Lock()
+	for _, to := range e.Recipients() {
+		c := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(p.n.cfg.Network, p.n.cfg.Agency, to, e.Header.MsgType), raw: raw, next: now}
+		p.copies = append(p.copies, c)
+		p.index[c.key] = c
+	}
+	p.mu.Unlock()
+	p.wake()
+}
+
+// addReceipts queues receipts just recorded.
+func (p *publisher) addReceipts(qs []*store.QueuedReceipt) {
+	if len(qs) == 0 {
+		return
+	}
+	now := p.n.o.Now()
+	p.mu.Lock()
+	for _, q := range qs {
+		p.receipts = append(p.receipts, p.newReceipt(q, now))
+	}
+	p.mu.Unlock()
+	p.wake()
+}
+
+// resolve drops a copy whose recipient answered.
+func (p *publisher) resolve(id, to string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.index[copyKey{id, to}]; c != nil {
+		c.done = true
+		delete(p.index, c.key)
+		p.finished++
+	}
+}
+
+// pending returns how many copies wait for their recipient.
+func (p *publisher) pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.index)
+}
+
+// due marks and returns what is to be published now, receipts first, and
+// the time of the next publication after that.
+func (p *publisher) due(now time.Time, max int) (out []*flight, wake time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.compact()
+	consider := func(next time.Time) bool {
+		if !next.After(now) && len(out) < max {
+			return true
+		}
+		if wake.IsZero() || next.Before(wake) {
+			wake = next
+		}
+		return false
+	}
+	for _, r := range p.receipts {
+		if !r.done && !r.inflight && consider(r.next) {
+			r.inflight = true
+			out = append(out, &flight{r: r})
+		}
+	}
+	for _, c := range p.copies {
+		if !c.done && !c.inflight && consider(c.next) {
+			c.inflight = true
+			c.attempts++
+			out = append(out, &flight{c: c, attempts: c.attempts})
+		}
+	}
+	return out, wake
+}
+
+// compact drops finished entries once they are many.
+func (p *publisher) compact() {
+	if p.finished < 64 || p.finished < (len(p.copies)+len(p.receipts))/2 {
+		return
+	}
+	copies := p.copies[:0]
+	for _, c := range p.copies {
+		if !c.done {
+			copies = append(copies, c)
+		}
+	}
+	clear(p.copies[len(copies):])
+	p.copies = copies
+	receipts := p.receipts[:0]
+	for _, r := range p.receipts {
+		if !r.done {
+			receipts = append(receipts, r)
+		}
+	}
+	clear(p.receipts[len(receipts):])
+	p.receipts = receipts
+	p.finished = 0
+}
+
+// reset forgets the publications of an earlier run that never got an
+// answer: nothing is in flight when a run starts.
+func (p *publisher) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.copies {
+		c.inflight = false
+	}
+	for _, r := range p.receipts {
+		r.inflight = false
+	}
+}
+
+// release returns flights that were never published to the queue.
+func (p *publisher) release(fs []*flight) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range fs {
+		if f.c != nil {
+			f.c.inflight = false
+			f.c.attempts--
+		} else {
+			f.r.inflight = false
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package agency
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/node/batch"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Receiving pipeline sizes.
+const (
+	// pullBatch is how many messages the node asks the hub for at a time.
+	pullBatch = 256
+	// maxCommit bounds the jobs of one commit: one audit transaction, one
+	// store transaction.
+	maxCommit = 512
+)
+
+// receive binds the agency's inbox consumer, which the hub created, and
+// feeds what it delivers through the pipeline until ctx ends. It waits for
+// a roster first: nothing can be verified without one. When the consumer
+// stops (the hub restarted and lost it, or refused it), receive binds it
+// again with back-off.
+func (n *Node) receive(ctx context.Context, js jetstream.JetStream) {
+	for n.rosterNow() == nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.rosterCh:
+		}
+	}
+	in := make(chan jetstream.Msg, pullBatch)
+	var wg sync.WaitGroup
+	wg.Go(func() { n.pipeline(ctx, in) })
+	defer wg.Wait()
+
+	wait := n.o.ReconnectWait
+	for ctx.Err() == nil {
+		if !n.waitOnline(ctx) {
+			return
+		}
+		err := n.consume(ctx, js, in)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			hint := ""
+			if errors.Is(err, jetstream.ErrConsumerNotFound) {
+				hint = "the hub has no inbox for this agency yet: is it active in the hub's roster? (retrying)"
+			}
+			n.log.Warn("cannot receive from the hub", "err", err, "hint", hint, "retry_in", wait)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, n.o.MaxReconnectWait)
+		if err == nil {
+			wait = n.o.ReconnectWait
+		}
+	}
+}
+
+// waitOnline waits until the hub is reachable; it reports false if ctx
+// ended first.
+func (n *Node) waitOnline(ctx context.Context) bool {
+	for {
+		online, changed := n.hub.watch()
+		if online {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-changed:
+		}
+	}
+}
+
+// consume binds the consumer and pulls from it until it stops or ctx ends.
+func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- jetstream.Msg) error {
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	cons, err := js.Consumer(bctx, protocol.StreamName(n.cfg.Network), protocol.ConsumerName(n.cfg.Agency))
+	cancel()
+	if err != nil {
+		return err
+	}
+	stopped := make(chan error, 1)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case in <- m:
+		case <-ctx.Done():
+		}
+	}, jetstream.PullMaxMessages(pullBatch), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConnectionClosed) {
+			select {
+			case stopped <- err:
+			default:
+			}
+			return
+		}
+		n.log.Debug("consumer", "err", err)
+	}))
+	if err != nil {
+		return err
+	}
+	n.log.Info("receiving", "consumer", protocol.ConsumerName(n.cfg.Agency))
+	select {
+	case <-ctx.Done():
+		cc.Stop()
+		<-cc.Closed()
+		return nil
+	case err := <-stopped:
+		cc.Stop()
+		<-cc.Closed()
+		return err
+	case <-cc.Closed():
+		return errors.New("the consumer stopped")
+	}
+}
+
+// pipeline verifies messages on a pool of workers and commits them in the
+// order the hub delivered them, in batches, in two overlapping stages: the
+// committer takes every job already verified, up to maxCommit, as one
+// batch and queues its audit records; the persister waits for them, writes
+// the store and acknowledges. Batches already in the audit log are
+// finished when ctx ends.
+func (n *Node) pipeline(ctx context.Context, in <-chan jetstream.Msg) {
+	jobs := make(chan *job, 2*n.o.Workers)
+	ordered := make(chan *job, maxCommit)
+	recorded := make(chan *recording, maxPersist)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range n.o.Workers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case j := <-jobs:
+					n.process(j, n.rosterNow(), n.o.Now())
+					close(j.done)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		defer close(recorded)
+		n.committer(ctx, ordered, recorded)
+	})
+	wg.Go(func() {
+		for r := range recorded {
+			n.persist(batch.Drain([]*recording{r}, recorded, maxPersist))
+		}
+	})
+	for {
+		var m jetstream.Msg
+		select {
+		case <-ctx.Done():
+			return
+		case m = <-in:
+		}
+		j := &job{msg: m, done: make(chan struct{})}
+		select {
+		case <-ctx.Done():
+			return
+		case ordered <- j:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case jobs <- j:
+		}
+	}
+}
+
+// committer gathers verified jobs in order into batches and records them.
+func (n *Node) committer(ctx context.Context, ordered <-chan *job, recorded chan<- *recording) {
+	var next *job
+	for {
+		if next == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case next = <-ordered:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-next.done:
+		}
+		batch := []*job{next}
+		next = nil
+	gather:
+		for len(batch) < maxCommit {
+			select {
+			case j := <-ordered:
+				select {
+				case <-j.done:
+					batch = append(batch, j)
+				default:
+					next = j
+					break gather
+				}
+			default:
+				break gather
+			}
+		}
+		if r := n.record(batch); r != nil {
+			recorded <- r
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package agency
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+)
+
+// SendRequest is a case message to send.
+type SendRequest struct {
+	// To lists the recipient agencies: active members of the roster.
+	To []string `json:"to"`
+	// Type is case.lead, case.request, case.reply or case.status.
+	Type protocol.MessageType `json:"type"`
+	// Case is the case (thread) id, or empty.
+	Case string `json:"case,omitempty"`
+	// Body is the message body, valid for Type.
+	Body json.RawMessage `json:"body"`
+	// Expires, if set, is when recipients stop accepting the message.
+	Expires *time.Time `json:"expires,omitempty"`
+}
+
+// SendResult says what Send recorded.
+type SendResult struct {
+	// ID is the message id.
+	ID string `json:"id"`
+	// To lists the recipients, sorted.
+	To []string `json:"to"`
+	// Created is the message's creation time.
+	Created time.Time `json:"created"`
+}
+
+// Send seals a case message to its recipients with their cards from the
+// roster in force, records it in the audit log and the outbox, and queues
+// one copy per recipient for publication. When Send returns, the message
+// is durable: it flows to the hub now or when the hub is reachable again.
+// actor is the local user who sends it. If ctx ends while the message is
+// being recorded, it may still be recorded and sent.
+func (n *Node) Send(ctx context.Context, actor string, req SendRequest) (*SendResult, error) {
+	switch req.Type {
+	case protocol.TypeLead, protocol.TypeRequest, protocol.TypeReply, protocol.TypeStatus:
+	case protocol.TypeContact:
+		return nil, invalid("run 'casenode contacts publish --in CARD.json' instead", "contact cards are sent with PublishContact, to every member")
+	default:
+		if _, err := protocol.ParseMessageType(string(req.Type)); err != nil {
+			return nil, invalid("--type is one of case.lead, case.request, case.reply, case.status", "%v", err)
+		}
+		return nil, invalid("--type is one of case.lead, case.request, case.reply, case.status", "messages of type %s cannot be sent by hand", req.Type)
+	}
+	return n.send(ctx, actor, req)
+}
+
+// send is Send for any type but receipts.
+func (n *Node) send(ctx context.Context, actor string, req SendRequest) (*SendResult, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	if req.Case != "" {
+		if err := protocol.ValidateID("case", req.Case); err != nil {
+			return nil, invalid("a case id is "+protocol.IDRule, "%v", err)
+		}
+	}
+	body, err := compact(req.Body)
+	if err != nil {
+		return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%s body: %v", req.Type, err)
+	}
+	cards, err := n.recipients(req.To)
+	if err != nil {
+		// A bad body is the first thing to fix. Seal checks it too, so
+		// only a request that fails here pays for checking it twice.
+		if verr := protocol.ValidateBody(req.Type, body); verr != nil {
+			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", verr)
+		}
+		return nil, err
+	}
+	now := n.o.Now()
+	o := seal.Options{Case: req.Case, Now: now}
+	if req.Expires != nil {
+		if !req.Expires.After(now) {
+			return nil, invalid("give a time in the future, or none", "expires %s is not in the future", req.Expires.UTC().Format(time.RFC3339))
+		}
+		o.Expires = *req.Expires
+	}
+	signer, err := n.signing()
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := n.sealers.get(signer).Seal(cards, req.Type, body, o)
+	if err != nil {
+		if verr := protocol.ValidateBody(req.Type, body); verr != nil {
+			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", verr)
+		}
+		return nil, err
+	}
+	h := sealed.Header
+	e := &store.OutboxEntry{Header: h, Body: body, Hash: messageHash(sealed.Raw), Size: len(sealed.Raw), Sent: now, Actor: actor}
+	if err := n.sends.commit(ctx, &pendingSend{actor: actor, raw: sealed.Raw, entry: e}); err != nil {
+		return nil, fmt.Errorf("record message %s: %w", h.ID, err)
+	}
+	n.log.Info("message queued", "id", h.ID, "type", h.MsgType, "to", h.To, "case", h.Case)
+	return &SendResult{ID: h.ID, To: h.To, Created: h.Created.Time}, nil
+}
+
+// recipients returns the cards of the agencies in to from the roster in
+// force: each must be an active member other than this agency.
+func (n *Node) recipients(to []string) ([]*protocol.MemberCard, error) {
+	rf := n.rosterNow()
+	if rf == nil {
+		return nil, notReady("start the node ('casenode run') and check 'casenode status': it needs to reach the hub once",
+			"the node has no roster yet, so it knows no recipient's keys")
+	}
+	r := rf.roster
+	if m := r.Member(n.cfg.Agency); m == nil || m.Status != protocol.StatusActive {
+		return nil, notReady("ask the secretariat: this agency is not an active member of network "+r.Network,
+			"agency %s is not an active member in roster serial %d (revoked, suspended or absent): it cannot send", n.cfg.Agency, r.Serial)
+	}
+	ids := protocol.SortRecipients(to)
+	if len(ids) == 0 {
+		return nil, invalid("name the recipients with --to AGENCY[,AGENCY…]", "no recipient")
+	}
+	if err := protocol.ValidateRecipients(n.cfg.Agency, ids); err != nil {
+		return nil, invalid("name the recipients by agency id, as 'casenode contacts list' shows them", "recipients: %v", err)
+	}
+	cards := make([]*protocol.MemberCard, len(ids))
+	now := n.o.Now()
+	for i, a := range ids {
+		m := r.Member(a)
+		if m == nil {
+			return nil, invalid("check the agency id: 'casenode status' shows the roster, 'casenode contacts list' the agencies", "agency %q is not a member of network %s (roster serial %d)", a, r.Network, r.Serial)
+		}
+		if _, err := r.InGoodStanding(a, now); err != nil || m.Status != protocol.StatusActive {
+			return nil, invalid("a revoked or suspended agency cannot receive until the secretariat reinstates it", "agency %q is %s since %s", a, m.Status, m.Since)
+		}
+		cards[i] = &m.Card
+	}
+	return cards, nil
+}

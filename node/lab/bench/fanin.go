@@ -1,0 +1,100 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/node/lab/localnet"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+)
+
+// FanIn runs agencies nodes on one hub, each sending perAgency messages to
+// the other agencies in turn, all at once, and measures the total until
+// every sender has every delivered receipt.
+//
+// Every node runs in this process, so all of them share the machine's cores
+// (and its disk) with the hub, as the two nodes of the pipeline scenario do:
+// the ratio to pipeline/1 is about how the hub and the nodes cope with many
+// agencies, not about more hardware. The verifying pools are sized for that:
+// a node's default is one worker per core, which is right when it has the
+// machine to itself; here the nodes' workers together get one per core.
+// Completion is watched by one poller for all the agencies, not one per
+// agency, so that watching does not compete with the work for the cores.
+func FanIn(ctx context.Context, dir string, kind protocol.RecipientKind, agencies, perAgency int, body []byte) (Result, error) {
+	setup := time.Now()
+	workers := max(1, runtime.GOMAXPROCS(0)/agencies)
+	ln, ids, err := netFor(ctx, dir, kind, agencies, workers)
+	if err != nil {
+		return Result{}, err
+	}
+	defer ln.Close()
+	ready := time.Since(setup)
+	start := time.Now()
+	var wg sync.WaitGroup
+	errc := make(chan error, agencies+1)
+	for i, a := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			to := func(k int) []string { return []string{ids[(i+1+k%(agencies-1))%agencies]} }
+			if err := sendAll(ctx, ln.Node(a), perAgency, 2, body, to); err != nil {
+				errc <- fmt.Errorf("%s: %w", a, err)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := waitAllDelivered(ctx, ln, ids, int64(perAgency)); err != nil {
+			errc <- err
+		}
+	}()
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return Result{}, fmt.Errorf("fan-in: %w", err)
+	}
+	elapsed := time.Since(start)
+	total := agencies * perAgency
+	return Result{
+		Name:  fmt.Sprintf("fanin/%d", agencies),
+		Title: fmt.Sprintf("%d agencies on one hub, all sending to and receiving from each other", agencies),
+		Params: map[string]any{"agencies": agencies, "messages_per_agency": perAgency, "body_bytes": len(body),
+			"kind": string(kind), "network_setup_seconds": ready.Seconds(), "workers_per_node": workers},
+		Messages: total, Seconds: elapsed.Seconds(), PerSecond: rate(total, elapsed),
+	}, nil
+}
+
+// waitAllDelivered polls every sender in turn until each has want copies
+// delivered (or read).
+func waitAllDelivered(ctx context.Context, ln *localnet.Net, ids []string, want int64) error {
+	left := slices.Clone(ids)
+	for {
+		var still []string
+		for _, a := range left {
+			st, err := ln.Node(a).Status(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", a, err)
+			}
+			if rejected := st.Outbox.Copies[store.CopyRejected]; rejected > 0 {
+				return fmt.Errorf("%s: %d copies rejected", a, rejected)
+			}
+			if st.Outbox.Copies[store.CopyDelivered]+st.Outbox.Copies[store.CopyRead] < want {
+				still = append(still, a)
+			}
+		}
+		if left = still; len(left) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d agencies still wait for delivered receipts: %w", len(left), ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

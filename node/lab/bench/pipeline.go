@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/lab/localnet"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+)
+
+// netFor builds a network of n agencies a0…a(n-1) under dir, all running,
+// each node with workers verifying goroutines (zero: the node's default,
+// one per core).
+func netFor(ctx context.Context, dir string, kind protocol.RecipientKind, n, workers int) (*localnet.Net, []string, error) {
+	agencies := make([]localnet.Agency, n)
+	ids := make([]string, n)
+	for i := range agencies {
+		ids[i] = fmt.Sprintf("a%d", i)
+		agencies[i] = localnet.Agency{ID: ids[i], Name: fmt.Sprintf("Agency %d", i), Country: "SN"}
+	}
+	lo := localnet.Options{Network: "bench", Kind: kind}
+	if workers > 0 {
+		lo.Node = func(_ string, o *agency.Options) { o.Workers = workers }
+	}
+	ln, err := localnet.Create(ctx, dir, lo, agencies...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range ids {
+		if _, err := ln.Start(ctx, a); err != nil {
+			ln.Close()
+			return nil, nil, err
+		}
+	}
+	for _, a := range ids {
+		if err := ln.WaitReady(ctx, a, n+1); err != nil {
+			ln.Close()
+			return nil, nil, err
+		}
+	}
+	return ln, ids, nil
+}
+
+// sendAll sends messages from one node with senders goroutines, each
+// message to the agencies to(i).
+func sendAll(ctx context.Context, nd *agency.Node, messages, senders int, body []byte, to func(i int) []string) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, senders)
+	for w := 0; w < senders; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= messages || ctx.Err() != nil {
+					return
+				}
+				if _, err := nd.Send(ctx, "bench", agency.SendRequest{To: to(i), Type: protocol.TypeLead, Body: body}); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// waitDelivered polls a sender until want copies are delivered (or read).
+func waitDelivered(ctx context.Context, nd *agency.Node, want int64) error {
+	for {
+		st, err := nd.Status(ctx)
+		if err != nil {
+			return err
+		}
+		done := st.Outbox.Copies[store.CopyDelivered] + st.Outbox.Copies[store.CopyRead]
+		if rejected := st.Outbox.Copies[store.CopyRejected]; rejected > 0 {
+			return fmt.Errorf("%d copies rejected", rejected)
+		}
+		if done >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d copies delivered: %w", done, want, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// Pipeline sends messages from one agency to recipients others through a
+// real hub and real nodes, and measures until the sender has processed the
+// last delivered receipt: sealed, logged, published, stored by the hub,
+// consumed, verified, decrypted, de-duplicated, stored, logged, acked,
+// receipted.
+func Pipeline(ctx context.Context, dir string, kind protocol.RecipientKind, recipients, messages, senders int, body []byte) (Result, error) {
+	ln, ids, err := netFor(ctx, dir, kind, recipients+1, 0)
+	if err != nil {
+		return Result{}, err
+	}
+	defer ln.Close()
+	to := ids[1:]
+	start := time.Now()
+	if err := sendAll(ctx, ln.Node(ids[0]), messages, senders, body, func(int) []string { return to }); err != nil {
+		return Result{}, fmt.Errorf("pipeline: send: %w", err)
+	}
+	sent := time.Since(start)
+	if err := waitDelivered(ctx, ln.Node(ids[0]), int64(messages*recipients)); err != nil {
+		return Result{}, fmt.Errorf("pipeline: %w", err)
+	}
+	elapsed := time.Since(start)
+	for _, r := range to {
+		st, err := ln.Node(r).Status(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		if st.Inbox.Messages != int64(messages) {
+			return Result{}, fmt.Errorf("pipeline: %s has %d messages in its inbox, want %d", r, st.Inbox.Messages, messages)
+		}
+	}
+	return Result{
+		Name:  fmt.Sprintf("pipeline/%d", recipients),
+		Title: fmt.Sprintf("end to end, 1 agency → %d: send until the last delivered receipt is processed", recipients),
+		Params: map[string]any{"recipients": recipients, "body_bytes": len(body), "kind": string(kind),
+			"concurrent_senders": senders},
+		Messages: messages, Seconds: elapsed.Seconds(), PerSecond: rate(messages, elapsed),
+		Values: map[string]float64{"send_calls_per_second": rate(messages, sent)},
+	}, nil
+}
