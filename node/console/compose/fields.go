@@ -8,13 +8,24 @@ const (
 	intoMeasures = "measures"
 )
 
+// hasHelp reports whether a field or a group's column (GROUP.NAME) has a
+// help text, compose.NAME.help.
+func hasHelp(name string) bool {
+	switch name {
+	case CaseField, ReferenceField, "summary", "handling", "handling_conditions", "source_evaluation", "information_evaluation", "related_cases", "languages", "deadline", "urgency_reason", "facts", "offences", "procedure", "confidentiality", "evidence_link", "warrant", "penalty", "assurances", "whereabouts", "transfer_reasons", "proceedings_stage", "file_sent", "why_remote", "technical_contact", "jit_members", "consignment", "route", "asset_link", "assets", "domestic_order", "data_to_preserve", "custodian", "data_link", "necessity", "followup", "data_sought", "data_period", "target", "collection_period", "reason", "text", "persons.nationality", "identifiers.owner", "identifiers.label", "identifiers.country", "legal_basis.instrument", "organisations.country":
+		return true
+	}
+	return false
+}
+
 // field builds a common field whose label and help are compose.NAME and
 // compose.NAME.help.
 func field(section, name, input string, required bool, max int) Field {
-	return Field{
-		Name: name, Label: "compose." + name, Help: "compose." + name + ".help",
-		Section: section, Input: input, Required: required, Max: max,
+	f := Field{Name: name, Label: "compose." + name, Section: section, Input: input, Required: required, Max: max}
+	if hasHelp(name) {
+		f.Help = f.Label + ".help"
 	}
+	return f
 }
 
 func selectField(section, name string, required bool, opts []Option) Field {
@@ -31,10 +42,11 @@ func multiField(section, name string, required bool, opts []Option, max int) Fie
 
 // column builds a group column labelled compose.GROUP.NAME.
 func column(group, name, input string, required bool, max int) Field {
-	return Field{
-		Name: name, Label: "compose." + group + "." + name, Help: "compose." + group + "." + name + ".help",
-		Input: input, Required: required, Max: max,
+	f := Field{Name: name, Label: "compose." + group + "." + name, Input: input, Required: required, Max: max}
+	if hasHelp(group + "." + name) {
+		f.Help = f.Label + ".help"
 	}
+	return f
 }
 
 func group(section, name string, required bool, rows, max int, cols ...Field) Field {
@@ -54,7 +66,9 @@ func specific(kind protocol.RequestKind, name, input string, required bool, into
 		f.Max = 2000 - len(wire) - len(": ")
 	}
 	if into == intoFacts {
-		f.Max = 10000
+		// The facts are at most 100,000 characters: 60,000 for the
+		// account of the facts, up to six sections of 5,000.
+		f.Max = 5000
 	}
 	if input == InputText && f.Max > 300 {
 		f.Max = 300

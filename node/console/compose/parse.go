@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/casenode/casenode/protocol"
 )
@@ -271,6 +272,8 @@ func (p *parser) checkValue(fd *Field, name, v string) {
 		p.errs[name] = ErrDate
 	case fd.Input == InputOwner && !isOwner(v):
 		p.errs[name] = ErrOwner
+	case (fd.Input == InputText || fd.Input == InputTextarea) && fd.Max > 0 && utf8.RuneCountInString(v) > fd.Max:
+		p.errs[name] = ErrTooLong
 	}
 }
 
