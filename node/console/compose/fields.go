@@ -12,7 +12,7 @@ const (
 // help text, compose.NAME.help.
 func hasHelp(name string) bool {
 	switch name {
-	case CaseField, ReferenceField, "summary", "handling", "handling_conditions", "source_evaluation", "information_evaluation", "related_cases", "languages", "deadline", "urgency_reason", "facts", "offences", "procedure", "confidentiality", "evidence_link", "warrant", "penalty", "assurances", "whereabouts", "transfer_reasons", "proceedings_stage", "file_sent", "why_remote", "technical_contact", "jit_members", "consignment", "route", "asset_link", "assets", "domestic_order", "data_to_preserve", "custodian", "data_link", "necessity", "followup", "data_sought", "data_period", "target", "collection_period", "reason", "text", "persons.nationality", "identifiers.owner", "identifiers.label", "identifiers.country", "legal_basis.instrument", "organisations.country":
+	case CaseField, ReferenceField, "summary", "handling", "handling_conditions", "source_evaluation", "information_evaluation", "related_cases", "languages", "deadline", "urgency_reason", "facts", "offences", "procedure", "confidentiality", "evidence_link", "warrant", "penalty", "assurances", "whereabouts", "transfer_reasons", "proceedings_stage", "file_sent", "why_remote", "technical_contact", "jit_members", "consignment", "route", "asset_link", "assets", "domestic_order", "data_to_preserve", "custodian", "data_link", "necessity", "followup", "data_sought", "data_period", "target", "collection_period", "reason", "text", "persons.nationality", "identifiers.owner", "identifiers.label", "identifiers.country", "legal_basis.instrument", "organisations.country", "documents.sha256":
 		return true
 	}
 	return false
