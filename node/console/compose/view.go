@@ -97,6 +97,12 @@ func (v *View) FormError() string { return v.Errors[FormError] }
 
 // Sections returns the form's fields, grouped by section in order.
 func (v *View) Sections() []Section {
+	r := &renderer{v: v, rows: map[string]int{}}
+	for i := range v.Form.Fields {
+		if fd := &v.Form.Fields[i]; fd.Input == InputGroup {
+			r.rows[fd.Name] = v.RowCount(fd)
+		}
+	}
 	var out []Section
 	for i := range v.Form.Fields {
 		fd := &v.Form.Fields[i]
@@ -104,14 +110,22 @@ func (v *View) Sections() []Section {
 			out = append(out, Section{Legend: fd.Section})
 		}
 		s := &out[len(out)-1]
-		s.Inputs = append(s.Inputs, v.input(fd, fd.Name))
+		s.Inputs = append(s.Inputs, r.input(fd, fd.Name))
 	}
 	return out
 }
 
 func htmlID(name string) string { return "f-" + strings.ReplaceAll(name, ".", "-") }
 
-func (v *View) input(fd *Field, name string) Input {
+// renderer builds one rendering's inputs, with the row counts of the
+// groups worked out once.
+type renderer struct {
+	v    *View
+	rows map[string]int
+}
+
+func (r *renderer) input(fd *Field, name string) Input {
+	v := r.v
 	id := htmlID(name)
 	in := Input{
 		Field: fd, Name: name, ID: id, HelpID: id + "-help", ErrorID: id + "-error",
@@ -127,13 +141,13 @@ func (v *View) input(fd *Field, name string) Input {
 			})
 		}
 	case InputOwner:
-		in.Options = v.owners(in.Value)
+		in.Options = r.owners(in.Value)
 	case InputGroup:
-		for r := range v.RowCount(fd) {
-			row := Row{N: r + 1, ID: htmlID(rowName(name, r)), Error: v.Errors[rowName(name, r)]}
+		for i := range r.rows[name] {
+			row := Row{N: i + 1, ID: htmlID(rowName(name, i)), Error: v.Errors[rowName(name, i)]}
 			row.ErrorID = row.ID + "-error"
 			for j := range fd.Columns {
-				row.Cells = append(row.Cells, v.input(&fd.Columns[j], cellName(name, r, fd.Columns[j].Name)))
+				row.Cells = append(row.Cells, r.input(&fd.Columns[j], cellName(name, i, fd.Columns[j].Name)))
 			}
 			in.Rows = append(in.Rows, row)
 		}
@@ -143,17 +157,13 @@ func (v *View) input(fd *Field, name string) Input {
 
 // owners returns the choices of an identifier's owner: none, each person
 // row, each organisation row.
-func (v *View) owners(current string) []Choice {
+func (r *renderer) owners(current string) []Choice {
 	choices := []Choice{{Value: "", Label: "compose.owner.none", Selected: current == ""}}
 	for _, g := range []struct{ group, prefix, label string }{
 		{"persons", "p", "compose.owner.person"},
 		{"organisations", "o", "compose.owner.organisation"},
 	} {
-		fd, ok := v.Form.Field(g.group)
-		if !ok {
-			continue
-		}
-		for n := 1; n <= v.RowCount(fd); n++ {
+		for n := 1; n <= r.rows[g.group]; n++ {
 			val := g.prefix + strconv.Itoa(n)
 			choices = append(choices, Choice{Value: val, Label: g.label, N: n, Selected: current == val})
 		}
