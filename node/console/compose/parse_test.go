@@ -282,3 +282,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLabels(t *testing.T) {
+	f, _ := Lookup(string(protocol.RequestPreservation))
+	if got := f.Labels()["Preserve the following stored computer data"]; got != "compose.data_to_preserve" {
+		t.Errorf("label of the data to preserve: %q", got)
+	}
+	if g, _ := Lookup("reply"); len(g.Labels()) != 0 {
+		t.Errorf("the reply form has labels %v", g.Labels())
+	}
+}

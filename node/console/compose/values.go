@@ -264,3 +264,18 @@ func (f *Form) owns(name string) bool {
 	_, ok := f.Field(head)
 	return ok
 }
+
+// Labels maps the labels that a request's kind-specific answers carry in
+// the body (in English: "Preserve the following stored computer data") to
+// the i18n ids of the questions they answer, so that a console showing a
+// request can name each part in its reader's language. It is empty for
+// the forms of other message types.
+func (f *Form) Labels() map[string]string {
+	labels := map[string]string{}
+	for i := range f.Fields {
+		if fd := &f.Fields[i]; fd.wire != "" {
+			labels[fd.wire] = fd.Label
+		}
+	}
+	return labels
+}
