@@ -199,8 +199,8 @@ func TestReplyPrefill(t *testing.T) {
 	for _, kind := range []string{"reply", "status"} {
 		f, _ := Lookup(kind)
 		v := ReplyPrefill(protocol.TypeRequest, "gh-2026-0007", exampleRef)
-		if v.Get(CaseField) != "gh-2026-0007" {
-			t.Errorf("case %q", v.Get(CaseField))
+		if CaseID(v) != "gh-2026-0007" {
+			t.Errorf("case %q", CaseID(v))
 		}
 		v.Set("text", "Done.")
 		v.Set("state", "executed")

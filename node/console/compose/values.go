@@ -279,3 +279,7 @@ func (f *Form) Labels() map[string]string {
 	}
 	return labels
 }
+
+// CaseID returns the case id the values name, as Parse checked it, or ""
+// for a new case.
+func CaseID(values url.Values) string { return norm(values.Get(CaseField)) }
