@@ -245,7 +245,9 @@ func (p *parser) check() {
 				p.errs[fd.Name] = ErrTooMany
 			}
 			for _, v := range vals {
-				if fd.Input == InputMultiSelect && !hasOption(fd, v) {
+				if !utf8.ValidString(v) {
+					p.errs[fd.Name] = ErrUTF8
+				} else if fd.Input == InputMultiSelect && !hasOption(fd, v) {
 					p.errs[fd.Name] = ErrChoice
 				}
 			}
@@ -266,6 +268,10 @@ func (p *parser) checkValue(fd *Field, name, v string) {
 		if fd.Required {
 			p.errs[name] = ErrRequired
 		}
+	case !utf8.ValidString(v):
+		// encoding/json would write U+FFFD for the invalid bytes: say so
+		// rather than send other text than was typed.
+		p.errs[name] = ErrUTF8
 	case fd.Input == InputSelect && !hasOption(fd, v):
 		p.errs[name] = ErrChoice
 	case fd.Input == InputDate && !isDate(v):

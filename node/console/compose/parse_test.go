@@ -173,6 +173,8 @@ func TestParseMapsProtocolErrors(t *testing.T) {
 		{"lead", "urgency", ErrChoice, func(v url.Values) { v.Set("urgency", "yesterday") }},
 		{"lead", "crime_types", ErrChoice, func(v url.Values) { v.Add("crime_types", "jaywalking") }},
 		{"extradition", "deadline", ErrDate, func(v url.Values) { v.Set("deadline", "31/12/2026") }},
+		{"lead", "summary", ErrUTF8, func(v url.Values) { v.Set("summary", "caf\xe9") }},
+		{"lead", "related_cases", ErrUTF8, func(v url.Values) { v.Set("related_cases", "gh-\xff") }},
 		{"lead", "title", ErrTooLong, func(v url.Values) { v.Set("title", strings.Repeat("é", 201)) }},
 		{"mutual-legal-assistance", "legal_basis", ErrTooMany, func(v url.Values) {
 			for i := range 21 {
@@ -248,7 +250,8 @@ func TestValuesRefusesOtherKind(t *testing.T) {
 }
 
 // FuzzParse feeds arbitrary form values to every form: Parse never panics,
-// and what it accepts the protocol accepts.
+// what it accepts the protocol accepts, and the values of an accepted body
+// parse back into the same body.
 func FuzzParse(f *testing.F) {
 	for _, form := range Forms() {
 		f.Add(exampleValues(form).Encode())
@@ -274,8 +277,13 @@ func FuzzParse(f *testing.F) {
 			if err := protocol.ValidateBody(form.Type, body); err != nil {
 				t.Fatalf("%s: accepted a body the protocol refuses: %v", form.Kind, err)
 			}
-			if _, err := form.Values(body); err != nil {
+			back, err := form.Values(body)
+			if err != nil {
 				t.Fatalf("%s: Values refused an accepted body: %v", form.Kind, err)
+			}
+			again, errs, err := form.Parse(back)
+			if err != nil || !bytes.Equal(body, again) {
+				t.Fatalf("%s: round trip: %v %v\n%s\n%s", form.Kind, err, errs, body, again)
 			}
 			view := &View{Form: form, Values: v, Errors: errs}
 			view.Sections()
