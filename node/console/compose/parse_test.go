@@ -240,6 +240,26 @@ func TestDraftRoundTrip(t *testing.T) {
 	}
 }
 
+// A free measure that starts like a question's answer stays where it was.
+func TestValuesKeepsMeasureOrder(t *testing.T) {
+	f, _ := Lookup(string(protocol.RequestAssets))
+	v := exampleValues(f)
+	delete(v, "disposal")
+	v.Set("measures.0.text", "Disposal and return of the assets: to the victims")
+	v.Set("measures.1.text", "Assets: also the vehicles")
+	body := mustParse(t, f, v)
+	back, err := f.Values(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := mustParse(t, f, back); !bytes.Equal(body, again) {
+		t.Fatalf("round trip changed the body:\n%s\n%s", body, again)
+	}
+	if back.Has("disposal") || back.Get("measures.0.text") != "Disposal and return of the assets: to the victims" {
+		t.Errorf("free measures %q, %q", back.Get("measures.0.text"), back.Get("measures.1.text"))
+	}
+}
+
 func TestValuesRefusesOtherKind(t *testing.T) {
 	mla, _ := Lookup(string(protocol.RequestMLA))
 	body := mustParse(t, mla, exampleValues(mla))

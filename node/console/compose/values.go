@@ -156,12 +156,22 @@ func (f *Form) requestValues(v url.Values, r *protocol.Request) {
 		}
 	}
 	set(v, "facts", facts)
-	// The measures: those that start with a question's label go back to it.
+	// The measures: Parse writes the answers to the questions first, in
+	// the form's order, each after its label; the free list follows.
+	var questions []*Field
+	for i := range f.Fields {
+		if f.Fields[i].into == intoMeasures {
+			questions = append(questions, &f.Fields[i])
+		}
+	}
 	n := 0
 	for _, m := range r.MeasuresRequested {
-		if name, answer, ok := f.measureOf(v, m); ok {
-			v.Set(name, answer)
-			continue
+		if n == 0 {
+			if k, answer := answerOf(questions, m); k >= 0 {
+				v.Set(questions[k].Name, answer)
+				questions = questions[k+1:]
+				continue
+			}
 		}
 		v.Set(cellName("measures", n, "text"), m)
 		n++
@@ -176,19 +186,15 @@ func (f *Form) requestValues(v url.Values, r *protocol.Request) {
 	}
 }
 
-// measureOf finds the question not yet answered in v whose label starts
-// measure m.
-func (f *Form) measureOf(v url.Values, m string) (name, answer string, ok bool) {
-	for i := range f.Fields {
-		fd := &f.Fields[i]
-		if fd.into != intoMeasures || v.Has(fd.Name) {
-			continue
-		}
-		if a, found := strings.CutPrefix(m, fd.wire+": "); found && a != "" {
-			return fd.Name, a, true
+// answerOf returns the index of the first of questions whose label starts
+// measure m, and the answer after the label, or -1.
+func answerOf(questions []*Field, m string) (int, string) {
+	for k, q := range questions {
+		if a, ok := strings.CutPrefix(m, q.wire+": "); ok && a != "" {
+			return k, a
 		}
 	}
-	return "", "", false
+	return -1, ""
 }
 
 // ReplyPrefill returns the values that start an answer to the message of
