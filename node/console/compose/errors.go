@@ -74,6 +74,7 @@ func ruleID(rule string) string {
 		{"invalid case id", ErrCaseID},
 		{"invalid message id", ErrMessageID},
 		{"SHA-256", ErrSHA256},
+		{"over the limit", ErrTooLarge},
 	}
 	for _, r := range rules {
 		if strings.Contains(rule, r.text) {

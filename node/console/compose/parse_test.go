@@ -320,3 +320,20 @@ func TestLabels(t *testing.T) {
 		t.Errorf("the reply form has labels %v", g.Labels())
 	}
 }
+
+// Errors the protocol reports that no form input reaches in the tests above
+// still get their own message.
+func TestRuleID(t *testing.T) {
+	for rule, want := range map[string]string{
+		"case.request body is 4194400 bytes, over the limit of 4194304": ErrTooLarge,
+		"must have at least 2 entries (has 1)":                          ErrRequired,
+		"\"wo1\" is not an ISO 639-1 language code":                     ErrLanguage,
+		"\"x\" is not a calendar date written YYYY-MM-DD":               ErrDate,
+		"must be valid UTF-8":                                           ErrUTF8,
+		"something new":                                                 ErrInvalidValue,
+	} {
+		if got := ruleID(rule); got != want {
+			t.Errorf("ruleID(%q) = %s, want %s", rule, got, want)
+		}
+	}
+}
