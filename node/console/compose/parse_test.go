@@ -337,3 +337,43 @@ func TestRuleID(t *testing.T) {
 		}
 	}
 }
+
+// The protocol's own examples, written by hand, fill the forms. A lead, a
+// reply and a status come back unchanged; a request keeps its facts and its
+// measures in the free fields, and the form asks for its guided questions.
+func TestValuesOfProtocolExamples(t *testing.T) {
+	for _, typ := range []protocol.MessageType{protocol.TypeLead, protocol.TypeReply, protocol.TypeStatus} {
+		body := protocol.Example(typ)
+		f, err := FormFor(typ, body)
+		if err != nil {
+			t.Fatalf("%s: FormFor: %v", typ, err)
+		}
+		v, err := f.Values(body)
+		if err != nil {
+			t.Fatalf("%s: Values: %v", typ, err)
+		}
+		orig, _ := protocol.DecodeBody(typ, body)
+		want, _ := protocol.Marshal(orig)
+		if again := mustParse(t, f, v); !bytes.Equal(want, again) {
+			t.Errorf("%s: the example came back changed:\n%s\n%s", typ, want, again)
+		}
+	}
+	body := protocol.Example(protocol.TypeRequest)
+	f, _ := FormFor(protocol.TypeRequest, body)
+	v, err := f.Values(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(v.Get("facts"), "Between 28 April") || !strings.HasPrefix(v.Get("measures.2.text"), "Do not inform") {
+		t.Errorf("facts %.20q, third measure %.20q", v.Get("facts"), v.Get("measures.2.text"))
+	}
+	_, errs, _ := f.Parse(v)
+	for _, q := range []string{"offences", "data_link", "necessity", "data_to_preserve", "custodian", "followup"} {
+		if errs[q] != ErrRequired {
+			t.Errorf("errors %v: want %s required", errs, q)
+		}
+	}
+	if len(errs) != 6 {
+		t.Errorf("errors %v: want the six guided questions only", errs)
+	}
+}
