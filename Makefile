@@ -20,8 +20,9 @@ demo: build ## run a hub and three agencies here and narrate an exchange (DEMOFL
 	$(BIN) demo $(DEMOFLAGS)
 
 .PHONY: test
-test: ## vet, then every test with the race detector (fuzz seeds included)
+test: ## vet and staticcheck, then every test with the race detector (fuzz seeds included)
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	$(GO) test -race -timeout 14m ./...
 
 .PHONY: bench

@@ -1,6 +1,7 @@
 package agency
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -105,7 +106,7 @@ func (n *Node) persist(rs []*recording) {
 	for _, r := range rs {
 		var aerr error
 		if r.audit != nil {
-			_, aerr = r.audit.Wait(nil)
+			_, aerr = r.audit.Wait(context.Background())
 		}
 		switch {
 		case err != nil:

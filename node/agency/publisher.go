@@ -148,13 +148,6 @@ func (p *publisher) resolve(id, to string) {
 	}
 }
 
-// pending returns how many copies wait for their recipient.
-func (p *publisher) pending() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.index)
-}
-
 // due marks and returns what is to be published now, receipts first, and
 // the time of the next publication after that.
 func (p *publisher) due(now time.Time, max int) (out []*flight, wake time.Time) {

@@ -139,7 +139,7 @@ func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 	}
 	for _, g := range groups {
 		gerr := err
-		if _, aerr := g.audit.Wait(nil); aerr != nil && gerr == nil {
+		if _, aerr := g.audit.Wait(context.Background()); aerr != nil && gerr == nil {
 			gerr = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
 		} else if gerr == nil {
 			n.intents.settle(g.intent.Seq)

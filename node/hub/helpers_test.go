@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -210,10 +209,6 @@ func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-func isPermissionError(err error) bool {
-	return err != nil && (errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation"))
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
