@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/casenode/casenode/internal/durable"
 )
 
 // readInput reads a file of at most limit bytes, or standard input for "-".
@@ -45,19 +47,7 @@ func writeNew(e *env, path string, data []byte, mode fs.FileMode) error {
 	return err
 }
 
-// writeFileExclusive creates path with O_EXCL, writes data and syncs it.
+// writeFileExclusive creates path with O_EXCL and writes data durably.
 func writeFileExclusive(path string, data []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return durable.WriteNew(path, data, mode)
 }

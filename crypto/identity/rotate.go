@@ -13,6 +13,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -92,7 +93,7 @@ func Rotate(dir string, passphrase PassphraseFunc, logN int, now time.Time) (old
 			return nil, nil, err
 		}
 	}
-	if err := syncDir(keys); err != nil {
+	if err := durable.SyncDir(keys); err != nil {
 		return nil, nil, err
 	}
 	// The card goes last: until it is replaced, Load reports a mismatch
@@ -102,7 +103,7 @@ func Rotate(dir string, passphrase PassphraseFunc, logN int, now time.Time) (old
 			return nil, nil, fmt.Errorf("rotate keys: %w (the previous keys are in %s)", err, keys)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return nil, nil, err
 	}
 	return old, rotated, nil
@@ -215,15 +216,3 @@ func keepCopy(path string, data []byte, mode fs.FileMode) error {
 }
 
 func isArmored(b []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(b), []byte(armor.Header)) }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}

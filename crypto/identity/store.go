@@ -14,6 +14,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/protocol"
 	"github.com/go-jose/go-jose/v4"
 )
@@ -116,24 +117,13 @@ func encrypt(data, passphrase []byte, logN int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeExclusive creates path with O_EXCL, writes data and syncs it.
+// writeExclusive creates path with O_EXCL and writes data durably.
 func writeExclusive(path string, data []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	err := durable.WriteNew(path, data, mode)
 	if errors.Is(err, fs.ErrExist) {
 		return &ExistsError{Path: path}
 	}
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return f.Close()
+	return err
 }
 
 // PassphraseFunc supplies the passphrase of encrypted key files. Load calls

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/node/agency"
 )
 
@@ -156,19 +157,10 @@ func listenUnix(path string) (net.Listener, error) {
 // a random token and mode 0600 if it does not exist. A token file readable
 // by others is refused.
 func loadToken(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		var b [32]byte
-		rand.Read(b[:])
-		token := hex.EncodeToString(b[:])
-		if _, err := f.WriteString(token + "\n"); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, fs.ErrExist) {
+	var b [32]byte
+	rand.Read(b[:])
+	err := durable.WriteNew(path, []byte(hex.EncodeToString(b[:])+"\n"), 0o600)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("API token: %w", err)
 	}
 	fi, err := os.Stat(path)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/protocol"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -131,7 +132,7 @@ func (r *Reader) Export(dir string, progress func(done, total int64)) (*Manifest
 	if err != nil {
 		return nil, fmt.Errorf("export: manifest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(data, '\n'), 0o600); err != nil {
+	if err := durable.WriteNew(filepath.Join(dir, "manifest.json"), append(data, '\n'), 0o600); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	return m, nil
@@ -164,20 +165,16 @@ func (w *exportWriter) file(path string, fn func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
-	bw := bufio.NewWriterSize(cw, 64<<10)
-	err = fn(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	var cw *countWriter
+	err := durable.CreateNew(full, 0o600, func(f io.Writer) error {
+		cw = &countWriter{w: io.MultiWriter(f, h)}
+		bw := bufio.NewWriterSize(cw, 64<<10)
+		if err := fn(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

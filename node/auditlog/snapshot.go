@@ -6,14 +6,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/casenode/casenode/internal/durable"
 	bolt "go.etcd.io/bbolt"
 )
 
 // SnapshotFile copies the log at src to dst, a new file, consistently and
 // durably: it writes a temporary file next to dst from one read
-// transaction, syncs it and renames it into place. It opens src read-only,
+// transaction, syncs it, renames it into place and syncs the directory. It opens src read-only,
 // so it fails with an *InUseError while a node holds src: the running node
 // must make the snapshot itself (Reader.Snapshot).
 func SnapshotFile(src, dst string, o ReadOptions) (n int64, err error) {
@@ -27,26 +27,15 @@ func SnapshotFile(src, dst string, o ReadOptions) (n int64, err error) {
 		return 0, err
 	}
 	defer r.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
+	var serr error
+	err = durable.ReplaceFunc(dst, 0o600, func(w io.Writer) error {
+		n, serr = r.Snapshot(w)
+		return serr
+	})
+	if serr != nil {
+		return 0, serr
+	}
 	if err != nil {
-		return 0, fmt.Errorf("snapshot: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if n, err = r.Snapshot(tmp); err != nil {
-		return 0, err
-	}
-	if err = tmp.Sync(); err != nil {
-		return 0, fmt.Errorf("snapshot: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return 0, fmt.Errorf("snapshot: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
 		return 0, fmt.Errorf("snapshot: %w", err)
 	}
 	return n, nil

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/casenode/casenode/internal/durable"
 )
 
 // blockSyncer makes a JetStream file-store stream durable on demand: it
@@ -95,7 +97,7 @@ func (s *blockSyncer) sync() error {
 		}
 	}
 	if created {
-		if err := syncDir(s.dir); err != nil {
+		if err := durable.SyncDir(s.dir); err != nil {
 			return fmt.Errorf("sync stream block directory: %w", err)
 		}
 	}

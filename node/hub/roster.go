@@ -9,6 +9,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -102,5 +103,5 @@ func loadRoster(dir, network string) (*SignedRoster, error) {
 
 // storeRoster replaces dir/roster.jws.
 func storeRoster(dir string, sr *SignedRoster) error {
-	return writeAtomic(filepath.Join(dir, RosterFile), sr.JWS, 0o644)
+	return durable.Replace(filepath.Join(dir, RosterFile), sr.JWS, 0o644)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/tlsca"
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -97,7 +98,7 @@ func EnableTLS(dir string, o TLSOptions) (*TLSResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(path, out, 0o644); err != nil {
+	if err := durable.Replace(path, out, 0o644); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -147,10 +148,10 @@ func enableTLS(dir string, cfg *config.Hub, o TLSOptions) (*TLSResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(filepath.Join(dir, HubKeyFile), srv.KeyPEM, 0o600); err != nil {
+	if err := durable.Replace(filepath.Join(dir, HubKeyFile), srv.KeyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(filepath.Join(dir, HubCertFile), srv.CertPEM, 0o644); err != nil {
+	if err := durable.Replace(filepath.Join(dir, HubCertFile), srv.CertPEM, 0o644); err != nil {
 		return nil, err
 	}
 	res.NotAfter = srv.Cert.NotAfter

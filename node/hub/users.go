@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nkeys"
 )
@@ -92,7 +93,7 @@ func (u *userKeys) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, UsersFile), append(data, '\n'), 0o644)
+	return durable.Replace(filepath.Join(dir, UsersFile), append(data, '\n'), 0o644)
 }
 
 // clone returns a deep copy, to change without touching the original.
