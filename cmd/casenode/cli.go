@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/casenode/casenode/internal/hint"
 )
 
 // version is stamped by the Makefile with -ldflags "-X main.version=…".
@@ -114,9 +116,6 @@ const (
 	exitUsage   = 2
 )
 
-// hinted is implemented by errors that know what the user should do next.
-type hinted interface{ Hint() string }
-
 // hintError attaches a hint to an error.
 type hintError struct {
 	err  error
@@ -166,7 +165,7 @@ func report(w io.Writer, err error) int {
 	}
 	msg := strings.TrimPrefix(err.Error(), "casenode: ")
 	fmt.Fprintf(w, "casenode: error: %s\n", msg)
-	var h hinted
+	var h hint.Hinted
 	if errors.As(err, &h) && h.Hint() != "" {
 		for _, line := range strings.Split(h.Hint(), "\n") {
 			fmt.Fprintf(w, "casenode: hint: %s\n", line)

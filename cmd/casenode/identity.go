@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -36,13 +37,13 @@ func (f *identityFlags) load(e *env, cmd string) (*identity.Identity, error) {
 	return id, nil
 }
 
-// withHintIfMissing adds hint to err unless err already carries one.
-func withHintIfMissing(err error, hint string) error {
-	var h hinted
+// withHintIfMissing adds fix to err unless err already carries a hint.
+func withHintIfMissing(err error, fix string) error {
+	var h hint.Hinted
 	if errors.As(err, &h) {
 		return err
 	}
-	return withHint(err, "%s", hint)
+	return withHint(err, "%s", fix)
 }
 
 // loadCards reads a comma-separated list of member card files.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 )
 
 // TestKeysRotate runs 'casenode keys rotate' and 'keys list' on an agency
@@ -96,7 +97,7 @@ func TestKeysRotate(t *testing.T) {
 
 // errHint returns the hint of err, if it has one.
 func errHint(err error) string {
-	var h hinted
+	var h hint.Hinted
 	if errors.As(err, &h) {
 		return h.Hint()
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/node/store"
@@ -55,7 +56,7 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	cfg, err := config.LoadNode(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &Error{Kind: ErrNotReady, Msg: fmt.Sprintf("%s has no %s", dir, config.NodeFile),
+			return nil, &hint.Error{Kind: ErrNotReady, Msg: fmt.Sprintf("%s has no %s", dir, config.NodeFile),
 				Fix: "run 'casenode join --dir " + dir + " --hub URL --creds FILE --secretariat KEY' first"}
 		}
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/auditlog"
@@ -139,14 +140,15 @@ func TestAPIOffline(t *testing.T) {
 	}
 }
 
-func wantError(t *testing.T, err error, status int, msg, hint string) {
+func wantError(t *testing.T, err error, status int, msg, fix string) {
 	t.Helper()
-	var e *api.Error
-	if !errors.As(err, &e) {
+	var e *hint.Error
+	var s api.Status
+	if !errors.As(err, &e) || !errors.As(err, &s) {
 		t.Fatalf("got %v, want an API error %d", err, status)
 	}
-	if e.Status != status || !strings.Contains(e.Message, msg) || !strings.Contains(e.Hint(), hint) {
-		t.Errorf("got %d %q (hint %q), want %d containing %q (hint with %q)", e.Status, e.Message, e.Hint(), status, msg, hint)
+	if int(s) != status || !strings.Contains(e.Msg, msg) || !strings.Contains(e.Hint(), fix) {
+		t.Errorf("got %d %q (hint %q), want %d containing %q (hint with %q)", s, e.Msg, e.Hint(), status, msg, fix)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/agency"
 )
 
@@ -54,7 +55,7 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 }
 
 // request sends a request and returns a successful response; an error
-// response becomes an *Error.
+// response becomes a *hint.Error of kind Status.
 func (c *Client) request(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
@@ -82,7 +83,7 @@ func (c *Client) request(ctx context.Context, method, path string, body io.Reade
 	if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
 		eb.Error = fmt.Sprintf("%s %s: %s", method, path, resp.Status)
 	}
-	return nil, &Error{Status: resp.StatusCode, Message: eb.Error, Fix: eb.Hint}
+	return nil, &hint.Error{Kind: Status(resp.StatusCode), Msg: eb.Error, Fix: eb.Hint}
 }
 
 func unwrapURL(err error) error {

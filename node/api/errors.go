@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/agency"
 )
 
@@ -15,22 +16,14 @@ type ErrorBody struct {
 	Hint  string `json:"hint,omitempty"`
 }
 
-// Error is an error response from the node, as the client sees it.
-type Error struct {
-	// Status is the HTTP status code.
-	Status  int
-	Message string
-	Fix     string
-}
+// Status is an HTTP status as the kind of a *hint.Error: the client's
+// errors for an error response carry the response's status this way, and
+// the server answers a request error of this kind with this status. Find it
+// with errors.As.
+type Status int
 
 // Error implements error.
-func (e *Error) Error() string { return e.Message }
-
-// Hint says what to do about it.
-func (e *Error) Hint() string { return e.Fix }
-
-// hinted is an error that says what to do about it.
-type hinted interface{ Hint() string }
+func (s Status) Error() string { return fmt.Sprintf("HTTP %d %s", int(s), http.StatusText(int(s))) }
 
 // statusOf maps an error from the node to an HTTP status code.
 func statusOf(err error) int {
@@ -48,7 +41,7 @@ func statusOf(err error) int {
 // writeError writes err as a JSON error response.
 func writeError(w http.ResponseWriter, status int, err error) {
 	body := ErrorBody{Error: err.Error()}
-	var h hinted
+	var h hint.Hinted
 	if errors.As(err, &h) {
 		body.Hint = h.Hint()
 	}
@@ -56,8 +49,8 @@ func writeError(w http.ResponseWriter, status int, err error) {
 }
 
 // badRequest is an error in the request itself.
-func badRequest(hint, format string, args ...any) error {
-	return &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...), Fix: hint}
+func badRequest(fix, format string, args ...any) error {
+	return &hint.Error{Kind: Status(http.StatusBadRequest), Msg: fmt.Sprintf(format, args...), Fix: fix}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
@@ -42,7 +43,7 @@ func Handler(n *agency.Node) http.Handler {
 	mux.HandleFunc("GET /v1/status", h.status)
 	mux.HandleFunc("GET /v1/audit/snapshot", h.snapshot)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, &Error{Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Fix: "docs/openapi.yaml lists the routes"})
+		writeError(w, http.StatusNotFound, &hint.Error{Msg: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Fix: "docs/openapi.yaml lists the routes"})
 	})
 	return mux
 }
@@ -67,9 +68,9 @@ func decode(r *http.Request, w http.ResponseWriter, v any) error {
 }
 
 func (h *handler) fail(w http.ResponseWriter, err error) {
-	var e *Error
-	if errors.As(err, &e) && e.Status != 0 {
-		writeError(w, e.Status, err)
+	var s Status
+	if errors.As(err, &s) {
+		writeError(w, int(s), err)
 		return
 	}
 	writeError(w, statusOf(err), err)

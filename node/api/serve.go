@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/internal/durable"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/agency"
 )
 
@@ -131,12 +132,12 @@ func Serve(ctx context.Context, n *agency.Node, log *slog.Logger) error {
 // guarantees that no other node serves it.
 func listenUnix(path string) (net.Listener, error) {
 	if len(path) >= maxSocketPath {
-		return nil, &Error{Message: fmt.Sprintf("API socket path %s is %d bytes long, over the %d a Unix socket allows", path, len(path), maxSocketPath-1),
+		return nil, &hint.Error{Msg: fmt.Sprintf("API socket path %s is %d bytes long, over the %d a Unix socket allows", path, len(path), maxSocketPath-1),
 			Fix: "set api.socket in node.json to a shorter path, or move the node directory"}
 	}
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode()&fs.ModeSocket == 0 {
-			return nil, &Error{Message: fmt.Sprintf("%s exists and is not a socket", path), Fix: "move it away, or set api.socket in node.json"}
+			return nil, &hint.Error{Msg: fmt.Sprintf("%s exists and is not a socket", path), Fix: "move it away, or set api.socket in node.json"}
 		}
 		if err := os.Remove(path); err != nil {
 			return nil, err
@@ -168,7 +169,7 @@ func loadToken(path string) ([]byte, error) {
 		return nil, fmt.Errorf("API token: %w", err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, &Error{Message: fmt.Sprintf("API token file %s is readable by others (mode %#o)", path, fi.Mode().Perm()), Fix: "run: chmod 600 " + path}
+		return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s is readable by others (mode %#o)", path, fi.Mode().Perm()), Fix: "run: chmod 600 " + path}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -176,7 +177,7 @@ func loadToken(path string) ([]byte, error) {
 	}
 	token := strings.TrimSpace(string(data))
 	if len(token) < 32 {
-		return nil, &Error{Message: fmt.Sprintf("API token in %s is shorter than 32 characters", path), Fix: "remove the file: the node writes a new random token at its next start"}
+		return nil, &hint.Error{Msg: fmt.Sprintf("API token in %s is shorter than 32 characters", path), Fix: "remove the file: the node writes a new random token at its next start"}
 	}
 	return []byte(token), nil
 }
@@ -188,7 +189,7 @@ func RequireToken(token []byte, h http.Handler) http.Handler {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), token) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="casenode"`)
-			writeError(w, http.StatusUnauthorized, &Error{Message: "missing or wrong bearer token", Fix: "send 'Authorization: Bearer TOKEN' with the token of api.token_file"})
+			writeError(w, http.StatusUnauthorized, &hint.Error{Msg: "missing or wrong bearer token", Fix: "send 'Authorization: Bearer TOKEN' with the token of api.token_file"})
 			return
 		}
 		h.ServeHTTP(w, r)

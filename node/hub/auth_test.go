@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
@@ -63,7 +64,7 @@ func TestConnectionWithWrongCredentialsIsRefused(t *testing.T) {
 	if err := os.Chmod(n.creds[gh], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var he *hubconn.Error
+	var he *hint.Error
 	if _, err := n.dial(gh); !errors.As(err, &he) || !strings.Contains(he.Hint(), "chmod 600") {
 		t.Fatalf("world-readable credentials: %v", err)
 	}

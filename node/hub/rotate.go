@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -46,32 +47,32 @@ func (s *Secretariat) Rotate(card *protocol.MemberCard, o RotateOptions, now tim
 		return nil, err
 	}
 	if o.Overlap < 0 || o.Overlap > MaxOverlap {
-		return nil, &MemberError{Msg: fmt.Sprintf("overlap %s is out of range", o.Overlap),
+		return nil, &hint.Error{Msg: fmt.Sprintf("overlap %s is out of range", o.Overlap),
 			Fix: fmt.Sprintf("give --overlap between 0s and %s, e.g. 72h: long enough for every node to read the new roster", MaxOverlap)}
 	}
 	m := r.Member(card.Agency)
 	switch {
 	case card.Network != r.Network:
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q is for network %q, but this hub serves %q", card.Agency, card.Network, r.Network),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q is for network %q, but this hub serves %q", card.Agency, card.Network, r.Network),
 			Fix: "the new card comes from 'casenode keys rotate' in the agency's directory"}
 	case m == nil:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is not in the roster of network %s", card.Agency, r.Network),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is not in the roster of network %s", card.Agency, r.Network),
 			Fix: "admit a new agency with 'casenode member add'"}
 	case m.Status == protocol.StatusRevoked:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is revoked (since %s): a revoked member gets no new keys", card.Agency, m.Since),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is revoked (since %s): a revoked member gets no new keys", card.Agency, m.Since),
 			Fix: "a revoked agency id is never reused; admit the agency under a new id"}
 	case card.Agency == r.Secretariat:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is the secretariat: its key signs the roster, and every node pins it", card.Agency),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is the secretariat: its key signs the roster, and every node pins it", card.Agency),
 			Fix: "a new secretariat key means a new hub that every agency pins; see docs/OPERATOR.md"}
 	case card.Kind() != r.Kind:
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has a %s age recipient, but network %s uses %s", card.Agency, card.Kind(), r.Network, r.Kind),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q has a %s age recipient, but network %s uses %s", card.Agency, card.Kind(), r.Network, r.Kind),
 			Fix: "run 'casenode keys rotate' again: it keeps the kind of the agency's keys"}
 	case card.KeyID() == m.Card.KeyID():
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has the key %s the roster already lists", card.Agency, card.KeyID()),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q has the key %s the roster already lists", card.Agency, card.KeyID()),
 			Fix: "the agency makes new keys with 'casenode keys rotate' and sends the new member.json"}
 	}
 	if owner := keyOwner(r, card.KeyID()); owner != "" {
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has a signing key the roster already lists for %q", card.Agency, owner),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q has a signing key the roster already lists for %q", card.Agency, owner),
 			Fix: "every key is used once: the agency makes new keys with 'casenode keys rotate'"}
 	}
 	next, t, err := s.next(now)
@@ -95,7 +96,7 @@ func (s *Secretariat) Rotate(card *protocol.MemberCard, o RotateOptions, now tim
 		o.NewCreds = true
 	}
 	if len(nm.Previous) >= protocol.MaxPreviousKeys {
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q already has %d previous keys in the roster", card.Agency, len(nm.Previous)),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q already has %d previous keys in the roster", card.Agency, len(nm.Previous)),
 			Fix: "previous keys leave the roster once they are older than the hub's retention; wait, or shorten retention in hub.json"}
 	}
 	nm.Previous = append(nm.Previous, prev)
@@ -136,10 +137,10 @@ func (s *Secretariat) RevokeKey(agency, kid string, now time.Time) (*SignedRoste
 	m := r.Member(agency)
 	switch {
 	case m == nil:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is not in the roster of network %s", agency, r.Network),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is not in the roster of network %s", agency, r.Network),
 			Fix: "run 'casenode member list' to see the roster"}
 	case m.Status == protocol.StatusRevoked:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is revoked (since %s), with all its keys", agency, m.Since),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is revoked (since %s), with all its keys", agency, m.Since),
 			Fix: "nothing to do"}
 	}
 	current := m.Card.KeyID() == kid
@@ -151,16 +152,16 @@ func (s *Secretariat) RevokeKey(agency, kid string, now time.Time) (*SignedRoste
 	}
 	switch {
 	case current && agency == r.Secretariat:
-		return nil, &MemberError{Msg: fmt.Sprintf("key %s is the secretariat's: it signs the roster and cannot be revoked", kid),
+		return nil, &hint.Error{Msg: fmt.Sprintf("key %s is the secretariat's: it signs the roster and cannot be revoked", kid),
 			Fix: "a compromised secretariat key means a new hub that every agency pins; see docs/OPERATOR.md"}
 	case current && m.Status == protocol.StatusSuspended:
-		return nil, &MemberError{Msg: fmt.Sprintf("key %s of %q is already revoked: the agency is suspended since %s", kid, agency, m.Since),
+		return nil, &hint.Error{Msg: fmt.Sprintf("key %s of %q is already revoked: the agency is suspended since %s", kid, agency, m.Since),
 			Fix: "install the agency's new card with 'casenode member rotate'"}
 	case !current && idx < 0:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q has no key %s in the roster", agency, kid),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q has no key %s in the roster", agency, kid),
 			Fix: "'casenode member list' lists its keys"}
 	case !current && m.Previous[idx].Revoked && !m.Previous[idx].ValidUntil.After(now):
-		return nil, &MemberError{Msg: fmt.Sprintf("key %s of %q is already revoked (since %s)", kid, agency, m.Previous[idx].ValidUntil),
+		return nil, &hint.Error{Msg: fmt.Sprintf("key %s of %q is already revoked (since %s)", kid, agency, m.Previous[idx].ValidUntil),
 			Fix: "nothing to do"}
 	}
 	next, t, err := s.next(now)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -146,7 +147,7 @@ func TestRotateRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := s.Rotate(tt.card, tt.o, time.Now())
-		var me *MemberError
+		var me *hint.Error
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.want) || me.Hint() == "" {
 			t.Errorf("%s: Rotate = %v, want %q", tt.name, err, tt.want)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -63,7 +64,7 @@ func (s *Secretariat) Add(card *protocol.MemberCard, credsOut string, now time.T
 		return nil, err
 	}
 	if card.Network != r.Network {
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q is for network %q, but this hub serves %q", card.Agency, card.Network, r.Network),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q is for network %q, but this hub serves %q", card.Agency, card.Network, r.Network),
 			Fix: "ask the agency for a card made with 'casenode init --network " + r.Network + "'"}
 	}
 	if k := card.Kind(); k != r.Kind {
@@ -71,15 +72,15 @@ func (s *Secretariat) Add(card *protocol.MemberCard, credsOut string, now time.T
 		if r.Kind == protocol.KindClassic {
 			flag = "with --classic"
 		}
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has a %s age recipient, but network %s uses %s", card.Agency, k, r.Network, r.Kind),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q has a %s age recipient, but network %s uses %s", card.Agency, k, r.Network, r.Kind),
 			Fix: "ask the agency to create its identity again " + flag}
 	}
 	if m := r.Member(card.Agency); m != nil {
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is already in the roster (%s since %s)", card.Agency, m.Status, m.Since),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is already in the roster (%s since %s)", card.Agency, m.Status, m.Since),
 			Fix: "an agency id is admitted once; run 'casenode member list' to see the roster"}
 	}
 	if owner := keyOwner(r, card.KeyID()); owner != "" {
-		return nil, &MemberError{Msg: fmt.Sprintf("member card of %q has the same signing key as member %q", card.Agency, owner),
+		return nil, &hint.Error{Msg: fmt.Sprintf("member card of %q has the same signing key as member %q", card.Agency, owner),
 			Fix: "every agency needs keys of its own: ask it to run 'casenode init' in a new directory"}
 	}
 	next, t, err := s.next(now)
@@ -130,13 +131,13 @@ func (s *Secretariat) Revoke(agency string, now time.Time) (*SignedRoster, error
 	m := r.Member(agency)
 	switch {
 	case m == nil:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is not in the roster of network %s", agency, r.Network),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is not in the roster of network %s", agency, r.Network),
 			Fix: "run 'casenode member list' to see the roster"}
 	case m.Status == protocol.StatusRevoked:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is already revoked (since %s)", agency, m.Since),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is already revoked (since %s)", agency, m.Since),
 			Fix: "nothing to do"}
 	case agency == r.Secretariat:
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is the secretariat: it signs the roster and cannot be revoked", agency),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is the secretariat: it signs the roster and cannot be revoked", agency),
 			Fix: "to move the secretariat, set up a new hub and have every agency pin its key"}
 	}
 	next, t, err := s.next(now)
@@ -216,16 +217,6 @@ func (s *Secretariat) sign(r *protocol.Roster) (*SignedRoster, error) {
 	}
 	return SignRoster(id.Signing, r)
 }
-
-// MemberError is a roster change the secretariat asked for that cannot be
-// made; Hint says what to do instead.
-type MemberError struct{ Msg, Fix string }
-
-// Error implements error.
-func (e *MemberError) Error() string { return e.Msg }
-
-// Hint tells the user what to do instead.
-func (e *MemberError) Hint() string { return e.Fix }
 
 // LoadRoster reads and verifies the roster in force of the hub directory
 // dir, without taking its lock.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nkeys"
 )
@@ -129,7 +130,7 @@ func TestAddRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := s.Add(tt.card, "", time.Now())
-		var me *MemberError
+		var me *hint.Error
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.want) || me.Hint() == "" {
 			t.Errorf("%s: Add = %v, want %q", tt.name, err, tt.want)
 		}

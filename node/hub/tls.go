@@ -15,6 +15,7 @@ import (
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/tlsca"
 	"github.com/casenode/casenode/internal/durable"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -87,7 +88,7 @@ func EnableTLS(dir string, o TLSOptions) (*TLSResult, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if cfg.TLS.Enabled() && cfg.TLS.CertFile != HubCertFile {
-		return nil, &TLSError{Msg: fmt.Sprintf("%s already uses the certificate %s, not one of casenode's network CA", path, cfg.TLS.CertFile),
+		return nil, &hint.Error{Msg: fmt.Sprintf("%s already uses the certificate %s, not one of casenode's network CA", path, cfg.TLS.CertFile),
 			Fix: "renew that certificate with the PKI that issued it, or remove the tls object from hub.json first"}
 	}
 	res, err := enableTLS(dir, cfg, o)
@@ -179,7 +180,7 @@ func certHosts(listen string, extra []string) ([]string, error) {
 	var out []string
 	for _, h := range hosts {
 		if err := tlsca.ValidateHost(h); err != nil {
-			return nil, &TLSError{Msg: err.Error(), Fix: "give --tls-host the name or address agencies put in their hub URL, without port"}
+			return nil, &hint.Error{Msg: err.Error(), Fix: "give --tls-host the name or address agencies put in their hub URL, without port"}
 		}
 		if h = strings.ToLower(h); !slices.Contains(out, h) {
 			out = append(out, h)
@@ -215,14 +216,14 @@ func loadCA(dir string) (*tlsca.CA, error) {
 	keyPath := filepath.Join(dir, CAKeyFile)
 	st, err := os.Stat(keyPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &TLSError{Msg: fmt.Sprintf("%s is there but not its key %s", filepath.Join(dir, CACertFile), keyPath),
+		return nil, &hint.Error{Msg: fmt.Sprintf("%s is there but not its key %s", filepath.Join(dir, CACertFile), keyPath),
 			Fix: "bring the CA key back from its offline copy to issue certificates, then move it away again"}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, &TLSError{Msg: fmt.Sprintf("the network CA key %s has mode %#o: group and others must not have access", keyPath, st.Mode().Perm()),
+		return nil, &hint.Error{Msg: fmt.Sprintf("the network CA key %s has mode %#o: group and others must not have access", keyPath, st.Mode().Perm()),
 			Fix: "run: chmod 600 " + keyPath}
 	}
 	keyPEM, err := os.ReadFile(keyPath)
@@ -269,12 +270,12 @@ type ClientCert struct {
 func (s *Secretariat) IssueClientCert(agency, certOut, keyOut string, now time.Time) (*ClientCert, error) {
 	r := s.roster.Roster
 	if m := r.Member(agency); m == nil || m.Status != protocol.StatusActive {
-		return nil, &MemberError{Msg: fmt.Sprintf("agency %q is not an active member of network %s", agency, r.Network),
+		return nil, &hint.Error{Msg: fmt.Sprintf("agency %q is not an active member of network %s", agency, r.Network),
 			Fix: "run 'casenode member list' to see the roster"}
 	}
 	ca, err := loadCA(s.dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &TLSError{Msg: fmt.Sprintf("the hub in %s has no network CA", s.dir),
+		return nil, &hint.Error{Msg: fmt.Sprintf("the hub in %s has no network CA", s.dir),
 			Fix: "make one with 'casenode hub tls --dir " + s.dir + "', or issue the certificate with your own PKI"}
 	}
 	if err != nil {
@@ -322,18 +323,8 @@ func serverTLS(t *config.HubTLS) (*tls.Config, error) {
 	}
 	c, err := server.GenTLSConfig(o)
 	if err != nil {
-		return nil, &TLSError{Msg: fmt.Sprintf("hub TLS (%s, %s): %v", t.CertFile, t.KeyFile, err),
+		return nil, &hint.Error{Msg: fmt.Sprintf("hub TLS (%s, %s): %v", t.CertFile, t.KeyFile, err),
 			Fix: "check the tls object of hub.json; 'casenode hub tls --dir H' makes a certificate of the network CA"}
 	}
 	return c, nil
 }
-
-// TLSError is a TLS set-up that cannot be done as asked; Hint says what to
-// do instead.
-type TLSError struct{ Msg, Fix string }
-
-// Error implements error.
-func (e *TLSError) Error() string { return e.Msg }
-
-// Hint tells the operator what to do.
-func (e *TLSError) Hint() string { return e.Fix }

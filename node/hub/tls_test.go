@@ -14,6 +14,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/tlsca"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
 )
@@ -245,7 +246,7 @@ func TestEnableTLSOnARunningNetworkKeepsTheCA(t *testing.T) {
 	if err := os.Rename(filepath.Join(n.dir, CAKeyFile), filepath.Join(t.TempDir(), "ca.key")); err != nil {
 		t.Fatal(err)
 	}
-	var te *TLSError
+	var te *hint.Error
 	if _, err := EnableTLS(n.dir, TLSOptions{Now: time.Now()}); !errors.As(err, &te) || !strings.Contains(te.Hint(), "offline copy") {
 		t.Fatalf("renew without the CA key: %v", err)
 	}
@@ -259,7 +260,7 @@ func TestHubRefusesABadCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Open(context.Background(), n.dir, Options{Logger: testLogger(t)})
-	var te *TLSError
+	var te *hint.Error
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), HubKeyFile) {
 		t.Fatalf("open with a broken key: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
 )
@@ -36,7 +37,7 @@ func Options(cfg *config.Node) ([]nats.Option, error) {
 	}
 	nkey, err := nats.NkeyOptionFromSeed(creds)
 	if err != nil {
-		return nil, &Error{Msg: fmt.Sprintf("hub credentials %s: %v", creds, err),
+		return nil, &hint.Error{Msg: fmt.Sprintf("hub credentials %s: %v", creds, err),
 			Fix: "creds_file is the file the secretariat handed over ('casenode member add' wrote it)"}
 	}
 	opts := []nats.Option{
@@ -92,11 +93,11 @@ func TLSConfig(cfg *config.Node) (*tls.Config, error) {
 		path := cfg.CAFile
 		pem, err := os.ReadFile(path)
 		if err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("ca_file: %v", err), Fix: "ca_file is the network CA certificate (ca.crt) the secretariat hands over with the credentials"}
+			return nil, &hint.Error{Msg: fmt.Sprintf("ca_file: %v", err), Fix: "ca_file is the network CA certificate (ca.crt) the secretariat hands over with the credentials"}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &Error{Msg: fmt.Sprintf("ca_file %s holds no PEM certificate", path), Fix: "ca_file is the network CA certificate (ca.crt) the secretariat hands over with the credentials"}
+			return nil, &hint.Error{Msg: fmt.Sprintf("ca_file %s holds no PEM certificate", path), Fix: "ca_file is the network CA certificate (ca.crt) the secretariat hands over with the credentials"}
 		}
 		tc.RootCAs = pool
 	}
@@ -107,7 +108,7 @@ func TLSConfig(cfg *config.Node) (*tls.Config, error) {
 		}
 		cert, err := tls.LoadX509KeyPair(certPath, keyPath)
 		if err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("TLS client certificate %s, %s: %v", certPath, keyPath, err),
+			return nil, &hint.Error{Msg: fmt.Sprintf("TLS client certificate %s, %s: %v", certPath, keyPath, err),
 				Fix: "tls_cert_file and tls_key_file are the AGENCY.crt and AGENCY.key the secretariat hands over with the credentials"}
 		}
 		tc.Certificates = []tls.Certificate{cert}
@@ -148,24 +149,14 @@ func anyTLSURL(urls []string) bool {
 func checkSecret(path, what string) error {
 	st, err := os.Stat(path)
 	if err != nil {
-		return &Error{Msg: fmt.Sprintf("%s: %v", what, err), Fix: "the secretariat hands it over; 'casenode join' copies it into the node directory"}
+		return &hint.Error{Msg: fmt.Sprintf("%s: %v", what, err), Fix: "the secretariat hands it over; 'casenode join' copies it into the node directory"}
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return &Error{Msg: fmt.Sprintf("%s %s has mode %#o: group and others must not have access", what, path, st.Mode().Perm()),
+		return &hint.Error{Msg: fmt.Sprintf("%s %s has mode %#o: group and others must not have access", what, path, st.Mode().Perm()),
 			Fix: "run: chmod 600 " + path}
 	}
 	if !st.Mode().IsRegular() {
-		return &Error{Msg: fmt.Sprintf("%s %s is not a regular file", what, path), Fix: "give the file itself"}
+		return &hint.Error{Msg: fmt.Sprintf("%s %s is not a regular file", what, path), Fix: "give the file itself"}
 	}
 	return nil
 }
-
-// Error is a connection set-up the node cannot make; Hint says how to fix
-// it.
-type Error struct{ Msg, Fix string }
-
-// Error implements error.
-func (e *Error) Error() string { return e.Msg }
-
-// Hint tells the operator what to do.
-func (e *Error) Hint() string { return e.Fix }

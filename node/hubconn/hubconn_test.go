@@ -12,6 +12,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
@@ -164,7 +165,7 @@ func TestOptionsRefuse(t *testing.T) {
 			cfg := copyConfig(t, n.cfg)
 			tt.change(t, cfg)
 			_, err := hubconn.Options(cfg)
-			var he *hubconn.Error
+			var he *hint.Error
 			if !errors.As(err, &he) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(he.Hint(), tt.hint) {
 				t.Fatalf("Options = %v, want %q with hint %q", err, tt.want, tt.hint)
 			}
