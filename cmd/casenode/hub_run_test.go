@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
@@ -40,18 +41,6 @@ func (s *syncBuffer) String() string {
 
 func testEnv(stdout, stderr *syncBuffer) *env {
 	return &env{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, getenv: func(string) string { return "" }, now: time.Now}
-}
-
-// poll waits for cond, failing after 10 seconds.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for wait := time.Millisecond; !cond(); wait = min(2*wait, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(wait)
-	}
 }
 
 // TestHubRun runs 'casenode hub run', admits an agency while it runs and
@@ -83,13 +72,13 @@ func TestHubRun(t *testing.T) {
 		}
 	}()
 	listening := regexp.MustCompile(`msg="hub listening" url=(nats://127\.0\.0\.1:[0-9]+) network=wacap roster_serial=1`)
-	poll(t, "the hub to listen", func() bool { return listening.MatchString(log.String()) })
+	poll.Until(t, 10*time.Second, "the hub to listen", func() bool { return listening.MatchString(log.String()) })
 	url := listening.FindStringSubmatch(log.String())[1]
 
 	if err := runMemberAdd(ctx, e, []string{"--dir", h, filepath.Join(dir, "accra", "member.json")}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, "the new roster", func() bool { return strings.Contains(log.String(), `msg="roster published" serial=2`) })
+	poll.Until(t, 10*time.Second, "the new roster", func() bool { return strings.Contains(log.String(), `msg="roster published" serial=2`) })
 
 	nkey, err := nats.NkeyOptionFromSeed(filepath.Join(h, hub.CredsDir, "gh-ag.creds"))
 	if err != nil {
@@ -162,7 +151,7 @@ func TestHubRunServesTLS(t *testing.T) {
 		}
 	}()
 	listening := regexp.MustCompile(`msg="hub listening" url=(tls://127\.0\.0\.1:[0-9]+) .* tls=mutual`)
-	poll(t, "the hub to listen", func() bool { return listening.MatchString(log.String()) })
+	poll.Until(t, 10*time.Second, "the hub to listen", func() bool { return listening.MatchString(log.String()) })
 
 	cfg := config.DefaultNode()
 	cfg.Network, cfg.Agency = "wacap", "gh-ag"

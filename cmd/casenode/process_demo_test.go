@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/casenode/casenode/internal/poll"
 )
 
 // procBuffer collects a process's output while the test reads it.
@@ -54,7 +56,7 @@ func testDemoKeep(t *testing.T, exe string) {
 			t.Logf("demo output:\n%s\n%s", out.String(), errOut.String())
 		}
 	})
-	procWait(t, "the demo to print the commands to try", func() bool { return strings.Contains(out.String(), "A running node holds its") })
+	poll.Until(t, 2*time.Minute, "the demo to print the commands to try", func() bool { return strings.Contains(out.String(), "A running node holds its") })
 
 	var tried int
 	for _, line := range strings.Split(out.String(), "\n") {

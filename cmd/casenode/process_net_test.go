@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/lab/localnet"
@@ -132,7 +133,7 @@ func (pn *procNet) start(name string, args ...string) {
 func (pn *procNet) startHub() {
 	pn.t.Helper()
 	pn.start(procHub, "hub", "run", "--dir", pn.ln.HubDir(), "--listen", pn.listen)
-	procWait(pn.t, "the hub to listen on "+pn.listen, func() bool {
+	poll.Until(pn.t, 2*time.Minute, "the hub to listen on "+pn.listen, func() bool {
 		c, err := net.DialTimeout("tcp", pn.listen, time.Second)
 		if err == nil {
 			c.Close()
@@ -147,7 +148,7 @@ func (pn *procNet) startNode(agency string) {
 	pn.t.Helper()
 	pn.start(agency, "run", "--dir", pn.ln.AgencyDir(agency))
 	c := pn.client(agency)
-	procWait(pn.t, agency+"'s API", func() bool {
+	poll.Until(pn.t, 2*time.Minute, agency+"'s API", func() bool {
 		_, err := c.Status(context.Background())
 		return err == nil
 	})
@@ -157,7 +158,7 @@ func (pn *procNet) startNode(agency string) {
 func (pn *procNet) waitOnline(agency string) {
 	pn.t.Helper()
 	c := pn.client(agency)
-	procWait(pn.t, agency+" online", func() bool {
+	poll.Until(pn.t, 2*time.Minute, agency+" online", func() bool {
 		s, err := c.Status(context.Background())
 		return err == nil && s.Hub.State == "online" && s.Roster != nil && s.Roster.Standing == "active"
 	})
@@ -248,18 +249,6 @@ func (pn *procNet) verifyAudit(agency string) {
 	out, err := exec.Command(pn.exe, "audit", "verify", "--db", filepath.Join(dir, "audit.db"), "--card", filepath.Join(dir, "member.json")).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), ": verified") {
 		pn.t.Fatalf("audit verify of %s: %v\n%s", agency, err, out)
-	}
-}
-
-// procWait polls cond until it holds, failing the test after two minutes.
-func procWait(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for wait := time.Millisecond; !cond(); wait = min(2*wait, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(wait)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
@@ -134,7 +135,7 @@ func testReceiverOffline(t *testing.T, exe string) {
 	s := procSend(pn.client(procSender), procReceiver, procMessages)
 	ids := s.wait(t)
 	sc := pn.client(procSender)
-	procWait(t, "every copy relayed to the hub", func() bool {
+	poll.Until(t, 2*time.Minute, "every copy relayed to the hub", func() bool {
 		st, err := sc.Status(context.Background())
 		return err == nil && st.Outbox.Copies[store.CopyRelayed] == int64(len(ids))
 	})
@@ -154,7 +155,7 @@ func testSendWhileHubDown(t *testing.T, exe string) {
 	pn := startProcNet(t, exe)
 	pn.stop(procHub)
 	sc := pn.client(procSender)
-	procWait(t, procSender+" offline", func() bool {
+	poll.Until(t, 2*time.Minute, procSender+" offline", func() bool {
 		st, err := sc.Status(context.Background())
 		return err == nil && st.Hub.State != "online"
 	})
@@ -172,7 +173,7 @@ func testSendWhileHubDown(t *testing.T, exe string) {
 	pn.startHub()
 	pn.waitOnline(procSender)
 	t.Logf("%s was online again %s after the hub's start", procSender, time.Since(restarted).Round(time.Millisecond))
-	procWait(t, "every copy at the hub", func() bool {
+	poll.Until(t, 2*time.Minute, "every copy at the hub", func() bool {
 		st, err := sc.Status(context.Background())
 		return err == nil && st.Outbox.Copies[store.CopyQueued] == 0
 	})
@@ -187,7 +188,7 @@ func testSendWhileHubDown(t *testing.T, exe string) {
 func (pn *procNet) waitInbox(n int) {
 	pn.t.Helper()
 	rc := pn.client(procReceiver)
-	procWait(pn.t, "the receiver's inbox to fill", func() bool {
+	poll.Until(pn.t, 2*time.Minute, "the receiver's inbox to fill", func() bool {
 		st, err := rc.Status(context.Background())
 		return err == nil && st.Inbox.Messages >= int64(n)
 	})
@@ -198,7 +199,7 @@ func (pn *procNet) waitInbox(n int) {
 func (pn *procNet) waitDrained(n int) {
 	pn.t.Helper()
 	rc, sc := pn.client(procReceiver), pn.client(procSender)
-	procWait(pn.t, "every message delivered and receipted", func() bool {
+	poll.Until(pn.t, 2*time.Minute, "every message delivered and receipted", func() bool {
 		r, err := rc.Status(context.Background())
 		if err != nil || r.Inbox.Messages < int64(n) {
 			return false

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/hub"
@@ -173,7 +174,7 @@ func (sn *scriptNet) start(ts *testscript.TestScript, args []string) {
 	nd.done.Go(func() { srv.Serve(ctx) })
 	nd.done.Go(func() { n.Run(ctx) })
 	sn.nodes[args[0]] = nd
-	waitScript(ts, args[0]+" online with a roster that lists it", func() bool {
+	poll.Until(ts, 20*time.Second, args[0]+" online with a roster that lists it", func() bool {
 		s, err := n.Status(context.Background())
 		return err == nil && s.Hub.State == "online" && s.Roster != nil && s.Roster.Standing == "active"
 	})
@@ -186,7 +187,7 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 	n := sn.nodes[args[0]].n
 	want, err := strconv.ParseInt(args[2], 10, 64)
 	ts.Check(err)
-	waitScript(ts, fmt.Sprintf("%s to have %d %s", args[0], want, args[1]), func() bool {
+	poll.Until(ts, 20*time.Second, fmt.Sprintf("%s to have %d %s", args[0], want, args[1]), func() bool {
 		s, err := n.Status(context.Background())
 		if err != nil {
 			return false
@@ -204,15 +205,4 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 		}
 		return got >= want
 	})
-}
-
-// waitScript polls cond until it holds, failing the script after 20s.
-func waitScript(ts *testscript.TestScript, what string, cond func() bool) {
-	deadline := time.Now().Add(20 * time.Second)
-	for wait := time.Millisecond; !cond(); wait = min(2*wait, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			ts.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(wait)
-	}
 }

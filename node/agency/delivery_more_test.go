@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
@@ -72,7 +73,7 @@ func TestOfflineRecipientGetsEverything(t *testing.T) {
 	}
 	// Meanwhile the sender publishes them again (same Nats-Msg-Id, so the
 	// hub drops the copies) while it waits for receipts.
-	waitFor(t, 10*time.Second, "a resend", func() bool {
+	poll.Until(t, 10*time.Second, "a resend", func() bool {
 		items, _ := a.Outbox(context.Background(), agency.OutboxQuery{})
 		return items[0].Copies["gh-ag"].Attempts >= 2
 	})
@@ -89,7 +90,7 @@ func TestSendWhileHubDown(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	a, b := w.node("sn-pj-dakar"), w.node("gh-ag")
 	w.stopHub()
-	waitFor(t, 10*time.Second, "the sender to notice", func() bool {
+	poll.Until(t, 10*time.Second, "the sender to notice", func() bool {
 		s, _ := a.Status(context.Background())
 		return s.Hub.State == "offline"
 	})
@@ -121,7 +122,7 @@ func TestDuplicatesAreDropped(t *testing.T) {
 	for range 3 {
 		p.publish("gh-ag", protocol.TypeLead, s.Raw)
 	}
-	waitFor(t, 10*time.Second, "three delivered receipts", func() bool {
+	poll.Until(t, 10*time.Second, "three delivered receipts", func() bool {
 		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 3
 	})
 	if got := inboxIDs(t, b); !slices.Equal(got, []string{s.Header.ID}) {

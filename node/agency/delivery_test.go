@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -44,7 +45,7 @@ func copyState(t *testing.T, n *agency.Node, id, recipient string) store.CopySta
 func waitState(t *testing.T, n *agency.Node, id string, state store.CopyState, recipients ...string) {
 	t.Helper()
 	for _, r := range recipients {
-		waitFor(t, 20*time.Second, "copy of "+id+" for "+r+" "+string(state), func() bool { return copyState(t, n, id, r) == state })
+		poll.Until(t, 20*time.Second, "copy of "+id+" for "+r+" "+string(state), func() bool { return copyState(t, n, id, r) == state })
 	}
 }
 
@@ -94,7 +95,7 @@ func TestDeliveryOneRecipient(t *testing.T) {
 	if sb.Inbox.Messages != 1 || sb.Inbox.Unread != 0 || sb.Rejected != 0 {
 		t.Errorf("recipient status: %+v", sb)
 	}
-	waitFor(t, 10*time.Second, "receipts acknowledged by the hub", func() bool {
+	poll.Until(t, 10*time.Second, "receipts acknowledged by the hub", func() bool {
 		s, _ := b.Status(context.Background())
 		return s.ReceiptsQueued == 0
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/protocol"
@@ -248,22 +249,10 @@ func (w *testNetwork) node(agency string) *agency.Node {
 func (w *testNetwork) waitReady(agency string, members int) {
 	w.t.Helper()
 	n := w.node(agency)
-	waitFor(w.t, 20*time.Second, agency+" online with the roster", func() bool {
+	poll.Until(w.t, 20*time.Second, agency+" online with the roster", func() bool {
 		s, err := n.Status(context.Background())
 		return err == nil && s.Hub.State == "online" && s.Roster != nil && s.Roster.Members >= members
 	})
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for wait := time.Millisecond; !cond(); wait = min(2*wait, 50*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(wait)
-	}
 }
 
 // testLogger logs to stderr when CASENODE_TEST_LOG is set.

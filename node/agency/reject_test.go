@@ -11,6 +11,7 @@ import (
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -31,7 +32,7 @@ func TestRejections(t *testing.T) {
 	// The first of two messages with one id is accepted.
 	first := w.sealAs(sender, protocol.TypeLead, seal.Options{}, "gh-ag")
 	p.publish("gh-ag", protocol.TypeLead, first.Raw)
-	waitFor(t, 10*time.Second, "the first message", func() bool { return len(inboxIDs(t, b)) == 1 })
+	poll.Until(t, 10*time.Second, "the first message", func() bool { return len(inboxIDs(t, b)) == 1 })
 
 	forged := bytes.Clone(w.sealAs(sender, protocol.TypeLead, seal.Options{}, "gh-ag").Raw)
 	i := len(forged) - 40
@@ -70,7 +71,7 @@ func TestRejections(t *testing.T) {
 	for _, in := range inputs {
 		p.publish("gh-ag", in.t, in.raw)
 	}
-	waitFor(t, 20*time.Second, "every input rejected", func() bool {
+	poll.Until(t, 20*time.Second, "every input rejected", func() bool {
 		s, _ := b.Status(context.Background())
 		return s.Rejected == int64(len(inputs))
 	})
@@ -118,12 +119,12 @@ func TestRejections(t *testing.T) {
 	}
 	// The sender's node records the rejected receipts it gets, even for
 	// messages its outbox never held.
-	waitFor(t, 10*time.Second, "the sender to record the receipts", func() bool {
+	poll.Until(t, 10*time.Second, "the sender to record the receipts", func() bool {
 		return len(receiptsIn(t, w.audit("sn-pj-dakar"), "gh-ag")) == 1+len(wantReceipts)
 	})
 
 	// JetStream will not deliver them again: nothing waits for an ack.
-	waitFor(t, 10*time.Second, "no pending acks", func() bool {
+	poll.Until(t, 10*time.Second, "no pending acks", func() bool {
 		cons, err := w.raw("gh-ag").js.Consumer(context.Background(), protocol.StreamName(w.network), protocol.ConsumerName("gh-ag"))
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/store"
@@ -30,7 +31,7 @@ func TestRosterChanges(t *testing.T) {
 	if err := w.hub.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the new roster", func() bool {
+	poll.Until(t, 10*time.Second, "the new roster", func() bool {
 		s, _ := a.Status(context.Background())
 		return s.Roster.Serial == 6 && s.Roster.Active == 4
 	})

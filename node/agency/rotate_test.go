@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -47,7 +48,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"sn-pj-dakar", "gh-ag"} {
-		waitFor(t, 10*time.Second, n+" to take the new card", func() bool {
+		poll.Until(t, 10*time.Second, n+" to take the new card", func() bool {
 			s, _ := w.node(n).Status(context.Background())
 			return s.Roster.Serial == 4
 		})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/hub"
@@ -85,7 +86,7 @@ func (w *testNetwork) changeRoster(agency string, fn func(*hub.Secretariat) (*hu
 	if err := w.hub.Reload(context.Background()); err != nil {
 		w.t.Fatal(err)
 	}
-	waitFor(w.t, 10*time.Second, fmt.Sprintf("%s to take roster serial %d", agency, sr.Roster.Serial), func() bool {
+	poll.Until(w.t, 10*time.Second, fmt.Sprintf("%s to take roster serial %d", agency, sr.Roster.Serial), func() bool {
 		s, err := w.node(agency).Status(context.Background())
 		return err == nil && s.Roster != nil && s.Roster.Serial == sr.Roster.Serial
 	})
@@ -151,12 +152,12 @@ func TestRevokedAndSuspendedMembers(t *testing.T) {
 	if !time.Now().Before(since) {
 		t.Fatal("the messages to store before the revocation were stored after it: the machine is too slow for this test")
 	}
-	waitFor(t, 10*time.Second, "the messages stored before the revocation", func() bool {
+	poll.Until(t, 10*time.Second, "the messages stored before the revocation", func() bool {
 		got := inboxIDs(t, a)
 		return slices.Contains(got, before[0].Header.ID) && slices.Contains(got, before[1].Header.ID)
 	})
 
-	waitFor(t, 10*time.Second, "the revocation to take effect", func() bool { return time.Now().After(since) })
+	poll.Until(t, 10*time.Second, "the revocation to take effect", func() bool { return time.Now().After(since) })
 	backdated := since.Add(-time.Minute)
 	after := []*seal.Sealed{
 		w.sealAs(ml, protocol.TypeLead, seal.Options{Now: backdated}, "sn-pj-dakar"),
@@ -167,7 +168,7 @@ func TestRevokedAndSuspendedMembers(t *testing.T) {
 	for _, s := range after {
 		relay.publish("sn-pj-dakar", protocol.TypeLead, s.Raw)
 	}
-	waitFor(t, 10*time.Second, "the messages stored after the revocation to be rejected", func() bool {
+	poll.Until(t, 10*time.Second, "the messages stored after the revocation to be rejected", func() bool {
 		s, _ := a.Status(context.Background())
 		return s.Rejected == int64(len(after))
 	})
@@ -227,7 +228,7 @@ func TestRotatedKeyOverlap(t *testing.T) {
 	for _, s := range during {
 		p.publish("sn-pj-dakar", protocol.TypeLead, s.Raw)
 	}
-	waitFor(t, 10*time.Second, "both keys accepted during the overlap", func() bool { return len(inboxIDs(t, a)) == 2 })
+	poll.Until(t, 10*time.Second, "both keys accepted during the overlap", func() bool { return len(inboxIDs(t, a)) == 2 })
 
 	// Two hours later, by the node's clock and the messages' creation.
 	clock.set(2 * time.Hour)
@@ -236,7 +237,7 @@ func TestRotatedKeyOverlap(t *testing.T) {
 	fresh := w.sealAs(rotated, protocol.TypeLead, seal.Options{Now: later}, "sn-pj-dakar")
 	p.publish("sn-pj-dakar", protocol.TypeLead, stale.Raw)
 	p.publish("sn-pj-dakar", protocol.TypeLead, fresh.Raw)
-	waitFor(t, 10*time.Second, "the message signed with the previous key after the overlap to be rejected", func() bool {
+	poll.Until(t, 10*time.Second, "the message signed with the previous key after the overlap to be rejected", func() bool {
 		s, _ := a.Status(context.Background())
 		return s.Rejected == 1 && s.Inbox.Messages == 3
 	})
@@ -310,17 +311,17 @@ func TestReplayAfterTheDuplicateWindow(t *testing.T) {
 	p := w.raw("sn-pj-dakar")
 	s := w.sealAs(w.nodes["sn-pj-dakar"].id, protocol.TypeLead, seal.Options{}, "gh-ag")
 	p.publish("gh-ag", protocol.TypeLead, s.Raw)
-	waitFor(t, 10*time.Second, "the message", func() bool { return len(inboxIDs(t, w.node("gh-ag"))) == 1 })
+	poll.Until(t, 10*time.Second, "the message", func() bool { return len(inboxIDs(t, w.node("gh-ag"))) == 1 })
 
 	p.publish("gh-ag", protocol.TypeLead, s.Raw)
-	waitFor(t, 10*time.Second, "the first replay to be handled", func() bool {
+	poll.Until(t, 10*time.Second, "the first replay to be handled", func() bool {
 		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 2
 	})
 	w.stopNode("gh-ag")
 	w.start("gh-ag")
 	w.waitReady("gh-ag", 3)
 	p.publish("gh-ag", protocol.TypeLead, s.Raw)
-	waitFor(t, 10*time.Second, "the second replay to be handled", func() bool {
+	poll.Until(t, 10*time.Second, "the second replay to be handled", func() bool {
 		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 3
 	})
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -91,7 +92,7 @@ func TestContacts(t *testing.T) {
 	if _, err := b.PublishContact(context.Background(), actor, contactCard(t, "gh-ag", "GH", t0)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "gh-ag's card at ml-pj-bamako", func() bool {
+	poll.Until(t, 10*time.Second, "gh-ag's card at ml-pj-bamako", func() bool {
 		cs, _ := w.node("ml-pj-bamako").Contacts(context.Background(), agency.ContactQuery{})
 		return len(cs) == 2
 	})

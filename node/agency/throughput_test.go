@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -37,7 +38,7 @@ func pump(t testing.TB, w *testNetwork, n int, from, to string) (sent, delivered
 	wg.Wait()
 	sent = time.Since(start)
 	want := before.Outbox.Copies[store.CopyDelivered] + int64(n)
-	waitFor(t, 5*time.Minute, "every delivered receipt", func() bool {
+	poll.Until(t, 5*time.Minute, "every delivered receipt", func() bool {
 		s, _ := a.Status(context.Background())
 		return s.Outbox.Copies[store.CopyDelivered] >= want
 	})

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -167,13 +168,7 @@ func TestCheckpointsEveryNAndEveryT(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The interval signs the rest without any further append.
-	deadline := time.Now().Add(10 * time.Second)
-	for cp := l.LatestCheckpoint(); cp.Size < size; cp = l.LatestCheckpoint() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of size %d after 10s; latest %v", size, cp)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, fmt.Sprintf("a checkpoint of size %d", size), func() bool { return l.LatestCheckpoint().Size >= size })
 }
 
 func TestSigningIntent(t *testing.T) {

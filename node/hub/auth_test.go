@@ -14,6 +14,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
@@ -134,7 +135,7 @@ func (n *testNet) connectLikeNode(t *testing.T, agency string) *nodeLike {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	waitFor(t, agency+" to connect", nc.IsConnected)
+	poll.Until(t, 10*time.Second, agency+" to connect", nc.IsConnected)
 	nl.nc = nc
 	return nl
 }
@@ -188,8 +189,8 @@ func TestRevocationDisconnectsTheAgency(t *testing.T) {
 	}
 	s.Close()
 	start := time.Now()
-	waitFor(t, "the hub to disconnect gh-ag", func() bool { return !ghNode.nc.IsConnected() })
-	waitFor(t, "the hub to refuse gh-ag's reconnection", ghNode.refused)
+	poll.Until(t, 10*time.Second, "the hub to disconnect gh-ag", func() bool { return !ghNode.nc.IsConnected() })
+	poll.Until(t, 10*time.Second, "the hub to refuse gh-ag's reconnection", ghNode.refused)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("disconnected after %s", d)
 	}
@@ -220,8 +221,8 @@ func TestKeyRevocationSuspendsTheAgency(t *testing.T) {
 	if m := sr.Roster.Member(gh); m.Status != protocol.StatusSuspended {
 		t.Fatalf("status %s after revoking the current key", m.Status)
 	}
-	waitFor(t, "the hub to disconnect gh-ag", func() bool { return !ghNode.nc.IsConnected() })
-	waitFor(t, "the hub to refuse gh-ag's reconnection", ghNode.refused)
+	poll.Until(t, 10*time.Second, "the hub to disconnect gh-ag", func() bool { return !ghNode.nc.IsConnected() })
+	poll.Until(t, 10*time.Second, "the hub to refuse gh-ag's reconnection", ghNode.refused)
 
 	// The agency makes new keys; the secretariat installs the card.
 	fresh, err := identity.Generate(testNetwork, gh, "Agency gh-ag", "GH", protocol.KindClassic, time.Now())
@@ -236,7 +237,7 @@ func TestKeyRevocationSuspendsTheAgency(t *testing.T) {
 	if res.CredsFile != newCreds || !res.Previous.Revoked || res.Roster.Roster.Member(gh).Status != protocol.StatusActive {
 		t.Fatalf("rotate of a suspended member: %+v", res)
 	}
-	waitFor(t, "the hub to apply the new roster", func() bool { return n.hub.Roster().Roster.Serial == res.Roster.Roster.Serial })
+	poll.Until(t, 10*time.Second, "the hub to apply the new roster", func() bool { return n.hub.Roster().Roster.Serial == res.Roster.Roster.Serial })
 	n.creds[gh] = newCreds
 	n.connect(t, gh)
 	n.creds[gh] = oldCreds

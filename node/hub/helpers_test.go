@@ -11,6 +11,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
@@ -172,7 +173,7 @@ func dialConfig(cfg *config.Node, extra ...nats.Option) (*agencyConn, error) {
 // waitError waits for an asynchronous error containing all of want.
 func (c *agencyConn) waitError(t *testing.T, want ...string) {
 	t.Helper()
-	waitFor(t, "an asynchronous error "+strings.Join(want, " "), func() bool {
+	poll.Until(t, 10*time.Second, "an asynchronous error "+strings.Join(want, " "), func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for _, err := range c.errs {
@@ -191,18 +192,6 @@ func containsAll(s string, want []string) bool {
 		}
 	}
 	return true
-}
-
-// waitFor polls cond until it holds, failing the test after 10 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for wait := time.Millisecond; !cond(); wait = min(2*wait, 100*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(wait)
-	}
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -261,7 +262,7 @@ func TestRunAdmitsNewMember(t *testing.T) {
 		<-done
 	}()
 	n.add(t, "gh-ag")
-	waitFor(t, "the hub to admit gh-ag", func() bool { return n.hub.Roster().Roster.Member("gh-ag") != nil })
+	poll.Until(t, 10*time.Second, "the hub to admit gh-ag", func() bool { return n.hub.Roster().Roster.Member("gh-ag") != nil })
 	gh := n.connect(t, "gh-ag")
 	if _, err := gh.js.Consumer(ctx, protocol.StreamName(testNetwork), protocol.ConsumerName("gh-ag")); err != nil {
 		t.Fatalf("new member binds its consumer: %v", err)

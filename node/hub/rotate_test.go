@@ -10,6 +10,7 @@ import (
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -63,7 +64,7 @@ func TestRotationOverlap(t *testing.T) {
 	if res.CredsFile != "" {
 		t.Fatal("a plain rotation replaced the credentials")
 	}
-	waitFor(t, "the hub to publish the new roster", func() bool { return n.hub.Roster().Roster.Serial == res.Roster.Roster.Serial })
+	poll.Until(t, 10*time.Second, "the hub to publish the new roster", func() bool { return n.hub.Roster().Roster.Serial == res.Roster.Roster.Serial })
 
 	// gh-ag keeps its connection and credentials.
 	n.connect(t, gh)

@@ -13,6 +13,7 @@ import (
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
@@ -77,13 +78,7 @@ func TestConnectAsTheContractSays(t *testing.T) {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for !nc.IsConnected() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("not connected")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	poll.Until(t, 10*time.Second, "the connection", nc.IsConnected)
 	st, err := nc.TLSConnectionState()
 	if err != nil || st.Version != tls.VersionTLS13 || len(st.PeerCertificates) == 0 {
 		t.Fatalf("TLS state %+v, %v", st, err)

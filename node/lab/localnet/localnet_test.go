@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/protocol"
@@ -34,20 +35,13 @@ func TestExchange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
+	poll.Until(t, 30*time.Second, "the delivered receipt", func() bool {
 		items, err := n.Node("sn-pj-dakar").Outbox(ctx, agency.OutboxQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(items) == 1 && items[0].ID == res.ID && items[0].Copies["gh-ag-accra"] != nil && items[0].Copies["gh-ag-accra"].State == "delivered" {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("not delivered: %+v", items)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return len(items) == 1 && items[0].ID == res.ID && items[0].Copies["gh-ag-accra"] != nil && items[0].Copies["gh-ag-accra"].State == "delivered"
+	})
 	in, err := n.Node("gh-ag-accra").Inbox(ctx, agency.InboxQuery{})
 	if err != nil {
 		t.Fatal(err)
