@@ -31,7 +31,7 @@ func runAuditReplay(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.Close()
-	rp := &replayer{keys: seal.NewCardSet()}
+	rp := &replayer{}
 	if idf.dir != "" {
 		if rp.me, err = idf.load(e, "audit replay"); err != nil {
 			return err
@@ -92,13 +92,21 @@ type replayEvent struct {
 	Text        string          `json:"text"`
 }
 
-// replayer tells records one after the other, tracking the member cards the
-// log trusts as key records go by, for decryption with --dir.
+// replayer tells records one after the other, following the log's trust
+// as 'casenode audit verify' does (auditlog.TrustTrail), for decryption
+// with --dir.
 type replayer struct {
-	keys    *seal.CardSet
+	trail   auditlog.TrustTrail
 	me      *identity.Identity
-	own     string
 	threads map[string][]*replayEvent
+}
+
+// own returns the log's own agency, once record 0 gave it.
+func (rp *replayer) own() string {
+	if t := rp.trail.Trust(); t != nil {
+		return t.Own().Agency
+	}
+	return ""
 }
 
 func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
@@ -106,11 +114,12 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 		Index: rec.Seq, Time: protocol.NewTime(rec.Time).String(), Type: rec.Type, Actor: rec.Actor,
 		MessageID: rec.MessageID, PayloadSize: rec.PayloadSize,
 	}
+	trust, terr := rp.trail.Take(rec, payload)
 	switch rec.Type {
 	case auditlog.TypeKey:
 		ev.Text = rp.key(payload)
 	case auditlog.TypeSent, auditlog.TypeReceived:
-		ev.Text = rp.message(ev, rec, payload)
+		ev.Text = rp.message(ev, rec, payload, trust)
 	case auditlog.TypeRejected:
 		ev.Text = rejectedText(ev, payload)
 	case auditlog.TypeReceipt:
@@ -128,6 +137,9 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 			ev.Text = "the log signed a checkpoint (unreadable: " + err.Error() + ")"
 		}
 	}
+	if terr != nil {
+		ev.Text += " (the auditor does not trust it: " + terr.Error() + ")"
+	}
 	return ev
 }
 
@@ -136,11 +148,7 @@ func (rp *replayer) key(payload []byte) string {
 	if err != nil {
 		return "a member card (unreadable: " + err.Error() + ")"
 	}
-	rp.keys.Add(c)
-	if rp.own == "" {
-		rp.own = c.Agency
-	}
-	if c.Agency == rp.own {
+	if c.Agency == rp.own() {
 		return fmt.Sprintf("the agency's own card: %s (%s, %s), signing key %s", c.Agency, c.Name, c.Country, c.KeyID())
 	}
 	return fmt.Sprintf("trusts the card of %s (%s, %s) from here: signing key %s", c.Agency, c.Name, c.Country, c.KeyID())
@@ -148,7 +156,7 @@ func (rp *replayer) key(payload []byte) string {
 
 // message tells a sealed message from its clear header; with --dir it also
 // decrypts the body and files it in its case thread.
-func (rp *replayer) message(ev *replayEvent, rec *auditlog.Record, raw []byte) string {
+func (rp *replayer) message(ev *replayEvent, rec *auditlog.Record, raw []byte, trust *auditlog.Trust) string {
 	env, _, err := seal.Parse(raw)
 	if err != nil {
 		return fmt.Sprintf("%s message %s (%d bytes, not a readable sealed message: %v)", rec.Type, rec.MessageID, rec.PayloadSize, err)
@@ -165,17 +173,21 @@ func (rp *replayer) message(ev *replayEvent, rec *auditlog.Record, raw []byte) s
 	} else {
 		text = fmt.Sprintf("received %s from %s%s, message %s", h.MsgType, h.From, where, h.ID)
 	}
-	if rp.me != nil {
-		text += rp.decrypt(ev, raw)
+	switch {
+	case rp.me == nil:
+	case trust == nil:
+		text += " (not decrypted: record 0 holds no member card to trust)"
+	default:
+		text += rp.decrypt(ev, raw, trust.KeysFor(h.From, h.Created.Time))
 	}
 	return text
 }
 
 // decrypt is the integration with crypto/seal for --dir: it opens the
-// message with the agency's identity and the cards trusted at this point
-// of the log, and files the body in its case thread.
-func (rp *replayer) decrypt(ev *replayEvent, raw []byte) string {
-	o, err := seal.Open(raw, rp.me, rp.keys, seal.VerifyOptions{SkipTime: true})
+// message with the agency's identity and the keys the log trusts for its
+// sender at this point, and files the body in its case thread.
+func (rp *replayer) decrypt(ev *replayEvent, raw []byte, keys seal.Keys) string {
+	o, err := seal.Open(raw, rp.me, keys, seal.VerifyOptions{SkipTime: true})
 	if err != nil {
 		return " (not decrypted: " + err.Error() + ")"
 	}
@@ -237,7 +249,7 @@ func (rp *replayer) receipt(ev *replayEvent, payload []byte) string {
 	if r.Reason != "" {
 		why = " (" + string(r.Reason) + ")"
 	}
-	if r.From == rp.own {
+	if r.From == rp.own() {
 		return fmt.Sprintf("sent a %s receipt%s to %s for message %s", r.Kind, why, r.To, r.MessageID)
 	}
 	return fmt.Sprintf("received a %s receipt%s from %s for message %s", r.Kind, why, r.From, r.MessageID)

@@ -21,12 +21,9 @@ const maxReceiptJWS = protocol.MaxReceiptSize*4/3 + 1024
 // signatures of a stored message or receipt, and that they agree with the
 // record. It never decrypts.
 //
-// A message or receipt from another agency is judged as the node judged it:
-// by the roster in force at its point of the log, at the time it was
-// created (seal.RosterKeys), so that one received before a revocation, or
-// signed with a previous key during its overlap, stays valid, and one
-// recorded after is not. Before the log's first roster record, and for what
-// the agency itself signed, the member cards trusted at that point decide.
+// Each is judged by the keys the trust at its point of the log has for its
+// signer (Trust.KeysFor): a message or receipt from another agency by the
+// roster in force, at the time it was created, once there is one.
 func CheckMessage(rec *Record, payload []byte, trust *Trust) error {
 	switch rec.Type {
 	case TypeSent, TypeReceived:
@@ -39,12 +36,12 @@ func CheckMessage(rec *Record, payload []byte, trust *Trust) error {
 
 func checkSealed(rec *Record, payload []byte, trust *Trust) error {
 	var keys seal.Keys = trust
-	if r := trust.Roster(); r != nil && rec.Type == TypeReceived {
+	if rec.Type == TypeReceived {
 		env, _, err := seal.Parse(payload)
 		if err != nil {
 			return err
 		}
-		keys = &seal.RosterKeys{Roster: r, At: env.Header.Created.Time}
+		keys = trust.KeysFor(env.Header.From, env.Header.Created.Time)
 	}
 	env, err := seal.Verify(payload, keys, seal.VerifyOptions{Network: trust.Network(), SkipTime: true})
 	if err != nil {
@@ -81,11 +78,7 @@ func checkReceipt(rec *Record, payload []byte, trust *Trust) error {
 	if err != nil {
 		return err
 	}
-	var keys seal.Keys = trust
-	if ro := trust.Roster(); ro != nil && r.From != trust.Own().Agency {
-		keys = &seal.RosterKeys{Roster: ro, At: r.Time.Time}
-	}
-	pub, err := keys.SigningKey(r.From, p.KeyID)
+	pub, err := trust.KeysFor(r.From, r.Time.Time).SigningKey(r.From, p.KeyID)
 	if err != nil {
 		return fmt.Errorf("receipt: %w", err)
 	}

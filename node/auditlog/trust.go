@@ -4,7 +4,9 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"sort"
+	"time"
 
+	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/protocol"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -106,3 +108,89 @@ func (t *Trust) SigningKey(agency, kid string) (ed25519.PublicKey, error) {
 // checkpointVerifiers returns the verifiers of the log's checkpoints at
 // this point: the own card's key under the log's origin.
 func (t *Trust) checkpointVerifiers() note.Verifiers { return note.VerifierList(t.verifier) }
+
+// KeysFor returns the keys that judge what signer signed at created, as
+// recorded at this point of the log. What another agency signed is judged
+// as its node judged it: once a roster is in force, by that roster at the
+// time it was created (seal.RosterKeys), so that a message received before
+// a revocation, or signed with a previous key during its overlap, stays
+// valid, and one created after is not. Before the log's first roster
+// record, and for what the agency itself signed, the member cards trusted
+// at this point decide.
+func (t *Trust) KeysFor(signer string, created time.Time) seal.Keys {
+	if t.roster != nil && signer != t.own {
+		return &seal.RosterKeys{Roster: t.roster, At: created}
+	}
+	return t
+}
+
+// TrustTrail follows a log's trust from record 0, record by record, the
+// way Verify does; 'casenode audit replay' opens messages with it. The zero
+// TrustTrail is before record 0.
+type TrustTrail struct{ trust *Trust }
+
+// Take takes rec, the next record of the log, with its payload, and
+// returns the trust in force from it on: record 0's card starts the
+// trust, a key record adds a card, a config record pins the secretariat's
+// key and a roster record puts its roster in force (checked as in
+// Trust's doc); any other record leaves the trust as it is. A record the
+// trust cannot take leaves it as it was, and Take returns why.
+func (tt *TrustTrail) Take(rec *Record, payload []byte) (*Trust, error) {
+	t, err := tt.trust.next(rec, payload)
+	if err != nil {
+		return tt.trust, err
+	}
+	tt.trust = t
+	return t, nil
+}
+
+// Trust returns the trust in force: nil before record 0.
+func (tt *TrustTrail) Trust() *Trust { return tt.trust }
+
+// takeError is a record the trust cannot take, and the kind of
+// verification failure that makes.
+type takeError struct {
+	kind Kind
+	what string
+}
+
+func (e *takeError) Error() string { return e.what }
+
+// next returns the trust after rec; t is nil before record 0.
+func (t *Trust) next(rec *Record, payload []byte) (*Trust, error) {
+	if t == nil {
+		if rec.Type != TypeKey {
+			return nil, &takeError{KindTrust, "record 0 must hold the agency's own member card"}
+		}
+		card, err := protocol.ParseMemberCard(payload)
+		if err != nil {
+			return nil, &takeError{KindIntegrity, "record 0 does not hold a valid member card: " + err.Error()}
+		}
+		n, err := newTrust(card)
+		if err != nil {
+			return nil, &takeError{KindTrust, err.Error()}
+		}
+		return n, nil
+	}
+	switch rec.Type {
+	case TypeKey:
+		card, err := protocol.ParseMemberCard(payload)
+		if err != nil {
+			return nil, &takeError{KindIntegrity, "key record does not hold a valid member card: " + err.Error()}
+		}
+		n, err := t.with(card)
+		if err != nil {
+			return nil, &takeError{KindTrust, "key record: " + err.Error()}
+		}
+		return n, nil
+	case TypeConfig:
+		return t.withConfig(payload), nil
+	case TypeRoster:
+		n, err := t.withRoster(payload)
+		if err != nil {
+			return nil, &takeError{KindTrust, "roster record: " + err.Error()}
+		}
+		return n, nil
+	}
+	return t, nil
+}

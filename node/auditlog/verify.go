@@ -118,7 +118,7 @@ type verifier struct {
 	rep    *Report
 
 	total    int64
-	trust    *Trust
+	trail    TrustTrail
 	frontier *frontier
 	prev     tlog.Hash
 	lastTime int64

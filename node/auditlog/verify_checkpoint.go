@@ -22,7 +22,7 @@ func (v *verifier) checkpointsAt(i int64) error {
 		return v.failAt(KindIntegrity, i, err.Error(), "", "")
 	}
 	if isStored {
-		cp, err := OpenCheckpoint(stored, v.trust.checkpointVerifiers())
+		cp, err := OpenCheckpoint(stored, v.trail.Trust().checkpointVerifiers())
 		if err != nil {
 			return v.signatureFailure(i, err, "checkpoint")
 		}
@@ -76,10 +76,10 @@ func (v *verifier) signatureFailure(i int64, err error, what string) *VerifyErro
 
 // ownKeyName names the own key in force as a note key: origin+hash.
 func (v *verifier) ownKeyName() string {
-	if v.trust == nil {
+	if v.trail.Trust() == nil {
 		return v.origin
 	}
-	return fmt.Sprintf("%s+%08x (kid %s)", v.origin, v.trust.verifier.KeyHash(), v.trust.Own().KeyID())
+	return fmt.Sprintf("%s+%08x (kid %s)", v.origin, v.trail.Trust().verifier.KeyHash(), v.trail.Trust().Own().KeyID())
 }
 
 // openGiven checks the signature of the given checkpoint: by one of the
@@ -122,7 +122,7 @@ func (v *verifier) truncated(size int64, signed []byte, given bool) error {
 		if _, err := v.openGiven(); err != nil {
 			return err
 		}
-	} else if _, err := OpenCheckpoint(signed, v.trust.checkpointVerifiers()); err != nil {
+	} else if _, err := OpenCheckpoint(signed, v.trail.Trust().checkpointVerifiers()); err != nil {
 		return v.signatureFailure(size, err, "checkpoint")
 	}
 	return v.fail(KindTruncation, n, what+" covers more records than the log holds: its newest records were removed, or it was restored from a backup", fmt.Sprintf("at least %d records", size), fmt.Sprintf("%d", n))

@@ -9,9 +9,9 @@ import (
 )
 
 // content checks what a record's payload must be for its type, and keeps
-// the trust up to date as key, config and roster records go by: a roster
-// record must verify with the secretariat key the config in force pins,
-// and move the serial strictly forward. Message signatures go to the
+// the trust up to date as key, config and roster records go by
+// (TrustTrail): a roster record must verify with the secretariat key the
+// config in force pins, and move the serial strictly forward. Message signatures go to the
 // message checks, with the trust in force at that record.
 func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 	_, isCheckpointSize := v.cps[i]
@@ -22,18 +22,14 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 		return v.first(rec, payload)
 	}
 	switch rec.Type {
-	case TypeKey:
-		card, err := protocol.ParseMemberCard(payload)
+	case TypeKey, TypeConfig, TypeRoster:
+		before := v.trail.Trust()
+		t, err := v.trail.Take(rec, payload)
 		if err != nil {
-			return v.fail(KindIntegrity, i, "key record does not hold a valid member card: "+err.Error(), "", "")
+			return v.takeFailure(i, err)
 		}
-		t, err := v.trust.with(card)
-		if err != nil {
-			return v.fail(KindTrust, i, "key record: "+err.Error(), "", "")
-		}
-		v.trust = t
-		if card.Agency == v.trust.own {
-			v.addOwnKey(card)
+		if own := t.Own(); own != before.Own() {
+			v.addOwnKey(own)
 		}
 	case TypeCheckpoint:
 		if !isCheckpointSize {
@@ -46,16 +42,8 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 		if _, err := DecodeRejection(payload); err != nil {
 			return v.fail(KindIntegrity, i, err.Error(), "", "")
 		}
-	case TypeConfig:
-		v.trust = v.trust.withConfig(payload)
-	case TypeRoster:
-		t, err := v.trust.withRoster(payload)
-		if err != nil {
-			return v.fail(KindTrust, i, "roster record: "+err.Error(), "", "")
-		}
-		v.trust = t
 	case TypeSent, TypeReceived, TypeReceipt:
-		v.msgs.add(messageJob{i: i, rec: rec, payload: payload, trust: v.trust, lastGood: v.lastGood})
+		v.msgs.add(messageJob{i: i, rec: rec, payload: payload, trust: v.trail.Trust(), lastGood: v.lastGood})
 	}
 	return nil
 }
@@ -76,13 +64,20 @@ func (v *verifier) first(rec *Record, payload []byte) error {
 	if c := v.o.Card; c != nil && (c.Network != card.Network || c.Agency != card.Agency) {
 		return v.fail(KindTrust, 0, "this is another agency's log", "the log of "+Origin(c.Network, c.Agency), "the log of "+v.origin)
 	}
-	t, err := newTrust(card)
+	t, err := v.trail.Take(rec, payload)
 	if err != nil {
-		return v.fail(KindTrust, 0, err.Error(), "", "")
+		return v.takeFailure(0, err)
 	}
-	v.trust = t
-	v.addOwnKey(card)
+	v.addOwnKey(t.Own())
 	return nil
+}
+
+// takeFailure is the failure at record i that the trust could not take.
+func (v *verifier) takeFailure(i int64, err error) error {
+	if te, ok := err.(*takeError); ok {
+		return v.fail(te.kind, i, te.what, "", "")
+	}
+	return v.fail(KindTrust, i, err.Error(), "", "")
 }
 
 // addOwnKey notes one of the log's own cards, and whether it has the
