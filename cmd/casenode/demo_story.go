@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/lab/localnet"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -77,7 +77,7 @@ func (d *demo) shareLead(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.follow(ctx, demoDakar, id, to, store.CopyDelivered); err != nil {
+	if err := d.follow(ctx, demoDakar, id, to, agency.CopyDelivered); err != nil {
 		return err
 	}
 	for _, a := range to {
@@ -85,7 +85,7 @@ func (d *demo) shareLead(ctx context.Context) error {
 			return err
 		}
 	}
-	return d.follow(ctx, demoDakar, id, to, store.CopyRead)
+	return d.follow(ctx, demoDakar, id, to, agency.CopyRead)
 }
 
 // requestPreservation: Accra asks Abuja for expedited preservation.
@@ -101,13 +101,13 @@ func (d *demo) requestPreservation(ctx context.Context) error {
 		return err
 	}
 	d.requestID = id
-	if err := d.follow(ctx, demoAccra, id, to, store.CopyDelivered); err != nil {
+	if err := d.follow(ctx, demoAccra, id, to, agency.CopyDelivered); err != nil {
 		return err
 	}
 	if err := d.open(ctx, demoAbuja, id); err != nil {
 		return err
 	}
-	return d.follow(ctx, demoAccra, id, to, store.CopyRead)
+	return d.follow(ctx, demoAccra, id, to, agency.CopyRead)
 }
 
 // answerRequest: Abuja reports the request's progress, then replies.
@@ -130,7 +130,7 @@ func (d *demo) answerRequest(ctx context.Context) error {
 		if d.statusID == "" {
 			d.statusID = id
 		}
-		if err := d.follow(ctx, demoAbuja, id, to, store.CopyDelivered); err != nil {
+		if err := d.follow(ctx, demoAbuja, id, to, agency.CopyDelivered); err != nil {
 			return err
 		}
 	}
@@ -138,13 +138,13 @@ func (d *demo) answerRequest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.follow(ctx, demoAbuja, id, to, store.CopyDelivered); err != nil {
+	if err := d.follow(ctx, demoAbuja, id, to, agency.CopyDelivered); err != nil {
 		return err
 	}
 	if err := d.open(ctx, demoAccra, id); err != nil {
 		return err
 	}
-	return d.follow(ctx, demoAbuja, id, to, store.CopyRead)
+	return d.follow(ctx, demoAbuja, id, to, agency.CopyRead)
 }
 
 // publishContacts: every agency publishes its contact card to every
@@ -162,10 +162,10 @@ func (d *demo) publishContacts(ctx context.Context) error {
 		d.say("    %s", demoGist(protocol.TypeContact, card))
 		sec := d.net.SecretariatCard.Agency
 		agencies := slices.DeleteFunc(slices.Clone(res.To), func(to string) bool { return to == sec })
-		if err := d.follow(ctx, a.id, res.ID, agencies, store.CopyDelivered); err != nil {
+		if err := d.follow(ctx, a.id, res.ID, agencies, agency.CopyDelivered); err != nil {
 			return err
 		}
-		if err := d.follow(ctx, a.id, res.ID, []string{sec}, store.CopyRelayed); err != nil {
+		if err := d.follow(ctx, a.id, res.ID, []string{sec}, agency.CopyRelayed); err != nil {
 			return err
 		}
 	}

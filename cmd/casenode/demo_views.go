@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 )
 
 // showThread prints the case of the request as Accra sees it.
@@ -54,7 +53,7 @@ func (d *demo) showInboxes(ctx context.Context) error {
 			return fmt.Errorf("demo: inbox of %s: %w", a.id, err)
 		}
 		var parts []string
-		for _, s := range store.CopyStates() {
+		for _, s := range agency.CopyStates() {
 			if c := st.Outbox.Copies[s]; c > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", c, s))
 			}

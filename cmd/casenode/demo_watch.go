@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 )
 
 // demoTimeout bounds each wait of the demo: far more than any step takes.
@@ -36,19 +35,19 @@ func (d *demo) waitFor(ctx context.Context, what string, cond func() (bool, erro
 // demoCopyState is a state of a sent copy that a receipt (or the hub's
 // acknowledgement) brings, and what it means.
 type demoCopyState struct {
-	state   store.CopyState
-	at      func(c *store.Copy) *time.Time
+	state   agency.CopyState
+	at      func(c *agency.Copy) *time.Time
 	meaning string
 }
 
 // demoCopyStates are the states the demo narrates, in order.
 func demoCopyStates() []demoCopyState {
 	return []demoCopyState{
-		{store.CopyRelayed, func(c *store.Copy) *time.Time { return c.Relayed },
+		{agency.CopyRelayed, func(c *agency.Copy) *time.Time { return c.Relayed },
 			"the hub acknowledged the copy: it keeps it on disk for the recipient"},
-		{store.CopyDelivered, func(c *store.Copy) *time.Time { return c.Delivered },
+		{agency.CopyDelivered, func(c *agency.Copy) *time.Time { return c.Delivered },
 			"the recipient's node verified, decrypted and stored it: signed receipt"},
-		{store.CopyRead, func(c *store.Copy) *time.Time { return c.Read },
+		{agency.CopyRead, func(c *agency.Copy) *time.Time { return c.Read },
 			"someone at the recipient opened it: a second signed receipt"},
 	}
 }
@@ -56,7 +55,7 @@ func demoCopyStates() []demoCopyState {
 // follow polls the sender's outbox and narrates each recipient's copy of
 // message id as receipts move it through the states, until every copy
 // has reached until. Each state of a copy is told once.
-func (d *demo) follow(ctx context.Context, sender, id string, recipients []string, until store.CopyState) error {
+func (d *demo) follow(ctx context.Context, sender, id string, recipients []string, until agency.CopyState) error {
 	states := demoCopyStates()
 	last := 0
 	for last < len(states)-1 && states[last].state != until {
@@ -80,7 +79,7 @@ func (d *demo) follow(ctx context.Context, sender, id string, recipients []strin
 			if c == nil {
 				return false, fmt.Errorf("demo: message %s has no copy for %s", id, to)
 			}
-			if c.State == store.CopyRejected {
+			if c.State == agency.CopyRejected {
 				return false, fmt.Errorf("demo: %s rejected message %s: %s", to, id, c.Reason)
 			}
 			for shown[to] <= last {
@@ -115,8 +114,8 @@ func (d *demo) meaning(key, text string) string {
 }
 
 // demoStateIndex orders the copy states: queued, relayed, delivered, read.
-func demoStateIndex(s store.CopyState) int {
-	for i, x := range store.CopyStates() {
+func demoStateIndex(s agency.CopyState) int {
+	for i, x := range agency.CopyStates() {
 		if x == s {
 			return i
 		}

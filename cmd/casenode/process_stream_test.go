@@ -10,7 +10,6 @@ import (
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/store"
 )
 
 // The agencies of the process tests, and the length of each stream.
@@ -137,7 +136,7 @@ func testReceiverOffline(t *testing.T, exe string) {
 	sc := pn.client(procSender)
 	poll.Until(t, 2*time.Minute, "every copy relayed to the hub", func() bool {
 		st, err := sc.Status(context.Background())
-		return err == nil && st.Outbox.Copies[store.CopyRelayed] == int64(len(ids))
+		return err == nil && st.Outbox.Copies[agency.CopyRelayed] == int64(len(ids))
 	})
 	t.Logf("sent %d messages to the stopped %s in %s (%.0f/s); all relayed after %s", len(ids), procReceiver,
 		s.took.Round(time.Millisecond), float64(len(ids))/s.took.Seconds(), time.Since(s.start).Round(time.Millisecond))
@@ -165,7 +164,7 @@ func testSendWhileHubDown(t *testing.T, exe string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.Outbox.Copies[store.CopyQueued]; got != int64(len(ids)) {
+	if got := st.Outbox.Copies[agency.CopyQueued]; got != int64(len(ids)) {
 		t.Fatalf("with the hub down, %d copies are queued, want %d", got, len(ids))
 	}
 	t.Logf("queued %d messages with the hub down in %s (%.0f/s)", len(ids), s.took.Round(time.Millisecond), float64(len(ids))/s.took.Seconds())
@@ -175,7 +174,7 @@ func testSendWhileHubDown(t *testing.T, exe string) {
 	t.Logf("%s was online again %s after the hub's start", procSender, time.Since(restarted).Round(time.Millisecond))
 	poll.Until(t, 2*time.Minute, "every copy at the hub", func() bool {
 		st, err := sc.Status(context.Background())
-		return err == nil && st.Outbox.Copies[store.CopyQueued] == 0
+		return err == nil && st.Outbox.Copies[agency.CopyQueued] == 0
 	})
 	t.Logf("the hub had every copy %s after its start", time.Since(restarted).Round(time.Millisecond))
 	pn.waitDrained(procMessages)
@@ -205,7 +204,7 @@ func (pn *procNet) waitDrained(n int) {
 			return false
 		}
 		s, err := sc.Status(context.Background())
-		return err == nil && s.Outbox.Copies[store.CopyDelivered] >= int64(n)
+		return err == nil && s.Outbox.Copies[agency.CopyDelivered] >= int64(n)
 	})
 }
 
@@ -248,7 +247,7 @@ func (pn *procNet) checkExactlyOnce(ids []string) {
 		t.Errorf("the outbox holds %d messages, want %d", len(out), len(ids))
 	}
 	for _, m := range out {
-		if c := m.Copies[procReceiver]; c == nil || c.State != store.CopyDelivered {
+		if c := m.Copies[procReceiver]; c == nil || c.State != agency.CopyDelivered {
 			t.Errorf("message %s: copy %+v, want delivered", m.ID, c)
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/hub"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -201,7 +200,7 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 		case "rejected":
 			got = s.Rejected
 		default:
-			got = s.Outbox.Copies[store.CopyState(args[1])]
+			got = s.Outbox.Copies[agency.CopyState(args[1])]
 		}
 		return got >= want
 	})

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 )
 
 func runShow(ctx context.Context, e *env, args []string) error {
@@ -76,7 +75,7 @@ func printMessage(e *env, m *agency.Message) {
 }
 
 // copies formats the state of each copy: "gh-ag delivered, ne-mj queued".
-func copies(cs map[string]*store.Copy) string {
+func copies(cs map[string]*agency.Copy) string {
 	names := make([]string, 0, len(cs))
 	for a := range cs {
 		names = append(names, a)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/node/agency"
 )
 
 func runStatus(ctx context.Context, e *env, args []string) error {
@@ -56,7 +56,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(w, "inbox      %d messages, %d unread\n", s.Inbox.Messages, s.Inbox.Unread)
 	var parts []string
-	for _, st := range store.CopyStates() {
+	for _, st := range agency.CopyStates() {
 		if n := s.Outbox.Copies[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}

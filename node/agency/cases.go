@@ -2,6 +2,7 @@ package agency
 
 import (
 	"context"
+	"time"
 
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -9,31 +10,43 @@ import (
 
 // Cases returns a summary of every case thread: the leads, requests,
 // replies and status changes, sent and received, that share a case id.
-func (n *Node) Cases(ctx context.Context) ([]*store.CaseSummary, error) {
-	var out []*store.CaseSummary
+func (n *Node) Cases(ctx context.Context) ([]*CaseSummary, error) {
+	var cs []*store.CaseSummary
 	err := n.store.View(func(tx *store.Tx) error {
 		var err error
-		out, err = tx.Cases()
+		cs, err = tx.Cases()
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*CaseSummary, len(cs))
+	for i, s := range cs {
+		out[i] = caseSummaryOf(s)
+	}
+	return out, nil
 }
 
 // Thread is one case: its summary and its messages, oldest first.
 type Thread struct {
-	*store.CaseSummary
+	*CaseSummary
 	Items []*ThreadMessage `json:"items"`
 }
 
 // ThreadMessage is one message of a thread. Like the inbox, a thread
 // names its messages without opening them: Show opens one.
 type ThreadMessage struct {
-	*store.ThreadItem
-	Summary string `json:"summary"`
+	ID        string               `json:"id"`
+	Direction Direction            `json:"direction"`
+	Type      protocol.MessageType `json:"type"`
+	From      string               `json:"from"`
+	To        []string             `json:"to"`
+	Created   time.Time            `json:"created"`
+	Summary   string               `json:"summary"`
 	// Read is set for a received message.
 	Read *bool `json:"read,omitempty"`
 	// Copies is set for a sent message.
-	Copies map[string]*store.Copy `json:"copies,omitempty"`
+	Copies map[string]*Copy `json:"copies,omitempty"`
 }
 
 // Case returns the thread of case id.
@@ -51,9 +64,9 @@ func (n *Node) Case(ctx context.Context, id string) (*Thread, error) {
 		if err != nil {
 			return err
 		}
-		t = &Thread{CaseSummary: s}
+		t = &Thread{CaseSummary: caseSummaryOf(s)}
 		for _, it := range items {
-			m := &ThreadMessage{ThreadItem: it}
+			m := &ThreadMessage{ID: it.ID, Direction: Direction(it.Direction), Type: it.Type, From: it.From, To: it.To, Created: it.Created}
 			if it.Direction == store.DirectionIn {
 				e, err := tx.Inbox(it.ID)
 				if err != nil {
@@ -69,7 +82,7 @@ func (n *Node) Case(ctx context.Context, id string) (*Thread, error) {
 					return err
 				}
 				if e != nil {
-					m.Copies, m.Summary = e.Copies, summaryOf(it.Type, e.Body)
+					m.Copies, m.Summary = copiesOf(e.Copies), summaryOf(it.Type, e.Body)
 				}
 			}
 			t.Items = append(t.Items, m)

@@ -66,7 +66,7 @@ type ContactQuery struct {
 
 // Contacts returns the newest contact card of each agency q selects, in
 // agency order.
-func (n *Node) Contacts(ctx context.Context, q ContactQuery) ([]*store.Contact, error) {
+func (n *Node) Contacts(ctx context.Context, q ContactQuery) ([]*Contact, error) {
 	if q.Country != "" {
 		if err := protocol.ValidateCountry(q.Country); err != nil {
 			return nil, invalid("", "--country: %v", err)
@@ -84,7 +84,7 @@ func (n *Node) Contacts(ctx context.Context, q ContactQuery) ([]*store.Contact, 
 	if err != nil {
 		return nil, err
 	}
-	var out []*store.Contact
+	var out []*Contact
 	for _, c := range all {
 		if q.Country != "" && c.Card.Country != q.Country {
 			continue
@@ -97,7 +97,7 @@ func (n *Node) Contacts(ctx context.Context, q ContactQuery) ([]*store.Contact, 
 			}
 			c.Card = &card
 		}
-		out = append(out, c)
+		out = append(out, contactOf(c))
 	}
 	return out, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -19,7 +18,7 @@ func TestDeliveryThreeRecipients(t *testing.T) {
 	a := w.node("sn-pj-dakar")
 	to := []string{"gh-ag", "ml-pj-bamako", "ne-mj"}
 	id := send(t, a, protocol.TypeRequest, "sn-2025-0042", to...)
-	waitState(t, a, id, store.CopyDelivered, to...)
+	waitState(t, a, id, agency.CopyDelivered, to...)
 	for _, r := range to {
 		if got := inboxIDs(t, w.node(r)); !slices.Equal(got, []string{id}) {
 			t.Errorf("inbox of %s = %v, want [%s]", r, got, id)
@@ -65,7 +64,7 @@ func TestOfflineRecipientGetsEverything(t *testing.T) {
 	}
 	// The hub has them all; the recipient does not answer.
 	for _, id := range ids {
-		waitState(t, a, id, store.CopyRelayed, "gh-ag")
+		waitState(t, a, id, agency.CopyRelayed, "gh-ag")
 	}
 	s, _ := a.Status(context.Background())
 	if s.PendingReceipts != 20 {
@@ -79,7 +78,7 @@ func TestOfflineRecipientGetsEverything(t *testing.T) {
 	})
 	b := w.start("gh-ag")
 	for _, id := range ids {
-		waitState(t, a, id, store.CopyDelivered, "gh-ag")
+		waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 	}
 	if got := inboxIDs(t, b); !slices.Equal(got, ids) {
 		t.Fatalf("inbox after reconnect:\n got %v\nwant %v", got, ids)
@@ -99,12 +98,12 @@ func TestSendWhileHubDown(t *testing.T) {
 		ids = append(ids, send(t, a, protocol.TypeLead, "", "gh-ag"))
 	}
 	s, _ := a.Status(context.Background())
-	if s.Outbox.Copies[store.CopyQueued] != 30 || s.Hub.State != "offline" || s.Hub.LastError == "" {
+	if s.Outbox.Copies[agency.CopyQueued] != 30 || s.Hub.State != "offline" || s.Hub.LastError == "" {
 		t.Fatalf("status while the hub is down: %+v", s)
 	}
 	w.restartHub()
 	for _, id := range ids {
-		waitState(t, a, id, store.CopyDelivered, "gh-ag")
+		waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 	}
 	if got := inboxIDs(t, b); !slices.Equal(got, ids) {
 		t.Fatalf("inbox after the hub came back:\n got %v\nwant %v", got, ids)

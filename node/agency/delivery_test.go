@@ -7,7 +7,6 @@ import (
 
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -25,7 +24,7 @@ func send(t *testing.T, n *agency.Node, t0 protocol.MessageType, caseID string, 
 
 // copyState returns the state of message id's copy for recipient in n's
 // outbox.
-func copyState(t *testing.T, n *agency.Node, id, recipient string) store.CopyState {
+func copyState(t *testing.T, n *agency.Node, id, recipient string) agency.CopyState {
 	t.Helper()
 	items, err := n.Outbox(context.Background(), agency.OutboxQuery{})
 	if err != nil {
@@ -42,7 +41,7 @@ func copyState(t *testing.T, n *agency.Node, id, recipient string) store.CopySta
 }
 
 // waitState waits until every copy of message id reaches state.
-func waitState(t *testing.T, n *agency.Node, id string, state store.CopyState, recipients ...string) {
+func waitState(t *testing.T, n *agency.Node, id string, state agency.CopyState, recipients ...string) {
 	t.Helper()
 	for _, r := range recipients {
 		poll.Until(t, 20*time.Second, "copy of "+id+" for "+r+" "+string(state), func() bool { return copyState(t, n, id, r) == state })
@@ -68,7 +67,7 @@ func TestDeliveryOneRecipient(t *testing.T) {
 	a, b := w.node("sn-pj-dakar"), w.node("gh-ag")
 	start := time.Now()
 	id := send(t, a, protocol.TypeLead, "", "gh-ag")
-	waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 	t.Logf("delivered receipt back %s after send", time.Since(start))
 	if got := inboxIDs(t, b); len(got) != 1 || got[0] != id {
 		t.Fatalf("inbox of gh-ag = %v, want [%s]", got, id)
@@ -80,7 +79,7 @@ func TestDeliveryOneRecipient(t *testing.T) {
 	if m.Header.From != "sn-pj-dakar" || m.SignedBy == nil || m.SignedBy.Agency != "sn-pj-dakar" || protocol.ValidateBody(protocol.TypeLead, m.Body) != nil {
 		t.Fatalf("shown message: %+v", m)
 	}
-	waitState(t, a, id, store.CopyRead, "gh-ag")
+	waitState(t, a, id, agency.CopyRead, "gh-ag")
 	if m, err = b.Show(context.Background(), actor, id); err != nil || m.ReadBy != actor {
 		t.Fatalf("second show: %v, read by %q", err, m.ReadBy)
 	}
@@ -88,7 +87,7 @@ func TestDeliveryOneRecipient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sa.Outbox.Messages != 1 || sa.Outbox.Copies[store.CopyRead] != 1 || sa.PendingReceipts != 0 {
+	if sa.Outbox.Messages != 1 || sa.Outbox.Copies[agency.CopyRead] != 1 || sa.PendingReceipts != 0 {
 		t.Errorf("sender status: %+v", sa)
 	}
 	sb, _ := b.Status(context.Background())

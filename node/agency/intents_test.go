@@ -33,7 +33,7 @@ func countRecords(recs []auditRecord, t auditlog.Type, id string) int {
 func TestIntentsCompleteAnInterruptedCommit(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	id := send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "c-1", "gh-ag")
-	waitState(t, w.node("sn-pj-dakar"), id, store.CopyDelivered, "gh-ag")
+	waitState(t, w.node("sn-pj-dakar"), id, agency.CopyDelivered, "gh-ag")
 	before := w.audit("sn-pj-dakar")
 	var sent auditRecord
 	for _, r := range before {
@@ -131,7 +131,7 @@ func TestIntentsDoNotAccumulate(t *testing.T) {
 		ids = append(ids, send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "c-1", "gh-ag"))
 	}
 	for _, id := range ids {
-		waitState(t, w.node("sn-pj-dakar"), id, store.CopyDelivered, "gh-ag")
+		waitState(t, w.node("sn-pj-dakar"), id, agency.CopyDelivered, "gh-ag")
 	}
 	for _, a := range []string{"sn-pj-dakar", "gh-ag"} {
 		w.stopNode(a)
@@ -180,7 +180,7 @@ func TestIntentsDoNotAccumulate(t *testing.T) {
 func TestSentRecordWithoutOutboxEntryIsSent(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	first := send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "c-1", "gh-ag")
-	waitState(t, w.node("sn-pj-dakar"), first, store.CopyDelivered, "gh-ag")
+	waitState(t, w.node("sn-pj-dakar"), first, agency.CopyDelivered, "gh-ag")
 	w.stopNode("sn-pj-dakar")
 
 	dir := w.nodes["sn-pj-dakar"].dir
@@ -196,7 +196,7 @@ func TestSentRecordWithoutOutboxEntryIsSent(t *testing.T) {
 	}
 
 	a := w.start("sn-pj-dakar")
-	waitState(t, a, sealed.Header.ID, store.CopyDelivered, "gh-ag")
+	waitState(t, a, sealed.Header.ID, agency.CopyDelivered, "gh-ag")
 	if got := inboxIDs(t, w.node("gh-ag")); !slices.Contains(got, sealed.Header.ID) || len(got) != 2 {
 		t.Errorf("gh-ag's inbox = %v, want %s and %s", got, first, sealed.Header.ID)
 	}

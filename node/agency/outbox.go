@@ -32,7 +32,7 @@ type OutboxItem struct {
 	Summary string               `json:"summary"`
 	// Copies holds each recipient's copy: queued, relayed, delivered, read
 	// or rejected (with the recipient's reason).
-	Copies map[string]*store.Copy `json:"copies"`
+	Copies map[string]*Copy `json:"copies"`
 	// Pending says that a copy still waits for its recipient.
 	Pending bool `json:"pending"`
 }
@@ -58,5 +58,5 @@ func (n *Node) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxItem, error)
 func outboxItem(e *store.OutboxEntry) *OutboxItem {
 	h := e.Header
 	return &OutboxItem{ID: h.ID, Seq: e.Seq, Type: h.MsgType, To: h.To, Case: h.Case, Created: h.Created.Time,
-		SentBy: e.Actor, Summary: summaryOf(h.MsgType, e.Body), Copies: e.Copies, Pending: e.Pending()}
+		SentBy: e.Actor, Summary: summaryOf(h.MsgType, e.Body), Copies: copiesOf(e.Copies), Pending: e.Pending()}
 }

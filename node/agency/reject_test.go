@@ -12,8 +12,8 @@ import (
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/internal/poll"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -135,5 +135,5 @@ func TestRejections(t *testing.T) {
 
 	// The node still serves.
 	id := send(t, a, protocol.TypeLead, "", "gh-ag")
-	waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -30,7 +29,7 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Running || s.Hub.State != "offline" || s.Roster == nil || s.Roster.Serial != 3 || s.Roster.Standing != "active" ||
-		s.Outbox.Copies[store.CopyQueued] != 1 || s.Audit.Records == 0 || s.Audit.Checkpoint == nil {
+		s.Outbox.Copies[agency.CopyQueued] != 1 || s.Audit.Records == 0 || s.Audit.Checkpoint == nil {
 		t.Fatalf("status of a stopped node: %+v", s)
 	}
 	o := w.nodeOptions("sn-pj-dakar")
@@ -42,7 +41,7 @@ func TestRestartKeepsState(t *testing.T) {
 
 	w.restartHub()
 	a := w.start("sn-pj-dakar")
-	waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 
 	// The audit log holds the configuration once, the roster and the
 	// member cards it trusts before anything they signed.

@@ -9,7 +9,6 @@ import (
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/hub"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -42,7 +41,7 @@ func TestRosterChanges(t *testing.T) {
 	// The member admitted before the nodes started, idle until now, gets
 	// what was sent to it meanwhile.
 	id := send(t, a, protocol.TypeLead, "", "ne-mj")
-	waitState(t, a, id, store.CopyRelayed, "ne-mj")
+	waitState(t, a, id, agency.CopyRelayed, "ne-mj")
 	w.start("ne-mj")
-	waitState(t, a, id, store.CopyDelivered, "ne-mj")
+	waitState(t, a, id, agency.CopyDelivered, "ne-mj")
 }

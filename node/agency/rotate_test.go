@@ -7,8 +7,8 @@ import (
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/internal/poll"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/hub"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -29,8 +29,8 @@ func TestKeyRotation(t *testing.T) {
 	// The roster still lists the previous key.
 	out := send(t, a, protocol.TypeLead, "", "gh-ag")
 	in := send(t, b, protocol.TypeLead, "", "sn-pj-dakar")
-	waitState(t, a, out, store.CopyDelivered, "gh-ag")
-	waitState(t, b, in, store.CopyDelivered, "sn-pj-dakar")
+	waitState(t, a, out, agency.CopyDelivered, "gh-ag")
+	waitState(t, b, in, agency.CopyDelivered, "sn-pj-dakar")
 	if m, err := b.Show(context.Background(), actor, out); err != nil || m.Header.Kid != old.KeyID() {
 		t.Fatalf("before the new card: signed with %v (%v), want the previous key %s", m, err, old.KeyID())
 	}
@@ -55,8 +55,8 @@ func TestKeyRotation(t *testing.T) {
 	}
 	out = send(t, a, protocol.TypeLead, "", "gh-ag")
 	in = send(t, b, protocol.TypeLead, "", "sn-pj-dakar")
-	waitState(t, a, out, store.CopyDelivered, "gh-ag")
-	waitState(t, b, in, store.CopyDelivered, "sn-pj-dakar")
+	waitState(t, a, out, agency.CopyDelivered, "gh-ag")
+	waitState(t, b, in, agency.CopyDelivered, "sn-pj-dakar")
 	if m, err := b.Show(context.Background(), actor, out); err != nil || m.Header.Kid != rotated.KeyID() {
 		t.Fatalf("after the new card: signed with %v (%v), want the new key %s", m, err, rotated.KeyID())
 	}

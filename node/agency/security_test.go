@@ -19,7 +19,6 @@ import (
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/hub"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -371,9 +370,9 @@ func TestRosterExpiry(t *testing.T) {
 	out := send(t, a, protocol.TypeLead, "", "gh-ag")
 	in := send(t, b, protocol.TypeLead, "", "sn-pj-dakar")
 	queued := send(t, a, protocol.TypeLead, "", "ml-pj")
-	waitState(t, a, out, store.CopyDelivered, "gh-ag")
-	waitState(t, b, in, store.CopyDelivered, "sn-pj-dakar")
-	waitState(t, a, queued, store.CopyRelayed, "ml-pj")
+	waitState(t, a, out, agency.CopyDelivered, "gh-ag")
+	waitState(t, b, in, agency.CopyDelivered, "sn-pj-dakar")
+	waitState(t, a, queued, agency.CopyRelayed, "ml-pj")
 	if !slices.Contains(inboxIDs(t, b), out) || !slices.Contains(inboxIDs(t, a), in) {
 		t.Error("a message sent past expiry is not in its recipient's inbox")
 	}
@@ -416,7 +415,7 @@ func TestAuditVerifyAcrossARevocation(t *testing.T) {
 		if i%2 == 1 {
 			n, to = b, "sn-pj-dakar"
 		}
-		waitState(t, n, id, store.CopyDelivered, to)
+		waitState(t, n, id, agency.CopyDelivered, to)
 	}
 	w.changeRoster("sn-pj-dakar", func(sec *hub.Secretariat) (*hub.SignedRoster, error) { return sec.Revoke("gh-ag", time.Now()) })
 	w.verifyLog("sn-pj-dakar")
@@ -430,7 +429,7 @@ func TestDeliveredReceiptVerifiesInSendersLog(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	a := w.node("sn-pj-dakar")
 	id := send(t, a, protocol.TypeLead, "", "gh-ag")
-	waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 	r := w.verifyLog("sn-pj-dakar")
 	var recs []auditRecord
 	if err := r.Iterate(0, func(rec *auditlog.Record, payload []byte) error {

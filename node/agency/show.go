@@ -15,7 +15,7 @@ import (
 type Message struct {
 	ID string `json:"id"`
 	// Direction is "in" for a received message, "out" for a sent one.
-	Direction store.Direction `json:"direction"`
+	Direction Direction `json:"direction"`
 	// Header is the verified clear header.
 	Header *protocol.Header `json:"header"`
 	// SignedBy is the sender as the roster in force describes it.
@@ -30,9 +30,9 @@ type Message struct {
 	ReadAt   *time.Time `json:"read_at,omitempty"`
 	ReadBy   string     `json:"read_by,omitempty"`
 	// Sent, SentBy and Copies are set for a sent message.
-	Sent   *time.Time             `json:"sent,omitempty"`
-	SentBy string                 `json:"sent_by,omitempty"`
-	Copies map[string]*store.Copy `json:"copies,omitempty"`
+	Sent   *time.Time       `json:"sent,omitempty"`
+	SentBy string           `json:"sent_by,omitempty"`
+	Copies map[string]*Copy `json:"copies,omitempty"`
 }
 
 // Signer is the agency that signed a message.
@@ -127,11 +127,11 @@ func (n *Node) Show(ctx context.Context, actor, id string) (*Message, error) {
 func (n *Node) messageView(in *store.InboxEntry, out *store.OutboxEntry) *Message {
 	var m *Message
 	if in != nil {
-		m = &Message{ID: in.Header.ID, Direction: store.DirectionIn, Header: in.Header, Body: in.Body, Hash: in.Hash, Size: in.Size,
+		m = &Message{ID: in.Header.ID, Direction: DirectionIn, Header: in.Header, Body: in.Body, Hash: in.Hash, Size: in.Size,
 			Received: &in.Received, ReadAt: in.ReadAt, ReadBy: in.ReadBy}
 	} else {
-		m = &Message{ID: out.Header.ID, Direction: store.DirectionOut, Header: out.Header, Body: out.Body, Hash: out.Hash, Size: out.Size,
-			Sent: &out.Sent, SentBy: out.Actor, Copies: out.Copies}
+		m = &Message{ID: out.Header.ID, Direction: DirectionOut, Header: out.Header, Body: out.Body, Hash: out.Hash, Size: out.Size,
+			Sent: &out.Sent, SentBy: out.Actor, Copies: copiesOf(out.Copies)}
 	}
 	if m.Header.From == n.cfg.Agency {
 		c := n.id.Card

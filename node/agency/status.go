@@ -63,8 +63,8 @@ type InboxStatus struct {
 // OutboxStatus counts the outbox: messages, and their copies (one per
 // recipient) by state.
 type OutboxStatus struct {
-	Messages int64                     `json:"messages"`
-	Copies   map[store.CopyState]int64 `json:"copies"`
+	Messages int64               `json:"messages"`
+	Copies   map[CopyState]int64 `json:"copies"`
 }
 
 // AuditStatus describes the audit log.
@@ -101,7 +101,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	s.Inbox = InboxStatus{Messages: c.Inbox, Unread: c.Unread}
-	s.Outbox = OutboxStatus{Messages: c.Outbox, Copies: c.Copies}
+	s.Outbox = OutboxStatus{Messages: c.Outbox, Copies: copyCounts(c.Copies)}
 	s.PendingReceipts = c.Copies[store.CopyQueued] + c.Copies[store.CopyRelayed]
 	s.ReceiptsQueued = c.ReceiptsQueued
 	s.Rejected = c.Rejected

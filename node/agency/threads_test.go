@@ -9,7 +9,6 @@ import (
 
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -20,11 +19,11 @@ func TestCaseThreads(t *testing.T) {
 	lead := send(t, a, protocol.TypeLead, c, "gh-ag", "ml-pj-bamako")
 	request := send(t, a, protocol.TypeRequest, c, "gh-ag")
 	other := send(t, a, protocol.TypeLead, "other-case", "gh-ag")
-	waitState(t, a, request, store.CopyDelivered, "gh-ag")
+	waitState(t, a, request, agency.CopyDelivered, "gh-ag")
 	status := send(t, b, protocol.TypeStatus, c, "sn-pj-dakar")
 	reply := send(t, b, protocol.TypeReply, c, "sn-pj-dakar")
-	waitState(t, b, reply, store.CopyDelivered, "sn-pj-dakar")
-	waitState(t, b, status, store.CopyDelivered, "sn-pj-dakar")
+	waitState(t, b, reply, agency.CopyDelivered, "sn-pj-dakar")
+	waitState(t, b, status, agency.CopyDelivered, "sn-pj-dakar")
 	_ = other
 
 	for name, n := range map[string]*agency.Node{"sender": a, "recipient": b} {
@@ -51,10 +50,10 @@ func TestCaseThreads(t *testing.T) {
 		}
 	}
 	th, _ := a.Case(context.Background(), c)
-	if it := th.Items[0]; it.Direction != store.DirectionOut || it.Copies["gh-ag"] == nil || it.Summary == "" {
+	if it := th.Items[0]; it.Direction != agency.DirectionOut || it.Copies["gh-ag"] == nil || it.Summary == "" {
 		t.Errorf("sent item: %+v", it)
 	}
-	if it := th.Items[3]; it.Direction != store.DirectionIn || it.Read == nil || *it.Read {
+	if it := th.Items[3]; it.Direction != agency.DirectionIn || it.Read == nil || *it.Read {
 		t.Errorf("received item: %+v", it)
 	}
 	if _, err := a.Case(context.Background(), "no-such-case"); err == nil {
@@ -88,7 +87,7 @@ func TestContacts(t *testing.T) {
 	if !slices.Equal(res.To, []string{"gh-ag", "ml-pj-bamako", "wacap-secretariat"}) {
 		t.Errorf("card sent to %v", res.To)
 	}
-	waitState(t, a, res.ID, store.CopyDelivered, "gh-ag", "ml-pj-bamako")
+	waitState(t, a, res.ID, agency.CopyDelivered, "gh-ag", "ml-pj-bamako")
 	if _, err := b.PublishContact(context.Background(), actor, contactCard(t, "gh-ag", "GH", t0)); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +101,7 @@ func TestContacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, a, newer.ID, store.CopyDelivered, "gh-ag")
+	waitState(t, a, newer.ID, agency.CopyDelivered, "gh-ag")
 	if _, err := a.PublishContact(context.Background(), actor, contactCard(t, "sn-pj-dakar", "SN", t0)); err == nil {
 		t.Error("an older card was published")
 	}

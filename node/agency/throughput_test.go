@@ -8,7 +8,6 @@ import (
 
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -37,10 +36,10 @@ func pump(t testing.TB, w *testNetwork, n int, from, to string) (sent, delivered
 	}
 	wg.Wait()
 	sent = time.Since(start)
-	want := before.Outbox.Copies[store.CopyDelivered] + int64(n)
+	want := before.Outbox.Copies[agency.CopyDelivered] + int64(n)
 	poll.Until(t, 5*time.Minute, "every delivered receipt", func() bool {
 		s, _ := a.Status(context.Background())
-		return s.Outbox.Copies[store.CopyDelivered] >= want
+		return s.Outbox.Copies[agency.CopyDelivered] >= want
 	})
 	return sent, time.Since(start)
 }

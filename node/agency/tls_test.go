@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -18,5 +18,5 @@ func TestMutualTLS(t *testing.T) {
 		t.Errorf("connected to %q, want a tls:// URL", s.Hub.URL)
 	}
 	id := send(t, a, protocol.TypeLead, "", "gh-ag")
-	waitState(t, a, id, store.CopyDelivered, "gh-ag")
+	waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 }

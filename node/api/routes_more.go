@@ -6,18 +6,17 @@ import (
 	"strconv"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
 // CaseList is the response of GET /v1/cases.
 type CaseList struct {
-	Cases []*store.CaseSummary `json:"cases"`
+	Cases []*agency.CaseSummary `json:"cases"`
 }
 
 // ContactList is the response of GET /v1/contacts.
 type ContactList struct {
-	Contacts []*store.Contact `json:"contacts"`
+	Contacts []*agency.Contact `json:"contacts"`
 }
 
 func (h *handler) cases(w http.ResponseWriter, r *http.Request) {

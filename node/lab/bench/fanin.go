@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/lab/localnet"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -81,10 +81,10 @@ func waitAllDelivered(ctx context.Context, ln *localnet.Net, ids []string, want 
 			if err != nil {
 				return fmt.Errorf("%s: %w", a, err)
 			}
-			if rejected := st.Outbox.Copies[store.CopyRejected]; rejected > 0 {
+			if rejected := st.Outbox.Copies[agency.CopyRejected]; rejected > 0 {
 				return fmt.Errorf("%s: %d copies rejected", a, rejected)
 			}
-			if st.Outbox.Copies[store.CopyDelivered]+st.Outbox.Copies[store.CopyRead] < want {
+			if st.Outbox.Copies[agency.CopyDelivered]+st.Outbox.Copies[agency.CopyRead] < want {
 				still = append(still, a)
 			}
 		}

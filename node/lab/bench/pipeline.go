@@ -9,7 +9,6 @@ import (
 
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/lab/localnet"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -80,8 +79,8 @@ func waitDelivered(ctx context.Context, nd *agency.Node, want int64) error {
 		if err != nil {
 			return err
 		}
-		done := st.Outbox.Copies[store.CopyDelivered] + st.Outbox.Copies[store.CopyRead]
-		if rejected := st.Outbox.Copies[store.CopyRejected]; rejected > 0 {
+		done := st.Outbox.Copies[agency.CopyDelivered] + st.Outbox.Copies[agency.CopyRead]
+		if rejected := st.Outbox.Copies[agency.CopyRejected]; rejected > 0 {
 			return fmt.Errorf("%d copies rejected", rejected)
 		}
 		if done >= want {
