@@ -9,7 +9,11 @@ import (
 )
 
 // Options adjust how a node runs. The zero value is the configuration
-// file's settings and the defaults below.
+// file's settings and the defaults below. Passphrase, Logger and Now are
+// what the process supplies; the other fields are tuning knobs that only
+// tests, node/lab/localnet and the bench set, to make a network on one
+// machine react in milliseconds. A deployed node is configured by node.json
+// alone: 'casenode run' sets none of the knobs.
 type Options struct {
 	// Passphrase supplies the passphrase of encrypted key files.
 	Passphrase identity.PassphraseFunc
