@@ -191,92 +191,147 @@ func (v *verifier) loadCheckpoints() error {
 // records checks every record in order, with its payload and its tree
 // hashes, and every checkpoint as the pass reaches its size.
 func (v *verifier) records() error {
-	b := v.b
-	pc, hc := b.payloads.Cursor(), b.hashes.Cursor()
-	pk, pv := pc.First()
-	hk, hv := hc.First()
+	sc := newSideCursors(v.b)
 	var i int64
-	rc := b.records.Cursor()
+	rc := v.b.records.Cursor()
 	for k, val := rc.First(); k != nil; k, val = rc.Next() {
-		if i%progressEvery == 0 {
-			if err := v.ctx.Err(); err != nil {
-				return err
-			}
-			if v.o.Progress != nil {
-				v.o.Progress(i, v.total)
-			}
+		if err := v.progress(i); err != nil {
+			return err
 		}
-		if idx, ok := btoi(k); !ok || idx != i {
-			return v.fail(KindIntegrity, i, fmt.Sprintf("record %d is missing", i), "key "+hex.EncodeToString(itob(i)), "key "+hex.EncodeToString(k))
-		}
-		rec, err := decodeRecord(val)
+		rec, err := v.record(i, k, val)
 		if err != nil {
-			return v.fail(KindIntegrity, i, err.Error(), "", "")
+			return err
 		}
-		if rec.Seq != i {
-			return v.fail(KindIntegrity, i, "sequence number", fmt.Sprint(i), fmt.Sprint(rec.Seq))
-		}
-		if rec.Prev != v.prev {
-			return v.fail(KindIntegrity, i, "previous-record hash", v.prev.String(), rec.Prev.String())
-		}
-		t := rec.Time.UnixNano()
-		if t < v.lastTime {
-			return v.fail(KindIntegrity, i, "time goes backwards", "at least "+time.Unix(0, v.lastTime).UTC().Format(time.RFC3339Nano), rec.Time.Format(time.RFC3339Nano))
-		}
-
-		if pk == nil || !bytes.Equal(pk, k) {
-			return v.fail(KindIntegrity, i, "payload is missing", "key "+hex.EncodeToString(k), "key "+hex.EncodeToString(pk))
-		}
-		payload := pv
-		if int64(len(payload)) != rec.PayloadSize {
-			return v.fail(KindIntegrity, i, "payload size", fmt.Sprint(rec.PayloadSize), fmt.Sprint(len(payload)))
-		}
-		if h := sha256.Sum256(payload); h != rec.PayloadHash {
-			return v.fail(KindIntegrity, i, "payload SHA-256", hex.EncodeToString(rec.PayloadHash[:]), hex.EncodeToString(h[:]))
-		}
-		pk, pv = pc.Next()
-
-		leaf := tlog.RecordHash(val)
-		hashes, err := tlog.StoredHashesForRecordHash(i, leaf, v.frontier)
+		payload, err := v.payload(i, k, rec, sc)
 		if err != nil {
-			return v.fail(KindIntegrity, i, err.Error(), "", "")
+			return err
 		}
-		base := tlog.StoredHashIndex(0, i)
-		for j := range hashes {
-			x := base + int64(j)
-			if n, ok := btoi(hk); hk == nil || !ok || n != x {
-				return v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d is missing", x), "key "+hex.EncodeToString(itob(x)), "key "+hex.EncodeToString(hk))
-			}
-			if !bytes.Equal(hv, hashes[j][:]) {
-				return v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d", x), hashes[j].String(), hashString(hv))
-			}
-			hk, hv = hc.Next()
+		leaf, err := v.treeHashes(i, val, sc)
+		if err != nil {
+			return err
 		}
-		v.frontier.add(i, hashes)
-
 		if err := v.content(i, rec, payload); err != nil {
 			return err
 		}
-		v.prev, v.lastTime = leaf, t
+		v.prev, v.lastTime = leaf, rec.Time.UnixNano()
 		i++
 		if err := v.checkpointsAt(i); err != nil {
 			return err
 		}
 	}
-	if i == 0 {
-		return v.fail(KindIntegrity, 0, "the log has no records (record 0 is always the agency's card)", "", "")
-	}
-	if hk != nil {
-		n, _ := btoi(hk)
-		return v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d follows the last record's", n), fmt.Sprintf("%d tree hashes", tlog.StoredHashCount(i)), "more")
-	}
-	if pk != nil {
-		n, _ := btoi(pk)
-		return v.fail(KindIntegrity, n, "payload without a record", "", "")
+	if err := v.nothingAfter(i, sc); err != nil {
+		return err
 	}
 	v.rep.Records = i
 	if v.o.Progress != nil {
 		v.o.Progress(i, v.total)
+	}
+	return nil
+}
+
+// sideCursors walk the payloads and the tree hashes alongside the records.
+type sideCursors struct {
+	pc, hc         *bolt.Cursor
+	pk, pv, hk, hv []byte
+}
+
+func newSideCursors(b *buckets) *sideCursors {
+	sc := &sideCursors{pc: b.payloads.Cursor(), hc: b.hashes.Cursor()}
+	sc.pk, sc.pv = sc.pc.First()
+	sc.hk, sc.hv = sc.hc.First()
+	return sc
+}
+
+// progress checks the context and reports progress every progressEvery
+// records.
+func (v *verifier) progress(i int64) error {
+	if i%progressEvery != 0 {
+		return nil
+	}
+	if err := v.ctx.Err(); err != nil {
+		return err
+	}
+	if v.o.Progress != nil {
+		v.o.Progress(i, v.total)
+	}
+	return nil
+}
+
+// record decodes record i, stored under k, and checks its place in the
+// chain: its key, its sequence number, the previous record's hash and time.
+func (v *verifier) record(i int64, k, val []byte) (*Record, error) {
+	if idx, ok := btoi(k); !ok || idx != i {
+		return nil, v.fail(KindIntegrity, i, fmt.Sprintf("record %d is missing", i), "key "+hex.EncodeToString(itob(i)), "key "+hex.EncodeToString(k))
+	}
+	rec, err := decodeRecord(val)
+	if err != nil {
+		return nil, v.fail(KindIntegrity, i, err.Error(), "", "")
+	}
+	if rec.Seq != i {
+		return nil, v.fail(KindIntegrity, i, "sequence number", fmt.Sprint(i), fmt.Sprint(rec.Seq))
+	}
+	if rec.Prev != v.prev {
+		return nil, v.fail(KindIntegrity, i, "previous-record hash", v.prev.String(), rec.Prev.String())
+	}
+	if t := rec.Time.UnixNano(); t < v.lastTime {
+		return nil, v.fail(KindIntegrity, i, "time goes backwards", "at least "+time.Unix(0, v.lastTime).UTC().Format(time.RFC3339Nano), rec.Time.Format(time.RFC3339Nano))
+	}
+	return rec, nil
+}
+
+// payload returns record i's payload, the next one of sc, once it is
+// there under the record's key with the record's size and hash.
+func (v *verifier) payload(i int64, k []byte, rec *Record, sc *sideCursors) ([]byte, error) {
+	if sc.pk == nil || !bytes.Equal(sc.pk, k) {
+		return nil, v.fail(KindIntegrity, i, "payload is missing", "key "+hex.EncodeToString(k), "key "+hex.EncodeToString(sc.pk))
+	}
+	payload := sc.pv
+	if int64(len(payload)) != rec.PayloadSize {
+		return nil, v.fail(KindIntegrity, i, "payload size", fmt.Sprint(rec.PayloadSize), fmt.Sprint(len(payload)))
+	}
+	if h := sha256.Sum256(payload); h != rec.PayloadHash {
+		return nil, v.fail(KindIntegrity, i, "payload SHA-256", hex.EncodeToString(rec.PayloadHash[:]), hex.EncodeToString(h[:]))
+	}
+	sc.pk, sc.pv = sc.pc.Next()
+	return payload, nil
+}
+
+// treeHashes checks the tree hashes that record i, encoded as val, adds:
+// the next ones of sc must be them. It returns the record's leaf hash.
+func (v *verifier) treeHashes(i int64, val []byte, sc *sideCursors) (tlog.Hash, error) {
+	leaf := tlog.RecordHash(val)
+	hashes, err := tlog.StoredHashesForRecordHash(i, leaf, v.frontier)
+	if err != nil {
+		return leaf, v.fail(KindIntegrity, i, err.Error(), "", "")
+	}
+	base := tlog.StoredHashIndex(0, i)
+	for j := range hashes {
+		x := base + int64(j)
+		if n, ok := btoi(sc.hk); sc.hk == nil || !ok || n != x {
+			return leaf, v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d is missing", x), "key "+hex.EncodeToString(itob(x)), "key "+hex.EncodeToString(sc.hk))
+		}
+		if !bytes.Equal(sc.hv, hashes[j][:]) {
+			return leaf, v.fail(KindIntegrity, i, fmt.Sprintf("tree hash %d", x), hashes[j].String(), hashString(sc.hv))
+		}
+		sc.hk, sc.hv = sc.hc.Next()
+	}
+	v.frontier.add(i, hashes)
+	return leaf, nil
+}
+
+// nothingAfter checks, after the last of n records, that there was one and
+// that no tree hash or payload follows.
+func (v *verifier) nothingAfter(n int64, sc *sideCursors) error {
+	if n == 0 {
+		return v.fail(KindIntegrity, 0, "the log has no records (record 0 is always the agency's card)", "", "")
+	}
+	if sc.hk != nil {
+		x, _ := btoi(sc.hk)
+		return v.fail(KindIntegrity, n, fmt.Sprintf("tree hash %d follows the last record's", x), fmt.Sprintf("%d tree hashes", tlog.StoredHashCount(n)), "more")
+	}
+	if sc.pk != nil {
+		x, _ := btoi(sc.pk)
+		return v.fail(KindIntegrity, x, "payload without a record", "", "")
 	}
 	return nil
 }

@@ -71,29 +71,9 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	if _, err := os.Stat(filepath.Join(dir, config.HubFile)); err == nil {
 		return nil, &ExistsError{Path: filepath.Join(dir, config.HubFile)}
 	}
-	cfg := config.DefaultHub()
-	cfg.Network = o.Network
-	if o.Listen != "" {
-		cfg.Listen = o.Listen
-	}
-	if o.Sync != "" {
-		cfg.Sync = o.Sync
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	cfgData, err := cfg.Marshal()
+	cfg, err := o.hubConfig()
 	if err != nil {
 		return nil, err
-	}
-	if o.TLS != nil {
-		// Check the TLS options before anything is written.
-		if _, err := tlsca.ParseAlgorithm(string(o.TLS.Alg)); err != nil {
-			return nil, err
-		}
-		if _, err := certHosts(cfg.Listen, o.TLS.Hosts); err != nil {
-			return nil, err
-		}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, CredsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("create hub directory: %w", err)
@@ -121,27 +101,81 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	if res.AgencyCreds == "" {
 		res.AgencyCreds = filepath.Join(dir, CredsDir, o.Agency+".creds")
 	}
-	users := &userKeys{Version: usersVersion, Agencies: map[string]string{}}
-	admin, adminCreds, err := newUser(fmt.Sprintf("casenode admin (read-only monitoring) of the hub of network %s", o.Network))
+	if err := o.writeUsers(dir, res); err != nil {
+		return nil, err
+	}
+	if res.Roster, err = o.firstRoster(dir, id, cfg); err != nil {
+		return nil, err
+	}
+	if o.TLS != nil {
+		if err := o.initTLS(dir, cfg, res); err != nil {
+			return nil, err
+		}
+	}
+	cfgData, err := cfg.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	if err := writeExclusive(res.AdminCreds, adminCreds, 0o600); err != nil {
+	if err := writeExclusive(filepath.Join(dir, config.HubFile), cfgData, 0o644); err != nil {
 		return nil, err
+	}
+	return res, nil
+}
+
+// hubConfig returns the hub.json of the options, checked before anything
+// is written, TLS options included.
+func (o *InitOptions) hubConfig() (*config.Hub, error) {
+	cfg := config.DefaultHub()
+	cfg.Network = o.Network
+	if o.Listen != "" {
+		cfg.Listen = o.Listen
+	}
+	if o.Sync != "" {
+		cfg.Sync = o.Sync
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.Marshal(); err != nil {
+		return nil, err
+	}
+	if o.TLS != nil {
+		if _, err := tlsca.ParseAlgorithm(string(o.TLS.Alg)); err != nil {
+			return nil, err
+		}
+		if _, err := certHosts(cfg.Listen, o.TLS.Hosts); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+// writeUsers makes the admin user and the secretariat's own agency user,
+// writes their credentials to res.AdminCreds and res.AgencyCreds, and the
+// users' public keys to the hub directory.
+func (o *InitOptions) writeUsers(dir string, res *InitResult) error {
+	users := &userKeys{Version: usersVersion, Agencies: map[string]string{}}
+	admin, adminCreds, err := newUser(fmt.Sprintf("casenode admin (read-only monitoring) of the hub of network %s", o.Network))
+	if err != nil {
+		return err
+	}
+	if err := writeExclusive(res.AdminCreds, adminCreds, 0o600); err != nil {
+		return err
 	}
 	users.Admin = admin
 	pub, creds, err := newUser(agencyComment(o.Network, o.Agency, o.Now))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeExclusive(res.AgencyCreds, creds, 0o600); err != nil {
-		return nil, err
+		return err
 	}
 	users.Agencies[o.Agency] = pub
-	if err := users.save(dir); err != nil {
-		return nil, err
-	}
+	return users.save(dir)
+}
 
+// firstRoster signs and stores roster serial 1: the secretariat alone.
+func (o *InitOptions) firstRoster(dir string, id *identity.Identity, cfg *config.Hub) (*SignedRoster, error) {
 	now := protocol.NewTime(o.Now)
 	r := &protocol.Roster{
 		Version:     protocol.RosterVersion,
@@ -153,36 +187,35 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 		Secretariat: o.Agency,
 		Members:     []protocol.RosterMember{{Card: *id.Card, Status: protocol.StatusActive, Since: now}},
 	}
-	if res.Roster, err = SignRoster(id.Signing, r); err != nil {
+	sr, err := SignRoster(id.Signing, r)
+	if err != nil {
 		return nil, err
 	}
-	if err := storeRoster(dir, res.Roster); err != nil {
+	if err := storeRoster(dir, sr); err != nil {
 		return nil, err
 	}
-	if o.TLS != nil {
-		t := *o.TLS
-		t.Now = o.Now
-		if res.TLS, err = enableTLS(dir, cfg, t); err != nil {
-			return nil, err
-		}
-		if t.VerifyClients {
-			ca, err := loadCA(dir)
-			if err != nil {
-				return nil, err
-			}
-			res.AgencyCert, res.AgencyKey = ClientCertPaths(res.AgencyCreds)
-			if _, err := issueClient(ca, o.Agency, res.AgencyCert, res.AgencyKey, ca.Algorithm(), o.Now); err != nil {
-				return nil, err
-			}
-		}
-		if cfgData, err = cfg.Marshal(); err != nil {
-			return nil, err
-		}
+	return sr, nil
+}
+
+// initTLS makes the network CA and the hub's certificate into cfg and, with
+// mutual TLS, the secretariat's own client certificate.
+func (o *InitOptions) initTLS(dir string, cfg *config.Hub, res *InitResult) error {
+	t := *o.TLS
+	t.Now = o.Now
+	var err error
+	if res.TLS, err = enableTLS(dir, cfg, t); err != nil {
+		return err
 	}
-	if err := writeExclusive(filepath.Join(dir, config.HubFile), cfgData, 0o644); err != nil {
-		return nil, err
+	if !t.VerifyClients {
+		return nil
 	}
-	return res, nil
+	ca, err := loadCA(dir)
+	if err != nil {
+		return err
+	}
+	res.AgencyCert, res.AgencyKey = ClientCertPaths(res.AgencyCreds)
+	_, err = issueClient(ca, o.Agency, res.AgencyCert, res.AgencyKey, ca.Algorithm(), o.Now)
+	return err
 }
 
 // fill checks the options and supplies the defaults.
