@@ -33,9 +33,6 @@ func WriteNew(path string, data []byte, mode fs.FileMode) error {
 func CreateNew(path string, mode fs.FileMode, fn func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
-		if pe, ok := err.(*fs.PathError); ok {
-			return &fs.PathError{Op: "create", Path: path, Err: pe.Err}
-		}
 		return err
 	}
 	if err := fill(f, path, fn); err != nil {
