@@ -31,6 +31,14 @@ func WriteNew(path string, data []byte, mode fs.FileMode) error {
 // partial file is removed; an error of fn is returned as it is. When path exists, the error satisfies
 // errors.Is(err, fs.ErrExist) and the file is left alone.
 func CreateNew(path string, mode fs.FileMode, fn func(io.Writer) error) error {
+	if err := createFile(path, mode, fn); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// createFile is CreateNew but for the directory sync.
+func createFile(path string, mode fs.FileMode, fn func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
@@ -39,7 +47,51 @@ func CreateNew(path string, mode fs.FileMode, fn func(io.Writer) error) error {
 		os.Remove(path)
 		return err
 	}
-	return SyncDir(filepath.Dir(path))
+	return nil
+}
+
+// Tree writes many new files under one root directory, such as an export,
+// with one directory sync per directory at the end instead of one per
+// file. A file written last with WriteNew after Sync, such as a manifest,
+// then marks the whole tree as durable.
+type Tree struct {
+	// Root is the directory the files go under; Sync syncs it and its
+	// parent too.
+	Root string
+	dirs map[string]bool
+}
+
+// CreateNew creates path under t.Root as the package's CreateNew does,
+// creating its directories, but leaves the directory syncs to Sync.
+func (t *Tree) CreateNew(path string, mode fs.FileMode, fn func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := createFile(path, mode, fn); err != nil {
+		return err
+	}
+	if t.dirs == nil {
+		t.dirs = map[string]bool{}
+	}
+	for ; !t.dirs[dir] && len(dir) > len(t.Root); dir = filepath.Dir(dir) {
+		t.dirs[dir] = true
+	}
+	return nil
+}
+
+// Sync syncs every directory the files went into, the ones between them
+// and Root, Root and Root's parent.
+func (t *Tree) Sync() error {
+	for dir := range t.dirs {
+		if err := SyncDir(dir); err != nil {
+			return err
+		}
+	}
+	if err := SyncDir(t.Root); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(t.Root))
 }
 
 // Replace replaces path with data, atomically; see ReplaceFunc.

@@ -78,3 +78,28 @@ func TestSyncDirMissing(t *testing.T) {
 		t.Fatalf("got %v, want fs.ErrNotExist", err)
 	}
 }
+
+func TestTree(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "export")
+	tr := Tree{Root: root}
+	for _, p := range []string{"records.jsonl", "tile/0/000", "tile/0/001", "tile/entries/000"} {
+		if err := tr.CreateNew(filepath.Join(root, filepath.FromSlash(p)), 0o600, func(w io.Writer) error { _, err := w.Write([]byte(p)); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]bool{filepath.Join(root, "tile"): true, filepath.Join(root, "tile", "0"): true, filepath.Join(root, "tile", "entries"): true}
+	if len(tr.dirs) != len(want) {
+		t.Errorf("directories to sync %v, want %v", tr.dirs, want)
+	}
+	for d := range want {
+		if !tr.dirs[d] {
+			t.Errorf("%s is not synced", d)
+		}
+	}
+	if err := tr.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.CreateNew(filepath.Join(root, "tile", "0", "000"), 0o600, func(io.Writer) error { return nil }); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("a second file of the same name: %v, want fs.ErrExist", err)
+	}
+}

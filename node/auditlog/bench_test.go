@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,4 +157,21 @@ func BenchmarkVerifySignatures(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkExport writes the export of a log of 20,000 records, every file
+// synced as it is written.
+func BenchmarkExport(b *testing.B) {
+	path, _ := benchLog(b, 20_000)
+	r := openReader(b, path)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := r.Export(filepath.Join(b.TempDir(), "export"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			b.ReportMetric(float64(len(m.Files)), "files")
+		}
+	}
 }

@@ -94,14 +94,16 @@ type ExportedCheckpoint struct {
 // records.jsonl and checkpoints.jsonl, the tree of the newest checkpoint in
 // the C2SP tlog-tiles layout (checkpoint, tile/<L>/<N>[.p/<W>],
 // tile/entries/<N>[.p/<W>]) and manifest.json. It reads one consistent
-// state of the log. progress, if not nil, is called now and then with the
-// records written so far and the total.
+// state of the log. Every file is synced, and manifest.json, written last
+// after the directories are synced, marks a complete export. progress, if
+// not nil, is called now and then with the records written so far and the
+// total.
 func (r *Reader) Export(dir string, progress func(done, total int64)) (*Manifest, error) {
 	if err := emptyDir(dir); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	m := &Manifest{Version: ManifestVersion, Origin: r.origin}
-	w := &exportWriter{dir: dir}
+	w := &exportWriter{dir: dir, tree: durable.Tree{Root: dir}}
 	err := r.view(func(b *buckets) error {
 		k, signed := b.checkpoints.Cursor().Last()
 		if k == nil {
@@ -124,6 +126,9 @@ func (r *Reader) Export(dir string, progress func(done, total int64)) (*Manifest
 		return exportTiles(w, b, cp.Size)
 	})
 	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if err := w.tree.Sync(); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	sort.Slice(w.files, func(i, j int) bool { return w.files[i].Path < w.files[j].Path })
@@ -153,21 +158,21 @@ func emptyDir(dir string) error {
 	return nil
 }
 
-// exportWriter writes files under dir and notes their hashes.
+// exportWriter writes files under dir, each synced, and notes their
+// hashes; the directories are synced once, before the manifest is written
+// last.
 type exportWriter struct {
 	dir   string
+	tree  durable.Tree
 	files []ManifestFile
 }
 
 // file writes one file through fn.
 func (w *exportWriter) file(path string, fn func(io.Writer) error) error {
 	full := filepath.Join(w.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
-		return err
-	}
 	h := sha256.New()
 	var cw *countWriter
-	err := durable.CreateNew(full, 0o600, func(f io.Writer) error {
+	err := w.tree.CreateNew(full, 0o600, func(f io.Writer) error {
 		cw = &countWriter{w: io.MultiWriter(f, h)}
 		bw := bufio.NewWriterSize(cw, 64<<10)
 		if err := fn(bw); err != nil {
