@@ -7,8 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/node/auditlog"
 )
 
@@ -56,7 +56,12 @@ func snapshotFromNode(ctx context.Context, e *env, dir, out string) (int64, erro
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return 0, err
 	}
-	n, err := writeAtomically(out, func(w io.Writer) (int64, error) { return c.AuditSnapshot(ctx, w) })
+	var n int64
+	err = durable.ReplaceFunc(out, 0o600, func(w io.Writer) error {
+		var err error
+		n, err = c.AuditSnapshot(ctx, w)
+		return err
+	})
 	if err != nil {
 		return 0, cf.nodeError(err)
 	}
@@ -65,29 +70,4 @@ func snapshotFromNode(ctx context.Context, e *env, dir, out string) (int64, erro
 		return 0, fmt.Errorf("the node's snapshot: %w", err)
 	}
 	return n, r.Close()
-}
-
-// writeAtomically writes a temporary file next to path through fn, syncs
-// it and renames it to path.
-func writeAtomically(path string, fn func(io.Writer) (int64, error)) (n int64, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if n, err = fn(tmp); err != nil {
-		return 0, err
-	}
-	if err = tmp.Sync(); err != nil {
-		return 0, err
-	}
-	if err = tmp.Close(); err != nil {
-		return 0, err
-	}
-	return n, os.Rename(tmp.Name(), path)
 }
