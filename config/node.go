@@ -44,6 +44,11 @@ type Node struct {
 	// MaxClockSkew is how far in the future a message's creation time may
 	// lie.
 	MaxClockSkew Duration `json:"max_clock_skew"`
+	// MaxMessageAge is the acceptance window: a message created longer
+	// than this before the hub stored it is rejected as too-old. Messages
+	// waiting at the hub while the node is down are judged at the time the
+	// hub stored them, so an outage loses nothing.
+	MaxMessageAge Duration `json:"max_message_age"`
 	// CheckpointEvery and CheckpointInterval: the audit log is checkpointed
 	// after this many entries or this long, whichever comes first.
 	CheckpointEvery    int      `json:"checkpoint_every"`
@@ -69,6 +74,7 @@ const (
 	DefaultAPISocket          = "api.sock"
 	DefaultResendTimeout      = 30 * time.Second
 	DefaultMaxClockSkew       = 5 * time.Minute
+	DefaultMaxMessageAge      = 30 * 24 * time.Hour
 	DefaultCheckpointEvery    = 1000
 	DefaultCheckpointInterval = time.Hour
 )
@@ -80,6 +86,7 @@ func DefaultNode() *Node {
 		API:                API{Socket: DefaultAPISocket},
 		ResendTimeout:      Duration(DefaultResendTimeout),
 		MaxClockSkew:       Duration(DefaultMaxClockSkew),
+		MaxMessageAge:      Duration(DefaultMaxMessageAge),
 		CheckpointEvery:    DefaultCheckpointEvery,
 		CheckpointInterval: Duration(DefaultCheckpointInterval),
 		LogLevel:           "info",
@@ -176,6 +183,9 @@ func (n *Node) Validate() error {
 		return err
 	}
 	if err := checkRange("node.max_clock_skew", n.MaxClockSkew, 0, time.Hour); err != nil {
+		return err
+	}
+	if err := checkRange("node.max_message_age", n.MaxMessageAge, time.Hour, 366*24*time.Hour); err != nil {
 		return err
 	}
 	if n.CheckpointEvery < 1 || n.CheckpointEvery > 1_000_000 {

@@ -77,6 +77,8 @@ func TestParseNodeErrors(t *testing.T) {
 		{`"resend_timeout":"0s"`, "node.resend_timeout: "},
 		{`"resend_timeout":"48h"`, "node.resend_timeout: "},
 		{`"max_clock_skew":"2h"`, "node.max_clock_skew: "},
+		{`"max_message_age":"30m"`, "node.max_message_age: "},
+		{`"max_message_age":"9000h"`, "node.max_message_age: "},
 		{`"checkpoint_every":0`, "node.checkpoint_every: "},
 		{`"checkpoint_interval":"0s"`, "node.checkpoint_interval: "},
 		{`"log_level":"trace"`, "node.log_level: "},

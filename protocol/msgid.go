@@ -51,3 +51,23 @@ func ValidateMessageID(s string) error {
 	}
 	return nil
 }
+
+// MaxIDDrift is how far the time in a message id may lie from the message's
+// signed creation time: a sealer takes both from one clock reading.
+const MaxIDDrift = time.Minute
+
+// MessageIDTime returns the creation time a message id carries: its first
+// 48 bits, Unix milliseconds.
+func MessageIDTime(id string) (time.Time, error) {
+	if err := ValidateMessageID(id); err != nil {
+		return time.Time{}, err
+	}
+	var b [8]byte
+	if _, err := hex.Decode(b[2:6], []byte(id[0:8])); err != nil {
+		return time.Time{}, fmt.Errorf("invalid message id %q: %w", id, err)
+	}
+	if _, err := hex.Decode(b[6:8], []byte(id[9:13])); err != nil {
+		return time.Time{}, fmt.Errorf("invalid message id %q: %w", id, err)
+	}
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(b[:]))).UTC(), nil
+}

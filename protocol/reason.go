@@ -21,4 +21,6 @@ const (
 	ReasonInvalidBody        Reason = "invalid-body"        // body fails its type's validation
 	ReasonConflict           Reason = "conflict"            // same message id, other content
 	ReasonRevoked            Reason = "revoked"             // sender or key revoked in the roster in force
+	ReasonTooOld             Reason = "too-old"             // created before the receiver's acceptance window
+	ReasonIDTime             Reason = "id-time"             // the time in the message id disagrees with created
 )

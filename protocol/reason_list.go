@@ -9,7 +9,7 @@ func Reasons() []Reason {
 		ReasonMalformed, ReasonOversized, ReasonUnsupportedVersion, ReasonUnknownSender,
 		ReasonUnknownKey, ReasonBadSignature, ReasonBadInnerSignature, ReasonNotAddressed,
 		ReasonMismatch, ReasonExpired, ReasonFuture, ReasonUndecryptable,
-		ReasonInvalidBody, ReasonConflict, ReasonRevoked,
+		ReasonInvalidBody, ReasonConflict, ReasonRevoked, ReasonTooOld, ReasonIDTime,
 	}
 }
 

@@ -31,6 +31,10 @@ func (e *Error) Hint() string {
 		return "ask the sender to send it again"
 	case protocol.ReasonFuture:
 		return "check this machine's clock and the sender's"
+	case protocol.ReasonTooOld:
+		return "the message was created before the acceptance window (max_message_age in node.json): ask the sender to send it again"
+	case protocol.ReasonIDTime:
+		return "the message id and its creation time disagree: the sender's software is faulty or the message was crafted"
 	case protocol.ReasonOversized:
 		return fmt.Sprintf("a sealed message is at most %d bytes", protocol.MaxMessageSize)
 	case protocol.ReasonBadSignature, protocol.ReasonBadInnerSignature, protocol.ReasonMismatch:

@@ -23,9 +23,17 @@ type VerifyOptions struct {
 	Now time.Time
 	// Skew is the allowed clock difference; zero means DefaultSkew.
 	Skew time.Duration
-	// SkipTime skips the expiry and creation time checks, as an auditor
-	// does who checks an old log.
+	// SkipTime skips the expiry and creation time checks (the id's time
+	// included), as an auditor does who checks an old log.
 	SkipTime bool
+	// MaxAge is the acceptance window: a message created more than MaxAge
+	// before it reached the network (Stored) is refused as too old. Zero
+	// means no limit.
+	MaxAge time.Duration
+	// Stored is when the hub stored the message; the age is judged at that
+	// time, so that what waited at the hub while the receiver was away is
+	// not lost. Zero means Now.
+	Stored time.Time
 }
 
 // Envelope is a sealed message's outer layer: from Parse, its form has been
@@ -117,6 +125,9 @@ func verifyParsed(env *Envelope, p *jws.Parsed, keys Keys, o VerifyOptions) erro
 		return reject(protocol.ReasonBadSignature, "outer signature of %s: %v", h.From, err)
 	}
 	if !o.SkipTime {
+		if err := checkIDTime(h); err != nil {
+			return err
+		}
 		now := o.Now
 		if now.IsZero() {
 			now = time.Now()
@@ -131,6 +142,27 @@ func verifyParsed(env *Envelope, p *jws.Parsed, keys Keys, o VerifyOptions) erro
 		if h.Created.After(now.Add(skew)) {
 			return reject(protocol.ReasonFuture, "message created at %s, more than %s after this node's clock (%s)", h.Created, skew, protocol.NewTime(now))
 		}
+		at := o.Stored
+		if at.IsZero() {
+			at = now
+		}
+		if o.MaxAge > 0 && h.Created.Before(at.Add(-o.MaxAge)) {
+			return reject(protocol.ReasonTooOld, "message created at %s, more than %s before it reached the hub (%s)", h.Created, o.MaxAge, protocol.NewTime(at))
+		}
+	}
+	return nil
+}
+
+// checkIDTime refuses a message whose id carries another time than its
+// signed creation time: ids sort by creation, and receivers de-duplicate
+// on them.
+func checkIDTime(h *protocol.Header) error {
+	t, err := protocol.MessageIDTime(h.ID)
+	if err != nil {
+		return reject(protocol.ReasonMalformed, "%v", err)
+	}
+	if d := t.Sub(h.Created.Time).Abs(); d > protocol.MaxIDDrift {
+		return reject(protocol.ReasonIDTime, "message id %s carries the time %s, %s away from its creation time %s", h.ID, protocol.NewTime(t), d, h.Created)
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func TestOpenParsedAsOpen(t *testing.T) {
 	net := testNetwork(t, protocol.KindClassic)
 	for _, c := range rejections(t, net) {
 		t.Run("rejected/"+c.name, func(t *testing.T) {
-			err := openBothWays(t, c.raw, net, 1, c.keys, VerifyOptions{Now: now})
+			err := openBothWays(t, c.raw, net, 1, c.keys, VerifyOptions{Now: now, MaxAge: 30 * 24 * time.Hour})
 			wantReason(t, err, c.want)
 			verifyBothWays(t, c.raw, c.keys, VerifyOptions{Now: now})
 			verifyBothWays(t, c.raw, c.keys, VerifyOptions{SkipTime: true})

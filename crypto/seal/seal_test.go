@@ -139,8 +139,15 @@ func rejections(t *testing.T, net *network) []rejection {
 	expiredHeader := net.header(0, 1)
 	expiredHeader.Created = protocol.NewTime(now.Add(-2 * time.Hour))
 	expiredHeader.Expires = &past
+	expiredHeader.ID = protocol.NewMessageID(expiredHeader.Created.Time)
 	futureHeader := net.header(0, 1)
 	futureHeader.Created = later
+	futureHeader.ID = protocol.NewMessageID(later.Time)
+	oldHeader := net.header(0, 1)
+	oldHeader.Created = protocol.NewTime(now.Add(-31 * 24 * time.Hour))
+	oldHeader.ID = protocol.NewMessageID(oldHeader.Created.Time)
+	idTimeHeader := net.header(0, 1)
+	idTimeHeader.ID = protocol.NewMessageID(now.Add(-2 * protocol.MaxIDDrift))
 	mismatch := net.header(0, 1)
 	mismatchInner := protocol.Inner{Body: compactJSON(t, leadBody()), Case: "other-case", Created: mismatch.Created, From: mismatch.From, ID: mismatch.ID, MsgType: mismatch.MsgType, Net: mismatch.Net, To: mismatch.To, V: 1}
 	v2 := net.header(0, 1)
@@ -159,6 +166,8 @@ func rejections(t *testing.T, net *network) []rejection {
 		{"header/body mismatch", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: mismatch, inner: mismatchInner, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonMismatch},
 		{"expired", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: expiredHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonExpired},
 		{"from the future", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: futureHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonFuture},
+		{"too old", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: oldHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonTooOld},
+		{"id of another time", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: idTimeHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonIDTime},
 		{"unsupported version", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: v2, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonUnsupportedVersion},
 		{"not encrypted to me", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{net.cards[2]}}).build(t), net.keys(), protocol.ReasonUndecryptable},
 	}
@@ -169,7 +178,7 @@ func TestRejections(t *testing.T) {
 	net := testNetwork(t, protocol.KindClassic)
 	for _, c := range rejections(t, net) {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Open(c.raw, net.ids[1], c.keys, VerifyOptions{Now: now})
+			_, err := Open(c.raw, net.ids[1], c.keys, VerifyOptions{Now: now, MaxAge: 30 * 24 * time.Hour})
 			wantReason(t, err, c.want)
 			var h hinted
 			if errors.As(err, &h) && c.want != protocol.ReasonMalformed && c.want != protocol.ReasonUnsupportedVersion && c.want != protocol.ReasonUndecryptable && h.Hint() == "" {
@@ -185,6 +194,7 @@ func TestSkewIsConfigurable(t *testing.T) {
 	net := testNetwork(t, protocol.KindClassic)
 	h := net.header(0, 1)
 	h.Created = protocol.NewTime(now.Add(10 * time.Minute))
+	h.ID = protocol.NewMessageID(h.Created.Time)
 	raw := (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: h, to: []*protocol.MemberCard{net.cards[1]}}).build(t)
 	_, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
 	wantReason(t, err, protocol.ReasonFuture)
@@ -262,4 +272,21 @@ func TestCanonicalRoundTrip(t *testing.T) {
 			t.Fatalf("%s: header re-marshal differs:\n%s\n%s", kind, again, p.Protected)
 		}
 	}
+}
+
+// TestAgeIsJudgedAtStorage opens a message created 29 days before the hub
+// stored it, at a receiver's clock 3 days later: within the window as the
+// hub stored it, it is accepted; without the storage time, it is too old.
+func TestAgeIsJudgedAtStorage(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	h := net.header(0, 1)
+	h.Created = protocol.NewTime(now.Add(-29 * 24 * time.Hour))
+	h.ID = protocol.NewMessageID(h.Created.Time)
+	raw := (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: h, to: []*protocol.MemberCard{net.cards[1]}}).build(t)
+	later := now.Add(72 * time.Hour)
+	if _, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: later, MaxAge: 30 * 24 * time.Hour, Stored: now}); err != nil {
+		t.Fatalf("stored within the window: %v", err)
+	}
+	_, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: later, MaxAge: 30 * 24 * time.Hour})
+	wantReason(t, err, protocol.ReasonTooOld)
 }
