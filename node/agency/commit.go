@@ -21,15 +21,20 @@ type decision struct {
 	dup bool
 	// matched: a receipt for a copy in the outbox.
 	matched bool
+	// later: another copy of this message is being recorded: JetStream
+	// delivers this one again once that is done with, to be acknowledged
+	// as a duplicate, or recorded should the other copy fail.
+	later bool
 }
 
 // recording is a batch whose audit records are being written.
 type recording struct {
-	ds     []*decision
-	audit  *auditlog.Pending  // nil when the batch has nothing to record
-	intent *store.AuditIntent // the audit records, for the store; nil with audit
-	fresh  []string           // ids of the new messages, in flight until stored
-	now    time.Time
+	ds      []*decision
+	audit   *auditlog.Pending  // nil when the batch has nothing to record
+	entries []auditlog.Entry   // the audit records, to append again after a full disk
+	intent  *store.AuditIntent // the audit records, for the store; nil with audit
+	fresh   []string           // ids of the new messages, in flight until stored
+	now     time.Time
 }
 
 // record is the first stage of committing a batch of verified jobs, in
@@ -48,7 +53,7 @@ func (n *Node) record(batch []*job) *recording {
 	for _, d := range ds {
 		entries = append(entries, auditEntries(d, n.cfg.Agency)...)
 	}
-	r := &recording{ds: ds, fresh: fresh, now: now}
+	r := &recording{ds: ds, fresh: fresh, now: now, entries: entries}
 	if len(entries) > 0 {
 		r.audit, r.intent = n.queueAudit(entries)
 	}
@@ -66,59 +71,88 @@ const maxPersist = 16
 // are durable acknowledges the jobs to JetStream — a rejected input is
 // terminated so that it is not delivered again — and hands the receipts
 // to the publisher. Under load, batches recorded while the previous
-// transaction was being written share the next one. A batch whose audit
-// records fail is not acknowledged: JetStream delivers it again, and the
-// node completes its audit records from the intent when it opens again.
-func (n *Node) persist(rs []*recording) {
+// transaction was being written share the next one.
+//
+// When the disk is full, persist holds the batches, unacknowledged, and
+// tries the write that failed again (the store's transaction, or the audit
+// records) until it succeeds or ctx ends, telling JetStream that the
+// messages are in progress: the pipeline behind it stops, so the node
+// takes no more input until its files can be written, and resumes on its
+// own. Any other failure, or the end of ctx, gives the batches back to
+// JetStream, which delivers them again; the node completes the audit
+// records of what the store holds from the intents when it opens again.
+func (n *Node) persist(ctx context.Context, rs []*recording) {
 	defer func() {
 		for _, r := range rs {
 			n.inflight.remove(r.fresh)
 		}
 	}()
-	settled := n.intents.take()
 	var replies map[*recording][]*store.QueuedReceipt
-	err := n.store.Commit(func(tx *store.Tx) error {
-		replies = map[*recording][]*store.QueuedReceipt{}
-		if err := recordIntents(tx, settled); err != nil {
-			return err
-		}
-		for _, r := range rs {
-			if err := recordIntents(tx, nil, r.intent); err != nil {
+	var all []*job
+	for _, r := range rs {
+		all = append(all, r.jobs()...)
+	}
+	for attempt := 0; ; attempt++ {
+		settled := n.intents.take()
+		err := n.store.Commit(func(tx *store.Tx) error {
+			replies = map[*recording][]*store.QueuedReceipt{}
+			if err := recordIntents(tx, settled); err != nil {
 				return err
 			}
-			for _, d := range r.ds {
-				if err := n.storeDecision(tx, d, r.now); err != nil {
+			for _, r := range rs {
+				if err := recordIntents(tx, nil, r.intent); err != nil {
 					return err
 				}
-				if d.j.res.reply != nil {
-					if err := tx.QueueReceipt(d.j.res.reply); err != nil {
+				for _, d := range r.ds {
+					if err := n.storeDecision(tx, d, r.now); err != nil {
 						return err
 					}
-					replies[r] = append(replies[r], d.j.res.reply)
+					if d.j.res.reply != nil {
+						if err := tx.QueueReceipt(d.j.res.reply); err != nil {
+							return err
+						}
+						replies[r] = append(replies[r], d.j.res.reply)
+					}
 				}
 			}
+			return nil
+		})
+		if err == nil {
+			break
 		}
-		return nil
-	})
-	if err != nil {
 		n.intents.settle(settled...)
+		if !n.writes.retry(ctx, n, "the store", err, attempt, all) {
+			for _, r := range rs {
+				if r.audit != nil {
+					r.audit.Wait(context.Background())
+				}
+			}
+			n.retryLater(all, "store", err)
+			return
+		}
 	}
 	for _, r := range rs {
-		var aerr error
 		if r.audit != nil {
-			_, aerr = r.audit.Wait(context.Background())
-		}
-		switch {
-		case err != nil:
-			n.retryLater(r.jobs(), "store", err)
-			continue
-		case aerr != nil:
-			n.retryLater(r.jobs(), "record in the audit log", aerr)
-			continue
-		}
-		if r.intent != nil {
+			for attempt := 0; ; attempt++ {
+				_, aerr := r.audit.Wait(context.Background())
+				if aerr == nil {
+					break
+				}
+				if !n.writes.retry(ctx, n, "the audit log", aerr, attempt, r.jobs()) {
+					// The store holds the batch with its intent: the node
+					// completes its audit records when it opens again.
+					n.retryLater(r.jobs(), "record in the audit log", aerr)
+					r.ds = nil
+					break
+				}
+				r.audit = n.audit.AppendAsync(r.entries...)
+			}
+			if r.ds == nil {
+				continue
+			}
 			n.intents.settle(r.intent.Seq)
 		}
+		n.writes.ok(n)
 		for _, d := range r.ds {
 			n.acknowledge(d)
 		}
@@ -140,6 +174,12 @@ func (r *recording) jobs() []*job {
 // recipient answered.
 func (n *Node) acknowledge(d *decision) {
 	res := &d.j.res
+	if d.later {
+		if err := d.j.msg.NakWithDelay(time.Second); err != nil {
+			n.log.Debug("nak", "err", err)
+		}
+		return
+	}
 	if res.kind == kindRejected {
 		n.log.Warn("input rejected", "from", res.from, "message", res.id, "reason", res.reason, "detail", res.detail, "receipt", res.reply != nil)
 		if err := d.j.msg.Term(); err != nil {
@@ -169,6 +209,10 @@ func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []st
 			case kindMessage:
 				h := res.opened.Header
 				hash, ok := n.inflight.get(h.ID)
+				if ok && hash == res.hash {
+					d.later, res.reply = true, nil
+					break
+				}
 				if !ok {
 					e, err := tx.Inbox(h.ID)
 					if err != nil {
@@ -232,6 +276,9 @@ func (n *Node) conflict(res *result, held string, now time.Time) {
 func auditEntries(d *decision, me string) []auditlog.Entry {
 	res := &d.j.res
 	var out []auditlog.Entry
+	if d.later {
+		return nil
+	}
 	switch res.kind {
 	case kindMessage:
 		if !d.dup {
@@ -252,6 +299,9 @@ func auditEntries(d *decision, me string) []auditlog.Entry {
 // storeDecision writes one decision to the store.
 func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
 	res := &d.j.res
+	if d.later {
+		return nil
+	}
 	switch res.kind {
 	case kindMessage:
 		if d.dup {

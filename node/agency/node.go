@@ -45,6 +45,7 @@ type Node struct {
 	showMu   sync.Mutex    // serializes the first read of a message
 	inflight inflight      // messages recorded, not yet stored
 	intents  auditIntents  // intents to delete in the next store commit
+	writes   writeAlarm    // raised while the disk is full
 	running  atomic.Bool
 }
 

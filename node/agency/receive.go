@@ -155,7 +155,7 @@ func (n *Node) pipeline(ctx context.Context, in <-chan jetstream.Msg) {
 	})
 	wg.Go(func() {
 		for r := range recorded {
-			n.persist(batch.Drain([]*recording{r}, recorded, maxPersist))
+			n.persist(ctx, batch.Drain([]*recording{r}, recorded, maxPersist))
 		}
 	})
 	for {

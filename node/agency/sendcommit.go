@@ -28,13 +28,18 @@ type sendCommitter struct {
 	queue   chan *pendingSend
 	audited chan *sendGroup
 	done    chan struct{}
+	// ctx ends when the node closes: writes that failed for want of space
+	// are not tried again.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // sendGroup is a group of messages whose audit records are queued.
 type sendGroup struct {
-	ps     []*pendingSend
-	audit  *auditlog.Pending
-	intent *store.AuditIntent
+	ps      []*pendingSend
+	audit   *auditlog.Pending
+	entries []auditlog.Entry // to append again after a full disk
+	intent  *store.AuditIntent
 }
 
 // pendingSend is a sealed message on its way into the audit log and the
@@ -52,6 +57,7 @@ var errClosed = errors.New("the node is closed")
 
 func newSendCommitter(n *Node) *sendCommitter {
 	c := &sendCommitter{n: n, queue: make(chan *pendingSend, maxSendGroup), audited: make(chan *sendGroup, maxSendGroup), done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.record()
 	go c.store()
 	return c
@@ -88,7 +94,7 @@ func (c *sendCommitter) record() {
 			entries[i] = auditlog.Entry{Type: auditlog.TypeSent, Actor: p.actor, MessageID: p.entry.Header.ID, Payload: p.raw}
 		}
 		pending, intent := c.n.queueAudit(entries)
-		c.audited <- &sendGroup{ps: group, audit: pending, intent: intent}
+		c.audited <- &sendGroup{ps: group, audit: pending, entries: entries, intent: intent}
 	}
 }
 
@@ -107,42 +113,65 @@ func (c *sendCommitter) store() {
 	}
 }
 
-// storeGroups writes groups to the outbox and answers their senders.
+// storeGroups writes groups to the outbox and answers their senders. A
+// write that fails for want of space is tried again until it succeeds or
+// the node closes (see persist): the senders wait.
 func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 	n := c.n
-	settled := n.intents.take()
-	err := n.store.Commit(func(tx *store.Tx) error {
-		if err := recordIntents(tx, settled); err != nil {
-			return err
-		}
-		// Sent records before this first group's are all in the outbox
-		// now: a crash can only have left later ones without theirs.
-		if err := tx.SetSentMark(groups[0].intent.From); err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if err := recordIntents(tx, nil, g.intent); err != nil {
+	var err error
+	for attempt := 0; ; attempt++ {
+		settled := n.intents.take()
+		err = n.store.Commit(func(tx *store.Tx) error {
+			if err := recordIntents(tx, settled); err != nil {
 				return err
 			}
-			for _, p := range g.ps {
-				p.entry.Copies = nil
-				if err := tx.AddOutbox(p.entry, p.raw); err != nil {
+			// Sent records before this first group's are all in the outbox
+			// now: a crash can only have left later ones without theirs.
+			if err := tx.SetSentMark(groups[0].intent.From); err != nil {
+				return err
+			}
+			for _, g := range groups {
+				if err := recordIntents(tx, nil, g.intent); err != nil {
 					return err
 				}
+				for _, p := range g.ps {
+					p.entry.Copies = nil
+					if err := tx.AddOutbox(p.entry, p.raw); err != nil {
+						return err
+					}
+				}
 			}
+			return nil
+		})
+		if err == nil {
+			break
 		}
-		return nil
-	})
-	if err != nil {
 		n.intents.settle(settled...)
-		err = fmt.Errorf("record in the outbox: %w", err)
+		if !n.writes.retry(c.ctx, n, "the outbox", err, attempt, nil) {
+			err = fmt.Errorf("record in the outbox: %w", err)
+			break
+		}
 	}
 	for _, g := range groups {
 		gerr := err
-		if _, aerr := g.audit.Wait(context.Background()); aerr != nil && gerr == nil {
-			gerr = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
-		} else if gerr == nil {
+		if gerr == nil {
+			for attempt := 0; ; attempt++ {
+				_, aerr := g.audit.Wait(context.Background())
+				if aerr == nil {
+					break
+				}
+				if !n.writes.retry(c.ctx, n, "the audit log", aerr, attempt, nil) {
+					gerr = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
+					break
+				}
+				g.audit = n.audit.AppendAsync(g.entries...)
+			}
+		} else {
+			g.audit.Wait(context.Background())
+		}
+		if gerr == nil {
 			n.intents.settle(g.intent.Seq)
+			n.writes.ok(n)
 		}
 		for _, p := range g.ps {
 			if gerr == nil {
@@ -164,5 +193,6 @@ func (c *sendCommitter) close() {
 	c.closed = true
 	close(c.queue)
 	c.mu.Unlock()
+	c.cancel()
 	<-c.done
 }

@@ -29,6 +29,9 @@ type Status struct {
 	// Rejected counts the inputs the node rejected.
 	Rejected int64       `json:"rejected"`
 	Audit    AuditStatus `json:"audit"`
+	// WriteAlarm is set while the node cannot write its files for want of
+	// space: it takes no input, and retries on its own.
+	WriteAlarm *WriteAlarm `json:"write_alarm,omitempty"`
 }
 
 // RosterStatus describes the roster in force.
@@ -74,6 +77,10 @@ type AuditStatus struct {
 	Bytes   int64 `json:"bytes"`
 	// Checkpoint is the newest signed checkpoint, or nil.
 	Checkpoint *CheckpointStatus `json:"checkpoint"`
+	// Failed is why the audit log takes no more records until the node is
+	// restarted, or why its last write failed for want of space; empty
+	// while it writes.
+	Failed string `json:"failed,omitempty"`
 }
 
 // CheckpointStatus is a signed checkpoint of the audit log.
@@ -113,6 +120,10 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 	if fi, err := os.Stat(n.audit.Path()); err == nil {
 		s.Audit.Bytes = fi.Size()
 	}
+	if err, _ := n.audit.WriteError(); err != nil {
+		s.Audit.Failed = err.Error()
+	}
+	s.WriteAlarm = n.writes.status()
 	if cp := n.audit.LatestCheckpoint(); cp != nil {
 		s.Audit.Checkpoint = &CheckpointStatus{Size: cp.Size, Root: cp.Root.String()}
 	}

@@ -3,6 +3,7 @@ package auditlog
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -144,7 +145,7 @@ func (l *Log) run() {
 		case <-timer.C:
 			if l.err() == nil && (l.st.size > l.cpSize() || l.st.unstored != nil) {
 				if _, err := l.checkpoint(); err != nil {
-					l.fail(err)
+					l.failCheckpoint(err)
 				}
 			}
 			timer.Reset(l.opts.CheckpointInterval)
@@ -153,12 +154,24 @@ func (l *Log) run() {
 			if r.err = l.err(); r.err == nil {
 				r.cp, r.err = l.checkpoint()
 				if r.err != nil {
-					l.fail(r.err)
+					r.err = l.failCheckpoint(r.err)
 				}
 			}
 			reply <- r
 		}
 	}
+}
+
+// failCheckpoint handles a checkpoint that failed: a transaction that
+// failed for want of space is tried again later; any other failure stops
+// the log.
+func (l *Log) failCheckpoint(err error) error {
+	var se *signError
+	if errors.As(err, &se) {
+		l.fail(err)
+		return l.err()
+	}
+	return l.failWrite(err)
 }
 
 // flushesOnly reports whether batch holds only Flush calls.
@@ -253,12 +266,15 @@ func (l *Log) commit(batch []*Pending) (signed bool) {
 			}
 			return err
 		})
-		if err == nil && sign {
-			err = st.sign(l.signer, root)
-		}
-		if err != nil {
-			l.fail(err)
-			err = l.err()
+		switch {
+		case err != nil:
+			// Rolled back: the committer's state is as before.
+			err = l.failWrite(err)
+		case sign:
+			if err = st.sign(l.signer, root); err != nil {
+				l.fail(err)
+				err = l.err()
+			}
 		}
 	}
 	if err == nil {
@@ -266,6 +282,7 @@ func (l *Log) commit(batch []*Pending) (signed bool) {
 			l.latest.Store(l.st.unstored)
 		}
 		l.st = st
+		l.trouble.Store(nil)
 	}
 	for _, p := range batch {
 		p.err = err

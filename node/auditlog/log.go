@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/casenode/casenode/protocol"
@@ -66,9 +67,17 @@ type Log struct {
 	force  chan chan checkpointResult
 	done   chan struct{} // closed when the committer has stopped
 
-	st     state                      // owned by the committer
-	latest atomic.Pointer[Checkpoint] // the newest stored checkpoint
-	failed atomic.Pointer[error]      // set once a write fails: the log takes no more appends
+	st      state                        // owned by the committer
+	latest  atomic.Pointer[Checkpoint]   // the newest stored checkpoint
+	failed  atomic.Pointer[error]        // set once a write fails: the log takes no more appends
+	trouble atomic.Pointer[writeTrouble] // the last write that failed for want of space, until one succeeds
+}
+
+// writeTrouble is a write that failed for want of space, which the log
+// tries again with the next append.
+type writeTrouble struct {
+	err   error
+	since time.Time
 }
 
 // state is what the committer knows of the log between transactions.
@@ -231,6 +240,44 @@ func (l *Log) err() error {
 		return *p
 	}
 	return nil
+}
+
+// ErrNoSpace reports an append that failed because the disk (or the
+// user's quota) is full. Nothing of it was written and the log goes on:
+// the next append tries again.
+var ErrNoSpace = errors.New("no space left for the audit log")
+
+// noSpace reports whether err says that the file system is full.
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// failWrite handles a write transaction that failed and was rolled back:
+// for want of space, the log notes it and goes on, so that the next
+// append tries again; any other failure stops the log. It returns the
+// error for the waiters.
+func (l *Log) failWrite(err error) error {
+	if noSpace(err) {
+		if l.trouble.Load() == nil {
+			l.trouble.Store(&writeTrouble{err: err, since: l.opts.Now()})
+		}
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	l.fail(err)
+	return l.err()
+}
+
+// WriteError returns why the log cannot write, and since when: the failure
+// that stopped it, or a lack of space that the next append tries again.
+// It returns nil once a write succeeds.
+func (l *Log) WriteError() (error, time.Time) {
+	if err := l.err(); err != nil {
+		return err, time.Time{}
+	}
+	if t := l.trouble.Load(); t != nil {
+		return fmt.Errorf("%w: %w", ErrNoSpace, t.err), t.since
+	}
+	return nil, time.Time{}
 }
 
 // fail stops the log after a failed write.

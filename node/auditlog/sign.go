@@ -21,9 +21,11 @@ import (
 
 // checkpoint signs the current tree, if the newest checkpoint does not
 // already cover it, and stores it, on the committer's goroutine.
+// A transaction that fails leaves the committer's state as it was, so that
+// a write that failed for want of space can be tried again.
 func (l *Log) checkpoint() (*Checkpoint, error) {
-	st := &l.st
-	if st.unstored != nil {
+	if l.st.unstored != nil {
+		st := l.st
 		if err := l.db.Update(func(tx *bolt.Tx) error {
 			b, err := writeBuckets(tx)
 			if err != nil {
@@ -33,8 +35,11 @@ func (l *Log) checkpoint() (*Checkpoint, error) {
 		}); err != nil {
 			return nil, fmt.Errorf("store checkpoint of size %d: %w", st.cp.Size, err)
 		}
+		l.st = st
 		l.latest.Store(st.cp)
+		l.trouble.Store(nil)
 	}
+	st := &l.st
 	if st.size == st.cpSize() || st.size == 0 {
 		return st.cp, nil
 	}
@@ -51,10 +56,17 @@ func (l *Log) checkpoint() (*Checkpoint, error) {
 		return nil, err
 	}
 	if err := st.sign(l.signer, root); err != nil {
-		return nil, err
+		return nil, &signError{err}
 	}
 	return l.checkpoint()
 }
+
+// signError is a checkpoint that could not be signed after its intent was
+// stored: never for want of space.
+type signError struct{ err error }
+
+func (e *signError) Error() string { return e.err.Error() }
+func (e *signError) Unwrap() error { return e.err }
 
 // cpSize is the size of the newest checkpoint, stored or not.
 func (st *state) cpSize() int64 {
