@@ -45,6 +45,13 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 			exp = "expires SOON (ask the secretariat to renew it)"
 		}
 		fmt.Fprintf(w, "roster     serial %d, %d members (%d active), %s %s; this agency: %s\n", r.Serial, r.Members, r.Active, exp, when(r.Expires), r.Standing)
+		if r.Standing != "active" {
+			since := ""
+			if !r.StandingSince.IsZero() {
+				since = " since " + when(r.StandingSince)
+			}
+			fmt.Fprintf(w, "ALARM      this agency is %s%s in roster serial %d: it can neither send nor receive; ask the secretariat\n", strings.ToUpper(r.Standing), since, r.Serial)
+		}
 		if r.Alarm != "" {
 			fmt.Fprintf(w, "ALARM      roster refused, the one in force kept: %s\n", r.Alarm)
 		}
@@ -73,5 +80,10 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		cp = fmt.Sprintf("last checkpoint at %d records, root %s", s.Audit.Checkpoint.Size, s.Audit.Checkpoint.Root)
 	}
 	fmt.Fprintf(w, "audit log  %d records, %d bytes; %s\n", s.Audit.Records, s.Audit.Bytes, cp)
+	if a := s.WriteAlarm; a != nil {
+		fmt.Fprintf(w, "ALARM      disk full since %s: the node cannot write %s and takes no input; it retries on its own (%s)\n", when(a.Since), a.File, a.Error)
+	} else if s.Audit.Failed != "" {
+		fmt.Fprintf(w, "ALARM      the audit log cannot write: %s\n", s.Audit.Failed)
+	}
 	return nil
 }

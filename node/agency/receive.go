@@ -40,7 +40,7 @@ func (n *Node) receive(ctx context.Context, js jetstream.JetStream) {
 
 	wait := n.o.ReconnectWait
 	for ctx.Err() == nil {
-		if !n.waitOnline(ctx) {
+		if !n.waitActive(ctx) || !n.waitOnline(ctx) {
 			return
 		}
 		err := n.consume(ctx, js, in)
@@ -62,6 +62,22 @@ func (n *Node) receive(ctx context.Context, js jetstream.JetStream) {
 		wait = min(2*wait, n.o.MaxReconnectWait)
 		if err == nil {
 			wait = n.o.ReconnectWait
+		}
+	}
+}
+
+// waitActive waits until the roster in force lists this agency as active:
+// a revoked or suspended agency's credentials read the roster and nothing
+// else. It reports false if ctx ended first.
+func (n *Node) waitActive(ctx context.Context) bool {
+	for {
+		if m := n.rosterNow().roster.Member(n.cfg.Agency); m != nil && m.Status == protocol.StatusActive {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-n.rosterCh:
 		}
 	}
 }

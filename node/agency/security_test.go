@@ -448,3 +448,35 @@ func TestDeliveredReceiptVerifiesInSendersLog(t *testing.T) {
 		t.Errorf("no delivered receipt from gh-ag for message %s in the sender's log", id)
 	}
 }
+
+// TestRevokedAgencyIsTold revokes a running agency: its node learns it
+// from the roster the hub still lets it read, its status says revoked with
+// the roster's serial and the time, and it refuses to send, recording
+// nothing — instead of queueing a message that never leaves.
+func TestRevokedAgencyIsTold(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	b := w.node("gh-ag")
+	before := len(w.audit("gh-ag"))
+	since := time.Now()
+	sr := w.changeRoster("gh-ag", func(sec *hub.Secretariat) (*hub.SignedRoster, error) { return sec.Revoke("gh-ag", since) })
+
+	s, err := b.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Roster; r.Standing != string(protocol.StatusRevoked) || r.Serial != sr.Roster.Serial || !r.StandingSince.Equal(sr.Roster.Member("gh-ag").Since.Time) {
+		t.Errorf("status roster %+v, want gh-ag revoked since %s in serial %d", r, sr.Roster.Member("gh-ag").Since, sr.Roster.Serial)
+	}
+	_, err = b.Send(context.Background(), actor, agency.SendRequest{To: []string{"sn-pj-dakar"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
+	if !errors.Is(err, agency.ErrNotReady) || !strings.Contains(err.Error(), "revoked") || !strings.Contains(err.Error(), fmt.Sprint(sr.Roster.Serial)) {
+		t.Errorf("send from a revoked agency: %v, want a refusal that says it is revoked, with the roster serial", err)
+	}
+	if s, _ := b.Status(context.Background()); s.Outbox.Messages != 0 {
+		t.Errorf("outbox holds %d messages, want none", s.Outbox.Messages)
+	}
+	for _, r := range w.audit("gh-ag")[before:] {
+		if r.Type == auditlog.TypeSent {
+			t.Errorf("sent record %d after the revocation", r.Seq)
+		}
+	}
+}

@@ -115,9 +115,12 @@ func (n *Node) recipients(to []string) ([]*protocol.MemberCard, error) {
 			"the node has no roster yet, so it knows no recipient's keys")
 	}
 	r := rf.roster
-	if m := r.Member(n.cfg.Agency); m == nil || m.Status != protocol.StatusActive {
-		return nil, notReady("ask the secretariat: this agency is not an active member of network "+r.Network,
-			"agency %s is not an active member in roster serial %d (revoked, suspended or absent): it cannot send", n.cfg.Agency, r.Serial)
+	if m := r.Member(n.cfg.Agency); m == nil {
+		return nil, notReady("ask the secretariat: this agency is not a member of network "+r.Network,
+			"agency %s is not in roster serial %d (issued %s): it cannot send", n.cfg.Agency, r.Serial, r.Issued)
+	} else if m.Status != protocol.StatusActive {
+		return nil, notReady("ask the secretariat: this agency is "+string(m.Status)+" in network "+r.Network+"; nothing was recorded or sent",
+			"agency %s is %s since %s (roster serial %d): it cannot send", n.cfg.Agency, m.Status, m.Since, r.Serial)
 	}
 	ids := protocol.SortRecipients(to)
 	if len(ids) == 0 {

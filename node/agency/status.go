@@ -47,6 +47,9 @@ type RosterStatus struct {
 	Active      int  `json:"active"`
 	// Standing is this agency's status in it: active, suspended, revoked, or absent.
 	Standing string `json:"standing"`
+	// StandingSince is when this agency took that status, if it is a
+	// member.
+	StandingSince time.Time `json:"standing_since,omitzero"`
 	// Alarm is why the node last refused a roster the hub offered (a
 	// forged one, a lower serial, another roster with the serial in force),
 	// keeping the one in force; empty if it never did since it opened.
@@ -99,7 +102,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 			ExpiresSoon: now.Before(r.Expires.Time) && r.Expires.Sub(now) < ExpiryWarning,
 			Members:     len(r.Members), Active: len(r.Active()), Standing: "absent"}
 		if m := r.Member(n.cfg.Agency); m != nil {
-			s.Roster.Standing = string(m.Status)
+			s.Roster.Standing, s.Roster.StandingSince = string(m.Status), m.Since.Time
 		}
 		s.Roster.Alarm, s.Roster.CardChanges = n.alarms.get()
 	}

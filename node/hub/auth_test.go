@@ -18,6 +18,7 @@ import (
 	"github.com/casenode/casenode/node/hubconn"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 )
 
@@ -80,7 +81,11 @@ func mustUsers(t *testing.T, dir string) *userKeys {
 	return u
 }
 
-func TestConnectionWithRevokedCredentialsIsRefused(t *testing.T) {
+// TestRevokedCredentialsReadTheRosterOnly revokes an agency: its
+// credentials still connect, so that its node learns why it can neither
+// send nor receive, but they read the roster and nothing else, also after
+// the hub restarts.
+func TestRevokedCredentialsReadTheRosterOnly(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
 	s, err := OpenSecretariat(n.dir, nil)
@@ -95,15 +100,11 @@ func TestConnectionWithRevokedCredentialsIsRefused(t *testing.T) {
 	if err := n.hub.Reload(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.dial(gh); !errors.Is(err, nats.ErrAuthorization) {
-		t.Fatalf("revoked agency: %v, want an authorization violation", err)
-	}
+	n.readsRosterOnly(t, n.connect(t, gh), gh)
 	// After a restart too.
 	n.hub.Close()
 	n.start(t)
-	if _, err := n.dial(gh); !errors.Is(err, nats.ErrAuthorization) {
-		t.Fatalf("revoked agency after a restart: %v", err)
-	}
+	n.readsRosterOnly(t, n.connect(t, gh), gh)
 	n.connect(t, sn)
 }
 
@@ -172,8 +173,9 @@ func runHub(t *testing.T, n *testNet) {
 
 // TestRevocationDisconnectsTheAgency revokes a connected agency the way the
 // secretariat does (member revoke, on the directory of a running hub) and
-// checks that the hub drops the connection within seconds and refuses the
-// node's reconnections, while other agencies stay connected.
+// checks that the hub drops the connection within seconds — ending the
+// pull requests it made as a member — and that the node's reconnection
+// reads the roster and nothing else, while other agencies stay connected.
 func TestRevocationDisconnectsTheAgency(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
@@ -189,11 +191,27 @@ func TestRevocationDisconnectsTheAgency(t *testing.T) {
 	}
 	s.Close()
 	start := time.Now()
-	poll.Until(t, 10*time.Second, "the hub to disconnect gh-ag", func() bool { return !ghNode.nc.IsConnected() })
-	poll.Until(t, 10*time.Second, "the hub to refuse gh-ag's reconnection", ghNode.refused)
+	reconnected := make(chan struct{}, 1)
+	ghNode.nc.SetReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} })
+	select {
+	case <-reconnected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hub did not disconnect gh-ag, or gh-ag did not reconnect")
+	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("disconnected after %s", d)
 	}
+	js, err := jetstream.New(ghNode.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &agencyConn{nc: ghNode.nc, js: js}
+	ghNode.nc.SetErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		c.mu.Lock()
+		c.errs = append(c.errs, err)
+		c.mu.Unlock()
+	})
+	n.readsRosterOnly(t, c, gh)
 	if !snNode.nc.IsConnected() {
 		t.Fatal("sn-pj-dakar was disconnected too")
 	}
@@ -348,4 +366,21 @@ func (n *testNet) connectAdmin(t *testing.T) *agencyConn {
 	}
 	t.Cleanup(c.nc.Close)
 	return c
+}
+
+// readsRosterOnly checks that c, the connection of a revoked agency, reads
+// the roster that says so, and is denied publishing and its consumer.
+func (n *testNet) readsRosterOnly(t *testing.T, c *agencyConn, agency string) {
+	t.Helper()
+	if m := n.fetchRoster(t, c).Member(agency); m == nil || m.Status != protocol.StatusRevoked {
+		t.Fatalf("the roster %s reads lists it as %+v, want revoked", agency, m)
+	}
+	if _, err := c.js.Publish(shortCtx(t), protocol.IngestSubject(testNetwork, agency, sn, protocol.TypeLead), []byte("x")); err == nil {
+		t.Fatalf("revoked %s published", agency)
+	}
+	c.waitError(t, violation, "Publish", protocol.IngestSubject(testNetwork, agency, sn, protocol.TypeLead))
+	if _, err := c.js.Consumer(shortCtx(t), stream, protocol.ConsumerName(agency)); err == nil {
+		t.Fatalf("revoked %s bound its consumer", agency)
+	}
+	c.waitError(t, violation, "Publish", "$JS.API.CONSUMER.INFO."+stream+"."+protocol.ConsumerName(agency))
 }

@@ -302,6 +302,7 @@ func (h *Hub) Reload(ctx context.Context) error {
 	if err := h.srv.ReloadOptions(opts); err != nil {
 		return fmt.Errorf("reconfigure NATS users: %w", err)
 	}
+	disconnectLapsed(h.srv, cur.Roster, next.Roster, users)
 	h.roster, h.users = next, users
 	published, err := publishRoster(ctx, h.kv, next, h.card)
 	if err != nil {

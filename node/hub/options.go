@@ -71,16 +71,21 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		&server.NkeyUser{Nkey: service, AllowedConnectionTypes: connTypes(connInProcess)},
 		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard)},
 	)
-	// Only active members have a user: a revoked or suspended agency
-	// cannot connect, and is disconnected by the reload that removes it.
-	for _, m := range roster.Active() {
+	// Active members have the node's permissions; a revoked or suspended
+	// agency may only read the roster, so that its node learns of its
+	// standing (it is disconnected by the reload that changes it).
+	for _, m := range roster.Members {
 		key, ok := users.Agencies[m.Card.Agency]
 		if !ok {
 			continue
 		}
+		perms := agencyPermissions(cfg.Network, m.Card.Agency)
+		if m.Status != protocol.StatusActive {
+			perms = rosterReaderPermissions(cfg.Network, m.Card.Agency)
+		}
 		o.Nkeys = append(o.Nkeys, &server.NkeyUser{
 			Nkey:                   key,
-			Permissions:            agencyPermissions(cfg.Network, m.Card.Agency),
+			Permissions:            perms,
 			AllowedConnectionTypes: connTypes(connStandard),
 		})
 	}

@@ -123,9 +123,10 @@ func (s *Secretariat) Add(card *protocol.MemberCard, credsOut string, now time.T
 	return sr, nil
 }
 
-// Revoke marks agency revoked from now on, signs and stores the next roster
-// and removes the agency's NATS user. The hub disconnects it at its next
-// reload.
+// Revoke marks agency revoked from now on and signs and stores the next
+// roster. At its next reload the hub disconnects the agency, and lets its
+// credentials read the roster and nothing else (suspending an agency, whose
+// key may be in the wrong hands, removes its NATS user instead).
 func (s *Secretariat) Revoke(agency string, now time.Time) (*SignedRoster, error) {
 	r := s.roster.Roster
 	m := r.Member(agency)
@@ -146,17 +147,9 @@ func (s *Secretariat) Revoke(agency string, now time.Time) (*SignedRoster, error
 	}
 	nm := next.Member(agency)
 	nm.Status, nm.Since = protocol.StatusRevoked, t
-	sr, err := s.commit(next)
-	if err != nil {
-		return nil, err
-	}
-	users := s.users.clone()
-	delete(users.Agencies, agency)
-	if err := users.save(s.dir); err != nil {
-		return nil, err
-	}
-	s.users = users
-	return sr, nil
+	// The agency keeps its NATS user: the roster disables it for anything
+	// but reading the roster, so that its node learns that it is revoked.
+	return s.commit(next)
 }
 
 // Renew signs and stores the next roster with the same members and a new

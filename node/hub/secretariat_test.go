@@ -170,8 +170,8 @@ func TestRevokeAndRenew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := users.Agencies["gh-ag"]; ok {
-		t.Fatal("revoked agency keeps its NATS user")
+	if _, ok := users.Agencies["gh-ag"]; !ok {
+		t.Fatal("revoked agency lost its NATS user: its node cannot learn that it is revoked")
 	}
 	for agency, want := range map[string]string{"gh-ag": "already revoked", "wacap-secretariat": "cannot be revoked", "ne-mj": "not in the roster"} {
 		if _, err := s.Revoke(agency, time.Now()); err == nil || !strings.Contains(err.Error(), want) {
