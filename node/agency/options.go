@@ -33,7 +33,10 @@ type Options struct {
 	// Zero means DefaultReceiptTimeout.
 	ReceiptTimeout time.Duration
 	// ReconnectWait is the first delay between two connection attempts;
-	// it doubles up to MaxReconnectWait. Zero means the defaults.
+	// it doubles up to MaxReconnectWait, with up to a quarter more of
+	// jitter. Zero means the defaults: a node is back within about
+	// MaxReconnectWait of the hub listening again, however long it was
+	// away.
 	ReconnectWait, MaxReconnectWait time.Duration
 	// LockTimeout is how long Open waits for another process's lock on
 	// the node's files; zero means the store's default.
@@ -49,7 +52,7 @@ const (
 	DefaultReceiptTimeout   = 15 * time.Minute
 	MaxReceiptTimeout       = 12 * time.Hour // under the hub's 24h duplicate window
 	DefaultReconnectWait    = 250 * time.Millisecond
-	DefaultMaxReconnectWait = 30 * time.Second
+	DefaultMaxReconnectWait = 2 * time.Second
 	DefaultRosterInterval   = 60 * time.Second
 )
 
