@@ -269,9 +269,14 @@ func accessText(rec *auditlog.Record, payload []byte) string {
 	var a struct {
 		Action    string `json:"action"`
 		Direction string `json:"direction"`
+		Label     string `json:"label"`
 	}
 	if json.Unmarshal(payload, &a) == nil && a.Action != "" {
-		s := fmt.Sprintf("%s: %s", rec.Actor, a.Action)
+		who := rec.Actor
+		if a.Label != "" {
+			who += fmt.Sprintf(" (calling itself %q)", a.Label)
+		}
+		s := fmt.Sprintf("%s: %s", who, a.Action)
 		if rec.MessageID != "" {
 			s += " message " + rec.MessageID
 		}

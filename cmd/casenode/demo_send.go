@@ -11,13 +11,13 @@ import (
 )
 
 // demoActor returns the person who acts at an agency's node.
-func demoActor(agency string) string {
+func demoActor(id string) agency.Actor {
 	for _, a := range demoAgencies() {
-		if a.id == agency {
-			return a.actor
+		if a.id == id {
+			return agency.Actor{Via: agency.ViaProcess, Name: a.actor}
 		}
 	}
-	return "demo"
+	return agency.Actor{Via: agency.ViaProcess, Name: "demo"}
 }
 
 // send has from send a message, as 'casenode send' does, and tells what

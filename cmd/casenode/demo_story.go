@@ -154,7 +154,7 @@ func (d *demo) publishContacts(ctx context.Context) error {
 	now := d.e.now()
 	for _, a := range demoAgencies() {
 		card := demoContactCard(a.id, now)
-		res, err := d.net.Node(a.id).PublishContact(ctx, a.actor, card)
+		res, err := d.net.Node(a.id).PublishContact(ctx, demoActor(a.id), card)
 		if err != nil {
 			return fmt.Errorf("demo: %s publishes its contact card: %w", a.id, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"os/user"
 	"strings"
 
 	"github.com/casenode/casenode/config"
@@ -60,12 +61,18 @@ func printJSON(e *env, v any) error {
 	return nil
 }
 
-// localUser names the person at the keyboard for the audit log: $USER,
-// else "cli".
+// localUser is the name the commands give the node as their actor's label:
+// $USER, else the operating system's name for the user running them. The
+// node records the user it authenticates on its socket whatever this says.
 func localUser(e *env) string {
 	u := strings.TrimSpace(e.getenv("USER"))
+	if u == "" {
+		if cur, err := user.Current(); err == nil {
+			u = cur.Username
+		}
+	}
 	if u == "" || len(u) > 64 || strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "cli"
+		return ""
 	}
 	return u
 }

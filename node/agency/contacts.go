@@ -12,7 +12,7 @@ import (
 // PublishContact sends the agency's contact card to every other active
 // member and keeps it as the agency's own entry in the directory. The card
 // must describe this agency and be newer than the one published before.
-func (n *Node) PublishContact(ctx context.Context, actor string, card []byte) (*SendResult, error) {
+func (n *Node) PublishContact(ctx context.Context, actor Actor, card []byte) (*SendResult, error) {
 	b, err := protocol.DecodeBody(protocol.TypeContact, card)
 	if err != nil {
 		return nil, invalid("run 'casenode example contact.card' for a valid card", "%v", err)

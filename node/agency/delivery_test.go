@@ -10,7 +10,7 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-const actor = "aminata"
+var actor = agency.Actor{Via: agency.ViaProcess, Name: "aminata"}
 
 // send sends an example body of type t and returns the message id.
 func send(t *testing.T, n *agency.Node, t0 protocol.MessageType, caseID string, to ...string) string {
@@ -80,7 +80,7 @@ func TestDeliveryOneRecipient(t *testing.T) {
 		t.Fatalf("shown message: %+v", m)
 	}
 	waitState(t, a, id, agency.CopyRead, "gh-ag")
-	if m, err = b.Show(context.Background(), actor, id); err != nil || m.ReadBy != actor {
+	if m, err = b.Show(context.Background(), actor, id); err != nil || m.ReadBy != actor.Name {
 		t.Fatalf("second show: %v, read by %q", err, m.ReadBy)
 	}
 	sa, err := a.Status(context.Background())

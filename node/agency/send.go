@@ -39,9 +39,9 @@ type SendResult struct {
 // roster in force, records it in the audit log and the outbox, and queues
 // one copy per recipient for publication. When Send returns, the message
 // is durable: it flows to the hub now or when the hub is reachable again.
-// actor is the local user who sends it. If ctx ends while the message is
+// actor is who sends it. If ctx ends while the message is
 // being recorded, it may still be recorded and sent.
-func (n *Node) Send(ctx context.Context, actor string, req SendRequest) (*SendResult, error) {
+func (n *Node) Send(ctx context.Context, actor Actor, req SendRequest) (*SendResult, error) {
 	switch req.Type {
 	case protocol.TypeLead, protocol.TypeRequest, protocol.TypeReply, protocol.TypeStatus:
 	case protocol.TypeContact:
@@ -56,8 +56,8 @@ func (n *Node) Send(ctx context.Context, actor string, req SendRequest) (*SendRe
 }
 
 // send is Send for any type but receipts.
-func (n *Node) send(ctx context.Context, actor string, req SendRequest) (*SendResult, error) {
-	if err := checkActor(actor); err != nil {
+func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendResult, error) {
+	if err := actor.check(); err != nil {
 		return nil, err
 	}
 	if req.Case != "" {
@@ -98,8 +98,8 @@ func (n *Node) send(ctx context.Context, actor string, req SendRequest) (*SendRe
 		return nil, err
 	}
 	h := sealed.Header
-	e := &store.OutboxEntry{Header: h, Body: body, Hash: messageHash(sealed.Raw), Size: len(sealed.Raw), Sent: now, Actor: actor}
-	if err := n.sends.commit(ctx, &pendingSend{actor: actor, raw: sealed.Raw, entry: e}); err != nil {
+	e := &store.OutboxEntry{Header: h, Body: body, Hash: messageHash(sealed.Raw), Size: len(sealed.Raw), Sent: now, Actor: actor.Name}
+	if err := n.sends.commit(ctx, &pendingSend{actor: actor.Name, raw: sealed.Raw, entry: e}); err != nil {
 		return nil, fmt.Errorf("record message %s: %w", h.ID, err)
 	}
 	n.log.Info("message queued", "id", h.ID, "type", h.MsgType, "to", h.To, "case", h.Case)

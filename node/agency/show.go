@@ -48,13 +48,18 @@ type accessRecord struct {
 	Action    string          `json:"action"`
 	MessageID string          `json:"message_id"`
 	Direction store.Direction `json:"direction"`
+	// Via is how the node authenticated the record's actor; Label is the
+	// name the caller declared, unverified.
+	Via   string `json:"via,omitempty"`
+	Label string `json:"label,omitempty"`
 }
 
 // Show returns message id, received or sent, and records in the audit log
-// that actor opened it. The first time a received message is opened, its
+// that actor opened it, with how the node knows who that is and the
+// name the caller gave itself. The first time a received message is opened, its
 // sender gets a signed read receipt.
-func (n *Node) Show(ctx context.Context, actor, id string) (*Message, error) {
-	if err := checkActor(actor); err != nil {
+func (n *Node) Show(ctx context.Context, actor Actor, id string) (*Message, error) {
+	if err := actor.check(); err != nil {
 		return nil, err
 	}
 	if err := protocol.ValidateMessageID(id); err != nil {
@@ -83,11 +88,11 @@ func (n *Node) Show(ctx context.Context, actor, id string) (*Message, error) {
 	if in != nil {
 		dir = store.DirectionIn
 	}
-	access, err := json.Marshal(accessRecord{Action: "show", MessageID: id, Direction: dir})
+	access, err := json.Marshal(accessRecord{Action: "show", MessageID: id, Direction: dir, Via: actor.Via, Label: actor.label()})
 	if err != nil {
 		return nil, err
 	}
-	entries := []auditlog.Entry{{Type: auditlog.TypeAccess, Actor: actor, MessageID: id, Payload: access}}
+	entries := []auditlog.Entry{{Type: auditlog.TypeAccess, Actor: actor.Name, MessageID: id, Payload: access}}
 	var receipt *store.QueuedReceipt
 	if in != nil && in.ReadAt == nil {
 		if rf := n.rosterNow(); rf != nil {
@@ -104,7 +109,7 @@ func (n *Node) Show(ctx context.Context, actor, id string) (*Message, error) {
 	}
 	if in != nil && in.ReadAt == nil {
 		err := n.store.Commit(func(tx *store.Tx) error {
-			if _, err := tx.MarkRead(id, actor, now); err != nil {
+			if _, err := tx.MarkRead(id, actor.Name, now); err != nil {
 				return err
 			}
 			if receipt != nil {
@@ -115,7 +120,7 @@ func (n *Node) Show(ctx context.Context, actor, id string) (*Message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mark %s read: %w", id, err)
 		}
-		in.ReadAt, in.ReadBy = &now, actor
+		in.ReadAt, in.ReadBy = &now, actor.Name
 		if receipt != nil {
 			n.pub.addReceipts([]*store.QueuedReceipt{receipt})
 		}

@@ -12,9 +12,10 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-// ActorHeader names the local user or service acting through the API; the
-// node records it in the audit log. It is declared by the client, not
-// authenticated: access to the API is.
+// ActorHeader is the name the caller gives itself. It is not trusted: the
+// node records who acts as its listener authenticated them (the Unix
+// socket's peer user, the TCP token's holder) and keeps this name only as
+// a label beside it, in access records.
 const ActorHeader = "Casenode-Actor"
 
 // maxRequest bounds a request body: a message body at its limit, in a JSON
@@ -26,9 +27,11 @@ type handler struct {
 	n *agency.Node
 }
 
-// Handler returns the API of n, without authentication: whoever reaches it
-// may use it. Serve puts it on the Unix socket as it is and behind the
-// bearer token on TCP.
+// Handler returns the API of n. It authenticates nobody itself: the
+// request's context carries the actor its listener authenticated
+// (WithActor). Serve puts it on the Unix socket with the peer's
+// operating-system user, and on TCP behind the bearer tokens with their
+// holders.
 func Handler(n *agency.Node) http.Handler {
 	h := &handler{n: n}
 	mux := http.NewServeMux()
@@ -46,15 +49,6 @@ func Handler(n *agency.Node) http.Handler {
 		writeError(w, http.StatusNotFound, &hint.Error{Msg: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Fix: "docs/openapi.yaml lists the routes"})
 	})
 	return mux
-}
-
-// actor returns the request's actor.
-func actor(r *http.Request) (string, error) {
-	a := r.Header.Get(ActorHeader)
-	if a == "" {
-		return "", badRequest("set the "+ActorHeader+" header to the local user's name", "no %s header: every action is recorded with who did it", ActorHeader)
-	}
-	return a, nil
 }
 
 // decode reads a JSON request body into v.

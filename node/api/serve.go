@@ -51,12 +51,12 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return err
 	}
-	s.servers = []*http.Server{{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	s.servers = []*http.Server{{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnContext: socketActor}}
 	s.listeners = []net.Listener{unixL}
 	if cfg.Listen == "" {
 		return nil
 	}
-	token, err := loadToken(cfg.TokenFile)
+	tokens, err := loadTokens(cfg.TokenFile)
 	if err != nil {
 		s.close()
 		return err
@@ -66,7 +66,7 @@ func (s *Server) Listen() error {
 		s.close()
 		return fmt.Errorf("api.listen %s: %w", cfg.Listen, err)
 	}
-	s.servers = append(s.servers, &http.Server{Handler: RequireToken(token, h), ReadHeaderTimeout: 10 * time.Second})
+	s.servers = append(s.servers, &http.Server{Handler: RequireToken(tokens, h), ReadHeaderTimeout: 10 * time.Second})
 	s.listeners = append(s.listeners, tcpL)
 	return nil
 }
@@ -154,13 +154,28 @@ func listenUnix(path string) (net.Listener, error) {
 	return l, nil
 }
 
-// loadToken reads the bearer token of the TCP API, creating the file with
-// a random token and mode 0600 if it does not exist. A token file readable
-// by others is refused.
-func loadToken(path string) ([]byte, error) {
+// DefaultTokenHolder is the holder of the token the node writes into a new
+// token file.
+const DefaultTokenHolder = "api"
+
+// Token is a bearer token of the TCP API and who holds it.
+type Token struct {
+	Holder string
+	Secret []byte
+}
+
+// loadTokens reads the bearer tokens of the TCP API, creating the file
+// with one random token held by DefaultTokenHolder and mode 0600 if it
+// does not exist. Each line is "HOLDER TOKEN"; a line of a token alone
+// (files of earlier versions) is held by DefaultTokenHolder; blank lines
+// and lines starting with # are ignored. A token file readable by others
+// is refused.
+func loadTokens(path string) ([]Token, error) {
 	var b [32]byte
 	rand.Read(b[:])
-	err := durable.WriteNew(path, []byte(hex.EncodeToString(b[:])+"\n"), 0o600)
+	text := "# casenode API tokens: one \"HOLDER TOKEN\" per line; the holder is recorded as who acts\n" +
+		DefaultTokenHolder + " " + hex.EncodeToString(b[:]) + "\n"
+	err := durable.WriteNew(path, []byte(text), 0o600)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("API token: %w", err)
 	}
@@ -175,23 +190,82 @@ func loadToken(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API token: %w", err)
 	}
-	token := strings.TrimSpace(string(data))
-	if len(token) < 32 {
-		return nil, &hint.Error{Msg: fmt.Sprintf("API token in %s is shorter than 32 characters", path), Fix: "remove the file: the node writes a new random token at its next start"}
+	if len(data) > maxTokenFile {
+		return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s is over %d bytes", path, maxTokenFile), Fix: "keep one \"HOLDER TOKEN\" line per holder"}
 	}
-	return []byte(token), nil
+	return parseTokens(path, string(data))
 }
 
-// RequireToken lets through only requests bearing token, compared in
-// constant time.
-func RequireToken(token []byte, h http.Handler) http.Handler {
+// maxTokenFile bounds the token file.
+const maxTokenFile = 64 << 10
+
+// parseTokens parses a token file's text.
+func parseTokens(path, text string) ([]Token, error) {
+	const fix = "each line is \"HOLDER TOKEN\": a name of 1 to 64 letters, digits or ._@- and a token of at least 32 characters"
+	var out []Token
+	holders := map[string]bool{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		holder, secret := DefaultTokenHolder, fields[0]
+		switch len(fields) {
+		case 1:
+		case 2:
+			holder, secret = fields[0], fields[1]
+		default:
+			return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s, line %d: %d fields", path, i+1, len(fields)), Fix: fix}
+		}
+		if !validHolder(holder) {
+			return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s, line %d: holder %.70q is not a valid name", path, i+1, holder), Fix: fix}
+		}
+		if holders[holder] {
+			return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s, line %d: holder %q has two tokens", path, i+1, holder), Fix: "give each holder one token, so that the audit log tells them apart"}
+		}
+		if len(secret) < 32 {
+			return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s, line %d: the token of %s is shorter than 32 characters", path, i+1, holder), Fix: fix}
+		}
+		holders[holder] = true
+		out = append(out, Token{Holder: holder, Secret: []byte(secret)})
+	}
+	if len(out) == 0 {
+		return nil, &hint.Error{Msg: fmt.Sprintf("API token file %s holds no token", path), Fix: "remove the file: the node writes a new random token at its next start"}
+	}
+	return out, nil
+}
+
+// validHolder reports whether s may name a token's holder.
+func validHolder(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._@-", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// RequireToken lets through only requests bearing one of tokens, compared
+// in constant time with each of them, and authenticates the request's
+// actor as the token's holder ("token:HOLDER" in the audit log).
+func RequireToken(tokens []Token, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), token) != 1 {
+		holder := ""
+		for _, t := range tokens {
+			if subtle.ConstantTimeCompare([]byte(got), t.Secret) == 1 {
+				holder = t.Holder
+			}
+		}
+		if !ok || holder == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="casenode"`)
-			writeError(w, http.StatusUnauthorized, &hint.Error{Msg: "missing or wrong bearer token", Fix: "send 'Authorization: Bearer TOKEN' with the token of api.token_file"})
+			writeError(w, http.StatusUnauthorized, &hint.Error{Msg: "missing or wrong bearer token", Fix: "send 'Authorization: Bearer TOKEN' with a token of api.token_file"})
 			return
 		}
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(WithActor(r.Context(), agency.Actor{Via: agency.ViaToken, Name: "token:" + holder})))
 	})
 }

@@ -47,7 +47,7 @@ func Latency(ctx context.Context, dir string, kind protocol.RecipientKind, perSe
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := sender.Send(ctx, "bench", agency.SendRequest{To: []string{ids[1]}, Type: protocol.TypeLead, Body: body}); err != nil {
+			if _, err := sender.Send(ctx, agency.Actor{Via: agency.ViaProcess, Name: "bench"}, agency.SendRequest{To: []string{ids[1]}, Type: protocol.TypeLead, Body: body}); err != nil {
 				errc <- err
 			}
 		}()

@@ -60,7 +60,7 @@ func sendAll(ctx context.Context, nd *agency.Node, messages, senders int, body [
 				if i >= messages || ctx.Err() != nil {
 					return
 				}
-				if _, err := nd.Send(ctx, "bench", agency.SendRequest{To: to(i), Type: protocol.TypeLead, Body: body}); err != nil {
+				if _, err := nd.Send(ctx, agency.Actor{Via: agency.ViaProcess, Name: "bench"}, agency.SendRequest{To: to(i), Type: protocol.TypeLead, Body: body}); err != nil {
 					errc <- err
 					return
 				}

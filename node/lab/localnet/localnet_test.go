@@ -31,7 +31,7 @@ func TestExchange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := n.Node("sn-pj-dakar").Send(ctx, "test", agency.SendRequest{To: []string{"gh-ag-accra"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
+	res, err := n.Node("sn-pj-dakar").Send(ctx, agency.Actor{Via: agency.ViaProcess, Name: "test"}, agency.SendRequest{To: []string{"gh-ag-accra"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
 	if err != nil {
 		t.Fatal(err)
 	}
