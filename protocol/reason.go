@@ -23,4 +23,5 @@ const (
 	ReasonRevoked            Reason = "revoked"             // sender or key revoked in the roster in force
 	ReasonTooOld             Reason = "too-old"             // created before the receiver's acceptance window
 	ReasonIDTime             Reason = "id-time"             // the time in the message id disagrees with created
+	ReasonUnknownMessage     Reason = "unknown-message"     // a receipt about a message this agency did not send to its issuer
 )

@@ -36,7 +36,7 @@ func runMemberRevoke(ctx context.Context, e *env, args []string) error {
 	}
 	m := sr.Roster.Member(fs.Arg(0))
 	fmt.Fprintf(e.stdout, "revoked %s (%s) in network %s since %s: roster serial %d\n", m.Card.Agency, m.Card.Name, sr.Roster.Network, m.Since, sr.Roster.Serial)
-	fmt.Fprintf(e.stdout, "a running hub disconnects it within seconds\n")
+	fmt.Fprintf(e.stdout, "a running hub disconnects it within seconds; its credentials then read the roster, which tells its node that it is revoked, and nothing else\n")
 	return nil
 }
 

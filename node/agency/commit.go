@@ -19,6 +19,13 @@ type decision struct {
 	// dup: the inbox already holds this exact message: acknowledge it and
 	// send its delivered receipt again.
 	dup bool
+	// resent: the delivered receipt to send again is the one signed and
+	// recorded when the message was accepted.
+	resent bool
+	// known: a receipt that moves its copy no further than the receipts
+	// before it (a replay, or a delivered receipt after the read one):
+	// acknowledged, not recorded again.
+	known bool
 	// matched: a receipt for a copy in the outbox.
 	matched bool
 	// later: another copy of this message is being recorded: JetStream
@@ -200,6 +207,7 @@ func (n *Node) acknowledge(d *decision) {
 // returns their ids.
 func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []string, err error) {
 	ds = make([]*decision, len(batch))
+	seen := map[receiptKey]bool{}
 	err = n.store.View(func(tx *store.Tx) error {
 		for i, j := range batch {
 			d := &decision{j: j}
@@ -213,9 +221,10 @@ func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []st
 					d.later, res.reply = true, nil
 					break
 				}
+				var e *store.InboxEntry
 				if !ok {
-					e, err := tx.Inbox(h.ID)
-					if err != nil {
+					var err error
+					if e, err = tx.Inbox(h.ID); err != nil {
 						return err
 					}
 					if e != nil {
@@ -228,6 +237,10 @@ func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []st
 					fresh = append(fresh, h.ID)
 				case hash == res.hash:
 					d.dup = true
+					if e != nil && e.Receipt != nil {
+						res.reply = &store.QueuedReceipt{ID: e.ReceiptID, To: h.From, Kind: protocol.ReceiptDelivered, JWS: e.Receipt}
+						d.resent = true
+					}
 				default:
 					n.conflict(res, hash, now)
 				}
@@ -239,13 +252,20 @@ func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []st
 				}
 				switch {
 				case e == nil:
-					n.log.Warn("receipt for a message not in the outbox", "from", r.From, "message", r.MessageID, "kind", r.Kind)
+					res.refuse(protocol.ReasonUnknownMessage, fmt.Sprintf("a %s receipt about message %s, which is not in the outbox: this agency did not send it (with its key, someone may have)", r.Kind, r.MessageID))
 				case e.Copies[r.From] == nil:
-					n.log.Warn("receipt from an agency the message was not sent to", "from", r.From, "message", r.MessageID)
+					res.refuse(protocol.ReasonUnknownMessage, fmt.Sprintf("a %s receipt about message %s, which was not sent to %s", r.Kind, r.MessageID, r.From))
 				case e.Hash != r.MessageHash:
 					n.log.Error("receipt for other content under a message id this agency sent: was its key used elsewhere?", "from", r.From, "message", r.MessageID, "kind", r.Kind, "reason", r.Reason)
+					res.refuse(protocol.ReasonConflict, fmt.Sprintf("a %s receipt about other content (SHA-256 %s) than message %s this agency sent (SHA-256 %s)", r.Kind, r.MessageHash, r.MessageID, e.Hash))
 				default:
 					d.matched = true
+					c := *e.Copies[r.From]
+					k := receiptKey{r.MessageID, r.From, r.Kind}
+					if !c.Advance(copyState(r.Kind), r.Reason, r.Time.Time) || seen[k] {
+						d.known = true
+					}
+					seen[k] = true
 				}
 			}
 		}
@@ -256,6 +276,19 @@ func (n *Node) classify(batch []*job, now time.Time) (ds []*decision, fresh []st
 		return nil, nil, err
 	}
 	return ds, fresh, nil
+}
+
+// receiptKey identifies a receipt's effect on the outbox.
+type receiptKey struct {
+	id, from string
+	kind     protocol.ReceiptKind
+}
+
+// refuse turns a valid receipt into a rejection for reason: it is
+// recorded as what it is, not as a receipt.
+func (res *result) refuse(reason protocol.Reason, detail string) {
+	res.kind, res.reason, res.detail = kindRejected, reason, detail
+	res.receipt = nil
 }
 
 // conflict turns a valid message into a rejection: another message with
@@ -286,11 +319,13 @@ func auditEntries(d *decision, me string) []auditlog.Entry {
 			out = append(out, auditlog.Entry{Type: auditlog.TypeReceived, Actor: h.From, MessageID: h.ID, Payload: res.raw})
 		}
 	case kindReceipt:
-		out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: res.receipt.From, MessageID: res.receipt.MessageID, Payload: res.raw})
+		if !d.known {
+			out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: res.receipt.From, MessageID: res.receipt.MessageID, Payload: res.raw})
+		}
 	case kindRejected:
 		out = append(out, auditlog.RejectedEntry(res.from, res.id, res.reason, res.detail, res.raw))
 	}
-	if res.reply != nil {
+	if res.reply != nil && !d.resent {
 		out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: me, MessageID: res.id, Payload: res.reply.JWS})
 	}
 	return out
@@ -309,6 +344,9 @@ func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
 		}
 		o := res.opened
 		e := &store.InboxEntry{Header: o.Header, Body: json.RawMessage(o.Body), Hash: res.hash, Size: len(res.raw), Received: now}
+		if res.reply != nil {
+			e.ReceiptID, e.Receipt = res.reply.ID, res.reply.JWS
+		}
 		if err := tx.AddInbox(e); err != nil {
 			return err
 		}
@@ -318,7 +356,7 @@ func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
 			}
 		}
 	case kindReceipt:
-		if !d.matched {
+		if !d.matched || d.known {
 			return nil
 		}
 		r := res.receipt

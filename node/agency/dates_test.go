@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -30,7 +31,7 @@ func TestOldDatesAreRejected(t *testing.T) {
 	for _, s := range []*seal.Sealed{in2006, month, otherID, recent} {
 		p.publish("gh-ag", protocol.TypeLead, s.Raw)
 	}
-	waitFor(t, 20*time.Second, "three rejections and one message", func() bool {
+	poll.Until(t, 20*time.Second, "three rejections and one message", func() bool {
 		s, _ := b.Status(context.Background())
 		return s.Rejected == 3 && s.Inbox.Messages == 1
 	})
@@ -78,14 +79,14 @@ func TestLongOutageLosesNothing(t *testing.T) {
 	old := w.sealAs(w.nodes["sn-pj-dakar"].id, protocol.TypeLead, seal.Options{Now: time.Now().Add(-29 * 24 * time.Hour)}, "gh-ag")
 	w.raw("sn-pj-dakar").publish("gh-ag", protocol.TypeLead, old.Raw)
 	ids = append(ids, old.Header.ID)
-	waitFor(t, 20*time.Second, "the hub to store the messages", func() bool {
+	poll.Until(t, 20*time.Second, "the hub to store the messages", func() bool {
 		s, _ := a.Status(context.Background())
 		return s.Outbox.Copies["relayed"] == 5
 	})
 
 	clock.set(72 * time.Hour)
 	b := w.start("gh-ag")
-	waitFor(t, 30*time.Second, "every message after the outage", func() bool { return len(inboxIDs(t, b)) == len(ids) })
+	poll.Until(t, 30*time.Second, "every message after the outage", func() bool { return len(inboxIDs(t, b)) == len(ids) })
 	got := inboxIDs(t, b)
 	slices.Sort(got)
 	slices.Sort(ids)

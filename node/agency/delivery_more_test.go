@@ -1,11 +1,14 @@
 package agency_test
 
 import (
+	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
@@ -113,6 +116,8 @@ func TestSendWhileHubDown(t *testing.T) {
 	}
 }
 
+// TestDuplicatesAreDropped publishes one message three times: the inbox
+// holds it once, with one received record and one delivered receipt.
 func TestDuplicatesAreDropped(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	b := w.node("gh-ag")
@@ -121,9 +126,12 @@ func TestDuplicatesAreDropped(t *testing.T) {
 	for range 3 {
 		p.publish("gh-ag", protocol.TypeLead, s.Raw)
 	}
-	poll.Until(t, 10*time.Second, "three delivered receipts", func() bool {
-		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 3
-	})
+	w.drained("gh-ag")
+	// One delivered receipt, signed and recorded once, sent again as it was
+	// for each copy.
+	if got := receiptsIn(t, w.audit("gh-ag"), "gh-ag"); len(got) != 1 {
+		t.Errorf("%d receipt records, want 1", len(got))
+	}
 	if got := inboxIDs(t, b); !slices.Equal(got, []string{s.Header.ID}) {
 		t.Fatalf("inbox = %v, want the message once", got)
 	}
@@ -138,5 +146,59 @@ func TestDuplicatesAreDropped(t *testing.T) {
 	}
 	if st, _ := b.Status(context.Background()); st.Rejected != 0 || st.Inbox.Messages != 1 {
 		t.Errorf("status: %+v", st)
+	}
+}
+
+// TestReplayedReceiptsAreRecordedOnce has the hub deliver a delivered
+// receipt to the sender three times (its bytes published again under
+// other Nats-Msg-Ids, as a replay after the duplicate window would): the
+// sender records it once, as a receipt. A receipt about a message the
+// sender never sent is recorded as what it is: rejected, unknown-message.
+func TestReplayedReceiptsAreRecordedOnce(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	a := w.node("sn-pj-dakar")
+	id := send(t, a, protocol.TypeLead, "", "gh-ag")
+	waitState(t, a, id, agency.CopyDelivered, "gh-ag")
+	var receipt []byte
+	for _, r := range w.audit("gh-ag") {
+		if r.Type == auditlog.TypeReceipt && r.Actor == "gh-ag" && r.MessageID == id {
+			receipt = r.Payload
+		}
+	}
+	if receipt == nil {
+		t.Fatal("no delivered receipt in the recipient's log")
+	}
+	p := w.raw("gh-ag")
+	p.publish("sn-pj-dakar", protocol.TypeReceipt, receipt)
+	p.publish("sn-pj-dakar", protocol.TypeReceipt, receipt)
+
+	stranger := w.sealAs(w.nodes["gh-ag"].id, protocol.TypeLead, seal.Options{}, "sn-pj-dakar")
+	body, err := (&protocol.Receipt{Version: protocol.ReceiptVersion, ID: protocol.NewMessageID(time.Now()), Network: w.network, From: "gh-ag", To: "sn-pj-dakar",
+		MessageID: stranger.Header.ID, MessageHash: strings.Repeat("ab", 32), Kind: protocol.ReceiptDelivered, Time: protocol.NewTime(time.Now())}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown, err := jws.Sign(w.nodes["gh-ag"].id.Signing, protocol.ReceiptJWSType, nil, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.publish("sn-pj-dakar", protocol.TypeReceipt, unknown)
+	w.drained("sn-pj-dakar")
+
+	n := 0
+	for _, rc := range receiptsIn(t, w.audit("sn-pj-dakar"), "gh-ag") {
+		if rc.MessageID == id {
+			n++
+		}
+		if rc.MessageID == stranger.Header.ID {
+			t.Errorf("the receipt about an unknown message is recorded as a receipt")
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d receipt records for message %s, want 1", n, id)
+	}
+	rj := w.rejections("sn-pj-dakar")[stranger.Header.ID]
+	if rj == nil || rj.Reason != protocol.ReasonUnknownMessage || !bytes.Equal(rj.Raw, unknown) {
+		t.Errorf("receipt about an unknown message: rejection %+v, want unknown-message with its bytes", rj)
 	}
 }

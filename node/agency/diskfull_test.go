@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -88,13 +89,13 @@ func TestFullDiskHoldsInputAndResumes(t *testing.T) {
 	for range 30 {
 		ids = append(ids, send(t, a, protocol.TypeLead, "", "gh-ag"))
 	}
-	waitFor(t, 20*time.Second, "the first messages", func() bool { return len(inboxIDs(t, b)) >= 10 })
+	poll.Until(t, 20*time.Second, "the first messages", func() bool { return len(inboxIDs(t, b)) >= 10 })
 
 	filler := fill(t, dir)
 	for range 70 {
 		ids = append(ids, send(t, a, protocol.TypeLead, "", "gh-ag"))
 	}
-	waitFor(t, 30*time.Second, "the node to raise its alarm", func() bool {
+	poll.Until(t, 30*time.Second, "the node to raise its alarm", func() bool {
 		s, err := b.Status(context.Background())
 		return err == nil && s.WriteAlarm != nil
 	})
@@ -112,8 +113,8 @@ func TestFullDiskHoldsInputAndResumes(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, "every message once space returned", func() bool { return len(inboxIDs(t, b)) == len(ids) })
-	waitFor(t, 20*time.Second, "the alarm to clear", func() bool {
+	poll.Until(t, 60*time.Second, "every message once space returned", func() bool { return len(inboxIDs(t, b)) == len(ids) })
+	poll.Until(t, 20*time.Second, "the alarm to clear", func() bool {
 		s, err := b.Status(context.Background())
 		return err == nil && s.WriteAlarm == nil && s.Audit.Failed == ""
 	})
@@ -142,7 +143,7 @@ func TestFullDiskHoldsInputAndResumes(t *testing.T) {
 		t.Errorf("%d messages received in the audit log, want %d", len(received), len(ids))
 	}
 	for _, id := range ids {
-		waitState(t, a, id, store.CopyDelivered, "gh-ag")
+		waitState(t, a, id, agency.CopyDelivered, "gh-ag")
 	}
 	w.verifyLog("gh-ag")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
@@ -133,6 +134,40 @@ func receiptsIn(t *testing.T, recs []auditRecord, from string) []*protocol.Recei
 			t.Fatalf("receipt record %d: %v", r.Seq, err)
 		}
 		out = append(out, rc)
+	}
+	return out
+}
+
+// drained waits until agency's consumer at the hub has nothing left to
+// deliver and nothing waiting for an acknowledgement: the node has handled
+// everything published to it.
+func (w *testNetwork) drained(agency string) {
+	w.t.Helper()
+	cons, err := w.raw(agency).js.Consumer(context.Background(), protocol.StreamName(w.network), protocol.ConsumerName(agency))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	poll.Until(w.t, 20*time.Second, agency+" to handle everything", func() bool {
+		info, err := cons.Info(context.Background())
+		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+	})
+}
+
+// rejectedAs returns the rejected records of agency's audit log with reason.
+func (w *testNetwork) rejectedAs(agency string, reason protocol.Reason) []*auditlog.Rejection {
+	w.t.Helper()
+	var out []*auditlog.Rejection
+	for _, r := range w.audit(agency) {
+		if r.Type != auditlog.TypeRejected {
+			continue
+		}
+		rj, err := auditlog.DecodeRejection(r.Payload)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if rj.Reason == reason {
+			out = append(out, rj)
+		}
 	}
 	return out
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -20,16 +20,16 @@ func TestBackSoonAfterTheHub(t *testing.T) {
 	w.stopHub()
 	down := time.Now()
 	for _, a := range []string{"sn-pj-dakar", "gh-ag"} {
-		waitFor(t, 20*time.Second, a+" offline", func() bool {
+		poll.Until(t, 20*time.Second, a+" offline", func() bool {
 			s, err := w.node(a).Status(context.Background())
 			return err == nil && s.Hub.State == "offline"
 		})
 	}
-	waitFor(t, 20*time.Second, "ten seconds of outage", func() bool { return time.Since(down) >= 10*time.Second })
+	poll.Until(t, 20*time.Second, "ten seconds of outage", func() bool { return time.Since(down) >= 10*time.Second })
 	w.restartHub()
 	listening := time.Now()
 	for _, a := range []string{"sn-pj-dakar", "gh-ag"} {
-		waitFor(t, 60*time.Second, a+" online again", func() bool {
+		poll.Until(t, 60*time.Second, a+" online again", func() bool {
 			s, err := w.node(a).Status(context.Background())
 			return err == nil && s.Hub.State == "online"
 		})
@@ -40,5 +40,5 @@ func TestBackSoonAfterTheHub(t *testing.T) {
 		t.Errorf("nodes back %s after the hub, want within 5s", back)
 	}
 	id := send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "", "gh-ag")
-	waitState(t, w.node("sn-pj-dakar"), id, store.CopyDelivered, "gh-ag")
+	waitState(t, w.node("sn-pj-dakar"), id, agency.CopyDelivered, "gh-ag")
 }

@@ -117,11 +117,15 @@ func TestRejections(t *testing.T) {
 	if !slices.Equal(gotReceipts, wantReceipts) {
 		t.Errorf("rejected receipts sent for %v, want %v", gotReceipts, wantReceipts)
 	}
-	// The sender's node records the rejected receipts it gets, even for
-	// messages its outbox never held.
+	// The sender's node records the receipts it gets for messages its
+	// outbox never held — someone used its key — as what they are: rejected
+	// as about an unknown message, with their bytes.
 	poll.Until(t, 10*time.Second, "the sender to record the receipts", func() bool {
-		return len(receiptsIn(t, w.audit("sn-pj-dakar"), "gh-ag")) == 1+len(wantReceipts)
+		return len(w.rejectedAs("sn-pj-dakar", protocol.ReasonUnknownMessage)) == 1+len(wantReceipts)
 	})
+	if got := receiptsIn(t, w.audit("sn-pj-dakar"), "gh-ag"); len(got) != 0 {
+		t.Errorf("the sender recorded %d receipts about messages it never sent as receipts", len(got))
+	}
 
 	// JetStream will not deliver them again: nothing waits for an ack.
 	poll.Until(t, 10*time.Second, "no pending acks", func() bool {

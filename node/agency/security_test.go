@@ -304,7 +304,7 @@ func TestRefusedRosterRaisesAnAlarm(t *testing.T) {
 // TestReplayAfterTheDuplicateWindow has the hub deliver a message again
 // after its duplicate window (the same sealed bytes under another
 // Nats-Msg-Id), once while the node runs and once after it restarted: the
-// inbox and the audit log hold it once.
+// inbox and the audit log hold it once, and its delivered receipt too.
 func TestReplayAfterTheDuplicateWindow(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	p := w.raw("sn-pj-dakar")
@@ -313,16 +313,17 @@ func TestReplayAfterTheDuplicateWindow(t *testing.T) {
 	poll.Until(t, 10*time.Second, "the message", func() bool { return len(inboxIDs(t, w.node("gh-ag"))) == 1 })
 
 	p.publish("gh-ag", protocol.TypeLead, s.Raw)
-	poll.Until(t, 10*time.Second, "the first replay to be handled", func() bool {
-		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 2
-	})
+	w.drained("gh-ag")
 	w.stopNode("gh-ag")
 	w.start("gh-ag")
 	w.waitReady("gh-ag", 3)
 	p.publish("gh-ag", protocol.TypeLead, s.Raw)
-	poll.Until(t, 10*time.Second, "the second replay to be handled", func() bool {
-		return len(receiptsIn(t, w.audit("gh-ag"), "gh-ag")) == 3
-	})
+	w.drained("gh-ag")
+	// The replays get the delivered receipt signed when the message was
+	// accepted, sent again unchanged: it is recorded once.
+	if got := receiptsIn(t, w.audit("gh-ag"), "gh-ag"); len(got) != 1 {
+		t.Errorf("%d receipt records, want 1", len(got))
+	}
 
 	b := w.node("gh-ag")
 	if got := inboxIDs(t, b); !slices.Equal(got, []string{s.Header.ID}) {

@@ -26,6 +26,11 @@ type InboxEntry struct {
 	// ReadAt is when someone first opened it, and ReadBy who.
 	ReadAt *time.Time `json:"read_at,omitempty"`
 	ReadBy string     `json:"read_by,omitempty"`
+	// ReceiptID and Receipt are the delivered receipt the node signed when
+	// it accepted the message: what it sends again, unchanged and not
+	// recorded again, when the message is delivered again.
+	ReceiptID string `json:"receipt_id,omitempty"`
+	Receipt   []byte `json:"receipt,omitempty"`
 }
 
 // Inbox returns the entry of message id, or nil.
