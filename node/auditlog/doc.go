@@ -14,5 +14,8 @@
 // The API appends, reads, iterates and proves; nothing in it updates or
 // deletes a record. Appends from concurrent goroutines are grouped into one
 // bbolt transaction and one fsync (group commit): a record whose Append has
-// returned survives a crash or a power loss.
+// returned survives a crash or a power loss. A transaction that fails for
+// want of space (ErrNoSpace) is rolled back and leaves the log as it was:
+// the next append tries again, and WriteError says so meanwhile; any other
+// failed write stops the log until it is opened again.
 package auditlog
