@@ -92,6 +92,8 @@ func (nd *scriptNode) stop() {
 //	casenet wait DIR WHAT N          wait until the node's status shows N (or more) of WHAT:
 //	                                 inbox, unread, rejected, or a copy state (queued, relayed, delivered, read)
 //	casenet env NAME FILE            set $NAME to the first line of FILE
+//	casenet revoke AGENCY            revoke AGENCY as the secretariat and apply it to the hub
+//	casenet standing DIR STATUS      wait until the node's roster gives its agency STATUS
 func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("casenet does not fail on purpose")
@@ -117,6 +119,25 @@ func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 		delete(sn.nodes, args[1])
 	case "wait":
 		sn.wait(ts, args[1:])
+	case "revoke":
+		if len(args) != 2 || sn.hub == nil {
+			ts.Fatalf("usage: casenet revoke AGENCY (after casenet hub)")
+		}
+		sec, err := hub.OpenSecretariat(sn.hubDir, nil)
+		ts.Check(err)
+		_, err = sec.Revoke(args[1], time.Now())
+		sec.Close()
+		ts.Check(err)
+		ts.Check(sn.hub.Reload(context.Background()))
+	case "standing":
+		if len(args) != 3 || sn.nodes[args[1]] == nil {
+			ts.Fatalf("usage: casenet standing DIR STATUS (a started node)")
+		}
+		n := sn.nodes[args[1]].n
+		waitScript(ts, args[1]+" to be "+args[2], func() bool {
+			s, err := n.Status(context.Background())
+			return err == nil && s.Roster != nil && s.Roster.Standing == args[2]
+		})
 	case "env":
 		if len(args) != 3 {
 			ts.Fatalf("usage: casenet env NAME FILE")
