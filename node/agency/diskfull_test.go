@@ -109,6 +109,9 @@ func TestFullDiskHoldsInputAndResumes(t *testing.T) {
 	if len(inboxIDs(t, b)) == len(ids) {
 		t.Fatal("every message arrived before the disk was full: the test proves nothing")
 	}
+	if _, err := b.Send(context.Background(), actor, agency.SendRequest{To: []string{"sn-pj-dakar"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)}); !errors.Is(err, agency.ErrNotReady) || !strings.Contains(err.Error(), "disk is full") {
+		t.Errorf("send while the disk is full: %v, want a refusal that says the disk is full", err)
+	}
 
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)

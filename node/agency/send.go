@@ -60,6 +60,10 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 	if err := actor.check(); err != nil {
 		return nil, err
 	}
+	if a := n.writes.status(); a != nil {
+		return nil, notReady("free space on the disk of "+n.dir+": the node resumes by itself",
+			"the disk is full since %s: the node cannot record a message (%s)", protocol.NewTime(a.Since), a.Error)
+	}
 	if req.Case != "" {
 		if err := protocol.ValidateID("case", req.Case); err != nil {
 			return nil, invalid("a case id is "+protocol.IDRule, "%v", err)
