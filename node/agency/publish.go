@@ -11,7 +11,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// run publishes until ctx ends. It waits while the hub is unreachable.
+// run publishes until ctx ends. It waits while the hub is unreachable, and
+// while this agency is not active in the roster in force: the hub lets a
+// revoked agency read the roster and nothing else.
 func (p *publisher) run(ctx context.Context, js jetstream.JetStream) {
 	p.reset()
 	sem := make(chan struct{}, p.n.o.MaxInFlight)
@@ -35,7 +37,7 @@ func (p *publisher) run(ctx context.Context, js jetstream.JetStream) {
 	defer timer.Stop()
 	for {
 		online, changed := p.n.hub.watch()
-		if online {
+		if online && !p.n.inactive() {
 			fs, wake := p.due(p.n.o.Now(), p.n.o.MaxInFlight)
 			for i, f := range fs {
 				select {

@@ -71,7 +71,7 @@ func (n *Node) receive(ctx context.Context, js jetstream.JetStream) {
 // else. It reports false if ctx ended first.
 func (n *Node) waitActive(ctx context.Context) bool {
 	for {
-		if m := n.rosterNow().roster.Member(n.cfg.Agency); m != nil && m.Status == protocol.StatusActive {
+		if !n.inactive() {
 			return true
 		}
 		select {
@@ -80,6 +80,17 @@ func (n *Node) waitActive(ctx context.Context) bool {
 		case <-n.rosterCh:
 		}
 	}
+}
+
+// inactive reports whether the roster in force says that this agency is
+// not an active member: revoked, suspended or absent.
+func (n *Node) inactive() bool {
+	rf := n.rosterNow()
+	if rf == nil {
+		return false
+	}
+	m := rf.roster.Member(n.cfg.Agency)
+	return m == nil || m.Status != protocol.StatusActive
 }
 
 // waitOnline waits until the hub is reachable; it reports false if ctx
