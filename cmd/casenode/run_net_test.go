@@ -134,7 +134,7 @@ func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: casenet standing DIR STATUS (a started node)")
 		}
 		n := sn.nodes[args[1]].n
-		waitScript(ts, args[1]+" to be "+args[2], func() bool {
+		poll.Until(ts, 20*time.Second, args[1]+" to be "+args[2], func() bool {
 			s, err := n.Status(context.Background())
 			return err == nil && s.Roster != nil && s.Roster.Standing == args[2]
 		})

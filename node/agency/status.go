@@ -123,7 +123,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 	if fi, err := os.Stat(n.audit.Path()); err == nil {
 		s.Audit.Bytes = fi.Size()
 	}
-	if err, _ := n.audit.WriteError(); err != nil {
+	if _, err := n.audit.WriteError(); err != nil {
 		s.Audit.Failed = err.Error()
 	}
 	s.WriteAlarm = n.writes.status()

@@ -267,17 +267,17 @@ func (l *Log) failWrite(err error) error {
 	return l.err()
 }
 
-// WriteError returns why the log cannot write, and since when: the failure
-// that stopped it, or a lack of space that the next append tries again.
-// It returns nil once a write succeeds.
-func (l *Log) WriteError() (error, time.Time) {
+// WriteError returns since when and why the log cannot write: the failure
+// that stopped it (with a zero time), or a lack of space that the next
+// append tries again. It returns a nil error once a write succeeds.
+func (l *Log) WriteError() (since time.Time, err error) {
 	if err := l.err(); err != nil {
-		return err, time.Time{}
+		return time.Time{}, err
 	}
 	if t := l.trouble.Load(); t != nil {
-		return fmt.Errorf("%w: %w", ErrNoSpace, t.err), t.since
+		return t.since, fmt.Errorf("%w: %w", ErrNoSpace, t.err)
 	}
-	return nil, time.Time{}
+	return time.Time{}, nil
 }
 
 // fail stops the log after a failed write.

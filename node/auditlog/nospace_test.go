@@ -60,7 +60,7 @@ func TestFullDiskIsRetried(t *testing.T) {
 	if !errors.Is(failed, ErrNoSpace) || !errors.Is(failed, syscall.ENOSPC) {
 		t.Fatalf("append on a full disk: %v, want ErrNoSpace", failed)
 	}
-	if err, since := l.WriteError(); !errors.Is(err, ErrNoSpace) || since.IsZero() {
+	if since, err := l.WriteError(); !errors.Is(err, ErrNoSpace) || since.IsZero() {
 		t.Errorf("WriteError = %v, %v; want ErrNoSpace and a time", err, since)
 	}
 
@@ -72,7 +72,7 @@ func TestFullDiskIsRetried(t *testing.T) {
 		t.Fatalf("append once space returned: %v", err)
 	}
 	acked[e.MessageID] = true
-	if err, _ := l.WriteError(); err != nil {
+	if _, err := l.WriteError(); err != nil {
 		t.Errorf("WriteError after a successful write: %v", err)
 	}
 	if _, err := l.Checkpoint(); err != nil {
