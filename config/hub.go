@@ -42,6 +42,8 @@ type Hub struct {
 	LogLevel string `json:"log_level"`
 	// TLS, if set, makes the hub serve TLS.
 	TLS HubTLS `json:"tls,omitzero"`
+	// MemberLimits bound what each member agency may publish and store.
+	MemberLimits MemberLimits `json:"member_limits"`
 }
 
 // Defaults of a hub configuration.
@@ -67,6 +69,7 @@ func DefaultHub() *Hub {
 		Sync:            SyncAlways,
 		RosterValidity:  Duration(DefaultRosterValidity),
 		LogLevel:        "info",
+		MemberLimits:    DefaultMemberLimits(),
 	}
 }
 
@@ -152,6 +155,9 @@ func (h *Hub) Validate() error {
 		return err
 	}
 	if err := h.TLS.validate(); err != nil {
+		return err
+	}
+	if err := h.MemberLimits.validate(h.MaxPayload); err != nil {
 		return err
 	}
 	return checkLogLevel("hub.log_level", h.LogLevel)

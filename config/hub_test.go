@@ -19,6 +19,17 @@ func TestParseHubDefaults(t *testing.T) {
 	if h.SyncInterval() != 0 {
 		t.Fatalf("SyncInterval() = %v with sync always", h.SyncInterval())
 	}
+	if h.MemberLimits != DefaultMemberLimits() {
+		t.Fatalf("member limits %+v, want the defaults %+v", h.MemberLimits, DefaultMemberLimits())
+	}
+	// One field given keeps the defaults of the others.
+	h, err = ParseHub([]byte(`{"network":"wacap","member_limits":{"messages_per_second":7}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (MemberLimits{DefaultStoredBytes, DefaultStoredMessages, 7, DefaultBytesPerSecond}); h.MemberLimits != want {
+		t.Fatalf("member limits %+v, want %+v", h.MemberLimits, want)
+	}
 }
 
 func TestParseHubErrors(t *testing.T) {
@@ -36,6 +47,11 @@ func TestParseHubErrors(t *testing.T) {
 		{`{"network":"wacap","sync":"sometimes"}`, "hub.sync: "},
 		{`{"network":"wacap","roster_validity":"1h"}`, "hub.roster_validity: "},
 		{`{"network":"wacap","log_level":"loud"}`, "hub.log_level: "},
+		{`{"network":"wacap","member_limits":{"stored_bytes":1000}}`, "hub.member_limits.stored_bytes: "},
+		{`{"network":"wacap","member_limits":{"stored_messages":0}}`, "hub.member_limits.stored_messages: "},
+		{`{"network":"wacap","member_limits":{"messages_per_second":0}}`, "hub.member_limits.messages_per_second: "},
+		{`{"network":"wacap","member_limits":{"bytes_per_second":10}}`, "hub.member_limits.bytes_per_second: "},
+		{`{"network":"wacap","member_limits":{"messages_per_sec":10}}`, `unknown field "messages_per_sec"`},
 		{`{"network":"wacap","listne":"127.0.0.1:4222"}`, `unknown field "listne"`},
 		{`{"network":"wacap"} {}`, "trailing data"},
 		{`{"network":"wacap","network":"eccas"}`, `duplicate key "network"`},

@@ -24,4 +24,5 @@ const (
 	ReasonTooOld             Reason = "too-old"             // created before the receiver's acceptance window
 	ReasonIDTime             Reason = "id-time"             // the time in the message id disagrees with created
 	ReasonUnknownMessage     Reason = "unknown-message"     // a receipt about a message this agency did not send to its issuer
+	ReasonWrongPublisher     Reason = "wrong-publisher"     // claims a sender other than the agency the hub says published it
 )

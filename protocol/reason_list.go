@@ -10,7 +10,7 @@ func Reasons() []Reason {
 		ReasonUnknownKey, ReasonBadSignature, ReasonBadInnerSignature, ReasonNotAddressed,
 		ReasonMismatch, ReasonExpired, ReasonFuture, ReasonUndecryptable,
 		ReasonInvalidBody, ReasonConflict, ReasonRevoked, ReasonTooOld, ReasonIDTime,
-		ReasonUnknownMessage,
+		ReasonUnknownMessage, ReasonWrongPublisher,
 	}
 }
 

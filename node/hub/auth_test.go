@@ -272,7 +272,7 @@ func TestAdminIsSeparate(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
 	users := mustUsers(t, n.dir)
-	service, err := n.hub.service.PublicKey()
+	service, err := n.hub.internal.service.PublicKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestAdminIsSeparate(t *testing.T) {
 
 	// The service user is made afresh at each start, kept in memory only,
 	// and allowed in-process connections only.
-	seed, err := n.hub.service.Seed()
+	seed, err := n.hub.internal.service.Seed()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestAdminIsSeparate(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := nats.Connect(n.hub.ClientURL(), nats.Nkey(service, n.hub.service.Sign), nats.NoReconnect()); !errors.Is(err, nats.ErrAuthorization) {
+	if _, err := nats.Connect(n.hub.ClientURL(), nats.Nkey(service, n.hub.internal.service.Sign), nats.NoReconnect()); !errors.Is(err, nats.ErrAuthorization) {
 		t.Fatalf("the service user over TCP: %v, want an authorization violation", err)
 	}
 

@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,6 +34,39 @@ type testNet struct {
 	// agency's client certificate with mutual TLS.
 	tls   *TLSOptions
 	certs map[string][2]string
+	// logs is what the hub logged at warn level and above.
+	logs *logBuffer
+}
+
+// logBuffer collects log lines for tests to look for.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitLog waits until the hub has logged a line containing all of want.
+func (n *testNet) waitLog(t *testing.T, want ...string) {
+	t.Helper()
+	waitFor(t, "a log line with "+strings.Join(want, " "), func() bool {
+		for line := range strings.SplitSeq(n.logs.String(), "\n") {
+			if containsAll(line, want) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // newTestNet creates a hub directory whose roster lists the secretariat and
@@ -51,7 +86,7 @@ func newTLSNet(t *testing.T, mutual bool, agencies ...string) *testNet {
 func newNet(t *testing.T, tlsOpts *TLSOptions, agencies ...string) *testNet {
 	t.Helper()
 	n := &testNet{dir: t.TempDir(), creds: map[string]string{}, ids: map[string]*identity.Identity{}, now: time.Now().Add(-time.Minute),
-		tls: tlsOpts, certs: map[string][2]string{}}
+		tls: tlsOpts, certs: map[string][2]string{}, logs: &logBuffer{}}
 	res, err := Init(n.dir, InitOptions{Network: testNetwork, Country: "SN", Kind: protocol.KindClassic, Listen: "127.0.0.1:0", Now: n.now, TLS: tlsOpts})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +132,8 @@ func (n *testNet) add(t *testing.T, agency string) *SignedRoster {
 
 func (n *testNet) start(t *testing.T) {
 	t.Helper()
-	h, err := Open(context.Background(), n.dir, Options{Logger: testLogger(t)})
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, n.logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	h, err := Open(context.Background(), n.dir, Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,9 +59,12 @@ type Hub struct {
 	// tls is the server's TLS configuration, nil for plain TCP; built once
 	// per start.
 	tls *tls.Config
-	// service is the hub's own NATS user, made afresh at each start and
+	// internal are the hub's own NATS users, made afresh at each start and
 	// allowed only in-process connections.
-	service   nkeys.KeyPair
+	internal  internalKeys
+	answers   *nats.Conn // the ingest's answering connection
+	storing   *nats.Conn // the ingest's storing connection
+	quotas    *quotas
 	unlockRun func()
 
 	mu     sync.Mutex // serializes reloads and guards the fields below
@@ -130,8 +133,8 @@ func (h *Hub) open(ctx context.Context) error {
 	if h.tls, err = serverTLS(&h.cfg.TLS); err != nil {
 		return err
 	}
-	if h.service, err = nkeys.CreateUser(); err != nil {
-		return fmt.Errorf("create the hub's service user: %w", err)
+	if h.internal, err = newInternalKeys(); err != nil {
+		return err
 	}
 	opts, err := h.serverOptions()
 	if err != nil {
@@ -152,14 +155,14 @@ func (h *Hub) open(ctx context.Context) error {
 		}
 		return fmt.Errorf("start NATS server on %s: not ready after %s", h.listen, startTimeout)
 	}
-	pub, err := h.service.PublicKey()
-	if err != nil {
+	if h.nc, err = h.connect(h.internal.service, "casenode hub", serviceInbox); err != nil {
 		return err
 	}
-	h.nc, err = nats.Connect("", nats.InProcessServer(h.srv), nats.Nkey(pub, h.service.Sign),
-		nats.Name("casenode hub"), nats.CustomInboxPrefix("_INBOX_casenode_hub"))
-	if err != nil {
-		return fmt.Errorf("connect to the embedded server: %w", err)
+	if h.storing, err = h.connect(h.internal.ingest, "casenode hub ingest", ingestInbox); err != nil {
+		return err
+	}
+	if h.answers, err = h.connect(h.internal.answer, "casenode hub answers", ingestInbox); err != nil {
+		return err
 	}
 	if h.js, err = jetstream.New(h.nc); err != nil {
 		return err
@@ -178,10 +181,14 @@ func (h *Hub) open(ctx context.Context) error {
 			return err
 		}
 	}
-	if h.ingest, err = startIngest(h.nc, h.cfg.Network, syncer, h.log); err != nil {
+	h.quotas = newQuotas(h.cfg.MemberLimits, time.Duration(h.cfg.Retention), h.cfg.MaxPayload+config.HeaderAllowance, h.log)
+	if err := countStored(ctx, h.js, h.cfg.Network, h.quotas); err != nil {
 		return err
 	}
-	if _, err := publishRoster(ctx, h.kv, h.roster, h.card); err != nil {
+	if h.ingest, err = startIngest(h.storing, h.answers, h.cfg.Network, syncer, h.quotas, activeSet(h.roster.Roster), h.log); err != nil {
+		return err
+	}
+	if _, err := publishRoster(ctx, h.kv, h.roster, h.card, h.log); err != nil {
 		return err
 	}
 	return h.listenClients()
@@ -203,11 +210,73 @@ func (h *Hub) listenClients() error {
 }
 
 func (h *Hub) serverOptions() (*server.Options, error) {
-	pub, err := h.service.PublicKey()
+	pub, err := h.internal.public()
 	if err != nil {
 		return nil, err
 	}
 	return serverOptions(h.cfg, h.listen, h.tls, h.roster.Roster, h.users, pub)
+}
+
+// connect opens an in-process connection as one of the hub's internal
+// users.
+func (h *Hub) connect(kp nkeys.KeyPair, name, inbox string) (*nats.Conn, error) {
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(h.srv), nats.Nkey(pub, kp.Sign),
+		nats.Name(name), nats.CustomInboxPrefix(inbox),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			// A permission violation here is a bug of the hub's that NATS
+			// stopped: say so loudly.
+			h.log.Error("the hub's own connection was refused", "connection", name, "err", err)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("connect to the embedded server: %w", err)
+	}
+	return nc, nil
+}
+
+// internalKeys are the key pairs of the hub's internal users.
+type internalKeys struct {
+	service, ingest, answer nkeys.KeyPair
+}
+
+func newInternalKeys() (internalKeys, error) {
+	var k internalKeys
+	for _, p := range []*nkeys.KeyPair{&k.service, &k.ingest, &k.answer} {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			return k, fmt.Errorf("create the hub's internal users: %w", err)
+		}
+		*p = kp
+	}
+	return k, nil
+}
+
+// public returns the public keys of k.
+func (k internalKeys) public() (internalUsers, error) {
+	var u internalUsers
+	for _, x := range []struct {
+		kp  nkeys.KeyPair
+		out *string
+	}{{k.service, &u.service}, {k.ingest, &u.ingest}, {k.answer, &u.answer}} {
+		pub, err := x.kp.PublicKey()
+		if err != nil {
+			return u, err
+		}
+		*x.out = pub
+	}
+	return u, nil
+}
+
+// activeSet is the set of r's active members.
+func activeSet(r *protocol.Roster) map[string]bool {
+	m := map[string]bool{}
+	for _, a := range r.Active() {
+		m[a.Card.Agency] = true
+	}
+	return m
 }
 
 // ClientURL returns the URL clients on this machine reach the hub at:
@@ -291,7 +360,7 @@ func (h *Hub) Reload(ctx context.Context) error {
 	if err := ensureConsumers(ctx, h.js, next.Roster); err != nil {
 		return err
 	}
-	pub, err := h.service.PublicKey()
+	pub, err := h.internal.public()
 	if err != nil {
 		return err
 	}
@@ -304,7 +373,8 @@ func (h *Hub) Reload(ctx context.Context) error {
 	}
 	disconnectLapsed(h.srv, cur.Roster, next.Roster, users)
 	h.roster, h.users = next, users
-	published, err := publishRoster(ctx, h.kv, next, h.card)
+	h.ingest.setMembers(activeSet(next.Roster))
+	published, err := publishRoster(ctx, h.kv, next, h.card, h.log)
 	if err != nil {
 		return err
 	}
@@ -335,8 +405,10 @@ func (h *Hub) Close() error {
 	if h.ingest != nil {
 		h.ingest.close()
 	}
-	if h.nc != nil {
-		h.nc.Close()
+	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {
+		if nc != nil {
+			nc.Close()
+		}
 	}
 	if h.srv != nil {
 		h.srv.Shutdown()

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casenode/casenode/node/batch"
@@ -25,11 +27,6 @@ const (
 	ingestTimeout = 30 * time.Second
 )
 
-// ingestHeaders are the only headers a node's publication keeps on its way
-// into the stream: its de-duplication id and the stream it expects. Any
-// other header (rollups, TTLs, schedules, expected sequences) is dropped.
-var ingestHeaders = [...]string{jetstream.MsgIDHeader, jetstream.ExpectedStreamHeader}
-
 // ingest takes the nodes' publications on casenet.NET.in.FROM.TO.TYPE,
 // stores each in the messages stream under casenet.NET.msg.FROM.TO.TYPE,
 // and answers the node with the stream's acknowledgement only once the
@@ -41,13 +38,21 @@ var ingestHeaders = [...]string{jetstream.MsgIDHeader, jetstream.ExpectedStreamH
 // the message, as JetStream would.
 //
 // The server's permissions let an agency publish only on its own ingest
-// subjects, so the FROM token is the publisher's agency.
+// subjects, so the FROM token is the publisher's agency, authenticated by
+// its NKey: the ingest stamps it on the stored message
+// (protocol.PublisherHeader), scopes the de-duplication id to it, charges
+// it to that agency's limits, and answers only inside that agency's own
+// reply space. Nothing else a member sends is trusted.
 type ingest struct {
 	network string
 	log     *slog.Logger
-	nc      *nats.Conn
+	nc      *nats.Conn // reads publications, stores them
+	answers *nats.Conn // answers, into the members' reply spaces only
 	js      jetstream.JetStream
 	syncer  *blockSyncer // nil: answer without syncing
+	quotas  *quotas
+	members atomic.Pointer[map[string]bool] // the active members
+	now     func() time.Time
 	sub     *nats.Subscription
 	queue   chan *ingested
 	done    chan struct{}
@@ -59,21 +64,28 @@ type ingest struct {
 
 // ingested is one publication on its way to its answer.
 type ingested struct {
-	reply string
-	fut   jetstream.PubAckFuture
-	ack   *jetstream.PubAck
-	err   error
+	reply     string
+	publisher string
+	size      int64
+	at        time.Time
+	charged   bool // admitted by the quotas: refunded unless stored
+	fut       jetstream.PubAckFuture
+	ack       *jetstream.PubAck
+	err       error
 }
 
-// startIngest subscribes to the network's ingest subjects on the hub's own
-// connection. syncer is nil when the hub syncs at an interval.
-func startIngest(nc *nats.Conn, network string, syncer *blockSyncer, log *slog.Logger) (*ingest, error) {
+// startIngest subscribes to the network's ingest subjects on nc, the
+// ingest's own connection, and answers on answers. syncer is nil when the
+// hub syncs at an interval. members are the active members, refreshed with
+// setMembers at each roster change.
+func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q *quotas, members map[string]bool, log *slog.Logger) (*ingest, error) {
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(ingestPending), jetstream.WithPublishAsyncTimeout(ingestTimeout))
 	if err != nil {
 		return nil, err
 	}
-	g := &ingest{network: network, log: log, nc: nc, js: js, syncer: syncer,
+	g := &ingest{network: network, log: log, nc: nc, answers: answers, js: js, syncer: syncer, quotas: q, now: time.Now,
 		queue: make(chan *ingested, ingestPending), done: make(chan struct{})}
+	g.setMembers(members)
 	go g.answer()
 	if g.sub, err = nc.Subscribe(protocol.IngestFilter(network), g.take); err != nil {
 		g.close()
@@ -92,21 +104,71 @@ func startIngest(nc *nats.Conn, network string, syncer *blockSyncer, log *slog.L
 	return g, nil
 }
 
+// setMembers replaces the set of active members: the recipients the
+// ingest takes publications for.
+func (g *ingest) setMembers(members map[string]bool) { g.members.Store(&members) }
+
+// ingestParts splits casenet.NET.in.FROM.TO.TYPE and checks that FROM and
+// TO are agency ids.
+func ingestParts(network, subject string) (from, to string, ok bool) {
+	rest, ok := strings.CutPrefix(subject, "casenet."+network+".in.")
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.SplitN(rest, ".", 3)
+	if len(parts) != 3 || protocol.ValidateID("agency", parts[0]) != nil || protocol.ValidateID("agency", parts[1]) != nil {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// refusal is an answer to a publication the hub will not store.
+func refusal(code int, format string, args ...any) error {
+	return &jetstream.APIError{Code: code, Description: "casenode hub: " + fmt.Sprintf(format, args...)}
+}
+
 // take stores one publication. It runs on the subscription's goroutine, in
 // arrival order; when the stream falls behind it blocks, and the
 // publications wait in the subscription.
 func (g *ingest) take(m *nats.Msg) {
-	x := &ingested{reply: m.Reply}
-	stored, ok := protocol.StoredSubject(g.network, m.Subject)
+	from, to, ok := ingestParts(g.network, m.Subject)
 	if !ok {
-		x.err = fmt.Errorf("subject %s is not an ingest subject of network %s", m.Subject, g.network)
-	} else {
-		out := &nats.Msg{Subject: stored, Data: m.Data, Header: nats.Header{}}
-		for _, k := range ingestHeaders {
-			if v := m.Header.Get(k); v != "" {
-				out.Header.Set(k, v)
-			}
+		g.log.Warn("publication refused: not an ingest subject", "subject", m.Subject)
+		return
+	}
+	if m.Reply != "" && !strings.HasPrefix(m.Reply, protocol.ReplyPrefix(from)) {
+		// Answering there would publish the hub's answer wherever the
+		// member chose: into the roster bucket, another agency's inbox.
+		g.log.Warn("publication refused: its reply subject is outside the publisher's reply space", "member", from, "reply", m.Reply, "allowed", protocol.ReplyPrefix(from)+">")
+		return
+	}
+	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: g.now()}
+	stored, _ := protocol.StoredSubject(g.network, m.Subject)
+	id := m.Header.Get(jetstream.MsgIDHeader)
+	switch {
+	case !(*g.members.Load())[to]:
+		x.err = refusal(protocol.HubRefusedCode, "%s is not an active member of the network: the hub takes no message for it", to)
+		g.log.Warn("publication refused: its recipient is not an active member", "member", from, "recipient", to)
+	case len(id) > protocol.MaxPublishIDLen:
+		x.err = refusal(protocol.HubRefusedCode, "message id of %d bytes is over %d", len(id), protocol.MaxPublishIDLen)
+	default:
+		if err := g.quotas.admit(from, x.size, x.at); err != nil {
+			x.err = refusal(protocol.HubOverLimitCode, "%v", err)
+			break
 		}
+		x.charged = true
+		// Only these headers go into the stream: the stream the node
+		// expects, its de-duplication id scoped to the publisher, and the
+		// publisher. Anything else (rollups, TTLs, schedules, expected
+		// sequences, a forged publisher) is dropped.
+		out := &nats.Msg{Subject: stored, Data: m.Data, Header: nats.Header{}}
+		if v := m.Header.Get(jetstream.ExpectedStreamHeader); v != "" {
+			out.Header.Set(jetstream.ExpectedStreamHeader, v)
+		}
+		if id != "" {
+			out.Header.Set(jetstream.MsgIDHeader, protocol.HubPublishID(from, id))
+		}
+		out.Header.Set(protocol.PublisherHeader, from)
 		x.fut, x.err = g.js.PublishMsgAsync(out, jetstream.WithStallWait(ingestTimeout))
 	}
 	g.mu.Lock()
@@ -133,6 +195,11 @@ func (g *ingest) answer() {
 			case x.ack = <-x.fut.Ok():
 				stored = true
 			case x.err = <-x.fut.Err():
+			}
+		}
+		for _, x := range group {
+			if x.charged && (x.err != nil || x.ack != nil && x.ack.Duplicate) {
+				g.quotas.refund(x.publisher, x.size, x.at)
 			}
 		}
 		var syncErr error
@@ -169,7 +236,7 @@ func (g *ingest) respond(x *ingested, syncErr error) {
 		g.log.Error("cannot encode an answer", "err", err)
 		return
 	}
-	if err := g.nc.Publish(x.reply, data); err != nil {
+	if err := g.answers.Publish(x.reply, data); err != nil {
 		g.log.Debug("answer a publication", "err", err)
 	}
 }

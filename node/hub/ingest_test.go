@@ -109,11 +109,14 @@ func TestIngestKeepsOnlyAllowedHeaders(t *testing.T) {
 		"Nats-Expected-Last-Sequence": "999",
 		"X-Spoof":                     "from sn-pj-dakar",
 	}
+	// A forged publisher header is overwritten with the authenticated one.
+	msg0 := protocol.PublisherHeader
 	msg := &nats.Msg{Subject: protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead), Data: []byte("sealed"), Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
 	for k, v := range dropped {
 		msg.Header.Set(k, v)
 	}
+	msg.Header.Set(msg0, "sn-pj-dakar")
 	// The stream allows neither TTLs nor rollups, and its last sequence is
 	// not 999: had any of these headers reached it, it would refuse.
 	ack, err := gh.js.PublishMsg(ctxT(t), msg)
@@ -126,8 +129,12 @@ func TestIngestKeepsOnlyAllowedHeaders(t *testing.T) {
 
 	m := fetchInbox(t, sn, "sn-pj-dakar", 1)[0]
 	h := m.Headers()
-	if got := h.Get(jetstream.MsgIDHeader); got != id {
-		t.Errorf("stored Nats-Msg-Id %q, want %q", got, id)
+	// The de-duplication id is scoped to the publisher.
+	if got, want := h.Get(jetstream.MsgIDHeader), "gh-ag/"+id; got != want {
+		t.Errorf("stored Nats-Msg-Id %q, want %q", got, want)
+	}
+	if got := h.Values(protocol.PublisherHeader); len(got) != 1 || got[0] != "gh-ag" {
+		t.Errorf("stored %s %q, want the authenticated publisher gh-ag only", protocol.PublisherHeader, got)
 	}
 	for k := range dropped {
 		if v, ok := h[k]; ok {

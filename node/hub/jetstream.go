@@ -5,10 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -114,11 +118,14 @@ func ensureConsumers(ctx context.Context, js jetstream.JetStream, r *protocol.Ro
 
 // publishRoster puts sr into the roster bucket unless the bucket already
 // holds it. A newer roster in the bucket means roster.jws was rolled back:
-// that is an error, and the bucket is left alone.
-func publishRoster(ctx context.Context, kv jetstream.KeyValue, sr *SignedRoster, pinned *protocol.MemberCard) (bool, error) {
+// that is an error, and the bucket is left alone. A bucket whose current
+// value does not verify (nothing but the hub should ever write there; an
+// older hub let a member's reply subject overwrite it) is repaired with
+// sr, unless the bucket's history holds a verifying roster newer than sr.
+func publishRoster(ctx context.Context, kv jetstream.KeyValue, sr *SignedRoster, pinned *protocol.MemberCard, log *slog.Logger) (bool, error) {
 	entry, err := kv.Get(ctx, protocol.RosterKey)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		_, err = kv.Create(ctx, protocol.RosterKey, sr.JWS)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		_, err = kv.Put(ctx, protocol.RosterKey, sr.JWS)
 		if err != nil {
 			return false, fmt.Errorf("publish roster: %w", err)
 		}
@@ -129,7 +136,7 @@ func publishRoster(ctx context.Context, kv jetstream.KeyValue, sr *SignedRoster,
 	}
 	published, err := VerifyRoster(entry.Value(), pinned.PublicKey())
 	if err != nil {
-		return false, &RollbackError{Msg: fmt.Sprintf("the roster bucket holds a roster that does not verify with the secretariat's key: %v", err)}
+		return repairRoster(ctx, kv, sr, pinned, entry, err, log)
 	}
 	switch {
 	case published.Roster.Serial > sr.Roster.Serial:
@@ -143,6 +150,80 @@ func publishRoster(ctx context.Context, kv jetstream.KeyValue, sr *SignedRoster,
 		return false, fmt.Errorf("publish roster: %w", err)
 	}
 	return true, nil
+}
+
+// repairRoster replaces a roster bucket value that does not verify
+// (badErr says why) with sr, once it has checked that no verifying roster
+// in the bucket's history is newer than sr: that would mean roster.jws was
+// rolled back, and the operator must decide.
+func repairRoster(ctx context.Context, kv jetstream.KeyValue, sr *SignedRoster, pinned *protocol.MemberCard, bad jetstream.KeyValueEntry, badErr error, log *slog.Logger) (bool, error) {
+	history, err := kv.History(ctx, protocol.RosterKey)
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, fmt.Errorf("read the roster bucket's history: %w", err)
+	}
+	for _, e := range history {
+		if e.Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		old, err := VerifyRoster(e.Value(), pinned.PublicKey())
+		if err != nil {
+			continue
+		}
+		if old.Roster.Serial > sr.Roster.Serial {
+			return false, &RollbackError{Msg: fmt.Sprintf("the roster bucket's current value does not verify (%v), and its history holds serial %d, newer than serial %d in %s", badErr, old.Roster.Serial, sr.Roster.Serial, RosterFile)}
+		}
+	}
+	if _, err := kv.Update(ctx, protocol.RosterKey, sr.JWS, bad.Revision()); err != nil {
+		return false, fmt.Errorf("repair the roster bucket: %w", err)
+	}
+	log.Warn("the roster bucket held a value that does not verify: replaced with roster.jws", "bad_revision", bad.Revision(), "bad_size", len(bad.Value()), "err", badErr, "serial", sr.Roster.Serial)
+	return true, nil
+}
+
+// countStored charges every message in the messages stream to the agency
+// that published it (the FROM token of its subject), reading the stream's
+// headers only, from its first message to the last one at start.
+func countStored(ctx context.Context, js jetstream.JetStream, network string, q *quotas) error {
+	stream, err := js.Stream(ctx, protocol.StreamName(network))
+	if err != nil {
+		return fmt.Errorf("count stored messages: %w", err)
+	}
+	state := stream.CachedInfo().State
+	if state.Msgs == 0 {
+		return nil
+	}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{HeadersOnly: true})
+	if err != nil {
+		return fmt.Errorf("count stored messages: %w", err)
+	}
+	prefix := "casenet." + network + ".msg."
+	for {
+		batch, err := cons.Fetch(1024, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			return fmt.Errorf("count stored messages: %w", err)
+		}
+		n, last := 0, uint64(0)
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			last = md.Sequence.Stream
+			from, _, _ := strings.Cut(strings.TrimPrefix(m.Subject(), prefix), ".")
+			size, _ := strconv.ParseInt(m.Headers().Get(nats.MsgSize), 10, 64)
+			q.counted(from, size, md.Timestamp)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return fmt.Errorf("count stored messages: %w", err)
+		}
+		if n == 0 || last >= state.LastSeq {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("count stored messages: %w", err)
+		}
+	}
 }
 
 // RollbackError reports a roster.jws older than what the hub already

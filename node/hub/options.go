@@ -24,12 +24,20 @@ const (
 	connInProcess = "IN_PROCESS"
 )
 
+// internalUsers are the public NKeys of the hub's own in-process users,
+// made afresh at each start: the service connection (streams, consumers,
+// roster bucket), the ingest's storing connection and its answering
+// connection. Each has only the permissions its work needs.
+type internalUsers struct {
+	service, ingest, answer string
+}
+
 // serverOptions builds the embedded server's options from the hub's
 // configuration, the listen address, the TLS configuration (nil: plain
-// TCP), the roster in force, the users and the hub's own service user. The
-// same input gives the same options, so that a reload changes only what the
-// roster changed.
-func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *protocol.Roster, users *userKeys, service string) (*server.Options, error) {
+// TCP), the roster in force, the users and the hub's own internal users.
+// The same input gives the same options, so that a reload changes only
+// what the roster changed.
+func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *protocol.Roster, users *userKeys, internal internalUsers) (*server.Options, error) {
 	host, portText, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", listen, err)
@@ -68,7 +76,9 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs
 	}
 	o.Nkeys = append(o.Nkeys,
-		&server.NkeyUser{Nkey: service, AllowedConnectionTypes: connTypes(connInProcess)},
+		&server.NkeyUser{Nkey: internal.service, Permissions: servicePermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess)},
+		&server.NkeyUser{Nkey: internal.ingest, Permissions: ingestPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess)},
+		&server.NkeyUser{Nkey: internal.answer, Permissions: answerPermissions(roster), AllowedConnectionTypes: connTypes(connInProcess)},
 		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard)},
 	)
 	// Active members have the node's permissions; a revoked or suspended

@@ -58,3 +58,60 @@ func adminPermissions(network string) *server.Permissions {
 func rosterSubject(network string) string {
 	return "$KV." + protocol.RosterBucket(network) + "." + protocol.RosterKey
 }
+
+// Inbox prefixes of the hub's own connections. No agency's inbox prefix
+// (protocol.InboxPrefix: "_INBOX_…") and not the admin's ("_INBOX") can
+// equal them or lie under them.
+const (
+	serviceInbox = "_CASENODE_HUB"
+	ingestInbox  = "_CASENODE_INGEST"
+)
+
+// servicePermissions are those of the hub's service connection: the
+// JetStream API (stream, consumers, the roster bucket) and the roster
+// bucket's subjects, and nothing a node publishes to or reads from.
+func servicePermissions(network string) *server.Permissions {
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{
+			"$JS.API.>",
+			"$KV." + protocol.RosterBucket(network) + ".>",
+		}},
+		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>"}},
+	}
+}
+
+// ingestPermissions are those of the ingest's storing connection: it reads
+// the nodes' publications and stores them in the messages stream, whose
+// acknowledgements come back to its own inbox. It cannot publish to the
+// roster bucket, the JetStream API or any inbox.
+func ingestPermissions(network string) *server.Permissions {
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{protocol.StreamSubjects(network)}},
+		Subscribe: &server.SubjectPermission{Allow: []string{
+			protocol.IngestFilter(network),
+			ingestInbox + ".>",
+		}},
+	}
+}
+
+// answerPermissions are those of the ingest's answering connection: it
+// publishes only into the reply spaces of the active members, so that even
+// a mistake in the ingest's own check of a reply subject cannot make the
+// hub write into the roster bucket, the messages stream or anything else.
+func answerPermissions(roster *protocol.Roster) *server.Permissions {
+	allow := []string{}
+	for _, m := range roster.Active() {
+		allow = append(allow, protocol.ReplyPrefix(m.Card.Agency)+">")
+	}
+	if len(allow) == 0 {
+		// An empty allow list allows everything: deny all instead.
+		return &server.Permissions{
+			Publish:   &server.SubjectPermission{Deny: []string{">"}},
+			Subscribe: &server.SubjectPermission{Deny: []string{">"}},
+		}
+	}
+	return &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: allow},
+		Subscribe: &server.SubjectPermission{Deny: []string{">"}},
+	}
+}

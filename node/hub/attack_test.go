@@ -1,0 +1,311 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
+)
+
+// Attacks by a member with its own valid credentials (issue #10): what it
+// sends is published as `nats pub --reply` does, a message with its Reply
+// set, on the member's own connection.
+
+const ml = "ml-mj"
+
+// pubWithReply publishes data on gh-ag's own ingest subject to sn-pj-dakar
+// with reply as its reply subject, as `nats pub --reply` does.
+func pubWithReply(t *testing.T, c *agencyConn, reply string, data []byte) {
+	t.Helper()
+	m := &nats.Msg{Subject: protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), Reply: reply, Data: data}
+	if err := c.nc.PublishMsg(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// settleIngest publishes a genuine message from c through the ingest and
+// waits for its acknowledgement: the ingest takes publications in order,
+// so everything c published before has been handled.
+func settleIngest(t *testing.T, c *agencyConn, from string) *jetstream.PubAck {
+	t.Helper()
+	ack, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, from, sn, protocol.TypeLead), []byte("genuine"),
+		jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+	if err != nil {
+		t.Fatalf("genuine publication of %s: %v", from, err)
+	}
+	return ack
+}
+
+func rosterEntry(t *testing.T, n *testNet) jetstream.KeyValueEntry {
+	t.Helper()
+	e, err := n.hub.kv.Get(ctxT(t), protocol.RosterKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestReplySubjectCannotOverwriteTheRoster(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	c := n.connect(t, gh)
+	before := rosterEntry(t, n)
+
+	pubWithReply(t, c, rosterSubject(testNetwork), []byte("sealed lead"))
+	settleIngest(t, c, gh)
+
+	after := rosterEntry(t, n)
+	if after.Revision() != before.Revision() || !bytes.Equal(after.Value(), n.hub.Roster().JWS) {
+		t.Fatalf("roster bucket revision %d → %d, value %.60q: the hub answered into the roster bucket", before.Revision(), after.Revision(), after.Value())
+	}
+	n.waitLog(t, "reply subject is outside the publisher's reply space", "member="+gh, "reply="+rosterSubject(testNetwork))
+	// The hub still restarts on its roster.
+	n.hub.Close()
+	n.start(t)
+}
+
+func TestReplySubjectCannotInjectIntoAnotherInbox(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	c := n.connect(t, gh)
+	target := protocol.MessageSubject(testNetwork, sn, ml, protocol.TypeLead)
+
+	pubWithReply(t, c, target, []byte("sealed lead"))
+	settleIngest(t, c, gh)
+
+	cons, err := n.connect(t, ml).js.Consumer(ctxT(t), protocol.StreamName(testNetwork), protocol.ConsumerName(ml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cons.Info(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumPending != 0 || info.NumAckPending != 0 {
+		t.Fatalf("%s's inbox holds %d messages after gh-ag's reply subject %s: the hub injected its answer", ml, info.NumPending, target)
+	}
+	n.waitLog(t, "reply subject is outside the publisher's reply space", "member="+gh, "reply="+target)
+	// Another agency's reply space is refused too: no answer reaches sn.
+	pubWithReply(t, c, protocol.InboxPrefix(sn)+".x", []byte("sealed lead"))
+	n.waitLog(t, "reply subject is outside the publisher's reply space", "member="+gh, "reply="+protocol.InboxPrefix(sn)+".x")
+}
+
+// TestHubConnectionsHaveOnlyTheirPermissions connects as each of the hub's
+// own users and checks that NATS itself denies what the ingest's answers
+// must never do, should the ingest's own check fail one day.
+func TestHubConnectionsHaveOnlyTheirPermissions(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	for _, tc := range []struct {
+		name   string
+		kp     nkeys.KeyPair
+		denied []string
+	}{
+		{"answer", n.hub.internal.answer, []string{rosterSubject(testNetwork), protocol.MessageSubject(testNetwork, gh, sn, protocol.TypeLead), "$JS.API.STREAM.DELETE." + protocol.StreamName(testNetwork), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead)}},
+		{"ingest", n.hub.internal.ingest, []string{rosterSubject(testNetwork), protocol.InboxPrefix(sn) + ".x", "$JS.API.STREAM.DELETE." + protocol.StreamName(testNetwork)}},
+		{"service", n.hub.internal.service, []string{protocol.MessageSubject(testNetwork, gh, sn, protocol.TypeLead), protocol.InboxPrefix(sn) + ".x"}},
+	} {
+		pub, _ := tc.kp.PublicKey()
+		var mu sync.Mutex
+		var errs []string
+		nc, err := nats.Connect("", nats.InProcessServer(n.hub.srv), nats.Nkey(pub, tc.kp.Sign), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			mu.Lock()
+			errs = append(errs, err.Error())
+			mu.Unlock()
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, subj := range tc.denied {
+			if err := nc.Publish(subj, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, tc.name+" denied "+subj, func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, e := range errs {
+					if strings.Contains(e, "Permissions Violation") && strings.Contains(e, `"`+subj+`"`) {
+						return true
+					}
+				}
+				return false
+			})
+		}
+		nc.Close()
+	}
+	if e := rosterEntry(t, n); !bytes.Equal(e.Value(), n.hub.Roster().JWS) {
+		t.Fatal("the roster bucket changed")
+	}
+}
+
+// TestMessageIDIsScopedToThePublisher: gh-ag publishes garbage under the
+// id of ml-mj's next message to sn-pj-dakar; ml-mj's genuine message is
+// still stored and delivered.
+func TestMessageIDIsScopedToThePublisher(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	a, c, s := n.connect(t, gh), n.connect(t, ml), n.connect(t, sn)
+	id := protocol.PublishID(protocol.NewMessageID(time.Now()), sn)
+
+	if _, err := a.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("garbage"), jetstream.WithMsgID(id)); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, ml, sn, protocol.TypeLead), []byte("genuine"), jetstream.WithMsgID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.Duplicate {
+		t.Fatal("ml-mj's genuine message was taken for a duplicate of gh-ag's garbage")
+	}
+	got := fetchInbox(t, s, sn, 2)
+	if string(got[1].Data()) != "genuine" || got[1].Headers().Get(protocol.PublisherHeader) != ml {
+		t.Fatalf("sn-pj-dakar got %q from %q, want ml-mj's genuine message", got[1].Data(), got[1].Headers().Get(protocol.PublisherHeader))
+	}
+	// ml-mj's own resend is still a duplicate.
+	ack, err = c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, ml, sn, protocol.TypeLead), []byte("genuine"), jetstream.WithMsgID(id))
+	if err != nil || !ack.Duplicate {
+		t.Fatalf("ml-mj's resend: %+v, %v; want a duplicate", ack, err)
+	}
+}
+
+// refusedWith checks that err is the hub's API error with code.
+func refusedWith(t *testing.T, err error, code int, want string) {
+	t.Helper()
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != code || !strings.Contains(apiErr.Description, want) {
+		t.Fatalf("publication: %v, want the hub's refusal %d with %q", err, code, want)
+	}
+}
+
+func TestIngestRefusesNonMemberRecipients(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	c := n.connect(t, gh)
+	_, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, "zz-nobody", protocol.TypeLead), []byte("x"),
+		jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), "zz-nobody")))
+	refusedWith(t, err, protocol.HubRefusedCode, "zz-nobody is not an active member")
+	info, err := n.hub.js.Stream(ctxT(t), protocol.StreamName(testNetwork))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.CachedInfo().State.Msgs != 0 {
+		t.Fatalf("the stream holds %d messages", info.CachedInfo().State.Msgs)
+	}
+	n.waitLog(t, "recipient is not an active member", "member="+gh, "recipient=zz-nobody")
+}
+
+// setLimits restarts n's hub with limits in hub.json.
+func (n *testNet) setLimits(t *testing.T, limits config.MemberLimits) {
+	t.Helper()
+	n.hub.Close()
+	cfg, err := config.LoadHub(n.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MemberLimits = limits
+	cfg.StoreDir = "jetstream"
+	data, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n.dir, config.HubFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n.start(t)
+}
+
+func TestMemberStoredMessagesLimit(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 3, MessagesPerSecond: 1000, BytesPerSecond: 64 << 20})
+	c := n.connect(t, gh)
+	for range 3 {
+		settleIngest(t, c, gh)
+	}
+	_, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("one too many"),
+		jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+	refusedWith(t, err, protocol.HubOverLimitCode, "gh-ag is over its limit member_limits.stored_messages")
+	n.waitLog(t, "member over its limits", "member="+gh, "limit=member_limits.stored_messages")
+	// Another member is not affected.
+	settleIngest(t, n.connect(t, ml), ml)
+
+	// The account survives a restart: the hub counts what is stored.
+	n.hub.Close()
+	n.start(t)
+	c = n.connect(t, gh)
+	_, err = c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("after restart"),
+		jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+	refusedWith(t, err, protocol.HubOverLimitCode, "stored_messages")
+	if msgs, _ := n.hub.quotas.stored(ml); msgs != 1 {
+		t.Fatalf("ml-mj has %d messages counted after the restart, want 1", msgs)
+	}
+}
+
+func TestMemberStoredBytesLimit(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	limit := int64(config.DefaultMaxPayload + config.HeaderAllowance)
+	n.setLimits(t, config.MemberLimits{StoredBytes: limit, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 64 << 20})
+	c := n.connect(t, gh)
+	big := bytes.Repeat([]byte("x"), config.DefaultMaxPayload-1000)
+	if _, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), big,
+		jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), make([]byte, 20<<10),
+		jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+	refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.stored_bytes")
+}
+
+func TestMemberRateLimit(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 5, BytesPerSecond: 64 << 20})
+	c := n.connect(t, gh)
+	// The bucket holds RateBurst seconds: the burst after it is refused.
+	var futs []jetstream.PubAckFuture
+	for range 40 {
+		f, err := c.js.PublishAsync(protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("x"),
+			jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		futs = append(futs, f)
+	}
+	ok, refused := 0, 0
+	for _, f := range futs {
+		select {
+		case <-f.Ok():
+			ok++
+		case err := <-f.Err():
+			refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.messages_per_second")
+			refused++
+		case <-time.After(20 * time.Second):
+			t.Fatal("no answer")
+		}
+	}
+	if ok < config.RateBurst*5 || refused == 0 || ok > 20 {
+		t.Fatalf("%d stored, %d refused of a burst of 40 at 5 a second", ok, refused)
+	}
+	n.waitLog(t, "member over its limits", "member="+gh, "limit=member_limits.messages_per_second")
+	// The bucket refills: later publications are taken again.
+	waitFor(t, "the rate to allow gh-ag again", func() bool {
+		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("later"),
+			jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+		return err == nil
+	})
+}

@@ -1,0 +1,33 @@
+package protocol
+
+// PublisherHeader is the header the hub stamps on every message it stores:
+// the agency whose NATS credentials published it. The hub sets it from the
+// ingest subject its permissions allow that agency alone, and overwrites
+// whatever a member may have sent under that name: a receiver trusts it as
+// the authenticated publisher, unlike the sender a message claims.
+const PublisherHeader = "Casenode-Publisher"
+
+// Codes of the hub's refusals, in the JetStream API error a node's
+// publication gets back (the HTTP-like code of the error).
+const (
+	// HubRefusedCode: the publication is not allowed at all (a recipient
+	// that is not an active member, a message id too long).
+	HubRefusedCode = 403
+	// HubOverLimitCode: the publishing agency is over one of its limits at
+	// the hub (rate, stored bytes or stored messages); it may publish again
+	// later.
+	HubOverLimitCode = 429
+)
+
+// MaxPublishIDLen bounds the Nats-Msg-Id a node may set on a publication.
+// PublishID of the longest message id and agency id is far shorter.
+const MaxPublishIDLen = 256
+
+// HubPublishID is the de-duplication id the hub stores a publication
+// under: the member's own id, scoped to the agency that published it, so
+// that no member can claim another's id.
+func HubPublishID(publisher, id string) string { return publisher + "/" + id }
+
+// ReplyPrefix is the reply space of agency: the hub answers a publication
+// only on a subject under it.
+func ReplyPrefix(agency string) string { return InboxPrefix(agency) + "." }
