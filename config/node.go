@@ -53,6 +53,11 @@ type Node struct {
 	// after this many entries or this long, whichever comes first.
 	CheckpointEvery    int      `json:"checkpoint_every"`
 	CheckpointInterval Duration `json:"checkpoint_interval"`
+	// RejectionsKeptPerHour bounds the rejected inputs of one publisher
+	// whose bytes the audit log keeps in full each hour; beyond it, a
+	// rejection keeps the input's hash and size only, so that a member's
+	// flood of garbage is recorded without growing the log without bound.
+	RejectionsKeptPerHour int `json:"rejections_kept_per_hour"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
 }
@@ -77,19 +82,23 @@ const (
 	DefaultMaxMessageAge      = 30 * 24 * time.Hour
 	DefaultCheckpointEvery    = 1000
 	DefaultCheckpointInterval = time.Hour
+	// DefaultRejectionsKeptPerHour keeps every rejection of a peer whose
+	// software misbehaves, and at most 100 × 64 KiB an hour of a flood.
+	DefaultRejectionsKeptPerHour = 100
 )
 
 // DefaultNode returns a node configuration with every optional field set.
 func DefaultNode() *Node {
 	return &Node{
-		CredsFile:          DefaultCredsFile,
-		API:                API{Socket: DefaultAPISocket},
-		ResendTimeout:      Duration(DefaultResendTimeout),
-		MaxClockSkew:       Duration(DefaultMaxClockSkew),
-		MaxMessageAge:      Duration(DefaultMaxMessageAge),
-		CheckpointEvery:    DefaultCheckpointEvery,
-		CheckpointInterval: Duration(DefaultCheckpointInterval),
-		LogLevel:           "info",
+		CredsFile:             DefaultCredsFile,
+		API:                   API{Socket: DefaultAPISocket},
+		ResendTimeout:         Duration(DefaultResendTimeout),
+		MaxClockSkew:          Duration(DefaultMaxClockSkew),
+		MaxMessageAge:         Duration(DefaultMaxMessageAge),
+		CheckpointEvery:       DefaultCheckpointEvery,
+		CheckpointInterval:    Duration(DefaultCheckpointInterval),
+		RejectionsKeptPerHour: DefaultRejectionsKeptPerHour,
+		LogLevel:              "info",
 	}
 }
 
@@ -193,6 +202,9 @@ func (n *Node) Validate() error {
 	}
 	if err := checkRange("node.checkpoint_interval", n.CheckpointInterval, time.Second, 7*24*time.Hour); err != nil {
 		return err
+	}
+	if n.RejectionsKeptPerHour < 0 || n.RejectionsKeptPerHour > 1_000_000 {
+		return fmt.Errorf("node.rejections_kept_per_hour: %d is out of range: must be between 0 and 1000000", n.RejectionsKeptPerHour)
 	}
 	return checkLogLevel("node.log_level", n.LogLevel)
 }

@@ -51,7 +51,8 @@ func TestParseNodeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.CredsFile != DefaultCredsFile || n.API.Socket != DefaultAPISocket || n.CheckpointEvery != DefaultCheckpointEvery {
+	if n.CredsFile != DefaultCredsFile || n.API.Socket != DefaultAPISocket || n.CheckpointEvery != DefaultCheckpointEvery ||
+		n.RejectionsKeptPerHour != DefaultRejectionsKeptPerHour {
 		t.Fatalf("defaults not applied: %+v", n)
 	}
 	if len(n.SecretariatPublicKey()) != ed25519.PublicKeySize {
@@ -81,6 +82,7 @@ func TestParseNodeErrors(t *testing.T) {
 		{`"max_message_age":"9000h"`, "node.max_message_age: "},
 		{`"checkpoint_every":0`, "node.checkpoint_every: "},
 		{`"checkpoint_interval":"0s"`, "node.checkpoint_interval: "},
+		{`"rejections_kept_per_hour":-1`, "node.rejections_kept_per_hour: "},
 		{`"log_level":"trace"`, "node.log_level: "},
 		{`"hub_url":"nats://hub:4222"`, `unknown field "hub_url"`},
 	}

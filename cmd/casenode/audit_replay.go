@@ -88,6 +88,8 @@ type replayEvent struct {
 	ReceiptKind string          `json:"receipt_kind,omitempty"`
 	Reason      string          `json:"reason,omitempty"`
 	Detail      string          `json:"detail,omitempty"`
+	Publisher   string          `json:"publisher,omitempty"`
+	Claimed     string          `json:"claimed_sender,omitempty"`
 	Body        json.RawMessage `json:"body,omitempty"`
 	Text        string          `json:"text"`
 }
@@ -229,10 +231,32 @@ func rejectedText(ev *replayEvent, payload []byte) string {
 	}
 	ev.Reason, ev.Detail = string(rj.Reason), rj.Detail
 	kept := "kept whole"
-	if !rj.Complete() {
+	switch {
+	case rj.Withheld:
+		kept = "not kept: over the hourly number of rejections kept in full"
+	case !rj.Complete():
 		kept = fmt.Sprintf("first %d bytes kept", len(rj.Raw))
 	}
-	return fmt.Sprintf("rejected an input from %s: %s — %s (%d bytes, SHA-256 %s, %s)", ev.Actor, rj.Reason, oneLine(rj.Detail), rj.Size, hex.EncodeToString(rj.SHA256[:8]), kept)
+	from := ev.Actor
+	if rj.Publisher != "" {
+		// The record's actor is the sender the input claims; the hub
+		// authenticated its publisher.
+		ev.Publisher, ev.Claimed = rj.Publisher, ev.Actor
+		from = "published by " + rj.Publisher
+		if rj.Publisher != ev.Actor {
+			from += ", claiming to be from " + ev.Actor
+		}
+	}
+	return fmt.Sprintf("rejected an input %s: %s — %s (%d bytes, SHA-256 %s, %s)", fromText(from, rj.Publisher != ""), rj.Reason, oneLine(rj.Detail), rj.Size, hex.EncodeToString(rj.SHA256[:8]), kept)
+}
+
+// fromText is "from X" for a version 1 rejection (the claimed sender
+// only), or the publisher's sentence for a later one.
+func fromText(s string, published bool) string {
+	if published {
+		return s
+	}
+	return "from " + s
 }
 
 func (rp *replayer) receipt(ev *replayEvent, payload []byte) string {

@@ -36,6 +36,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		hub += ": " + s.Hub.LastError
 	}
 	fmt.Fprintf(w, "hub        %s\n", hub)
+	if s.Hub.OverLimit != "" {
+		fmt.Fprintf(w, "ALARM      over its limits at the hub since %s: %s; publications wait in the outbox and go again (the secretariat sets member_limits in hub.json)\n", when(*s.Hub.OverLimitSince), s.Hub.OverLimit)
+	}
 	if r := s.Roster; r != nil {
 		exp := "expires"
 		switch {

@@ -58,7 +58,7 @@ func (n *Node) record(batch []*job) *recording {
 	}
 	var entries []auditlog.Entry
 	for _, d := range ds {
-		entries = append(entries, auditEntries(d, n.cfg.Agency)...)
+		entries = append(entries, auditEntries(d, n.cfg.Agency, n.keptRejections.keep(&d.j.res, now))...)
 	}
 	r := &recording{ds: ds, fresh: fresh, now: now, entries: entries}
 	if len(entries) > 0 {
@@ -300,13 +300,14 @@ func (n *Node) conflict(res *result, held string, now time.Time) {
 	res.detail = fmt.Sprintf("the inbox holds another message with id %s (SHA-256 %s, this one %s)", h.ID, held, res.hash)
 	res.from, res.id = h.From, h.ID
 	res.opened, res.contact, res.reply = nil, nil, nil
-	if rf := n.rosterNow(); rf != nil {
+	if rf := n.rosterNow(); rf != nil && h.From == res.publisher {
 		n.replyTo(res, rf, h, protocol.ReceiptRejected, protocol.ReasonConflict, now)
 	}
 }
 
-// auditEntries are the audit records of one decision.
-func auditEntries(d *decision, me string) []auditlog.Entry {
+// auditEntries are the audit records of one decision. keepRaw says
+// whether a rejection keeps the input's bytes or only their hash and size.
+func auditEntries(d *decision, me string, keepRaw bool) []auditlog.Entry {
 	res := &d.j.res
 	var out []auditlog.Entry
 	if d.later {
@@ -323,7 +324,12 @@ func auditEntries(d *decision, me string) []auditlog.Entry {
 			out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: res.receipt.From, MessageID: res.receipt.MessageID, Payload: res.raw})
 		}
 	case kindRejected:
-		out = append(out, auditlog.RejectedEntry(res.from, res.id, res.reason, res.detail, res.raw))
+		rj := auditlog.NewRejection(res.reason, res.detail, res.raw)
+		rj.Publisher = res.publisher
+		if !keepRaw {
+			rj.Withhold()
+		}
+		out = append(out, rj.Entry(res.from, res.id))
 	}
 	if res.reply != nil && !d.resent {
 		out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: me, MessageID: res.id, Payload: res.reply.JWS})

@@ -15,6 +15,29 @@ type hubState struct {
 	url     string
 	lastErr string
 	changed chan struct{}
+	// overLimit is the hub's last refusal for being over one of this
+	// agency's limits, until a publication is taken again.
+	overLimit      string
+	overLimitSince time.Time
+}
+
+// noteLimit records the hub's answer to a publication: err is the hub's
+// refusal for being over a limit, or nil when the hub took a publication.
+// It reports whether the state changed.
+func (h *hubState) noteLimit(err error, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil {
+		changed := h.overLimit != ""
+		h.overLimit, h.overLimitSince = "", time.Time{}
+		return changed
+	}
+	if h.overLimit == "" {
+		h.overLimitSince = now
+	}
+	changed := h.overLimit != err.Error()
+	h.overLimit = err.Error()
+	return changed
 }
 
 func newHubState(now time.Time) *hubState {
@@ -69,12 +92,21 @@ type HubStatus struct {
 	URL string `json:"url,omitempty"`
 	// LastError is the last connection error, if any.
 	LastError string `json:"last_error,omitempty"`
+	// OverLimit is the hub's refusal of this agency's publications for
+	// being over one of its limits (hub.json member_limits), while it
+	// lasts: the publications wait in the outbox and go again.
+	OverLimit      string     `json:"over_limit,omitempty"`
+	OverLimitSince *time.Time `json:"over_limit_since,omitempty"`
 }
 
 func (h *hubState) status() HubStatus {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := HubStatus{State: "offline", Since: h.since, LastError: h.lastErr}
+	s := HubStatus{State: "offline", Since: h.since, LastError: h.lastErr, OverLimit: h.overLimit}
+	if h.overLimit != "" {
+		since := h.overLimitSince
+		s.OverLimitSince = &since
+	}
 	if h.online {
 		s.State, s.URL = "online", h.url
 	}

@@ -56,6 +56,10 @@ type netOptions struct {
 	// TLS makes the hub serve mutual TLS with a network CA; nodes connect
 	// with tls:// URLs, the CA and client certificates.
 	TLS bool
+	// Hub adjusts hub.json before the hub starts.
+	Hub func(*config.Hub)
+	// Config adjusts each node's node.json.
+	Config func(*config.Node)
 }
 
 // newNetwork starts a hub and one running node per agency, and waits until
@@ -78,6 +82,9 @@ func newNetwork(t testing.TB, o netOptions, agencies ...string) *testNetwork {
 	w.secCard = res.Card
 	if res.TLS != nil {
 		w.caFile = res.TLS.CAFile
+	}
+	if o.Hub != nil {
+		w.editHub(o.Hub)
 	}
 	w.startHub("127.0.0.1:0")
 	t.Cleanup(w.stop)
@@ -145,6 +152,26 @@ func (w *testNetwork) stopHub() {
 
 func (w *testNetwork) restartHub() { w.startHub(w.listen) }
 
+// editHub changes the hub's hub.json.
+func (w *testNetwork) editHub(edit func(*config.Hub)) {
+	w.t.Helper()
+	data, err := os.ReadFile(filepath.Join(w.hubDir, config.HubFile))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cfg, err := config.ParseHub(data)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	edit(cfg)
+	if data, err = cfg.Marshal(); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.hubDir, config.HubFile), data, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
 // join writes the node's configuration as 'casenode join' does.
 func (w *testNetwork) join(tn *testNode) {
 	w.t.Helper()
@@ -165,6 +192,9 @@ func (w *testNetwork) join(tn *testNode) {
 	key := w.secCard.SigningKey
 	cfg.SecretariatKey = &key
 	cfg.ResendTimeout = config.Duration(2 * time.Second)
+	if w.opts.Config != nil {
+		w.opts.Config(cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		w.t.Fatal(err)
 	}

@@ -46,7 +46,9 @@ type Node struct {
 	inflight inflight      // messages recorded, not yet stored
 	intents  auditIntents  // intents to delete in the next store commit
 	writes   writeAlarm    // raised while the disk is full
-	running  atomic.Bool
+	// keptRejections bounds the rejections kept in full per publisher.
+	keptRejections keptRejections
+	running        atomic.Bool
 }
 
 // Open opens the node of directory dir: its configuration, its identity,
@@ -75,7 +77,8 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 		return nil, err
 	}
 	n := &Node{dir: dir, cfg: cfg, id: id, o: o, log: o.Logger.With("agency", cfg.Agency),
-		hub: newHubState(o.Now()), rosterCh: make(chan struct{}, 1), connOpts: connOpts}
+		hub: newHubState(o.Now()), rosterCh: make(chan struct{}, 1), connOpts: connOpts,
+		keptRejections: keptRejections{perHour: cfg.RejectionsKeptPerHour}}
 	defer func() {
 		if err != nil {
 			n.Close()

@@ -52,6 +52,11 @@ type result struct {
 	from   string
 	id     string
 
+	// publisher is the agency the hub authenticated as the publisher
+	// (protocol.PublisherHeader), which the input's claimed sender must
+	// match.
+	publisher string
+
 	// reply is the receipt to send back: delivered for a message,
 	// rejected for a refused message whose sender's signature verified.
 	reply *store.QueuedReceipt
@@ -72,7 +77,7 @@ func subjectParts(subject string) (from, to string, t protocol.MessageType) {
 func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
 	raw := j.msg.Data()
 	from, _, t := subjectParts(j.msg.Subject())
-	j.res = result{raw: raw, hash: messageHash(raw), from: from}
+	j.res = result{raw: raw, hash: messageHash(raw), from: from, publisher: publisherOf(j.msg, from)}
 	var stored time.Time
 	if md, err := j.msg.Metadata(); err == nil {
 		stored = md.Timestamp
@@ -85,9 +90,32 @@ func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
 	if protocol.ValidateID("agency", j.res.from) != nil {
 		j.res.from = "unknown"
 	}
+	if protocol.ValidateID("agency", j.res.publisher) != nil {
+		j.res.publisher = ""
+	}
 	if j.res.id != "" && protocol.ValidateMessageID(j.res.id) != nil {
 		j.res.id = ""
 	}
+}
+
+// publisherOf is the agency that published m, as the hub stamped it. A
+// message the hub stored before it stamped publishers has only its
+// subject's FROM token, which the hub also set from the publisher's
+// authenticated ingest subject.
+func publisherOf(m jetstream.Msg, subjectFrom string) string {
+	if h := m.Headers(); h != nil {
+		if p := h.Get(protocol.PublisherHeader); p != "" {
+			return p
+		}
+	}
+	return subjectFrom
+}
+
+// wrongPublisher is the rejection of an input that claims a sender other
+// than the agency whose credentials published it: a member relaying or
+// forging another's message.
+func wrongPublisher(claimed, publisher string) error {
+	return &seal.Error{Reason: protocol.ReasonWrongPublisher, Err: fmt.Errorf("claims to be from %s, but the hub says %s published it", claimed, publisher)}
 }
 
 // judgedAt is the time a message or receipt is judged at: the later of
@@ -120,9 +148,17 @@ func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.T
 	if err == nil {
 		err = n.checkOpened(o)
 	}
+	if err == nil && h.From != res.publisher {
+		// Authentic, but relayed: the sender's own copy, if any, comes
+		// through the sender's own credentials.
+		err = wrongPublisher(h.From, res.publisher)
+	}
 	if err != nil {
 		res.reject(err)
-		if authentic(res.reason) && verifiesOuter(env, p, keys, n.cfg.Network) {
+		// A copy another member relayed gets no receipt, so that a relayed
+		// or replayed copy cannot change what the sender's outbox says of
+		// its own.
+		if h.From == res.publisher && authentic(res.reason) && verifiesOuter(env, p, keys, n.cfg.Network) {
 			n.replyTo(res, rf, h, protocol.ReceiptRejected, res.reason, now)
 		}
 		return
@@ -189,6 +225,9 @@ func (n *Node) processReceipt(res *result, rf *rosterInForce, stored time.Time) 
 	r, err := n.verifyReceipt(res.raw, rf, stored)
 	if r != nil {
 		res.from, res.id = r.From, r.MessageID
+	}
+	if err == nil && r != nil && r.From != res.publisher {
+		err = wrongPublisher(r.From, res.publisher)
 	}
 	if err != nil {
 		res.reject(err)

@@ -176,6 +176,21 @@ func (p *publisher) settle(fs []*flight) {
 	}
 	var failed int
 	var lastErr error
+	for _, f := range fs {
+		var limit error
+		if isOverLimit(f.err) {
+			limit = f.err
+		} else if f.err != nil {
+			continue
+		}
+		if p.n.hub.noteLimit(limit, now) {
+			if limit != nil {
+				p.n.log.Error("the hub refuses this agency's publications: it is over its limits at the hub; they wait in the outbox and go again", "err", limit)
+			} else {
+				p.n.log.Info("the hub takes this agency's publications again")
+			}
+		}
+	}
 	p.mu.Lock()
 	for _, f := range fs {
 		if f.err != nil {
@@ -216,6 +231,13 @@ func (p *publisher) settle(fs []*flight) {
 		p.n.log.Warn("publications not acknowledged by the hub; they will be published again", "count", failed, "err", lastErr)
 	}
 	p.wake()
+}
+
+// isOverLimit reports whether err is the hub's refusal for being over one
+// of this agency's limits.
+func isOverLimit(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == protocol.HubOverLimitCode
 }
 
 // retryDelay is how long a failed publication waits: hardly at all when

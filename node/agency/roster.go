@@ -80,6 +80,10 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 	defer n.rosterMu.Unlock()
 	cur := n.roster.Load()
 	if cur != nil && bytes.Equal(cur.jws, signed) {
+		// The hub serves the roster in force (again, after it repaired a
+		// bad roster bucket): what it served before is no longer a
+		// concern.
+		n.alarms.clear()
 		return nil
 	}
 	r, err := n.verifyRoster(signed)
@@ -132,6 +136,7 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 		return fmt.Errorf("store roster serial %d: %w", r.Serial, err)
 	}
 	n.roster.Store(&rosterInForce{roster: r, jws: signed})
+	n.alarms.clear()
 	select {
 	case n.rosterCh <- struct{}{}:
 	default:
@@ -197,6 +202,13 @@ func (a *rosterAlarms) raise(what string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.alarm = what
+}
+
+// clear drops the refused roster's alarm: the hub serves a good one.
+func (a *rosterAlarms) clear() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.alarm = ""
 }
 
 func (a *rosterAlarms) cardChanged(c CardChange) {

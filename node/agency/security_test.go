@@ -121,12 +121,20 @@ func TestRevokedAndSuspendedMembers(t *testing.T) {
 	a := w.node("sn-pj-dakar")
 	ml, ne := w.nodes["ml-pj"].id, w.nodes["ne-mj"].id
 	// The hub removes the revoked and suspended members' NATS users: what
-	// the hub stores of theirs comes through another member's account, as a
-	// compromised hub could store it. The node trusts the sealed message,
-	// never the subject.
+	// the hub stores of theirs afterwards comes through another member's
+	// account, as a compromised hub could store it. The node judges the
+	// sealed message, never the subject: revoked comes before the check
+	// of the publisher. Before the change, they publish themselves.
 	relay := w.raw("gh-ag")
-
+	own := map[string]*rawPublisher{"ml-pj": w.raw("ml-pj"), "ne-mj": w.raw("ne-mj")}
+	before := []*seal.Sealed{
+		w.sealAs(ml, protocol.TypeLead, seal.Options{}, "sn-pj-dakar"),
+		w.sealAs(ne, protocol.TypeLead, seal.Options{}, "sn-pj-dakar"),
+	}
 	since := time.Now().Add(4 * time.Second)
+	for _, s := range before {
+		own[s.Header.From].publish("sn-pj-dakar", protocol.TypeLead, s.Raw)
+	}
 	w.changeRoster("sn-pj-dakar", func(sec *hub.Secretariat) (*hub.SignedRoster, error) {
 		if _, err := sec.Revoke("ml-pj", since); err != nil {
 			return nil, err
@@ -141,13 +149,6 @@ func TestRevokedAndSuspendedMembers(t *testing.T) {
 		}
 	}
 
-	before := []*seal.Sealed{
-		w.sealAs(ml, protocol.TypeLead, seal.Options{}, "sn-pj-dakar"),
-		w.sealAs(ne, protocol.TypeLead, seal.Options{}, "sn-pj-dakar"),
-	}
-	for _, s := range before {
-		relay.publish("sn-pj-dakar", protocol.TypeLead, s.Raw)
-	}
 	if !time.Now().Before(since) {
 		t.Fatal("the messages to store before the revocation were stored after it: the machine is too slow for this test")
 	}

@@ -81,6 +81,12 @@ type ExportedRejection struct {
 	Size     int64           `json:"size"`     // the input's size
 	SHA256   string          `json:"sha256"`   // the input's SHA-256, lowercase hex
 	Complete bool            `json:"complete"` // whether the payload keeps the whole input
+	// Publisher is the agency the hub authenticated as the input's
+	// publisher; the record's actor is only the sender the input claims.
+	Publisher string `json:"publisher,omitempty"`
+	// Withheld: only the input's size and hash were kept (its publisher
+	// was over the node's rejections_kept_per_hour).
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // ExportedCheckpoint is one line of checkpoints.jsonl.
@@ -224,7 +230,8 @@ func exportRecords(w *exportWriter, b *buckets, progress func(done, total int64)
 			switch rec.Type {
 			case TypeRejected:
 				if rj, err := DecodeRejection(payload); err == nil {
-					line.Rejection = &ExportedRejection{Reason: rj.Reason, Detail: rj.Detail, Size: rj.Size, SHA256: hex.EncodeToString(rj.SHA256[:]), Complete: rj.Complete()}
+					line.Rejection = &ExportedRejection{Reason: rj.Reason, Detail: rj.Detail, Size: rj.Size, SHA256: hex.EncodeToString(rj.SHA256[:]), Complete: rj.Complete(),
+						Publisher: rj.Publisher, Withheld: rj.Withheld}
 				}
 			case TypeKey:
 				if card, err := protocol.ParseMemberCard(payload); err == nil {

@@ -50,6 +50,13 @@ func FuzzDecodeRejection(f *testing.F) {
 	f.Add(NewRejection(protocol.ReasonBadSignature, "outer signature does not verify", []byte("forged")).Encode())
 	f.Add(NewRejection(protocol.ReasonOversized, "", make([]byte, MaxRejectedRaw+1)).Encode())
 	f.Add(NewRejection("malformed", "line one\nline two\x00", nil).Encode())
+	v1 := NewRejection(protocol.ReasonBadSignature, "outer signature does not verify", []byte("forged"))
+	v1.Version = RejectionV1
+	f.Add(v1.Encode())
+	withheld := NewRejection(protocol.ReasonBadSignature, "flood", []byte("forged"))
+	withheld.Publisher = "gh-ag"
+	withheld.Withhold()
+	f.Add(withheld.Encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := DecodeRejection(data)
 		if err != nil {

@@ -309,3 +309,57 @@ func TestMemberRateLimit(t *testing.T) {
 		return err == nil
 	})
 }
+
+// TestHubRepairsABadRosterBucket: a roster bucket whose value does not
+// verify (what an older hub's answer left there) is replaced with
+// roster.jws when the hub starts, and nodes reading the bucket get the
+// roster back; but not when the bucket's history holds a newer roster.
+func TestHubRepairsABadRosterBucket(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	ack := []byte(`{"stream":"casenet-wacap-messages","seq":1}`)
+	if _, err := n.hub.kv.Put(ctxT(t), protocol.RosterKey, ack); err != nil {
+		t.Fatal(err)
+	}
+	n.hub.Close()
+	n.start(t)
+	if e := rosterEntry(t, n); !bytes.Equal(e.Value(), n.hub.Roster().JWS) {
+		t.Fatalf("the bucket holds %.60q after the restart, want roster.jws", e.Value())
+	}
+	n.waitLog(t, "the roster bucket held a value that does not verify: replaced with roster.jws")
+	// A node reads it as it does at start.
+	kv, err := n.connect(t, sn).js.KeyValue(ctxT(t), protocol.RosterBucket(testNetwork))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := kv.Get(ctxT(t), protocol.RosterKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyRoster(e.Value(), n.hub.card.PublicKey()); err != nil {
+		t.Fatalf("the node reads a roster that does not verify: %v", err)
+	}
+
+	// A newer roster in the history: roster.jws was rolled back, and the
+	// hub does not decide alone.
+	old, err := os.ReadFile(filepath.Join(n.dir, RosterFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.add(t, ml)
+	if err := n.hub.Reload(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.hub.kv.Put(ctxT(t), protocol.RosterKey, ack); err != nil {
+		t.Fatal(err)
+	}
+	n.hub.Close()
+	if err := os.WriteFile(filepath.Join(n.dir, RosterFile), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctxT(t), n.dir, Options{Logger: testLogger(t)})
+	var rb *RollbackError
+	if !errors.As(err, &rb) || !strings.Contains(err.Error(), "history holds serial 4, newer than serial 3") {
+		t.Fatalf("open with a bad bucket and a newer roster in its history: %v", err)
+	}
+}
