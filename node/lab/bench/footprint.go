@@ -23,7 +23,7 @@ import (
 // time until it is online with the roster, and the resident memory of the
 // idle node and hub.
 func Footprint(ctx context.Context, dir, exe string, kind protocol.RecipientKind) (Result, error) {
-	ln, err := localnet.Create(ctx, dir, localnet.Options{Network: "bench", Kind: kind}, localnet.Agency{ID: "a0", Name: "Agency 0", Country: "SN"})
+	ln, err := localnet.Create(ctx, dir, localnet.Options{Network: "bench", Kind: kind, Hub: liftLimits}, localnet.Agency{ID: "a0", Name: "Agency 0", Country: "SN"})
 	if err != nil {
 		return Result{}, err
 	}

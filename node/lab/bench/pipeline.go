@@ -7,10 +7,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 )
+
+// liftLimits raises the hub's member limits far above what a bench
+// publishes: it measures the exchange, not the limits.
+func liftLimits(h *config.Hub) {
+	h.MemberLimits.MessagesPerSecond = 1_000_000
+	h.MemberLimits.BytesPerSecond = 1 << 40
+	h.MemberLimits.StoredMessages = 1 << 40
+	h.MemberLimits.StoredBytes = 1 << 50
+}
 
 // netFor builds a network of n agencies a0…a(n-1) under dir, all running,
 // each node with workers verifying goroutines (zero: the node's default,
@@ -22,7 +32,7 @@ func netFor(ctx context.Context, dir string, kind protocol.RecipientKind, n, wor
 		ids[i] = fmt.Sprintf("a%d", i)
 		agencies[i] = localnet.Agency{ID: ids[i], Name: fmt.Sprintf("Agency %d", i), Country: "SN"}
 	}
-	lo := localnet.Options{Network: "bench", Kind: kind}
+	lo := localnet.Options{Network: "bench", Kind: kind, Hub: liftLimits}
 	if workers > 0 {
 		lo.Node = func(_ string, o *agency.Options) { o.Workers = workers }
 	}
