@@ -112,7 +112,7 @@ func TestRejectionFloodIsBounded(t *testing.T) {
 			withheld++
 		case rj.Publisher == "sn-pj-dakar" && rj.Complete() && string(rj.Raw) == "one bad input":
 		default:
-			t.Errorf("unexpected rejection %+v", rj)
+			t.Errorf("unexpected rejection: reason %s, publisher %q, size %d, kept %d bytes, withheld %v", rj.Reason, rj.Publisher, rj.Size, len(rj.Raw), rj.Withheld)
 		}
 	}
 	if full+withheld != flood || full > kept || withheld < flood-kept {
