@@ -197,8 +197,12 @@ func countStored(ctx context.Context, js jetstream.JetStream, network string, q 
 		return fmt.Errorf("count stored messages: %w", err)
 	}
 	prefix := "casenet." + network + ".msg."
+	// Nothing is published while the hub counts (the ingest and the client
+	// port start after): ask for exactly what remains, so that the last
+	// fetch does not wait for messages that will not come.
+	left := state.Msgs
 	for {
-		batch, err := cons.Fetch(1024, jetstream.FetchMaxWait(5*time.Second))
+		batch, err := cons.Fetch(int(min(left, 1024)), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
 			return fmt.Errorf("count stored messages: %w", err)
 		}
@@ -217,7 +221,8 @@ func countStored(ctx context.Context, js jetstream.JetStream, network string, q 
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 			return fmt.Errorf("count stored messages: %w", err)
 		}
-		if n == 0 || last >= state.LastSeq {
+		left -= min(left, uint64(n))
+		if n == 0 || left == 0 || last >= state.LastSeq {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
