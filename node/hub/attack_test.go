@@ -363,3 +363,27 @@ func TestHubRepairsABadRosterBucket(t *testing.T) {
 		t.Fatalf("open with a bad bucket and a newer roster in its history: %v", err)
 	}
 }
+
+// FuzzIngestParts checks the ingest's subject parser: what it accepts has
+// agency ids for publisher and recipient, and is exactly the subject a node
+// would publish for them.
+func FuzzIngestParts(f *testing.F) {
+	f.Add(protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead))
+	f.Add(protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeContact))
+	f.Add("casenet.wacap.in.gh-ag")
+	f.Add("casenet.wacap.in..sn.x")
+	f.Add("casenet.wacap.in.GH.sn.x")
+	f.Fuzz(func(t *testing.T, subject string) {
+		from, to, ok := ingestParts(testNetwork, subject)
+		if !ok {
+			return
+		}
+		if protocol.ValidateID("agency", from) != nil || protocol.ValidateID("agency", to) != nil {
+			t.Fatalf("accepted %q with publisher %q, recipient %q", subject, from, to)
+		}
+		rest := strings.TrimPrefix(subject, "casenet."+testNetwork+".in."+from+"."+to+".")
+		if protocol.IngestSubject(testNetwork, from, to, protocol.MessageType(rest)) != subject {
+			t.Fatalf("accepted %q, which is not the subject of %s → %s", subject, from, to)
+		}
+	})
+}
