@@ -132,6 +132,9 @@ func (n *testNet) add(t *testing.T, agency string) *SignedRoster {
 
 func (n *testNet) start(t *testing.T) {
 	t.Helper()
+	if n.logs == nil {
+		n.logs = &logBuffer{}
+	}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, n.logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	h, err := Open(context.Background(), n.dir, Options{Logger: log})
 	if err != nil {
