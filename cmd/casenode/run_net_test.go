@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
@@ -106,7 +107,7 @@ func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 	defer sn.mu.Unlock()
 	switch args[0] {
 	case "hub":
-		sn.startHub(ts)
+		sn.startHub(ts, args[1:])
 	case "admit":
 		sn.admit(ts, args[1:])
 	case "start":
@@ -149,10 +150,28 @@ func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func (sn *scriptNet) startHub(ts *testscript.TestScript) {
+// startHub starts a hub; args may set member limits of hub.json, as
+// stored_messages=N.
+func (sn *scriptNet) startHub(ts *testscript.TestScript, args []string) {
 	sn.hubDir = ts.MkAbs("hub")
 	_, err := hub.Init(sn.hubDir, hub.InitOptions{Network: "wacap", Country: "SN", Kind: protocol.KindClassic, Listen: "127.0.0.1:0", Now: time.Now()})
 	ts.Check(err)
+	if len(args) > 0 {
+		path := filepath.Join(sn.hubDir, config.HubFile)
+		cfg, err := config.ParseHub([]byte(ts.ReadFile(path)))
+		ts.Check(err)
+		for _, a := range args {
+			k, v, _ := strings.Cut(a, "=")
+			n, err := strconv.ParseInt(v, 10, 64)
+			if k != "stored_messages" || err != nil {
+				ts.Fatalf("usage: casenet hub [stored_messages=N]")
+			}
+			cfg.MemberLimits.StoredMessages = n
+		}
+		data, err := cfg.Marshal()
+		ts.Check(err)
+		ts.Check(os.WriteFile(path, data, 0o644))
+	}
 	sn.hub, err = hub.Open(context.Background(), sn.hubDir, hub.Options{PollInterval: time.Hour})
 	ts.Check(err)
 	ts.Setenv("HUB", sn.hub.ClientURL())
@@ -220,6 +239,10 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 			got = s.Inbox.Unread
 		case "rejected":
 			got = s.Rejected
+		case "over-limit":
+			if s.Hub.OverLimit != "" {
+				got = 1
+			}
 		default:
 			got = s.Outbox.Copies[agency.CopyState(args[1])]
 		}
