@@ -3,6 +3,7 @@ package agency
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/casenode/casenode/node/store"
@@ -177,10 +178,8 @@ func (p *publisher) settle(fs []*flight) {
 	var failed int
 	var lastErr error
 	for _, f := range fs {
-		var limit error
-		if isOverLimit(f.err) {
-			limit = f.err
-		} else if f.err != nil {
+		limit := overLimit(f.err)
+		if limit == nil && f.err != nil {
 			continue
 		}
 		if p.n.hub.noteLimit(limit, now) {
@@ -233,11 +232,14 @@ func (p *publisher) settle(fs []*flight) {
 	p.wake()
 }
 
-// isOverLimit reports whether err is the hub's refusal for being over one
-// of this agency's limits.
-func isOverLimit(err error) bool {
+// overLimit returns the hub's refusal for being over one of this agency's
+// limits, as the hub worded it, or nil if err is not one.
+func overLimit(err error) error {
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == protocol.HubOverLimitCode
+	if !errors.As(err, &apiErr) || apiErr.Code != protocol.HubOverLimitCode {
+		return nil
+	}
+	return errors.New(strings.TrimPrefix(apiErr.Description, "casenode hub: "))
 }
 
 // retryDelay is how long a failed publication waits: hardly at all when
