@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,8 +101,38 @@ func TestReplySubjectCannotInjectIntoAnotherInbox(t *testing.T) {
 	}
 	n.waitLog(t, "reply subject is outside the publisher's reply space", "member="+gh, "reply="+target)
 	// Another agency's reply space is refused too: no answer reaches sn.
+	s := n.connect(t, sn)
+	answers, err := s.nc.SubscribeSync(protocol.InboxPrefix(sn) + ".>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	pubWithReply(t, c, protocol.InboxPrefix(sn)+".x", []byte("sealed lead"))
-	n.waitLog(t, "reply subject is outside the publisher's reply space", "member="+gh, "reply="+protocol.InboxPrefix(sn)+".x")
+	settleIngest(t, c, gh)
+	if m, err := answers.NextMsg(200 * time.Millisecond); err == nil {
+		t.Fatalf("sn-pj-dakar's reply space got the hub's answer to gh-ag: %q", m.Data)
+	}
+}
+
+// TestRefusalLogIsBounded: a member repeating refused publications gets
+// one log line a minute, which then counts those not logged.
+func TestRefusalLogIsBounded(t *testing.T) {
+	var buf logBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	var r refusalLog
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		r.log(log, t0.Add(time.Duration(i)*time.Millisecond), gh, "publication refused", "reply", "x")
+	}
+	r.log(log, t0.Add(time.Second), sn, "publication refused", "reply", "y")
+	r.log(log, t0.Add(time.Minute), gh, "publication refused", "reply", "z")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "member="+gh) || !strings.Contains(lines[1], "member="+sn) ||
+		!strings.Contains(lines[2], "member="+gh) || !strings.Contains(lines[2], "refused_unlogged=999") {
+		t.Fatalf("log of 1002 refusals:\n%s", buf.String())
+	}
 }
 
 // TestHubConnectionsHaveOnlyTheirPermissions connects as each of the hub's

@@ -52,6 +52,7 @@ type ingest struct {
 	syncer  *blockSyncer // nil: answer without syncing
 	quotas  *quotas
 	members atomic.Pointer[map[string]bool] // the active members
+	refused refusalLog                      // on the subscription's goroutine only
 	now     func() time.Time
 	sub     *nats.Subscription
 	queue   chan *ingested
@@ -122,6 +123,41 @@ func ingestParts(network, subject string) (from, to string, ok bool) {
 	return parts[0], parts[1], true
 }
 
+// publisherToken is the FROM token of an ingest subject, for the log of a
+// subject the ingest refuses; the server's permissions make it the
+// publisher's agency.
+func publisherToken(network, subject string) string {
+	rest, _ := strings.CutPrefix(subject, "casenet."+network+".in.")
+	from, _, _ := strings.Cut(rest, ".")
+	return from
+}
+
+// refusalLog bounds the hub's log of refused publications: one line per
+// member and minute, the next one saying how many were not logged, so that
+// a member cannot fill the hub's disk through its log.
+type refusalLog struct {
+	last  map[string]time.Time
+	muted map[string]int
+}
+
+// log logs a refusal of a publication of member's, unless one was logged
+// for it less than a minute before.
+func (r *refusalLog) log(l *slog.Logger, now time.Time, member, msg string, args ...any) {
+	if r.last == nil {
+		r.last, r.muted = map[string]time.Time{}, map[string]int{}
+	}
+	if last, ok := r.last[member]; ok && now.Sub(last) < time.Minute {
+		r.muted[member]++
+		return
+	}
+	args = append([]any{"member", member}, args...)
+	if n := r.muted[member]; n > 0 {
+		args = append(args, "refused_unlogged", n)
+	}
+	l.Warn(msg, args...)
+	r.last[member], r.muted[member] = now, 0
+}
+
 // refusal is an answer to a publication the hub will not store.
 func refusal(code int, format string, args ...any) error {
 	return &jetstream.APIError{Code: code, Description: "casenode hub: " + fmt.Sprintf(format, args...)}
@@ -131,24 +167,25 @@ func refusal(code int, format string, args ...any) error {
 // arrival order; when the stream falls behind it blocks, and the
 // publications wait in the subscription.
 func (g *ingest) take(m *nats.Msg) {
+	now := g.now()
 	from, to, ok := ingestParts(g.network, m.Subject)
 	if !ok {
-		g.log.Warn("publication refused: not an ingest subject", "subject", m.Subject)
+		g.refused.log(g.log, now, publisherToken(g.network, m.Subject), "publication refused: not an ingest subject of two agency ids", "subject", m.Subject)
 		return
 	}
 	if m.Reply != "" && !strings.HasPrefix(m.Reply, protocol.ReplyPrefix(from)) {
 		// Answering there would publish the hub's answer wherever the
 		// member chose: into the roster bucket, another agency's inbox.
-		g.log.Warn("publication refused: its reply subject is outside the publisher's reply space", "member", from, "reply", m.Reply, "allowed", protocol.ReplyPrefix(from)+">")
+		g.refused.log(g.log, now, from, "publication refused: its reply subject is outside the publisher's reply space", "reply", m.Reply, "allowed", protocol.ReplyPrefix(from)+">")
 		return
 	}
-	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: g.now()}
+	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now}
 	stored, _ := protocol.StoredSubject(g.network, m.Subject)
 	id := m.Header.Get(jetstream.MsgIDHeader)
 	switch {
 	case !(*g.members.Load())[to]:
 		x.err = refusal(protocol.HubRefusedCode, "%s is not an active member of the network: the hub takes no message for it", to)
-		g.log.Warn("publication refused: its recipient is not an active member", "member", from, "recipient", to)
+		g.refused.log(g.log, now, from, "publication refused: its recipient is not an active member", "recipient", to)
 	case len(id) > protocol.MaxPublishIDLen:
 		x.err = refusal(protocol.HubRefusedCode, "message id of %d bytes is over %d", len(id), protocol.MaxPublishIDLen)
 	default:
