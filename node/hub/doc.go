@@ -26,7 +26,13 @@
 // each publication in the messages stream under casenet.NET.msg.FROM.TO.TYPE
 // and, with sync "always", answers only after it has fsynced the stream's
 // block files, once for every group of publications (ingest.go,
-// blocksync.go).
+// blocksync.go). Nothing a member sends is trusted: the FROM token, which
+// the member's permissions fix, is the publisher; the ingest stamps it
+// (protocol.PublisherHeader), scopes the de-duplication id to it, charges
+// it to the member's limits (limits.go), takes publications only for active
+// members, and answers only inside the publisher's own reply space. The
+// hub's own connections (service, ingest, answers) each have only the
+// permissions their work needs, so that NATS denies a mistake too.
 //
 // docs/OPERATOR.md is the operator's guide and states the contract between
 // a node and its hub; docs/SECURITY.md is the threat model.
