@@ -349,6 +349,8 @@ func TestHubRepairsABadRosterBucket(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
 	ack := []byte(`{"stream":"casenet-wacap-messages","seq":1}`)
+	// Without the running hub's guard, as an older hub left the bucket.
+	n.hub.guard.stop()
 	if _, err := n.hub.kv.Put(ctxT(t), protocol.RosterKey, ack); err != nil {
 		t.Fatal(err)
 	}
@@ -381,6 +383,7 @@ func TestHubRepairsABadRosterBucket(t *testing.T) {
 	if err := n.hub.Reload(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
+	n.hub.guard.stop()
 	if _, err := n.hub.kv.Put(ctxT(t), protocol.RosterKey, ack); err != nil {
 		t.Fatal(err)
 	}
@@ -417,4 +420,33 @@ func FuzzIngestParts(f *testing.F) {
 			t.Fatalf("accepted %q, which is not the subject of %s → %s", subject, from, to)
 		}
 	})
+}
+
+// TestJetStreamAnswerIntoTheRosterIsUndone: the JetStream API, not only the
+// ingest, answers on the reply subject a member names. A member asking for
+// its own consumer's info, or for the roster itself, with the roster
+// bucket as reply subject writes the answer there; the hub's guard puts
+// the roster in force back at once.
+func TestJetStreamAnswerIntoTheRosterIsUndone(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	c := n.connect(t, gh)
+	kv := "KV_" + protocol.RosterBucket(testNetwork)
+	for _, api := range []string{
+		"$JS.API.CONSUMER.INFO." + protocol.StreamName(testNetwork) + "." + protocol.ConsumerName(gh),
+		"$JS.API.STREAM.INFO." + kv,
+	} {
+		before := rosterEntry(t, n).Revision()
+		if err := c.nc.PublishMsg(&nats.Msg{Subject: api, Reply: rosterSubject(testNetwork), Data: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the roster in force back in the bucket after "+api, func() bool {
+			e := rosterEntry(t, n)
+			return e.Revision() >= before+2 && bytes.Equal(e.Value(), n.hub.Roster().JWS)
+		})
+	}
+	n.waitLog(t, "the roster bucket took a value the hub did not write")
+	// The hub still restarts on its roster.
+	n.hub.Close()
+	n.start(t)
 }

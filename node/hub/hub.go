@@ -65,6 +65,7 @@ type Hub struct {
 	answers   *nats.Conn // the ingest's answering connection
 	storing   *nats.Conn // the ingest's storing connection
 	quotas    *quotas
+	guard     *rosterGuard
 	unlockRun func()
 
 	mu     sync.Mutex // serializes reloads and guards the fields below
@@ -189,6 +190,9 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if _, err := publishRoster(ctx, h.kv, h.roster, h.card, h.log); err != nil {
+		return err
+	}
+	if h.guard, err = h.guardRoster(); err != nil {
 		return err
 	}
 	return h.listenClients()
@@ -405,6 +409,7 @@ func (h *Hub) Close() error {
 	if h.ingest != nil {
 		h.ingest.close()
 	}
+	h.guard.stop()
 	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {
 		if nc != nil {
 			nc.Close()

@@ -69,14 +69,15 @@ const (
 
 // servicePermissions are those of the hub's service connection: the
 // JetStream API (stream, consumers, the roster bucket) and the roster
-// bucket's subjects, and nothing a node publishes to or reads from.
+// bucket's subjects, which it also watches (rosterGuard), and nothing a
+// node publishes to or reads from.
 func servicePermissions(network string) *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
 			"$JS.API.>",
 			"$KV." + protocol.RosterBucket(network) + ".>",
 		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>"}},
+		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network)}},
 	}
 }
 
