@@ -236,3 +236,41 @@ func serveBadRoster(t *testing.T, w *testNetwork) (stop func()) {
 	}
 	return stop
 }
+
+// TestJetStreamAnswersAreNotBlamed: the JetStream API answers on any reply
+// subject a member names, so a member can have the hub store an API answer
+// under another agency's message subject, claiming any sender. The
+// receiver rejects it without blaming that sender: it has no hub stamp.
+// (A pull request with such a reply subject stores the pulled message
+// under its own subject again, in the puller's own inbox: it reaches no
+// one else.)
+func TestJetStreamAnswersAreNotBlamed(t *testing.T) {
+	w := newNetwork(t, netOptions{Idle: []string{"gh-ag"}}, "sn-pj-dakar", "ml-pj")
+	b := w.node("ml-pj")
+	sn, gh := w.raw("sn-pj-dakar"), w.raw("gh-ag")
+	target := protocol.MessageSubject(w.network, "sn-pj-dakar", "ml-pj", protocol.TypeLead)
+
+	sealed := w.sealAs(w.nodes["sn-pj-dakar"].id, protocol.TypeLead, seal.Options{}, "gh-ag")
+	sn.publish("gh-ag", protocol.TypeLead, sealed.Raw)
+	next := "$JS.API.CONSUMER.MSG.NEXT." + protocol.StreamName(w.network) + "." + protocol.ConsumerName("gh-ag")
+	info := "$JS.API.CONSUMER.INFO." + protocol.StreamName(w.network) + "." + protocol.ConsumerName("gh-ag")
+	for _, m := range []*nats.Msg{
+		{Subject: next, Reply: target, Data: []byte(`{"batch":1,"expires":2000000000}`)},
+		{Subject: info, Reply: target, Data: []byte(`{}`)},
+	} {
+		if err := gh.nc.PublishMsg(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "the answer rejected", func() bool {
+		s, _ := b.Status(context.Background())
+		return s.Rejected == 1
+	})
+	recs, rjs := w.rejectedRecords("ml-pj")
+	if len(rjs) != 1 || rjs[0].Publisher != "" || rjs[0].Reason != protocol.ReasonMalformed || recs[0].Actor != "sn-pj-dakar" {
+		t.Fatalf("rejections %d, first: publisher %q, reason %s, claimed %q; want the answer, with no publisher", len(rjs), rjs[0].Publisher, rjs[0].Reason, recs[0].Actor)
+	}
+	if got := inboxIDs(t, b); len(got) != 0 {
+		t.Fatalf("ml-pj's inbox holds %v", got)
+	}
+}

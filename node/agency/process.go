@@ -54,8 +54,9 @@ type result struct {
 
 	// publisher is the agency the hub authenticated as the publisher
 	// (protocol.PublisherHeader), which the input's claimed sender must
-	// match.
-	publisher string
+	// match; empty for a message an older hub stored without it. pubID is
+	// the id the hub stored it under, PUBLISHER/ID:RECIPIENT.
+	publisher, pubID string
 
 	// reply is the receipt to send back: delivered for a message,
 	// rejected for a refused message whose sender's signature verified.
@@ -77,14 +78,20 @@ func subjectParts(subject string) (from, to string, t protocol.MessageType) {
 func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
 	raw := j.msg.Data()
 	from, _, t := subjectParts(j.msg.Subject())
-	j.res = result{raw: raw, hash: messageHash(raw), from: from, publisher: publisherOf(j.msg, from)}
+	j.res = result{raw: raw, hash: messageHash(raw), from: from}
+	if h := j.msg.Headers(); h != nil {
+		j.res.publisher, j.res.pubID = h.Get(protocol.PublisherHeader), h.Get(jetstream.MsgIDHeader)
+	}
 	var stored time.Time
 	if md, err := j.msg.Metadata(); err == nil {
 		stored = md.Timestamp
 	}
-	if t == protocol.TypeReceipt {
+	switch {
+	case j.res.publisher != "" && !stampFits(j.res.publisher, j.res.pubID, n.cfg.Agency):
+		n.reCopied(&j.res)
+	case t == protocol.TypeReceipt:
 		n.processReceipt(&j.res, rf, stored)
-	} else {
+	default:
 		n.processMessage(&j.res, rf, stored, now)
 	}
 	if protocol.ValidateID("agency", j.res.from) != nil {
@@ -98,17 +105,39 @@ func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
 	}
 }
 
-// publisherOf is the agency that published m, as the hub stamped it. A
-// message the hub stored before it stamped publishers has only its
-// subject's FROM token, which the hub also set from the publisher's
-// authenticated ingest subject.
-func publisherOf(m jetstream.Msg, subjectFrom string) string {
-	if h := m.Headers(); h != nil {
-		if p := h.Get(protocol.PublisherHeader); p != "" {
-			return p
-		}
+// stampFits reports whether the hub's stamp (publisher, and the id it
+// stored the message under) is that of a publication by publisher to me.
+// A copy of another publication that a client had JetStream deliver into
+// the messages stream (a pull request whose reply subject is a message
+// subject) keeps the stamp of the publication it copies, and fails this.
+func stampFits(publisher, pubID, me string) bool {
+	rest, ok := strings.CutPrefix(pubID, publisher+"/")
+	return ok && strings.HasSuffix(rest, ":"+me)
+}
+
+// reCopied rejects an input whose stamp is not for this agency: its
+// publisher is unknown.
+func (n *Node) reCopied(res *result) {
+	if env, _, err := seal.Parse(res.raw); err == nil {
+		res.from, res.id = env.Header.From, env.Header.ID
 	}
-	return subjectFrom
+	res.reject(&seal.Error{Reason: protocol.ReasonWrongPublisher, Err: fmt.Errorf(
+		"stored with the stamp of a publication by %s under id %q, which is not one to this agency: a copy of another publication, which a client made the hub store again", res.publisher, res.pubID)})
+	res.publisher = ""
+}
+
+// stampMatches reports whether an authentic message or receipt from sender
+// came as sender's own publication (stampFits checked that it was one to
+// this agency). Messages an older hub stored carry no stamp and are taken
+// on their signatures, as before.
+func (n *Node) stampMatches(res *result, sender string) error {
+	if res.publisher == "" {
+		return nil
+	}
+	if sender != res.publisher {
+		return wrongPublisher(sender, res.publisher)
+	}
+	return nil
 }
 
 // wrongPublisher is the rejection of an input that claims a sender other
@@ -148,10 +177,10 @@ func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.T
 	if err == nil {
 		err = n.checkOpened(o)
 	}
-	if err == nil && h.From != res.publisher {
-		// Authentic, but relayed: the sender's own copy, if any, comes
-		// through the sender's own credentials.
-		err = wrongPublisher(h.From, res.publisher)
+	if err == nil {
+		// Authentic, but perhaps relayed: the sender's own copy, if any,
+		// comes through the sender's own credentials.
+		err = n.stampMatches(res, h.From)
 	}
 	if err != nil {
 		res.reject(err)
@@ -226,8 +255,8 @@ func (n *Node) processReceipt(res *result, rf *rosterInForce, stored time.Time) 
 	if r != nil {
 		res.from, res.id = r.From, r.MessageID
 	}
-	if err == nil && r != nil && r.From != res.publisher {
-		err = wrongPublisher(r.From, res.publisher)
+	if err == nil && r != nil {
+		err = n.stampMatches(res, r.From)
 	}
 	if err != nil {
 		res.reject(err)
