@@ -11,17 +11,14 @@ const PublisherHeader = "Casenode-Publisher"
 // publication gets back (the HTTP-like code of the error).
 const (
 	// HubRefusedCode: the publication is not allowed at all (a recipient
-	// that is not an active member, a message id too long).
+	// that is not an active member, a Nats-Msg-Id that is not
+	// PublishID(message id, recipient)).
 	HubRefusedCode = 403
 	// HubOverLimitCode: the publishing agency is over one of its limits at
 	// the hub (rate, stored bytes or stored messages); it may publish again
 	// later.
 	HubOverLimitCode = 429
 )
-
-// MaxPublishIDLen bounds the Nats-Msg-Id a node may set on a publication.
-// PublishID of the longest message id and agency id is far shorter.
-const MaxPublishIDLen = 256
 
 // HubPublishID is the de-duplication id the hub stores a publication
 // under: the member's own id, scoped to the agency that published it, so

@@ -3,8 +3,6 @@ package agency_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,15 +47,13 @@ func (w *testNetwork) raw(agency string) *rawPublisher {
 }
 
 // publish publishes data to agency to as a message of type t, with a
-// fresh Nats-Msg-Id so that the hub does not drop it as a duplicate; it
-// ends in ":"+to, as a node's ids do.
+// fresh Nats-Msg-Id in a node's form so that the hub does not drop it as
+// a duplicate.
 func (p *rawPublisher) publish(to string, t protocol.MessageType, data []byte) {
 	p.w.t.Helper()
-	var id [8]byte
-	rand.Read(id[:])
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := p.js.Publish(ctx, protocol.IngestSubject(p.w.network, p.agency, to, t), data, jetstream.WithMsgID("raw-"+hex.EncodeToString(id[:])+":"+to))
+	_, err := p.js.Publish(ctx, protocol.IngestSubject(p.w.network, p.agency, to, t), data, jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), to)))
 	if err != nil {
 		p.w.t.Fatalf("raw publish: %v", err)
 	}

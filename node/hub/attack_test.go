@@ -450,3 +450,29 @@ func TestJetStreamAnswerIntoTheRosterIsUndone(t *testing.T) {
 	n.hub.Close()
 	n.start(t)
 }
+
+// TestJetStreamAnswerIntoAnIngestSubjectIsRefused: a member that names
+// another member's ingest subject as the reply subject of a JetStream API
+// request has the API's answer published there; the ingest refuses it (it
+// has no node's Nats-Msg-Id), stores nothing and charges nothing to the
+// member the subject names.
+func TestJetStreamAnswerIntoAnIngestSubjectIsRefused(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	c := n.connect(t, gh)
+	reply := protocol.IngestSubject(testNetwork, ml, sn, protocol.TypeLead)
+	api := "$JS.API.CONSUMER.INFO." + protocol.StreamName(testNetwork) + "." + protocol.ConsumerName(gh)
+	for range 5 {
+		if err := c.nc.PublishMsg(&nats.Msg{Subject: api, Reply: reply, Data: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.waitLog(t, "publication refused: its Nats-Msg-Id is not a node's", "member="+ml)
+	settleIngest(t, n.connect(t, ml), ml)
+	if msgs, _ := n.hub.quotas.stored(ml); msgs != 1 {
+		t.Fatalf("%d messages charged to ml-mj, want only its own 1", msgs)
+	}
+	if got := streamMsgs(t, n); got != 1 {
+		t.Fatalf("the stream holds %d messages, want ml-mj's own 1", got)
+	}
+}

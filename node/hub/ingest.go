@@ -158,6 +158,13 @@ func (r *refusalLog) log(l *slog.Logger, now time.Time, member, msg string, args
 	r.last[member], r.muted[member] = now, 0
 }
 
+// validPublishID reports whether id is protocol.PublishID of a message id
+// and to.
+func validPublishID(id, to string) bool {
+	msg, rcpt, ok := strings.Cut(id, ":")
+	return ok && rcpt == to && protocol.ValidateMessageID(msg) == nil
+}
+
 // refusal is an answer to a publication the hub will not store.
 func refusal(code int, format string, args ...any) error {
 	return &jetstream.APIError{Code: code, Description: "casenode hub: " + fmt.Sprintf(format, args...)}
@@ -186,8 +193,14 @@ func (g *ingest) take(m *nats.Msg) {
 	case !(*g.members.Load())[to]:
 		x.err = refusal(protocol.HubRefusedCode, "%s is not an active member of the network: the hub takes no message for it", to)
 		g.refused.log(g.log, now, from, "publication refused: its recipient is not an active member", "recipient", to)
-	case len(id) > protocol.MaxPublishIDLen:
-		x.err = refusal(protocol.HubRefusedCode, "message id of %d bytes is over %d", len(id), protocol.MaxPublishIDLen)
+	case !validPublishID(id, to):
+		// A node's id is always MESSAGE-ID:RECIPIENT. Anything else is not
+		// a node's publication: among others, what the JetStream API
+		// answers on an ingest subject that a client named as its reply
+		// subject, which must not be stored, nor charged to the agency
+		// the subject names.
+		x.err = refusal(protocol.HubRefusedCode, "Nats-Msg-Id %.80q is not the message id and the recipient (MESSAGE-ID:%s)", id, to)
+		g.refused.log(g.log, now, from, "publication refused: its Nats-Msg-Id is not a node's", "recipient", to, "id", fmt.Sprintf("%.80q", id))
 	default:
 		if err := g.quotas.admit(from, x.size, x.at); err != nil {
 			x.err = refusal(protocol.HubOverLimitCode, "%v", err)

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -149,7 +151,7 @@ func TestIngestRefusesWrongExpectedStream(t *testing.T) {
 	gh := n.connect(t, "gh-ag")
 
 	in := protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead)
-	_, err := gh.js.Publish(ctxT(t), in, []byte("sealed"), jetstream.WithMsgID("wrong-stream"), jetstream.WithExpectStream("nope"))
+	_, err := gh.js.Publish(ctxT(t), in, []byte("sealed"), jetstream.WithMsgID(testID("wrong-stream", "sn-pj-dakar")), jetstream.WithExpectStream("nope"))
 	var apiErr *jetstream.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("publish expecting stream nope: %v (%T), want an API error", err, err)
@@ -162,7 +164,7 @@ func TestIngestRefusesWrongExpectedStream(t *testing.T) {
 		t.Fatalf("stream holds %d messages, want 0", got)
 	}
 	// The right stream name is accepted.
-	if _, err := gh.js.Publish(ctxT(t), in, []byte("sealed"), jetstream.WithMsgID("right-stream"), jetstream.WithExpectStream(protocol.StreamName(testNetwork))); err != nil {
+	if _, err := gh.js.Publish(ctxT(t), in, []byte("sealed"), jetstream.WithMsgID(testID("right-stream", "sn-pj-dakar")), jetstream.WithExpectStream(protocol.StreamName(testNetwork))); err != nil {
 		t.Fatalf("publish expecting the messages stream: %v", err)
 	}
 }
@@ -185,13 +187,13 @@ func TestIngestSyncFailureRefusesAndLosesNothing(t *testing.T) {
 	dir := s.dir // set before the answer goroutine started, never changed
 
 	in := protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead)
-	if ack, err := gh.js.Publish(ctx, in, []byte("first"), jetstream.WithMsgID("first")); err != nil || ack.Sequence != 1 {
+	if ack, err := gh.js.Publish(ctx, in, []byte("first"), jetstream.WithMsgID(testID("first", "sn-pj-dakar"))); err != nil || ack.Sequence != 1 {
 		t.Fatalf("first publication: %+v, %v", ack, err)
 	}
 	if err := os.Rename(dir, dir+".away"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := gh.js.Publish(ctx, in, []byte("unsynced"), jetstream.WithMsgID("unsynced"))
+	_, err := gh.js.Publish(ctx, in, []byte("unsynced"), jetstream.WithMsgID(testID("unsynced", "sn-pj-dakar")))
 	if err := os.Rename(dir+".away", dir); err != nil {
 		t.Fatal(err)
 	}
@@ -206,14 +208,14 @@ func TestIngestSyncFailureRefusesAndLosesNothing(t *testing.T) {
 		t.Fatalf("stream holds %d messages, want 2: the refused one is stored", got)
 	}
 
-	ack, err := gh.js.Publish(ctx, in, []byte("unsynced"), jetstream.WithMsgID("unsynced"))
+	ack, err := gh.js.Publish(ctx, in, []byte("unsynced"), jetstream.WithMsgID(testID("unsynced", "sn-pj-dakar")))
 	if err != nil {
 		t.Fatalf("republish once the sync works: %v", err)
 	}
 	if !ack.Duplicate || ack.Sequence != 2 {
 		t.Fatalf("republish answered %+v, want the duplicate of sequence 2", ack)
 	}
-	ack, err = gh.js.Publish(ctx, in, []byte("next"), jetstream.WithMsgID("next"))
+	ack, err = gh.js.Publish(ctx, in, []byte("next"), jetstream.WithMsgID(testID("next", "sn-pj-dakar")))
 	if err != nil || ack.Duplicate || ack.Sequence != 3 {
 		t.Fatalf("next publication: %+v, %v; want sequence 3", ack, err)
 	}
@@ -234,7 +236,7 @@ func TestIngestSyncsTheBlockHoldingTheMessage(t *testing.T) {
 
 	payload := []byte("distinctive-payload-" + strconv.FormatInt(time.Now().UnixNano(), 36))
 	in := protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead)
-	if _, err := gh.js.Publish(ctxT(t), in, payload, jetstream.WithMsgID("distinct")); err != nil {
+	if _, err := gh.js.Publish(ctxT(t), in, payload, jetstream.WithMsgID(testID("distinct", "sn-pj-dakar"))); err != nil {
 		t.Fatal(err)
 	}
 	paths, err := filepath.Glob(filepath.Join(s.dir, "*.blk"))
@@ -317,7 +319,7 @@ func publishBurst(c *agencyConn, from, to string, w, count int) ([]*jetstream.Pu
 	in := protocol.IngestSubject(testNetwork, from, to, protocol.TypeLead)
 	futs := make([]jetstream.PubAckFuture, 0, count)
 	for i := range count {
-		f, err := c.js.PublishAsync(in, fmt.Appendf(nil, "burst %d-%d", w, i), jetstream.WithMsgID(fmt.Sprintf("burst-%d-%d", w, i)))
+		f, err := c.js.PublishAsync(in, fmt.Appendf(nil, "burst %d-%d", w, i), jetstream.WithMsgID(testID(fmt.Sprintf("burst-%d-%d", w, i), to)))
 		if err != nil {
 			return nil, fmt.Errorf("publish %d: %w", i, err)
 		}
@@ -355,11 +357,20 @@ func TestIngestWithSyncIntervalAnswersWithoutSyncer(t *testing.T) {
 		t.Fatalf("sync %q: ingest syncer %v, want none", n.hub.cfg.Sync, n.hub.ingest.syncer)
 	}
 	gh, sn := n.connect(t, "gh-ag"), n.connect(t, "sn-pj-dakar")
-	ack, err := gh.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead), []byte("sealed"), jetstream.WithMsgID("interval"))
+	ack, err := gh.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, "gh-ag", "sn-pj-dakar", protocol.TypeLead), []byte("sealed"), jetstream.WithMsgID(testID("interval", "sn-pj-dakar")))
 	if err != nil || ack.Sequence != 1 || ack.Stream != protocol.StreamName(testNetwork) {
 		t.Fatalf("publish: %+v, %v; want sequence 1", ack, err)
 	}
 	if m := fetchInbox(t, sn, "sn-pj-dakar", 1)[0]; string(m.Data()) != "sealed" {
 		t.Fatalf("stored %q", m.Data())
 	}
+}
+
+// testID is the Nats-Msg-Id of a test publication named name to
+// recipient to, in a node's form (message id:recipient): the same for the
+// same name.
+func testID(name, to string) string {
+	h := sha256.Sum256([]byte(name))
+	x := hex.EncodeToString(h[:16])
+	return protocol.PublishID(x[0:8]+"-"+x[8:12]+"-7"+x[13:16]+"-8"+x[17:20]+"-"+x[20:32], to)
 }

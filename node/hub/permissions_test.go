@@ -69,7 +69,7 @@ func TestAgencyCannotFetchFromAnotherAgencysConsumer(t *testing.T) {
 	n, c := deniedNet(t)
 	ctx := ctxT(t)
 	sec := n.connect(t, "wacap-secretariat")
-	if _, err := sec.js.Publish(ctx, protocol.IngestSubject(testNetwork, "wacap-secretariat", sn, protocol.TypeLead), []byte("for sn only")); err != nil {
+	if _, err := sec.js.Publish(ctx, protocol.IngestSubject(testNetwork, "wacap-secretariat", sn, protocol.TypeLead), []byte("for sn only"), jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.js.Consumer(shortCtx(t), stream, protocol.ConsumerName(sn)); err == nil {
