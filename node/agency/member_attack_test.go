@@ -13,6 +13,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
@@ -59,7 +60,7 @@ func TestRelayedMessageIsBlamedOnItsPublisher(t *testing.T) {
 	i := len(spoof) - 40
 	spoof[i] = map[bool]byte{true: 'B', false: 'A'}[spoof[i] == 'A']
 	relay.publish("gh-ag", protocol.TypeLead, spoof)
-	waitFor(t, 20*time.Second, "both inputs rejected", func() bool {
+	poll.Until(t, 20*time.Second, "both inputs rejected", func() bool {
 		s, _ := b.Status(context.Background())
 		return s.Rejected == 2
 	})
@@ -78,7 +79,7 @@ func TestRelayedMessageIsBlamedOnItsPublisher(t *testing.T) {
 	}
 	// sn-pj-dakar's own copy is taken.
 	w.raw("sn-pj-dakar").publish("gh-ag", protocol.TypeLead, genuine.Raw)
-	waitFor(t, 20*time.Second, "sn-pj-dakar's own copy", func() bool {
+	poll.Until(t, 20*time.Second, "sn-pj-dakar's own copy", func() bool {
 		ids := inboxIDs(t, b)
 		return len(ids) == 1 && ids[0] == genuine.Header.ID
 	})
@@ -98,7 +99,7 @@ func TestRejectionFloodIsBounded(t *testing.T) {
 		p.publish("gh-ag", protocol.TypeLead, fmt.Appendf(bytes.Clone(garbage), "%d", i))
 	}
 	w.raw("sn-pj-dakar").publish("gh-ag", protocol.TypeLead, []byte("one bad input"))
-	waitFor(t, 20*time.Second, "every input rejected", func() bool {
+	poll.Until(t, 20*time.Second, "every input rejected", func() bool {
 		s, _ := b.Status(context.Background())
 		return s.Rejected == flood+1
 	})
@@ -132,14 +133,14 @@ func TestOverLimitIsShownAndRefused(t *testing.T) {
 	// Three messages and gh-ag's receipts are in; sn-pj-dakar's receipts
 	// for nothing: it has used its three.
 	id := send(t, a, protocol.TypeLead, "", "gh-ag")
-	waitFor(t, 20*time.Second, "the node to show it is over its limits", func() bool {
+	poll.Until(t, 20*time.Second, "the node to show it is over its limits", func() bool {
 		s, _ := a.Status(context.Background())
 		return strings.Contains(s.Hub.OverLimit, "member_limits.stored_messages") && s.Hub.OverLimitSince != nil
 	})
 	if st := copyState(t, a, id, "gh-ag"); st == "relayed" || st == "delivered" {
 		t.Fatalf("the fourth message is %s", st)
 	}
-	waitFor(t, 20*time.Second, "gh-ag's three messages", func() bool { return len(inboxIDs(t, w.node("gh-ag"))) == 3 })
+	poll.Until(t, 20*time.Second, "gh-ag's three messages", func() bool { return len(inboxIDs(t, w.node("gh-ag"))) == 3 })
 	if s, _ := a.Status(context.Background()); s.Hub.OverLimit == "" {
 		t.Fatal("the alarm went away while the message is still refused")
 	}
@@ -154,7 +155,7 @@ func TestNodesGetTheRosterBackAfterRepair(t *testing.T) {
 	w.stopHub()
 	stop := serveBadRoster(t, w)
 	for _, a := range []string{"sn-pj-dakar", "gh-ag"} {
-		waitFor(t, 20*time.Second, a+"'s roster alarm", func() bool {
+		poll.Until(t, 20*time.Second, a+"'s roster alarm", func() bool {
 			s, err := w.node(a).Status(context.Background())
 			return err == nil && s.Roster != nil && strings.Contains(s.Roster.Alarm, "roster")
 		})
@@ -162,7 +163,7 @@ func TestNodesGetTheRosterBackAfterRepair(t *testing.T) {
 	stop()
 	w.restartHub()
 	for _, a := range []string{"sn-pj-dakar", "gh-ag"} {
-		waitFor(t, 20*time.Second, a+"'s alarm to clear", func() bool {
+		poll.Until(t, 20*time.Second, a+"'s alarm to clear", func() bool {
 			s, err := w.node(a).Status(context.Background())
 			return err == nil && s.Hub.State == "online" && s.Roster != nil && s.Roster.Alarm == ""
 		})
@@ -262,7 +263,7 @@ func TestJetStreamAnswersAreNotBlamed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "the answer rejected", func() bool {
+	poll.Until(t, 20*time.Second, "the answer rejected", func() bool {
 		s, _ := b.Status(context.Background())
 		return s.Rejected == 1
 	})

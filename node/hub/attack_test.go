@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -165,7 +166,7 @@ func TestHubConnectionsHaveOnlyTheirPermissions(t *testing.T) {
 			if err := nc.Publish(subj, []byte("x")); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, tc.name+" denied "+subj, func() bool {
+			poll.Until(t, 10*time.Second, tc.name+" denied "+subj, func() bool {
 				mu.Lock()
 				defer mu.Unlock()
 				for _, e := range errs {
@@ -334,7 +335,7 @@ func TestMemberRateLimit(t *testing.T) {
 	}
 	n.waitLog(t, "member over its limits", "member="+gh, "limit=member_limits.messages_per_second")
 	// The bucket refills: later publications are taken again.
-	waitFor(t, "the rate to allow gh-ag again", func() bool {
+	poll.Until(t, 10*time.Second, "the rate to allow gh-ag again", func() bool {
 		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("later"),
 			jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
 		return err == nil
@@ -440,7 +441,7 @@ func TestJetStreamAnswerIntoTheRosterIsUndone(t *testing.T) {
 		if err := c.nc.PublishMsg(&nats.Msg{Subject: api, Reply: rosterSubject(testNetwork), Data: []byte("{}")}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the roster in force back in the bucket after "+api, func() bool {
+		poll.Until(t, 10*time.Second, "the roster in force back in the bucket after "+api, func() bool {
 			e := rosterEntry(t, n)
 			return e.Revision() >= before+2 && bytes.Equal(e.Value(), n.hub.Roster().JWS)
 		})

@@ -59,7 +59,7 @@ func (l *logBuffer) String() string {
 // waitLog waits until the hub has logged a line containing all of want.
 func (n *testNet) waitLog(t *testing.T, want ...string) {
 	t.Helper()
-	waitFor(t, "a log line with "+strings.Join(want, " "), func() bool {
+	poll.Until(t, 10*time.Second, "a log line with "+strings.Join(want, " "), func() bool {
 		for line := range strings.SplitSeq(n.logs.String(), "\n") {
 			if containsAll(line, want) {
 				return true
