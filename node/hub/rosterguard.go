@@ -42,7 +42,11 @@ func (h *Hub) guardRoster() (*rosterGuard, error) {
 func (g *rosterGuard) check(m *nats.Msg) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	sr := g.h.Roster()
+	// Under the hub's lock: a reload publishing a new roster is not
+	// overtaken by a repair with the old one.
+	g.h.mu.Lock()
+	defer g.h.mu.Unlock()
+	sr := g.h.roster
 	if bytes.Equal(m.Data, sr.JWS) {
 		return
 	}
