@@ -194,8 +194,8 @@ func checkCases(path string, ids []string, max int) error {
 		return err
 	}
 	for i, id := range ids {
-		if !isID(id) {
-			return fmt.Errorf("%s: invalid case id %s: must be %s", at(path, i), quote(id), IDRule)
+		if !isCaseID(id) {
+			return fmt.Errorf("%s: invalid case id %s: must be %s", at(path, i), quote(id), CaseIDRule)
 		}
 	}
 	return checkUnique(path, ids)

@@ -1,6 +1,9 @@
 package protocol
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLeadRules(t *testing.T) {
 	const (
@@ -58,8 +61,26 @@ func TestLeadRules(t *testing.T) {
 		{"language three letters", edit(t, func(l L) { l.Languages[1] = "fra" }), `lead.languages[1]: "fra" is not an ISO 639-1 language code (two lowercase letters, e.g. fr, en, pt)`},
 		{"language twice", edit(t, func(l L) { l.Languages[1] = "fr" }), "lead.languages[1]: duplicate of lead.languages[0]"},
 		{"languages 11", edit(t, func(l L) { l.Languages = make([]string, 11) }), "lead.languages: must have at most 10 entries (has 11)"},
-		{"related case", edit(t, func(l L) { l.RelatedCases[0] = "SN/2025/142" }), `lead.related_cases[0]: invalid case id "SN/2025/142": must be ` + IDRule},
+		{"related case", edit(t, func(l L) { l.RelatedCases[0] = "SN 2025/142" }), `lead.related_cases[0]: invalid case id "SN 2025/142": must be ` + CaseIDRule},
 		{"related case twice", edit(t, func(l L) { l.RelatedCases = append(l.RelatedCases, l.RelatedCases[0]) }), "lead.related_cases[1]: duplicate of lead.related_cases[0]"},
 		{"related cases 51", edit(t, func(l L) { l.RelatedCases = make([]string, 51) }), "lead.related_cases: must have at most 50 entries (has 51)"},
 	})
+}
+
+// TestCaseIDs holds the case id rule: references as courts write them are
+// accepted, and one case whatever the case of their letters.
+func TestCaseIDs(t *testing.T) {
+	for _, ok := range []string{"SN/2026/0142", "NG-MLA-2025-0318", "sn-2026-0142", "a", "RG_2026_12"} {
+		if err := ValidateCaseID(ok); err != nil {
+			t.Errorf("ValidateCaseID(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "/SN/1", "SN/1/", "-a", "SN 2026", "sn.2026", "a*", "a>", "é", strings.Repeat("a", 65)} {
+		if err := ValidateCaseID(bad); err == nil {
+			t.Errorf("ValidateCaseID(%q) accepted", bad)
+		}
+	}
+	if CaseKey("SN/2026/0142") != CaseKey("sn/2026/0142") || CaseKey("NG-MLA-2025-0318") != "ng-mla-2025-0318" {
+		t.Errorf("CaseKey does not fold case")
+	}
 }

@@ -97,7 +97,7 @@ func (h *Header) Validate() error {
 		return fmt.Errorf("header msgtype: %w", err)
 	}
 	if h.Case != "" {
-		if err := ValidateID("case", h.Case); err != nil {
+		if err := ValidateCaseID(h.Case); err != nil {
 			return fmt.Errorf("header case: %w", err)
 		}
 	}

@@ -12,6 +12,7 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit check-proof", "")
 	proofPath := fs.String("proof", "", "the proof file from 'casenode audit prove'; - is standard input (required)")
 	cardPath := fs.String("card", "", "the agency's member card as you know it; without it the card inside the proof is trusted")
+	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -33,6 +34,27 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
 	cp, rec, err := auditlog.CheckProof(p, card)
 	if err != nil {
 		return auditFailure("audit check-proof", err)
+	}
+	if *asJSON {
+		res := struct {
+			OK             bool          `json:"ok"`
+			Index          int64         `json:"index"`
+			Origin         string        `json:"origin"`
+			Type           string        `json:"type"`
+			Time           protocol.Time `json:"time"`
+			Actor          string        `json:"actor"`
+			MessageID      string        `json:"message_id,omitempty"`
+			PayloadSize    int64         `json:"payload_size"`
+			CheckpointSize int64         `json:"checkpoint_size"`
+			Root           string        `json:"root"`
+			CardGiven      bool          `json:"card_given"`
+			CardKeyID      string        `json:"card_kid,omitempty"`
+		}{OK: true, Index: rec.Seq, Origin: cp.Origin, Type: rec.Type.String(), Time: protocol.NewTime(rec.Time), Actor: rec.Actor,
+			MessageID: rec.MessageID, PayloadSize: rec.PayloadSize, CheckpointSize: cp.Size, Root: cp.Root.String(), CardGiven: card != nil}
+		if card != nil {
+			res.CardKeyID = card.KeyID()
+		}
+		return printJSON(e, res)
 	}
 	fmt.Fprintf(e.stdout, "proof checked: record %d is in the audit log %s\n", rec.Seq, cp.Origin)
 	fmt.Fprintf(e.stdout, "record:     %s at %s by %s", rec.Type, protocol.NewTime(rec.Time), rec.Actor)

@@ -26,7 +26,7 @@ func runAuditExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	p.finish(m.Records, "exported")
-	fmt.Fprintf(e.stdout, "exported %d records of %s to %s\n", m.Records, m.Origin, *out)
+	fmt.Fprintf(e.stdout, "exported %s of %s to %s\n", count(m.Records, "record", "records"), m.Origin, *out)
 	fmt.Fprintf(e.stdout, "tiles:    the tree of the latest checkpoint, size %d, root %s (C2SP tlog-tiles)\n", m.Size, m.RootHash)
 	fmt.Fprintf(e.stdout, "manifest: %d files with their SHA-256 in %s/manifest.json\n", len(m.Files), *out)
 	return nil

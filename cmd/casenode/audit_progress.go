@@ -53,5 +53,5 @@ func (p *progress) finish(records int64, verb string) {
 	}
 	d := time.Since(p.start)
 	rate := float64(records) / max(d.Seconds(), 1e-9)
-	fmt.Fprintf(p.w, "%d records %s in %s (%.0f records/s)\n", records, verb, d.Round(time.Millisecond), rate)
+	fmt.Fprintf(p.w, "%s %s in %s (%.0f records/s)\n", count(records, "record", "records"), verb, d.Round(time.Millisecond), rate)
 }

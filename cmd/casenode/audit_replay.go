@@ -101,6 +101,8 @@ type replayer struct {
 	trail   auditlog.TrustTrail
 	me      *identity.Identity
 	threads map[string][]*replayEvent
+	// standing is each agency's status in the last roster replayed.
+	standing map[string]protocol.MemberStatus
 }
 
 // own returns the log's own agency, once record 0 gave it.
@@ -127,14 +129,14 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 	case auditlog.TypeReceipt:
 		ev.Text = rp.receipt(ev, payload)
 	case auditlog.TypeRoster:
-		ev.Text = rosterText(rec, payload)
+		ev.Text = rosterText(rec, payload) + rp.rosterChanges(payload)
 	case auditlog.TypeConfig:
 		ev.Text = fmt.Sprintf("%s recorded a configuration (%d bytes, SHA-256 %s)", rec.Actor, rec.PayloadSize, hex.EncodeToString(rec.PayloadHash[:8]))
 	case auditlog.TypeAccess:
 		ev.Text = accessText(rec, payload)
 	case auditlog.TypeCheckpoint:
 		if c, _, err := auditlog.ParseCheckpoint(payload); err == nil {
-			ev.Text = fmt.Sprintf("the log signed a checkpoint of its first %d records (root %s)", c.Size, c.Root)
+			ev.Text = fmt.Sprintf("the log signed a checkpoint of its first %s (root %s)", count(c.Size, "record", "records"), c.Root)
 		} else {
 			ev.Text = "the log signed a checkpoint (unreadable: " + err.Error() + ")"
 		}
@@ -283,10 +285,41 @@ func rosterText(rec *auditlog.Record, payload []byte) string {
 	p, err := jws.Parse(payload, protocol.RosterType, protocol.MaxSignedRosterSize)
 	if err == nil {
 		if r, err := protocol.ParseRoster(p.Payload); err == nil {
-			return fmt.Sprintf("took roster serial %d of network %s, signed by %s: %d members, issued %s", r.Serial, r.Network, rec.Actor, len(r.Members), r.Issued)
+			return fmt.Sprintf("took roster serial %d of network %s, signed by %s: %s, issued %s", r.Serial, r.Network, rec.Actor, count(len(r.Members), "member", "members"), r.Issued)
 		}
 	}
 	return fmt.Sprintf("took a roster signed by %s (%d bytes)", rec.Actor, rec.PayloadSize)
+}
+
+// rosterChanges tells which agencies a roster revoked or suspended, or
+// reinstated, against the roster replayed before it.
+func (rp *replayer) rosterChanges(payload []byte) string {
+	p, err := jws.Parse(payload, protocol.RosterType, protocol.MaxSignedRosterSize)
+	if err != nil {
+		return ""
+	}
+	r, err := protocol.ParseRoster(p.Payload)
+	if err != nil {
+		return ""
+	}
+	var changes []string
+	for _, m := range r.Members {
+		before, known := rp.standing[m.Card.Agency]
+		switch {
+		case m.Status != protocol.StatusActive && before != m.Status:
+			changes = append(changes, fmt.Sprintf("%s %s since %s", m.Status, m.Card.Agency, m.Since))
+		case m.Status == protocol.StatusActive && known && before != protocol.StatusActive:
+			changes = append(changes, "reinstated "+m.Card.Agency)
+		}
+	}
+	rp.standing = make(map[string]protocol.MemberStatus, len(r.Members))
+	for _, m := range r.Members {
+		rp.standing[m.Card.Agency] = m.Status
+	}
+	if len(changes) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(changes, "; ")
 }
 
 func accessText(rec *auditlog.Record, payload []byte) string {
@@ -294,6 +327,7 @@ func accessText(rec *auditlog.Record, payload []byte) string {
 		Action    string `json:"action"`
 		Direction string `json:"direction"`
 		Label     string `json:"label"`
+		Alarm     string `json:"alarm"`
 	}
 	if json.Unmarshal(payload, &a) == nil && a.Action != "" {
 		who := rec.Actor
@@ -301,6 +335,9 @@ func accessText(rec *auditlog.Record, payload []byte) string {
 			who += fmt.Sprintf(" (calling itself %q)", a.Label)
 		}
 		s := fmt.Sprintf("%s: %s", who, a.Action)
+		if a.Alarm != "" {
+			s += " " + oneLine(a.Alarm)
+		}
 		if rec.MessageID != "" {
 			s += " message " + rec.MessageID
 		}

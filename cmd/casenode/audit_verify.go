@@ -83,10 +83,10 @@ func printVerifyReport(w io.Writer, rep *auditlog.Report, o auditlog.VerifyOptio
 		fmt.Fprintf(w, "trust:        the card in the log's first record (kid %s); pass --card to anchor it to the card you know\n", rep.OwnKeys[0])
 	}
 	if len(rep.OwnKeys) > 1 {
-		fmt.Fprintf(w, "own keys:     %s (the agency changed keys %d times)\n", strings.Join(rep.OwnKeys, ", "), len(rep.OwnKeys)-1)
+		fmt.Fprintf(w, "own keys:     %s (the agency changed keys %s)\n", strings.Join(rep.OwnKeys, ", "), times(len(rep.OwnKeys)-1))
 	}
 	if o.CheckMessage != nil {
-		fmt.Fprintf(w, "messages:     %d signatures checked against the cards trusted at their point in the log\n", rep.MessagesChecked)
+		fmt.Fprintf(w, "messages:     %s checked against the cards trusted at their point in the log\n", count(rep.MessagesChecked, "signature", "signatures"))
 	} else {
 		fmt.Fprintf(w, "messages:     signatures not checked (--skip-messages)\n")
 	}
@@ -100,7 +100,7 @@ func printVerifyReport(w io.Writer, rep *auditlog.Report, o auditlog.VerifyOptio
 		return
 	}
 	if rep.Uncovered > 0 {
-		fmt.Fprintf(w, "unsigned:     %d records after the latest checkpoint (the node stopped before signing them)\n", rep.Uncovered)
+		fmt.Fprintf(w, "unsigned:     %s after the latest checkpoint (the node stopped before signing them)\n", count(rep.Uncovered, "record", "records"))
 	}
 	fmt.Fprintf(w, "\nlatest checkpoint (keep it, and pass it with --checkpoint next time):\n\n%s", rep.Latest.Note)
 }

@@ -9,24 +9,27 @@ import (
 	"github.com/casenode/casenode/node/agency"
 )
 
-func runCase(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "show" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintf(e.stderr, "Usage: casenode case show [flags] ID\n")
-			return nil
-		}
-		return usageErrorf("case", "the only subcommand is 'case show ID'")
+func caseVerbs() []nounVerb {
+	return []nounVerb{
+		{"show", "show a case thread, oldest message first: case show ID", runCaseShow},
 	}
+}
+
+func runCase(ctx context.Context, e *env, args []string) error {
+	return dispatchVerb(ctx, e, "case", caseVerbs(), args)
+}
+
+func runCaseShow(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "case show", "ID")
 	var cf clientFlags
 	cf.register(fs)
-	if err := parseFlags(fs, args[1:], true); err != nil {
+	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageErrorf("case", "give one case id")
+		return usageErrorf("case show", "give one case id")
 	}
-	c, err := cf.client(e, "case")
+	c, err := cf.client(e, "case show")
 	if err != nil {
 		return err
 	}
@@ -43,8 +46,8 @@ func runCase(ctx context.Context, e *env, args []string) error {
 
 // printThread prints a case thread as text, oldest message first.
 func printThread(e *env, t *agency.Thread) {
-	fmt.Fprintf(e.stdout, "case %s: %d messages (%d received, %d sent) between %s\n\n",
-		t.Case, t.Messages, t.Received, t.Sent, strings.Join(t.Agencies, ", "))
+	fmt.Fprintf(e.stdout, "case %s: %s (%d received, %d sent) between %s\n\n",
+		t.Case, count(t.Messages, "message", "messages"), t.Received, t.Sent, strings.Join(t.Agencies, ", "))
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CREATED\t\tTYPE\tFROM\tTO\tSTATE\tID\tSUMMARY")
 	for _, m := range t.Items {

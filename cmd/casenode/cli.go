@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -57,6 +56,7 @@ func commands() []command {
 		{"case", "show a case thread: case show ID", runCase},
 		{"contacts", "publish the agency's contact card, or list the directory", runContacts},
 		{"status", "show the node's connection, roster, queues and audit log", runStatus},
+		{"alarms", "list the node's alarms, and acknowledge them: alarms ack ID", runAlarms},
 		{"audit", "verify, replay, export and prove the audit log (offline)", runAudit},
 		{"hub", "set up and run the network's hub (secretariat)", runHub},
 		{"member", "admit, list and revoke the network's members (secretariat)", runMember},
@@ -72,21 +72,33 @@ func commands() []command {
 func run(args []string, e *env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) > 1 {
-			return run([]string{args[1], "-h"}, e)
+	err := dispatch(ctx, e, args)
+	var help *helpRequest
+	if errors.As(err, &help) {
+		help.print(e.stdout)
+		return exitOK
+	}
+	return report(e.stderr, err)
+}
+
+// dispatch runs the command that args name. 'help X Y' is 'X Y -h'.
+func dispatch(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "help" {
+		args = args[1:]
+		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			return &helpRequest{print: usage}
 		}
-		usage(e.stdout)
-		return 0
+		args = append(append([]string(nil), args...), "-h")
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		return &helpRequest{print: usage}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return report(e.stderr, c.run(ctx, e, args[1:]))
+			return c.run(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprintf(e.stderr, "casenode: error: unknown command %q\n", args[0])
-	fmt.Fprintf(e.stderr, "casenode: hint: run 'casenode help' for the list of commands\n")
-	return exitUsage
+	return &exitError{code: exitUsage, err: withHint(fmt.Errorf("unknown command %q", args[0]), "run 'casenode help' for the list of commands")}
 }
 
 func usage(w io.Writer) {
@@ -101,8 +113,14 @@ func usage(w io.Writer) {
 
 func runVersion(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "version", "")
-	if err := fs.Parse(args); err != nil {
+	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
+	if err := parseFlags(fs, args, false); err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSON(e, struct {
+			Version string `json:"version"`
+		}{version})
 	}
 	fmt.Fprintf(e.stdout, "casenode %s\n", version)
 	return nil
@@ -143,10 +161,6 @@ type exitError struct {
 func (x *exitError) Error() string { return x.err.Error() }
 func (x *exitError) Unwrap() error { return x.err }
 
-// errUsage reports a bad command line; the flag package has already printed
-// the details.
-var errUsage = errors.New("usage")
-
 // usageErrorf reports a bad command line with a message of its own.
 func usageErrorf(cmd, format string, args ...any) error {
 	return &exitError{code: exitUsage, err: withHint(fmt.Errorf(format, args...), "run 'casenode help %s' for its flags", cmd)}
@@ -156,12 +170,6 @@ func usageErrorf(cmd, format string, args ...any) error {
 func report(w io.Writer, err error) int {
 	if err == nil {
 		return exitOK
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if errors.Is(err, errUsage) {
-		return exitUsage
 	}
 	msg := strings.TrimPrefix(err.Error(), "casenode: ")
 	fmt.Fprintf(w, "casenode: error: %s\n", msg)
@@ -176,31 +184,4 @@ func report(w io.Writer, err error) int {
 		return x.code
 	}
 	return exitFailure
-}
-
-// newFlags returns a flag set whose errors and usage go to the command's
-// stderr. argsUsage describes the positional arguments, if any.
-func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: casenode %s [flags] %s\n", name, argsUsage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args and rejects stray positional arguments when none are
-// expected.
-func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if !positional && fs.NArg() > 0 {
-		return usageErrorf(fs.Name(), "unexpected argument %q", fs.Arg(0))
-	}
-	return nil
 }

@@ -10,19 +10,15 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-func runContacts(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "publish":
-			return runContactsPublish(ctx, e, args[1:])
-		case "list":
-			return runContactsList(ctx, e, args[1:])
-		case "-h", "--help":
-			fmt.Fprintf(e.stderr, "Usage: casenode contacts publish --dir DIR --in CARD.json\n       casenode contacts list --dir DIR [--country CC] [--role ROLE]\n")
-			return nil
-		}
+func contactsVerbs() []nounVerb {
+	return []nounVerb{
+		{"publish", "publish the agency's contact card to every member", runContactsPublish},
+		{"list", "list the contact directory: the newest card of each agency", runContactsList},
 	}
-	return usageErrorf("contacts", "the subcommands are 'contacts publish' and 'contacts list'")
+}
+
+func runContacts(ctx context.Context, e *env, args []string) error {
+	return dispatchVerb(ctx, e, "contacts", contactsVerbs(), args)
 }
 
 func runContactsPublish(ctx context.Context, e *env, args []string) error {
@@ -34,13 +30,13 @@ func runContactsPublish(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *in == "" {
-		return usageErrorf("contacts", "--in is required")
+		return usageErrorf("contacts publish", "--in is required")
 	}
-	card, err := readInput(e, *in, "contact card", protocol.MaxBodySize)
+	card, err := readJSONInput(e, *in, "contact card", protocol.MaxBodySize, "'casenode example contact.card' prints a valid card to start from")
 	if err != nil {
 		return err
 	}
-	c, err := cf.client(e, "contacts")
+	c, err := cf.client(e, "contacts publish")
 	if err != nil {
 		return err
 	}
@@ -64,11 +60,11 @@ func runContactsList(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	c, err := cf.client(e, "contacts")
+	c, err := cf.client(e, "contacts list")
 	if err != nil {
 		return err
 	}
-	l, err := c.Contacts(ctx, agency.ContactQuery{Country: *country, Role: protocol.ContactRole(*role)})
+	l, err := c.Contacts(ctx, agency.ContactQuery{Country: countryCode(*country), Role: protocol.ContactRole(*role)})
 	if err != nil {
 		return cf.nodeError(err)
 	}

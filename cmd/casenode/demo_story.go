@@ -160,17 +160,12 @@ func (d *demo) publishContacts(ctx context.Context) error {
 		}
 		d.say("  %s publishes its card to %s (casenode contacts publish)", a.id, demoList(res.To))
 		d.say("    %s", demoGist(protocol.TypeContact, card))
-		sec := d.net.SecretariatCard.Agency
-		agencies := slices.DeleteFunc(slices.Clone(res.To), func(to string) bool { return to == sec })
-		if err := d.follow(ctx, a.id, res.ID, agencies, agency.CopyDelivered); err != nil {
-			return err
-		}
-		if err := d.follow(ctx, a.id, res.ID, []string{sec}, agency.CopyRelayed); err != nil {
+		if err := d.follow(ctx, a.id, res.ID, res.To, agency.CopyDelivered); err != nil {
 			return err
 		}
 	}
-	d.say("  The copies for %s stay relayed: the hub keeps them until the secretariat's", d.net.SecretariatCard.Agency)
-	d.say("  own node takes them, and it runs none here. A node that was down gets everything later.")
+	d.say("  The secretariat (%s) runs the hub, not a node: it gets no contact cards.", d.net.SecretariatCard.Agency)
+	d.say("  A node that was down gets everything later.")
 	return nil
 }
 

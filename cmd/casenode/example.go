@@ -12,7 +12,7 @@ import (
 func runExample(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "example", "[TYPE]")
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: casenode example [TYPE]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: casenode example [TYPE]\n\n"+
 			"Prints a valid example body of message type TYPE, or lists the types.\n\n"+
 			"Example:\n  casenode example case.request > request.json\n")
 	}

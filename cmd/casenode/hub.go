@@ -4,18 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io/fs"
 
 	"github.com/casenode/casenode/crypto/identity"
 )
-
-// nounVerb is one subcommand of a noun command such as 'casenode hub'.
-type nounVerb struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, e *env, args []string) error
-}
 
 func hubVerbs() []nounVerb {
 	return []nounVerb{
@@ -28,27 +20,6 @@ func hubVerbs() []nounVerb {
 
 func runHub(ctx context.Context, e *env, args []string) error {
 	return dispatchVerb(ctx, e, "hub", hubVerbs(), args)
-}
-
-// dispatchVerb dispatches args to one of verbs of the noun command.
-func dispatchVerb(ctx context.Context, e *env, noun string, verbs []nounVerb, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(e.stderr, "Usage: casenode %s VERB [flags]\n\nVerbs:\n", noun)
-		for _, v := range verbs {
-			fmt.Fprintf(e.stderr, "  %-8s %s\n", v.name, v.summary)
-		}
-		fmt.Fprintf(e.stderr, "\nRun 'casenode %s VERB -h' for a verb's flags.\n", noun)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return flag.ErrHelp
-	}
-	for _, v := range verbs {
-		if v.name == args[0] {
-			return v.run(ctx, e, args[1:])
-		}
-	}
-	return usageErrorf(noun, "unknown verb %q for 'casenode %s'", args[0], noun)
 }
 
 // hubDirFlags are the flags of every command that works on a hub directory

@@ -34,6 +34,7 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err := protocol.ValidateID("agency", *agency); err != nil {
 		return usageErrorf("init", "--agency: %v", err)
 	}
+	*country = countryCode(*country)
 	if err := protocol.ValidateCountry(*country); err != nil {
 		return usageErrorf("init", "--country: %v", err)
 	}

@@ -1,116 +1,125 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 	"github.com/go-jose/go-jose/v4"
 )
 
-// Names join gives, in the node directory, to what it writes or copies.
-const (
-	apiTokenFile = "api.token"  // the TCP API's token, with --api-listen
-	caFile       = "ca.crt"     // the network CA certificate, with --ca
-	tlsCertFile  = "client.crt" // the client certificate, with --tls-cert
-	tlsKeyFile   = "client.key" // its key, with --tls-key
-)
-
 func runJoin(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "join", "")
-	dir := fs.String("dir", "", "the agency's directory, from 'casenode init'")
-	hubs := fs.String("hub", "", "the hub's URL(s), comma-separated, e.g. nats://hub.wacap.example:4222")
-	creds := fs.String("creds", "", "the credentials file the secretariat handed over (copied into --dir, mode 0600)")
-	secretariat := fs.String("secretariat", "", "the secretariat's member card (member.json) or its public signing key (JWK): rosters are verified with it")
-	apiListen := fs.String("api-listen", "", "also serve the local API on this loopback HOST:PORT, with a bearer token in DIR/"+apiTokenFile)
-	ca := fs.String("ca", "", "the network CA certificate (ca.crt) the secretariat handed over, for a TLS hub (copied into --dir)")
-	tlsCert := fs.String("tls-cert", "", "with mutual TLS: the agency's client certificate AGENCY.crt (copied into --dir)")
-	tlsKey := fs.String("tls-key", "", "with mutual TLS: the agency's client key AGENCY.key (copied into --dir, mode 0600)")
+	var f joinFlags
+	f.register(fs)
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	for name, v := range map[string]string{"dir": *dir, "hub": *hubs, "creds": *creds, "secretariat": *secretariat} {
-		if v == "" {
-			return usageErrorf("join", "--%s is required", name)
-		}
-	}
-	card, err := identity.LoadCard(filepath.Join(*dir, identity.CardFile))
-	if err != nil {
-		return withHintIfMissing(err, "is --dir the directory 'casenode init' created?")
-	}
-	nodeFile := filepath.Join(*dir, config.NodeFile)
-	if _, err := os.Stat(nodeFile); err == nil {
-		return withHint(fmt.Errorf("%s already exists: agency %s has joined already", nodeFile, card.Agency),
-			"edit it, or remove it to join again")
-	}
-	key, err := loadSecretariatKey(e, *secretariat, card.Network)
+	o, err := f.options(e)
 	if err != nil {
 		return err
 	}
-	cfg := config.DefaultNode()
-	cfg.Network, cfg.Agency = card.Network, card.Agency
-	for _, u := range strings.Split(*hubs, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			cfg.HubURLs = append(cfg.HubURLs, u)
+	j, err := agency.Join(f.dir, o)
+	if err != nil {
+		return joinError(err, f.dir)
+	}
+	printJoined(e, f.dir, j)
+	return nil
+}
+
+// joinFlags are the flags of 'casenode join'.
+type joinFlags struct {
+	dir, hubs, creds, secretariat, apiListen, ca, tlsCert, tlsKey string
+	force                                                         bool
+}
+
+func (f *joinFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dir, "dir", "", "the agency's directory, from 'casenode init'")
+	fs.StringVar(&f.hubs, "hub", "", "the hub's URL(s), comma-separated, e.g. nats://hub.wacap.example:4222")
+	fs.StringVar(&f.creds, "creds", "", "the credentials file the secretariat handed over (copied into --dir, mode 0600)")
+	fs.StringVar(&f.secretariat, "secretariat", "", "the secretariat's member card (member.json) or its public signing key (JWK): rosters are verified with it")
+	fs.StringVar(&f.apiListen, "api-listen", "", "also serve the local API on this loopback HOST:PORT, with a bearer token in DIR/"+agency.JoinTokenFile)
+	fs.StringVar(&f.ca, "ca", "", "the network CA certificate (ca.crt) the secretariat handed over, for a TLS hub (copied into --dir)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "with mutual TLS: the agency's client certificate AGENCY.crt (copied into --dir)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "with mutual TLS: the agency's client key AGENCY.key (copied into --dir, mode 0600)")
+	fs.BoolVar(&f.force, "force", false, "join again: replace node.json (a broken one, or to change hub or secretariat), keeping the old files as FILE.bak-TIME")
+}
+
+// options checks the flags and reads the secretariat's key.
+func (f *joinFlags) options(e *env) (agency.JoinOptions, error) {
+	for _, r := range []struct{ name, v string }{{"dir", f.dir}, {"hub", f.hubs}, {"creds", f.creds}, {"secretariat", f.secretariat}} {
+		if r.v == "" {
+			return agency.JoinOptions{}, usageErrorf("join", "--%s is required", r.name)
 		}
 	}
-	cfg.SecretariatKey = key
-	if *apiListen != "" {
-		cfg.API.Listen, cfg.API.TokenFile = *apiListen, apiTokenFile
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return agency.JoinOptions{}, usageErrorf("join", "give both --tls-cert and --tls-key, or neither")
 	}
-	// Files handed over are copied into the directory, under fixed names,
-	// so that it holds everything the node needs.
-	copies := []struct{ flag, src, dst string }{{"creds", *creds, cfg.CredsFile}}
-	if *ca != "" {
-		cfg.CAFile = caFile
-		copies = append(copies, struct{ flag, src, dst string }{"ca", *ca, caFile})
+	if err := checkDirExists(f.dir); err != nil {
+		return agency.JoinOptions{}, err
 	}
-	if *tlsCert != "" || *tlsKey != "" {
-		cfg.TLSCertFile, cfg.TLSKeyFile = tlsCertFile, tlsKeyFile
-		copies = append(copies, struct{ flag, src, dst string }{"tls-cert", *tlsCert, tlsCertFile}, struct{ flag, src, dst string }{"tls-key", *tlsKey, tlsKeyFile})
+	card, err := identity.LoadCard(filepath.Join(f.dir, identity.CardFile))
+	if err != nil {
+		return agency.JoinOptions{}, withHintIfMissing(err, "is --dir the directory 'casenode init' created?")
 	}
-	if err := cfg.Validate(); err != nil {
+	key, err := loadSecretariatKey(e, f.secretariat, card.Network)
+	if err != nil {
+		return agency.JoinOptions{}, err
+	}
+	o := agency.JoinOptions{SecretariatKey: key, Creds: f.creds, CA: f.ca, TLSCert: f.tlsCert, TLSKey: f.tlsKey,
+		APIListen: f.apiListen, Force: f.force, Now: e.now()}
+	for _, u := range strings.Split(f.hubs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			o.HubURLs = append(o.HubURLs, u)
+		}
+	}
+	return o, nil
+}
+
+// joinError adds to an error of agency.Join what to do about it.
+func joinError(err error, dir string) error {
+	var h *agency.HandOverError
+	switch {
+	case errors.Is(err, agency.ErrJoined):
+		return withHint(err, "edit it, or join again with --force (the old node.json is kept as a backup)")
+	case errors.As(err, &h) && errors.Is(err, fs.ErrExist):
+		return withHint(fmt.Errorf("--%s %s: %v", h.Item, h.Path, h.Err), "move it away first if the new file is the right one, or join again with --force (the old file is kept as a backup)")
+	case errors.As(err, &h):
+		return withHint(fmt.Errorf("--%s %s: %v", h.Item, h.Path, h.Err), "--%s is a file the secretariat handed over for this agency", h.Item)
+	case strings.HasPrefix(err.Error(), "node."):
 		return withHint(err, "%s", joinHint(err))
 	}
-	data, err := cfg.Marshal()
-	if err != nil {
-		return err
-	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageErrorf("join", "give both --tls-cert and --tls-key, or neither")
-	}
-	for _, c := range copies {
-		if err := copyHandedOver(c.flag, c.src, filepath.Join(*dir, c.dst)); err != nil {
-			return err
-		}
-	}
-	if err := writeNew(e, nodeFile, data, 0o600); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "agency %s joined network %s\n", card.Agency, card.Network)
-	fmt.Fprintf(e.stdout, "  configuration:   %s\n", nodeFile)
-	fmt.Fprintf(e.stdout, "  hub:             %s\n", strings.Join(cfg.HubURLs, ", "))
-	fmt.Fprintf(e.stdout, "  credentials:     %s (mode 0600)\n", filepath.Join(*dir, cfg.CredsFile))
+	return withHintIfMissing(err, "is --dir the directory 'casenode init' created?")
+}
+
+// printJoined tells what join wrote and what comes next.
+func printJoined(e *env, dir string, j *agency.Joined) {
+	cfg, w := j.Config, e.stdout
+	fmt.Fprintf(w, "agency %s joined network %s\n", j.Card.Agency, j.Card.Network)
+	fmt.Fprintf(w, "  configuration:   %s\n", j.NodeFile)
+	fmt.Fprintf(w, "  hub:             %s\n", strings.Join(cfg.HubURLs, ", "))
+	fmt.Fprintf(w, "  credentials:     %s (mode 0600)\n", filepath.Join(dir, cfg.CredsFile))
 	if cfg.CAFile != "" {
-		fmt.Fprintf(e.stdout, "  TLS:             the hub's certificate must be signed by %s", filepath.Join(*dir, cfg.CAFile))
+		fmt.Fprintf(w, "  TLS:             the hub's certificate must be signed by %s", filepath.Join(dir, cfg.CAFile))
 		if cfg.TLSCertFile != "" {
-			fmt.Fprintf(e.stdout, "; client certificate %s", filepath.Join(*dir, cfg.TLSCertFile))
+			fmt.Fprintf(w, "; client certificate %s", filepath.Join(dir, cfg.TLSCertFile))
 		}
-		fmt.Fprintln(e.stdout)
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(e.stdout, "  secretariat key: %s (rosters must be signed with it)\n", key.KeyID)
-	fmt.Fprintf(e.stdout, "next: casenode run --dir %s\n", *dir)
-	return nil
+	fmt.Fprintf(w, "  secretariat key: %s (rosters must be signed with it)\n", cfg.SecretariatKey.KeyID)
+	for _, b := range j.Backups {
+		fmt.Fprintf(w, "  kept the old file as %s\n", b)
+	}
+	fmt.Fprintf(w, "next: casenode run --dir %s\n", dir)
 }
 
 // joinHint names the flag behind a configuration error.
@@ -165,33 +174,4 @@ func loadSecretariatKey(e *env, path, network string) (*jose.JSONWebKey, error) 
 		return nil, fmt.Errorf("--secretariat %s: kid %q is not the key's RFC 7638 thumbprint %q", path, k.KeyID, want.KeyID)
 	}
 	return &want, nil
-}
-
-// copyHandedOver copies a file the secretariat handed over into the node
-// directory with mode 0600, checking that credentials look like
-// credentials. It leaves an identical copy alone and refuses to replace
-// another.
-func copyHandedOver(flag, src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return withHint(fmt.Errorf("--%s: %w", flag, err), "--%s is a file the secretariat handed over for this agency", flag)
-	}
-	if flag == "creds" && !bytes.Contains(data, []byte("BEGIN USER NKEY SEED")) {
-		return withHint(fmt.Errorf("--creds %s is not a credentials file (no NKey seed in it)", src), "--creds is the file the secretariat handed over for this agency")
-	}
-	if abs1, _ := filepath.Abs(src); abs1 != "" {
-		if abs2, _ := filepath.Abs(dst); abs1 == abs2 {
-			return os.Chmod(dst, 0o600)
-		}
-	}
-	old, err := os.ReadFile(dst)
-	switch {
-	case err == nil && bytes.Equal(old, data):
-		return os.Chmod(dst, 0o600)
-	case err == nil:
-		return withHint(fmt.Errorf("%s exists with other content than --%s %s", dst, flag, src), "move it away first if the new file is the right one")
-	case !errors.Is(err, fs.ErrNotExist):
-		return err
-	}
-	return writeFileExclusive(dst, data, 0o600)
 }

@@ -7,11 +7,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/protocol"
 )
 
 func runKeysList(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "keys list", "")
 	dir := fs.String("dir", "", "the agency's directory (from 'casenode init')")
+	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -25,6 +27,22 @@ func runKeysList(ctx context.Context, e *env, args []string) error {
 	prev, err := identity.PreviousCards(*dir)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		type key struct {
+			KeyID   string        `json:"kid"`
+			Created protocol.Time `json:"created"`
+			State   string        `json:"state"`
+		}
+		out := struct {
+			Agency  string `json:"agency"`
+			Network string `json:"network"`
+			Keys    []key  `json:"keys"`
+		}{cur.Agency, cur.Network, []key{{cur.KeyID(), cur.Created, "current"}}}
+		for _, c := range prev {
+			out.Keys = append(out.Keys, key{c.KeyID(), c.Created, "previous"})
+		}
+		return printJSON(e, out)
 	}
 	fmt.Fprintf(e.stdout, "agency %s in network %s\n", cur.Agency, cur.Network)
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)

@@ -33,6 +33,6 @@ func runKeysRotate(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "  new member card:     %s  (public: send it to the secretariat)\n", filepath.Join(f.dir, identity.CardFile))
 	fmt.Fprintf(e.stdout, "  previous key id:     %s, kept in %s (secret files 0600: they still open messages sealed to it)\n", old.KeyID(), keys)
 	fmt.Fprintf(e.stdout, "next: the secretariat runs 'casenode member rotate --dir HUB member.json'; confirm the new key id with it by a second channel.\n")
-	fmt.Fprintf(e.stdout, "Restart the node: until the roster lists the new card it signs with the previous key, and it reads messages sealed to either.\n")
+	fmt.Fprintf(e.stdout, "A running node takes the new keys once the roster lists the new card; until then it signs with the previous key. It reads messages sealed to either.\n")
 	return nil
 }

@@ -46,7 +46,7 @@ func TestKeysRotate(t *testing.T) {
 		"new signing key id:  " + after.KeyID() + "\n",
 		"previous key id:     " + before.KeyID() + ", kept in " + filepath.Join(dir, "keys"),
 		"next: the secretariat runs 'casenode member rotate --dir HUB member.json'",
-		"Restart the node",
+		"A running node takes the new keys once the roster lists the new card",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

@@ -15,6 +15,7 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 	d.register(fs, true)
 	credsOut := fs.String("creds-out", "", "where to write the agency's hub credentials (default DIR/creds/AGENCY.creds); never overwritten")
 	clientCert := fs.Bool("client-cert", false, "also issue a client certificate of the network CA next to the credentials (always done when hub.json has tls.verify_clients)")
+	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
 	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
@@ -22,7 +23,7 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageErrorf("member add", "give exactly one member card file (the agency's member.json), after the flags")
+		return usageErrorf("member add", "give exactly one member card file (the agency's member.json)")
 	}
 	card, err := identity.LoadCard(fs.Arg(0))
 	if err != nil {
@@ -41,10 +42,8 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 	if creds == "" {
 		creds = filepath.Join(d.dir, hub.CredsDir, card.Agency+".creds")
 	}
-	r := sr.Roster
-	fmt.Fprintf(e.stdout, "admitted %s (%s, %s) to network %s: roster serial %d\n", card.Agency, card.Name, card.Country, r.Network, r.Serial)
-	fmt.Fprintf(e.stdout, "  signing key id: %s\n", card.KeyID())
-	fmt.Fprintf(e.stdout, "  credentials:    %s  (secret: hand it to the agency out of band, then delete it here)\n", creds)
+	res := memberAdded{Agency: card.Agency, Name: card.Name, Country: card.Country, Network: sr.Roster.Network, Serial: sr.Roster.Serial,
+		KeyID: card.KeyID(), Credentials: creds, SecretariatKeyID: sr.Roster.Member(sr.Roster.Secretariat).Card.KeyID()}
 	if *clientCert || s.Config().TLS.VerifyClients {
 		certFile, keyFile := hub.ClientCertPaths(creds)
 		c, err := s.IssueClientCert(card.Agency, certFile, keyFile, e.now())
@@ -52,12 +51,39 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 			return withHintIfMissing(fmt.Errorf("%s is admitted, but its client certificate was not issued: %w", card.Agency, err),
 				fmt.Sprintf("issue it with 'casenode member cert --dir %s %s'", d.dir, card.Agency))
 		}
-		fmt.Fprintf(e.stdout, "  client cert:    %s, %s  (mutual TLS; hand both over with the credentials: the key is secret)\n", c.CertFile, c.KeyFile)
+		res.ClientCert, res.ClientKey = c.CertFile, c.KeyFile
 	}
 	if s.Config().TLS.Enabled() {
-		fmt.Fprintf(e.stdout, "  network CA:     %s  (public: the agency's node trusts it for the hub)\n", filepath.Join(d.dir, hub.CACertFile))
+		res.NetworkCA = filepath.Join(d.dir, hub.CACertFile)
 	}
-	fmt.Fprintf(e.stdout, "  the agency pins the secretariat key %s\n", r.Member(r.Secretariat).Card.KeyID())
+	if *asJSON {
+		return printJSON(e, res)
+	}
+	fmt.Fprintf(e.stdout, "admitted %s (%s, %s) to network %s: roster serial %d\n", res.Agency, res.Name, res.Country, res.Network, res.Serial)
+	fmt.Fprintf(e.stdout, "  signing key id: %s\n", res.KeyID)
+	fmt.Fprintf(e.stdout, "  credentials:    %s  (secret: hand it to the agency out of band, then delete it here)\n", res.Credentials)
+	if res.ClientCert != "" {
+		fmt.Fprintf(e.stdout, "  client cert:    %s, %s  (mutual TLS; hand both over with the credentials: the key is secret)\n", res.ClientCert, res.ClientKey)
+	}
+	if res.NetworkCA != "" {
+		fmt.Fprintf(e.stdout, "  network CA:     %s  (public: the agency's node trusts it for the hub)\n", res.NetworkCA)
+	}
+	fmt.Fprintf(e.stdout, "  the agency pins the secretariat key %s\n", res.SecretariatKeyID)
 	fmt.Fprintf(e.stdout, "a running hub applies the new roster within seconds\n")
 	return nil
+}
+
+// memberAdded is what 'member add' did, as --json prints it.
+type memberAdded struct {
+	Agency           string `json:"agency"`
+	Name             string `json:"name"`
+	Country          string `json:"country"`
+	Network          string `json:"network"`
+	Serial           uint64 `json:"serial"`
+	KeyID            string `json:"kid"`
+	Credentials      string `json:"credentials"`
+	ClientCert       string `json:"client_cert,omitempty"`
+	ClientKey        string `json:"client_key,omitempty"`
+	NetworkCA        string `json:"network_ca,omitempty"`
+	SecretariatKeyID string `json:"secretariat_kid"`
 }

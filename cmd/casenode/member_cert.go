@@ -19,7 +19,7 @@ func runMemberCert(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageErrorf("member cert", "give exactly one agency id, after the flags")
+		return usageErrorf("member cert", "give exactly one agency id")
 	}
 	s, err := hub.OpenSecretariat(d.dir, nil)
 	if err != nil {

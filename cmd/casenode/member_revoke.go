@@ -20,7 +20,7 @@ func runMemberRevoke(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageErrorf("member revoke", "give exactly one agency id, after the flags")
+		return usageErrorf("member revoke", "give exactly one agency id")
 	}
 	s, err := hub.OpenSecretariat(d.dir, d.passphrase(e))
 	if err != nil {

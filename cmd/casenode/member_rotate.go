@@ -28,7 +28,7 @@ func runMemberRotate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageErrorf("member rotate", "give exactly one member card file (the agency's new member.json from 'casenode keys rotate'), after the flags")
+		return usageErrorf("member rotate", "give exactly one member card file (the agency's new member.json from 'casenode keys rotate')")
 	}
 	card, err := identity.LoadCard(fs.Arg(0))
 	if err != nil {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
+	"github.com/casenode/casenode/crypto/identity"
 	"golang.org/x/term"
 )
 
@@ -65,4 +67,25 @@ func (s *passphraseSource) get(confirm bool) ([]byte, error) {
 		}
 	}
 	return p, nil
+}
+
+// remembered returns a passphrase function that asks once and then gives
+// the same passphrase again: a running node needs it again when it takes
+// the agency's new keys after 'casenode keys rotate', when standard input
+// is spent and no one may be at a terminal.
+func (s *passphraseSource) remembered() identity.PassphraseFunc {
+	var mu sync.Mutex
+	var kept []byte
+	return func() ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if kept == nil {
+			p, err := s.get(false)
+			if err != nil {
+				return nil, err
+			}
+			kept = bytes.Clone(p)
+		}
+		return bytes.Clone(kept), nil
+	}
 }

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
-	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
 )
@@ -19,17 +19,21 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if idf.dir == "" {
 		return usageErrorf("run", "--dir is required")
 	}
-	cfg, err := config.LoadNode(idf.dir)
+	cfg, err := loadNodeConfig(idf.dir)
 	if err != nil {
-		return withHintIfMissing(err, "run 'casenode join --dir "+idf.dir+" --hub URL --creds FILE --secretariat KEY' first")
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
 	src := &passphraseSource{e: e, fromStdin: idf.passphraseStdin}
 	n, err := agency.Open(ctx, idf.dir, agency.Options{
-		Passphrase: func() ([]byte, error) { return src.get(false) },
+		Passphrase: src.remembered(),
 		Logger:     log,
 		Now:        e.now,
 	})
+	var signer *agency.SignerError
+	if errors.As(err, &signer) {
+		return withHint(err, "the secretariat key pinned in %s/node.json is not the key that signed the roster this node keeps: if you joined again with another --secretariat, check its key id with the secretariat; a node keeps to one network", idf.dir)
+	}
 	if err != nil {
 		return withHintIfMissing(err, "is --dir the directory of 'casenode init' and 'casenode join'?")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/casenode/casenode/config"
@@ -30,15 +31,30 @@ func (f *clientFlags) client(e *env, cmd string) (*api.Client, error) {
 	if f.dir == "" {
 		return nil, usageErrorf(cmd, "--dir is required")
 	}
-	cfg, err := config.LoadNode(f.dir)
+	cfg, err := loadNodeConfig(f.dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, withHint(fmt.Errorf("%s has not joined a network: no %s", f.dir, config.NodeFile),
-				"run 'casenode join --dir %s --hub URL --creds FILE --secretariat KEY' first", f.dir)
-		}
 		return nil, err
 	}
 	return api.NewUnixClient(cfg.API.Socket, localUser(e)), nil
+}
+
+// loadNodeConfig reads DIR/node.json with a hint for each way it can be
+// missing or broken: a directory that does not exist (a typo), one that
+// has not joined, a node.json that does not parse.
+func loadNodeConfig(dir string) (*config.Node, error) {
+	if err := checkDirExists(dir); err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadNode(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, withHint(fmt.Errorf("%s has not joined a network: no %s", dir, config.NodeFile),
+			"run 'casenode join --dir %s --hub URL --creds FILE --secretariat KEY' first", dir)
+	}
+	if err != nil {
+		return nil, withHintIfMissing(err, fmt.Sprintf("fix %s by hand ('casenode config check --dir %s' names the field at fault), or write it again with 'casenode join --dir %s --force --hub URL --creds FILE --secretariat KEY', which keeps the old one as a backup",
+			filepath.Join(dir, config.NodeFile), dir, dir))
+	}
+	return cfg, nil
 }
 
 // nodeError adds to err the hint of starting the node when it cannot be

@@ -89,9 +89,12 @@ func (nd *scriptNode) stop() {
 //	casenet hub                      init and start a hub in $WORK/hub; sets $HUB and $SECRETARIAT
 //	casenet admit DIR                admit the agency of DIR/member.json; its creds go to $WORK/AGENCY.creds
 //	casenet start DIR                run the node of DIR in the background and wait until it is online
+//	casenet start-stuck DIR          run it, and wait until it has a hub error or an alarm to show
+//	casenet reload                   have the hub take the roster the CLI wrote (member rotate, revoke)
 //	casenet stop DIR                 stop it
 //	casenet wait DIR WHAT N          wait until the node's status shows N (or more) of WHAT:
-//	                                 inbox, unread, rejected, or a copy state (queued, relayed, delivered, read)
+//	                                 inbox, unread, rejected, over-limit, serial (of the roster), alarms,
+//	                                 or a copy state (queued, relayed, delivered, read)
 //	casenet env NAME FILE            set $NAME to the first line of FILE
 //	casenet revoke AGENCY            revoke AGENCY as the secretariat and apply it to the hub
 //	casenet standing DIR STATUS      wait until the node's roster gives its agency STATUS
@@ -111,7 +114,11 @@ func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 	case "admit":
 		sn.admit(ts, args[1:])
 	case "start":
-		sn.start(ts, args[1:])
+		sn.start(ts, args[1:], true)
+	case "start-stuck":
+		sn.start(ts, args[1:], false)
+	case "reload":
+		ts.Check(sn.hub.Reload(context.Background()))
 	case "stop":
 		if len(args) != 2 || sn.nodes[args[1]] == nil {
 			ts.Fatalf("usage: casenet stop DIR (a started node)")
@@ -192,7 +199,7 @@ func (sn *scriptNet) admit(ts *testscript.TestScript, args []string) {
 	ts.Check(sn.hub.Reload(context.Background()))
 }
 
-func (sn *scriptNet) start(ts *testscript.TestScript, args []string) {
+func (sn *scriptNet) start(ts *testscript.TestScript, args []string, online bool) {
 	if len(args) != 1 || sn.nodes[args[0]] != nil {
 		ts.Fatalf("usage: casenet start DIR (a node not started yet)")
 	}
@@ -213,6 +220,14 @@ func (sn *scriptNet) start(ts *testscript.TestScript, args []string) {
 	nd.done.Go(func() { srv.Serve(ctx) })
 	nd.done.Go(func() { n.Run(ctx) })
 	sn.nodes[args[0]] = nd
+	if !online {
+		poll.Until(ts, 20*time.Second, args[0]+" to have a hub error or an alarm", func() bool {
+			s, err := n.Status(context.Background())
+			al, _ := n.Alarms(context.Background())
+			return err == nil && (s.Hub.LastError != "" || len(al) > 0)
+		})
+		return
+	}
 	poll.Until(ts, 20*time.Second, args[0]+" online with a roster that lists it", func() bool {
 		s, err := n.Status(context.Background())
 		return err == nil && s.Hub.State == "online" && s.Roster != nil && s.Roster.Standing == "active"
@@ -243,6 +258,13 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 			if s.Hub.OverLimit != "" {
 				got = 1
 			}
+		case "serial":
+			if s.Roster != nil {
+				got = int64(s.Roster.Serial)
+			}
+		case "alarms":
+			al, _ := n.Alarms(context.Background())
+			got = int64(len(al))
 		default:
 			got = s.Outbox.Copies[agency.CopyState(args[1])]
 		}

@@ -29,7 +29,7 @@ func runSeal(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("seal", "--type: must be one of case.lead, case.request, case.reply, case.status, contact.card")
 	}
 	if *caseID != "" {
-		if err := protocol.ValidateID("case", *caseID); err != nil {
+		if err := protocol.ValidateCaseID(*caseID); err != nil {
 			return usageErrorf("seal", "--case: %v", err)
 		}
 	}
@@ -41,7 +41,7 @@ func runSeal(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body, err := readInput(e, *in, "body", protocol.MaxBodySize)
+	body, err := readJSONInput(e, *in, "body", protocol.MaxBodySize, fmt.Sprintf("'casenode example %s' prints a valid body to start from", *typ))
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 			return usageErrorf("send", "--%s is required", name)
 		}
 	}
-	body, err := readInput(e, *in, "body", protocol.MaxBodySize)
+	body, err := readJSONInput(e, *in, "body", protocol.MaxBodySize, fmt.Sprintf("'casenode example %s' prints a valid body to start from", *typ))
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,8 @@ type ThreadMessage struct {
 
 // Case returns the thread of case id.
 func (n *Node) Case(ctx context.Context, id string) (*Thread, error) {
-	if err := protocol.ValidateID("case", id); err != nil {
-		return nil, invalid("a case id is "+protocol.IDRule, "%v", err)
+	if err := protocol.ValidateCaseID(id); err != nil {
+		return nil, invalid("a case id is "+protocol.CaseIDRule, "%v", err)
 	}
 	var t *Thread
 	err := n.store.View(func(tx *store.Tx) error {

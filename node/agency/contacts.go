@@ -10,7 +10,8 @@ import (
 )
 
 // PublishContact sends the agency's contact card to every other active
-// member and keeps it as the agency's own entry in the directory. The card
+// member but the secretariat (which runs the hub, not a node) and keeps it
+// as the agency's own entry in the directory. The card
 // must describe this agency and be newer than the one published before.
 func (n *Node) PublishContact(ctx context.Context, actor Actor, card []byte) (*SendResult, error) {
 	b, err := protocol.DecodeBody(protocol.TypeContact, card)
@@ -30,11 +31,13 @@ func (n *Node) PublishContact(ctx context.Context, actor Actor, card []byte) (*S
 	}
 	rf := n.rosterNow()
 	if rf == nil {
-		return nil, notReady("start the node ('casenode run') and check 'casenode status'", "the node has no roster yet, so it knows no member")
+		return nil, n.noRosterError("knows no member")
 	}
 	var to []string
 	for _, m := range rf.roster.Active() {
-		if m.Card.Agency != n.cfg.Agency {
+		// The secretariat runs the hub, not a node: nobody would receive
+		// its copy, which would wait for a receipt forever.
+		if m.Card.Agency != n.cfg.Agency && m.Card.Agency != rf.roster.Secretariat {
 			to = append(to, m.Card.Agency)
 		}
 	}

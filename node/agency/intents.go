@@ -228,7 +228,7 @@ func (n *Node) outboxEntryOf(raw []byte, rec *auditlog.Record) (*store.OutboxEnt
 	if err != nil {
 		return nil, err
 	}
-	o, err := seal.OpenParsed(env, p, n.id, rf.keysAt(env.Header.Created.Time), seal.VerifyOptions{Network: n.cfg.Network, SkipTime: true})
+	o, err := seal.OpenParsed(env, p, n.ident(), rf.keysAt(env.Header.Created.Time), seal.VerifyOptions{Network: n.cfg.Network, SkipTime: true})
 	if err != nil {
 		return nil, err
 	}

@@ -22,14 +22,17 @@ import (
 
 // Node is an agency's node. Its methods are safe for concurrent use.
 type Node struct {
-	dir   string
-	cfg   *config.Node
-	id    *identity.Identity
-	o     Options
-	log   *slog.Logger
-	store *store.Store
-	audit *auditlog.Log
-	hub   *hubState
+	dir string
+	cfg *config.Node
+	// keys holds the agency's identity, all its keys; reloadKeys
+	// replaces it after 'casenode keys rotate' (keys.go).
+	keys   atomic.Pointer[identity.Identity]
+	keysMu sync.Mutex // serializes reloading the keys
+	o      Options
+	log    *slog.Logger
+	store  *store.Store
+	audit  *auditlog.Log
+	hub    *hubState
 	// connOpts are the connection options of the node connection
 	// contract (package hubconn), made at Open so that a missing or
 	// exposed credentials file stops the node at once.
@@ -76,9 +79,10 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{dir: dir, cfg: cfg, id: id, o: o, log: o.Logger.With("agency", cfg.Agency),
+	n := &Node{dir: dir, cfg: cfg, o: o, log: o.Logger.With("agency", cfg.Agency),
 		hub: newHubState(o.Now()), rosterCh: make(chan struct{}, 1), connOpts: connOpts,
 		keptRejections: keptRejections{perHour: cfg.RejectionsKeptPerHour}}
+	n.keys.Store(id)
 	defer func() {
 		if err != nil {
 			n.Close()

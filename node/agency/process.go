@@ -172,7 +172,7 @@ func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.T
 	h := env.Header
 	res.from, res.id = h.From, h.ID
 	keys := rf.keysAt(judgedAt(h.Created.Time, stored))
-	o, err := seal.OpenParsed(env, p, n.id, keys, seal.VerifyOptions{Network: n.cfg.Network, Now: now,
+	o, err := seal.OpenParsed(env, p, n.ident(), keys, seal.VerifyOptions{Network: n.cfg.Network, Now: now,
 		Skew: time.Duration(n.cfg.MaxClockSkew), MaxAge: time.Duration(n.cfg.MaxMessageAge), Stored: stored})
 	if err == nil {
 		err = n.checkOpened(o)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/casenode/casenode/crypto/jws"
@@ -34,7 +33,7 @@ func (n *Node) verifyRoster(signed []byte) (*protocol.Roster, error) {
 	want := protocol.KeyID(pinned)
 	payload, kid, err := jws.Verify(signed, protocol.RosterType, protocol.MaxSignedRosterSize, func(kid string) (ed25519.PublicKey, error) {
 		if kid != want {
-			return nil, fmt.Errorf("roster signed by key %s, not the pinned secretariat key %s", kid, want)
+			return nil, &SignerError{KeyID: kid, Pinned: want}
 		}
 		return pinned, nil
 	})
@@ -166,10 +165,10 @@ func (n *Node) checkSelf(r *protocol.Roster) {
 		n.log.Error("this agency is not in the roster: it cannot send; ask the secretariat to admit it", "serial", r.Serial)
 	case m.Status != protocol.StatusActive:
 		n.log.Error("this agency is "+string(m.Status)+" in the roster: sending has stopped; ask the secretariat", "serial", r.Serial, "since", m.Since.String())
-	case n.id.ForKey(m.Card.KeyID()) == nil:
-		n.log.Error("the roster lists a signing key for this agency that its directory does not hold: it cannot send", "serial", r.Serial, "roster_kid", m.Card.KeyID(), "own_kid", n.id.KeyID())
-	case m.Card.KeyID() != n.id.KeyID():
-		n.log.Warn("the roster still lists this agency's previous key: it signs with it until the secretariat installs the new member card", "serial", r.Serial, "roster_kid", m.Card.KeyID(), "new_kid", n.id.KeyID())
+	case !n.holdsKey(r.Serial, m.Card.KeyID()):
+		n.log.Error("the roster lists a signing key for this agency that its directory does not hold: it cannot send", "serial", r.Serial, "roster_kid", m.Card.KeyID(), "own_kid", n.ident().KeyID())
+	case m.Card.KeyID() != n.ident().KeyID():
+		n.log.Warn("the roster still lists this agency's previous key: it signs with it until the secretariat installs the new member card", "serial", r.Serial, "roster_kid", m.Card.KeyID(), "new_kid", n.ident().KeyID())
 	}
 }
 
@@ -184,44 +183,4 @@ type CardChange struct {
 	Serial uint64 `json:"serial"`
 	OldKid string `json:"old_kid"`
 	NewKid string `json:"new_kid"`
-}
-
-// maxCardChanges bounds the card changes Status reports: the newest.
-const maxCardChanges = 32
-
-// rosterAlarms keeps, for Status, the last roster the node refused and the
-// card changes it took since it opened.
-type rosterAlarms struct {
-	mu      sync.Mutex
-	alarm   string
-	changes []CardChange
-}
-
-// raise notes a refused roster; the caller logs it at error level.
-func (a *rosterAlarms) raise(what string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.alarm = what
-}
-
-// clear drops the refused roster's alarm: the hub serves a good one.
-func (a *rosterAlarms) clear() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.alarm = ""
-}
-
-func (a *rosterAlarms) cardChanged(c CardChange) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.changes = append(a.changes, c)
-	if len(a.changes) > maxCardChanges {
-		a.changes = a.changes[len(a.changes)-maxCardChanges:]
-	}
-}
-
-func (a *rosterAlarms) get() (string, []CardChange) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.alarm, append([]CardChange(nil), a.changes...)
 }

@@ -72,6 +72,7 @@ func (n *Node) connect() (*nats.Conn, error) {
 			n.log.Warn("hub unreachable: the node is offline; messages wait in the outbox", "err", err)
 		}),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			err = n.explainConnectError(err)
 			if n.hub.noteError(err) {
 				n.log.Warn("cannot reach the hub; trying again", "err", err, "hint", connectHint(err))
 			}

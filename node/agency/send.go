@@ -35,6 +35,9 @@ type SendResult struct {
 	Created time.Time `json:"created"`
 }
 
+// sendableTypes are the message types Send takes, as errors list them.
+const sendableTypes = "case.lead, case.request, case.reply, case.status"
+
 // Send seals a case message to its recipients with their cards from the
 // roster in force, records it in the audit log and the outbox, and queues
 // one copy per recipient for publication. When Send returns, the message
@@ -45,12 +48,11 @@ func (n *Node) Send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 	switch req.Type {
 	case protocol.TypeLead, protocol.TypeRequest, protocol.TypeReply, protocol.TypeStatus:
 	case protocol.TypeContact:
-		return nil, invalid("run 'casenode contacts publish --in CARD.json' instead", "contact cards are sent with PublishContact, to every member")
+		return nil, invalid("run 'casenode contacts publish --in CARD.json' instead", "a contact card is not sent to chosen agencies: it is published to every member")
+	case protocol.TypeReceipt:
+		return nil, invalid("the node sends receipts itself", "receipts are not sent by hand")
 	default:
-		if _, err := protocol.ParseMessageType(string(req.Type)); err != nil {
-			return nil, invalid("--type is one of case.lead, case.request, case.reply, case.status", "%v", err)
-		}
-		return nil, invalid("--type is one of case.lead, case.request, case.reply, case.status", "messages of type %s cannot be sent by hand", req.Type)
+		return nil, invalid("--type is one of "+sendableTypes, "unknown message type %q: the types sent with 'casenode send' are %s", req.Type, sendableTypes)
 	}
 	return n.send(ctx, actor, req)
 }
@@ -65,8 +67,8 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 			"the disk is full since %s: the node cannot record a message (%s)", protocol.NewTime(a.Since), a.Error)
 	}
 	if req.Case != "" {
-		if err := protocol.ValidateID("case", req.Case); err != nil {
-			return nil, invalid("a case id is "+protocol.IDRule, "%v", err)
+		if err := protocol.ValidateCaseID(req.Case); err != nil {
+			return nil, invalid("a case id is "+protocol.CaseIDRule, "%v", err)
 		}
 	}
 	body, err := compact(req.Body)
@@ -115,8 +117,7 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 func (n *Node) recipients(to []string) ([]*protocol.MemberCard, error) {
 	rf := n.rosterNow()
 	if rf == nil {
-		return nil, notReady("start the node ('casenode run') and check 'casenode status': it needs to reach the hub once",
-			"the node has no roster yet, so it knows no recipient's keys")
+		return nil, n.noRosterError("knows no recipient's keys")
 	}
 	r := rf.roster
 	if m := r.Member(n.cfg.Agency); m == nil {

@@ -139,7 +139,7 @@ func (n *Node) messageView(in *store.InboxEntry, out *store.OutboxEntry) *Messag
 			Sent: &out.Sent, SentBy: out.Actor, Copies: copiesOf(out.Copies)}
 	}
 	if m.Header.From == n.cfg.Agency {
-		c := n.id.Card
+		c := n.ident().Card
 		m.SignedBy = &Signer{Agency: c.Agency, Name: c.Name, Country: c.Country, KeyID: m.Header.Kid}
 	} else if rf := n.rosterNow(); rf != nil {
 		if mem := rf.roster.Member(m.Header.From); mem != nil {

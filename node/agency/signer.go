@@ -33,15 +33,19 @@ func (s *sealers) get(id *identity.Identity) *seal.Sealer {
 func (n *Node) signing() (*identity.Identity, error) {
 	rf := n.rosterNow()
 	if rf == nil {
-		return n.id, nil
+		return n.ident(), nil
 	}
 	m := rf.roster.Member(n.cfg.Agency)
 	if m == nil {
-		return n.id, nil
+		return n.ident(), nil
 	}
-	if id := n.id.ForKey(m.Card.KeyID()); id != nil {
+	id, err := n.keyFor(m.Card.KeyID())
+	if err != nil {
+		return nil, notReady("check the key files in "+n.dir+": 'casenode keys list --dir "+n.dir+"'", "roster serial %d lists signing key %s for agency %s: %v", rf.roster.Serial, m.Card.KeyID(), n.cfg.Agency, err)
+	}
+	if id != nil {
 		return id, nil
 	}
-	return nil, notReady("ask the secretariat to install this agency's current member card ('casenode member rotate')",
+	return nil, notReady("the roster lists a key this agency's directory does not hold: run 'casenode keys list --dir "+n.dir+"' and give the secretariat the member.json of the current key",
 		"roster serial %d lists signing key %s for agency %s, which %s does not hold", rf.roster.Serial, m.Card.KeyID(), n.cfg.Agency, n.dir)
 }

@@ -106,7 +106,7 @@ func TestAPIOffline(t *testing.T) {
 	}
 
 	_, err = c.Send(ctx, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
-	wantError(t, err, http.StatusServiceUnavailable, "no roster yet", "casenode run")
+	wantError(t, err, http.StatusServiceUnavailable, "has not reached the hub yet", "casenode run")
 	_, err = c.Send(ctx, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: []byte(`{"v":1}`)})
 	wantError(t, err, http.StatusBadRequest, "lead.title", "casenode example case.lead")
 	_, err = c.Open(ctx, protocol.NewMessageID(time.Now()))

@@ -44,6 +44,8 @@ func Handler(n *agency.Node) http.Handler {
 	mux.HandleFunc("POST /v1/contacts", h.publishContact)
 	mux.HandleFunc("GET /v1/contacts", h.contacts)
 	mux.HandleFunc("GET /v1/status", h.status)
+	mux.HandleFunc("GET /v1/alarms", h.alarms)
+	mux.HandleFunc("POST /v1/alarms/{id}/ack", h.ackAlarm)
 	mux.HandleFunc("GET /v1/audit/snapshot", h.snapshot)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, &hint.Error{Msg: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Fix: "docs/openapi.yaml lists the routes"})

@@ -115,7 +115,7 @@ type InboxFilter struct {
 
 func (f *InboxFilter) match(e *InboxEntry) bool {
 	h := e.Header
-	return (f.Type == "" || h.MsgType == f.Type) && (f.Case == "" || h.Case == f.Case) &&
+	return (f.Type == "" || h.MsgType == f.Type) && (f.Case == "" || protocol.CaseKey(h.Case) == protocol.CaseKey(f.Case)) &&
 		(f.From == "" || h.From == f.From) && (!f.Unread || e.ReadAt == nil)
 }
 

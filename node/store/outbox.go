@@ -309,7 +309,7 @@ type OutboxFilter struct {
 func (f *OutboxFilter) match(e *OutboxEntry) bool {
 	h := e.Header
 	return (!f.Pending || e.Pending()) && (f.Type == "" || h.MsgType == f.Type) &&
-		(f.Case == "" || h.Case == f.Case) && (f.To == "" || e.Copies[f.To] != nil)
+		(f.Case == "" || protocol.CaseKey(h.Case) == protocol.CaseKey(f.Case)) && (f.To == "" || e.Copies[f.To] != nil)
 }
 
 // ListOutbox returns the entries f selects, in sending order.

@@ -50,7 +50,7 @@ type CaseSummary struct {
 // threadKey orders a thread by creation time, then message id.
 func threadKey(caseID string, created time.Time, id string) []byte {
 	k := make([]byte, 0, len(caseID)+1+8+len(id))
-	k = append(k, caseID...)
+	k = append(k, protocol.CaseKey(caseID)...)
 	k = append(k, 0)
 	k = binary.BigEndian.AppendUint64(k, uint64(created.UnixMilli()))
 	return append(k, id...)
@@ -96,12 +96,12 @@ func (t *Tx) addThread(h *protocol.Header, dir Direction) error {
 	if err != nil {
 		return err
 	}
-	return t.bucket(bucketCases).Put([]byte(h.Case), sv)
+	return t.bucket(bucketCases).Put([]byte(protocol.CaseKey(h.Case)), sv)
 }
 
 // Case returns the summary of case id, or nil.
 func (t *Tx) Case(id string) (*CaseSummary, error) {
-	v := t.bucket(bucketCases).Get([]byte(id))
+	v := t.bucket(bucketCases).Get([]byte(protocol.CaseKey(id)))
 	if v == nil {
 		return nil, nil
 	}
@@ -128,7 +128,7 @@ func (t *Tx) Cases() ([]*CaseSummary, error) {
 
 // Thread returns the messages of case id, oldest first.
 func (t *Tx) Thread(id string) ([]*ThreadItem, error) {
-	prefix := append([]byte(id), 0)
+	prefix := append([]byte(protocol.CaseKey(id)), 0)
 	var out []*ThreadItem
 	c := t.bucket(bucketThreads).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

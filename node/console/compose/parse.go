@@ -256,7 +256,7 @@ func (p *parser) check() {
 		}
 	}
 	if c := p.get(CaseField); c != "" {
-		if err := protocol.ValidateID("case", c); err != nil {
+		if err := protocol.ValidateCaseID(c); err != nil {
 			p.errs[CaseField] = ErrCaseID
 		}
 	}

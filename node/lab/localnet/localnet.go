@@ -158,32 +158,13 @@ func (n *Net) Admit(ctx context.Context, agencies ...Agency) error {
 	return nil
 }
 
-// join writes the agency's node.json and credentials, as 'casenode join'.
-func (n *Net) join(agency, creds string) error {
-	dir := n.AgencyDir(agency)
-	data, err := os.ReadFile(creds)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, config.DefaultCredsFile), data, 0o600); err != nil {
-		return err
-	}
-	cfg := config.DefaultNode()
-	cfg.Network, cfg.Agency = n.Network, agency
-	cfg.HubURLs = []string{"nats://" + n.listen}
+// join writes the agency's node.json and credentials with agency.Join,
+// as 'casenode join' does.
+func (n *Net) join(id, creds string) error {
 	key := n.SecretariatCard.SigningKey
-	cfg.SecretariatKey = &key
-	if n.o.ResendTimeout > 0 {
-		cfg.ResendTimeout = config.Duration(n.o.ResendTimeout)
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	b, err := cfg.Marshal()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, config.NodeFile), b, 0o600)
+	_, err := agency.Join(n.AgencyDir(id), agency.JoinOptions{HubURLs: []string{"nats://" + n.listen}, SecretariatKey: &key,
+		Creds: creds, ResendTimeout: n.o.ResendTimeout, Now: time.Now()})
+	return err
 }
 
 func (n *Net) logger(name string) *slog.Logger {
