@@ -134,18 +134,20 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 	if err := n.store.Commit(func(tx *store.Tx) error { return tx.SetRoster(signed) }); err != nil {
 		return fmt.Errorf("store roster serial %d: %w", r.Serial, err)
 	}
-	n.roster.Store(&rosterInForce{roster: r, jws: signed})
+	// The alarms come before the roster takes force, so that whoever sees
+	// the new roster in Status sees the card changes it brought as well.
 	n.alarms.clear()
-	select {
-	case n.rosterCh <- struct{}{}:
-	default:
-	}
-	n.log.Info("roster taken", "serial", r.Serial, "members", len(r.Members), "active", len(r.Active()), "expires", r.Expires.String())
 	for _, c := range changed {
 		n.log.Error("the roster changes the member card of an agency this node knew: check the new key id with the agency by a second channel",
 			"agency", c.Agency, "serial", c.Serial, "old_kid", c.OldKid, "new_kid", c.NewKid)
 		n.alarms.cardChanged(c)
 	}
+	n.roster.Store(&rosterInForce{roster: r, jws: signed})
+	select {
+	case n.rosterCh <- struct{}{}:
+	default:
+	}
+	n.log.Info("roster taken", "serial", r.Serial, "members", len(r.Members), "active", len(r.Active()), "expires", r.Expires.String())
 	n.checkSelf(r)
 	return nil
 }
