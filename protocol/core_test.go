@@ -149,7 +149,7 @@ func TestHeader(t *testing.T) {
 		"header expires: must be after created":       func(h *Header) { e := h.Created; h.Expires = &e },
 		"header case: invalid case id":                func(h *Header) { h.Case = "Case 1" },
 		"header id: invalid message id":               func(h *Header) { h.ID = "1" },
-		"message format version 2 is not supported":   func(h *Header) { h.V = 2 },
+		"message format version 3 is not supported":   func(h *Header) { h.V = 3 },
 	}
 	for want, mod := range bad {
 		h := testHeader()

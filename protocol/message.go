@@ -6,9 +6,20 @@ import (
 	"sort"
 )
 
-// FormatVersion is the version of the sealed message format this package
-// reads and writes. docs/PROTOCOL.md specifies it.
-const FormatVersion = 1
+// Versions of the sealed message format. docs/PROTOCOL.md specifies both:
+// version 1 is a compact JWS around base64url, version 2 a binary frame
+// with the same signatures detached over raw bytes. A node writes
+// FormatVersion and reads both.
+const (
+	FormatVersion1 = 1
+	FormatVersion2 = 2
+	// FormatVersion is the version new messages are sealed in.
+	FormatVersion = FormatVersion2
+)
+
+// KnownVersion reports whether v is a sealed message format version this
+// package reads.
+func KnownVersion(v int) bool { return v == FormatVersion1 || v == FormatVersion2 }
 
 // JWS "typ" values of casenode's signed objects.
 const (
@@ -72,8 +83,8 @@ func (h *Header) Fields() map[string]any {
 
 // Validate checks the header's fields; errors name the field.
 func (h *Header) Validate() error {
-	if h.V != FormatVersion {
-		return fmt.Errorf("header v: unsupported format version %d (this casenode reads %d)", h.V, FormatVersion)
+	if !KnownVersion(h.V) {
+		return fmt.Errorf("header v: unsupported format version %d (this casenode reads 1 and 2)", h.V)
 	}
 	if h.Alg != "EdDSA" {
 		return fmt.Errorf("header alg: must be EdDSA")
@@ -156,7 +167,7 @@ func ParseHeader(data []byte) (*Header, error) {
 	var probe struct {
 		V json.RawMessage `json:"v"`
 	}
-	if err := json.Unmarshal(data, &probe); err == nil && string(probe.V) != "1" {
+	if err := json.Unmarshal(data, &probe); err == nil && string(probe.V) != "1" && string(probe.V) != "2" {
 		return nil, &VersionError{Found: string(probe.V)}
 	}
 	var h Header
@@ -179,7 +190,7 @@ func (e *VersionError) Error() string {
 	if e.Found == "" {
 		return "message has no format version"
 	}
-	return fmt.Sprintf("message format version %s is not supported (this casenode reads %d)", e.Found, FormatVersion)
+	return fmt.Sprintf("message format version %s is not supported (this casenode reads 1 and 2)", e.Found)
 }
 
 // Inner is the payload of the sender's signature inside the encryption: the
@@ -204,7 +215,7 @@ func ParseInner(data []byte) (*Inner, error) {
 	if err := DecodeCanonical("signed body", data, MaxInnerSize, &in); err != nil {
 		return nil, err
 	}
-	if in.V != FormatVersion {
+	if !KnownVersion(in.V) {
 		return nil, &VersionError{Found: fmt.Sprint(in.V)}
 	}
 	return &in, nil
@@ -214,6 +225,8 @@ func ParseInner(data []byte) (*Inner, error) {
 // disagree, or "" if they agree on every bound field.
 func (in *Inner) Binds(h *Header) string {
 	switch {
+	case in.V != h.V:
+		return "v"
 	case in.ID != h.ID:
 		return "id"
 	case in.Net != h.Net:

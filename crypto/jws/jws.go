@@ -112,35 +112,9 @@ func Parse(compact []byte, typ string, limit int) (*Parsed, error) {
 		dec[i] = b
 	}
 	protected := dec[0]
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(protected, &fields); err != nil {
-		return nil, fmt.Errorf("%w: protected header: %v", ErrMalformed, err)
-	}
-	canon, err := json.Marshal(fields)
-	if err != nil || !bytes.Equal(canon, protected) {
-		return nil, fmt.Errorf("%w: protected header is not canonical JSON (sorted keys, no white space, no duplicates)", ErrMalformed)
-	}
-	for name := range fields {
-		if forbidden(name) {
-			return nil, fmt.Errorf("%w: protected header field %q is not allowed", ErrMalformed, name)
-		}
-	}
-	var h struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-		Typ string `json:"typ"`
-	}
-	if err := json.Unmarshal(protected, &h); err != nil {
-		return nil, fmt.Errorf("%w: protected header: %v", ErrMalformed, err)
-	}
-	if h.Alg != string(jose.EdDSA) {
-		return nil, fmt.Errorf("%w: alg %q is not allowed (only EdDSA)", ErrMalformed, h.Alg)
-	}
-	if h.Typ != typ {
-		return nil, fmt.Errorf("%w: typ is %q, want %q", ErrMalformed, h.Typ, typ)
-	}
-	if h.Kid == "" {
-		return nil, fmt.Errorf("%w: no kid in the protected header", ErrMalformed)
+	kid, err := checkProtected(protected, typ)
+	if err != nil {
+		return nil, err
 	}
 	if len(dec[2]) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", ErrMalformed, len(dec[2]), ed25519.SignatureSize)
@@ -149,7 +123,43 @@ func Parse(compact []byte, typ string, limit int) (*Parsed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	return &Parsed{Protected: protected, Payload: dec[1], KeyID: h.Kid, Type: h.Typ, Signature: dec[2], obj: obj}, nil
+	return &Parsed{Protected: protected, Payload: dec[1], KeyID: kid, Type: typ, Signature: dec[2], obj: obj}, nil
+}
+
+// checkProtected checks a decoded protected header: canonical JSON, no
+// forbidden field, alg EdDSA, typ equal to typ and a kid, which it returns.
+func checkProtected(protected []byte, typ string) (string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(protected, &fields); err != nil {
+		return "", fmt.Errorf("%w: protected header: %v", ErrMalformed, err)
+	}
+	canon, err := json.Marshal(fields)
+	if err != nil || !bytes.Equal(canon, protected) {
+		return "", fmt.Errorf("%w: protected header is not canonical JSON (sorted keys, no white space, no duplicates)", ErrMalformed)
+	}
+	for name := range fields {
+		if forbidden(name) {
+			return "", fmt.Errorf("%w: protected header field %q is not allowed", ErrMalformed, name)
+		}
+	}
+	var h struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
+	}
+	if err := json.Unmarshal(protected, &h); err != nil {
+		return "", fmt.Errorf("%w: protected header: %v", ErrMalformed, err)
+	}
+	if h.Alg != string(jose.EdDSA) {
+		return "", fmt.Errorf("%w: alg %q is not allowed (only EdDSA)", ErrMalformed, h.Alg)
+	}
+	if h.Typ != typ {
+		return "", fmt.Errorf("%w: typ is %q, want %q", ErrMalformed, h.Typ, typ)
+	}
+	if h.Kid == "" {
+		return "", fmt.Errorf("%w: no kid in the protected header", ErrMalformed)
+	}
+	return h.Kid, nil
 }
 
 // Verify checks the signature with pub, which the caller looked up by

@@ -11,10 +11,13 @@ import (
 // the same bytes.
 func FuzzParse(f *testing.F) {
 	for _, kind := range kinds() {
-		net := testNetwork(f, kind)
-		f.Add(net.sealTo(f, 0, 1).Raw)
-		f.Add(net.sealTo(f, 2, 1, 3, 4).Raw)
+		for _, v := range versions() {
+			net := testNetwork(f, kind).withVersion(v)
+			f.Add(net.sealTo(f, 0, 1).Raw)
+			f.Add(net.sealTo(f, 2, 1, 3, 4).Raw)
+		}
 	}
+	f.Add(append(frameMagic[:], 0, 2, '{', '}'))
 	f.Add([]byte("e30.e30.e30"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -25,7 +28,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if !bytes.Equal(p.Marshal(), raw) {
+		if !bytes.Equal(reencode(t, env, p), raw) {
 			t.Fatal("parse → marshal is not byte-identical")
 		}
 		if err := env.Header.Validate(); err != nil {
@@ -38,9 +41,12 @@ func FuzzParse(f *testing.F) {
 // accepts has a valid body, and Parse + OpenParsed does exactly as Open.
 func FuzzOpen(f *testing.F) {
 	net := testNetwork(f, protocol.KindClassic)
-	f.Add(net.sealTo(f, 0, 1).Raw)
-	f.Add(net.sealTo(f, 0, 1, 2).Raw)
-	f.Add(net.sealTo(f, 1, 0).Raw)
+	for _, v := range versions() {
+		n := net.withVersion(v)
+		f.Add(n.sealTo(f, 0, 1).Raw)
+		f.Add(n.sealTo(f, 0, 1, 2).Raw)
+		f.Add(n.sealTo(f, 1, 0).Raw)
+	}
 	keys := net.keys()
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		openBothWays(t, raw, net, 1, keys, VerifyOptions{Now: now})
@@ -53,6 +59,31 @@ func FuzzOpen(f *testing.F) {
 		}
 		if err := protocol.ValidateBody(o.Header.MsgType, o.Body); err != nil {
 			t.Fatalf("accepted an invalid body: %v", err)
+		}
+	})
+}
+
+// FuzzDecodeFrame: the version 2 frame decoder never panics, takes no more
+// than its parts, and a frame it accepts encodes back to the same bytes.
+func FuzzDecodeFrame(f *testing.F) {
+	for _, kind := range kinds() {
+		net := testNetwork(f, kind).withVersion(protocol.FormatVersion2)
+		f.Add(net.sealTo(f, 0, 1).Raw)
+	}
+	f.Add(append(frameMagic[:], 0, 1, '{'))
+	f.Add(append(frameMagic[:], 0xff, 0xff))
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fr, err := decodeFrame(raw)
+		if err != nil {
+			return
+		}
+		if len(fr.header) == 0 || len(fr.header) > protocol.MaxHeaderSize || len(fr.signature) != 64 || len(fr.ciphertext) == 0 {
+			t.Fatalf("accepted parts of %d, %d, %d bytes", len(fr.header), len(fr.signature), len(fr.ciphertext))
+		}
+		out, err := fr.encode()
+		if err != nil || !bytes.Equal(out, raw) {
+			t.Fatalf("decode → encode is not byte-identical (%v)", err)
 		}
 	})
 }

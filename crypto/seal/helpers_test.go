@@ -3,6 +3,7 @@ package seal
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"sync"
 	"testing"
@@ -23,6 +24,27 @@ var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 type network struct {
 	ids   []*identity.Identity
 	cards []*protocol.MemberCard
+	// version is the format version sealTo and header use; 0 means
+	// protocol.FormatVersion.
+	version int
+}
+
+// versions are the format versions every test of the format runs against.
+func versions() []int { return []int{protocol.FormatVersion1, protocol.FormatVersion2} }
+
+// withVersion returns n sealing in format version v.
+func (n *network) withVersion(v int) *network {
+	c := *n
+	c.version = v
+	return &c
+}
+
+// ver returns the format version n seals in.
+func (n *network) ver() int {
+	if n.version == 0 {
+		return protocol.FormatVersion
+	}
+	return n.version
 }
 
 var (
@@ -61,7 +83,7 @@ func (n *network) sealTo(t testing.TB, from int, to ...int) *Sealed {
 	for _, i := range to {
 		cards = append(cards, n.cards[i])
 	}
-	s, err := Seal(n.ids[from], cards, protocol.TypeLead, leadBody(), Options{Now: now, Case: "case-2026-001"})
+	s, err := Seal(n.ids[from], cards, protocol.TypeLead, leadBody(), Options{Now: now, Case: "case-2026-001", Version: n.version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +124,30 @@ func (f *forged) build(t testing.TB) []byte {
 			t.Fatal(err)
 		}
 	}
-	raw, err := jws.Sign(f.outerKey.Signing, protocol.MessageJWSType, h.Fields(), ageEncrypt(t, innerJWS, f.to...))
-	if err != nil {
-		t.Fatal(err)
+	if h.V != protocol.FormatVersion2 {
+		return resign(t, f.outerKey.Signing, &h, ageEncrypt(t, innerJWS, f.to...))
 	}
-	return raw
+	return resign(t, f.outerKey.Signing, &h, ageEncrypt(t, innerPlainV2(t, innerJWS), f.to...))
 }
+
+// innerPlainV2 returns the version 2 plaintext of a compact inner JWS: its
+// signature, then its payload.
+func innerPlainV2(t testing.TB, compact []byte) []byte {
+	t.Helper()
+	parts := bytes.Split(compact, []byte{'.'})
+	if len(parts) != 3 {
+		t.Fatalf("not a compact JWS: %.40q", compact)
+	}
+	payload, err1 := ageB64Strict.DecodeString(string(parts[1]))
+	sig, err2 := ageB64Strict.DecodeString(string(parts[2]))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return append(sig, payload...)
+}
+
+// ageB64Strict decodes the parts of a compact JWS.
+var ageB64Strict = base64.RawURLEncoding.Strict()
 
 func compactJSON(t testing.TB, b []byte) []byte {
 	var out bytes.Buffer
@@ -126,6 +166,7 @@ func (n *network) header(from int, to ...int) protocol.Header {
 	return protocol.Header{
 		Case: "case-2026-001", Created: protocol.NewTime(now), From: n.ids[from].Agency(),
 		ID: protocol.NewMessageID(now), MsgType: protocol.TypeLead, Net: "wacap", To: protocol.SortRecipients(ids),
+		V: n.ver(),
 	}
 }
 
@@ -148,6 +189,21 @@ func identityLike(id *identity.Identity) (*identity.Identity, error) {
 // swapSignature returns a's header and payload with b's signature.
 func swapSignature(t testing.TB, a, b []byte) []byte {
 	t.Helper()
+	if isFrame(a) {
+		fa, err := decodeFrame(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := decodeFrame(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := (&frame{header: fa.header, signature: fb.signature, ciphertext: fa.ciphertext}).encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
 	pa, pb := bytes.Split(a, []byte{'.'}), bytes.Split(b, []byte{'.'})
 	return bytes.Join([][]byte{pa[0], pa[1], pb[2]}, []byte{'.'})
 }
@@ -157,7 +213,7 @@ func swapSignature(t testing.TB, a, b []byte) []byte {
 func corruptSignature(t testing.TB, n *network, i int) []byte {
 	t.Helper()
 	h := n.header(i, 1)
-	in := protocol.Inner{Body: compactJSON(t, leadBody()), Case: h.Case, Created: h.Created, From: h.From, ID: h.ID, MsgType: h.MsgType, Net: h.Net, To: h.To, V: 1}
+	in := protocol.Inner{Body: compactJSON(t, leadBody()), Case: h.Case, Created: h.Created, From: h.From, ID: h.ID, MsgType: h.MsgType, Net: h.Net, To: h.To, V: h.V}
 	payload, err := protocol.Marshal(&in)
 	if err != nil {
 		t.Fatal(err)
@@ -173,10 +229,22 @@ func corruptSignature(t testing.TB, n *network, i int) []byte {
 	return swapSignature(t, a, b)
 }
 
-// resign signs ciphertext under header h with key, as a forger would.
+// resign signs ciphertext under header h with key, as a forger would, in
+// h's format version (a version 1 JWS for any version but 2).
 func resign(t testing.TB, key ed25519.PrivateKey, h *protocol.Header, ciphertext []byte) []byte {
 	t.Helper()
-	raw, err := jws.Sign(key, protocol.MessageJWSType, h.Fields(), ciphertext)
+	if h.V != protocol.FormatVersion2 {
+		raw, err := jws.Sign(key, protocol.MessageJWSType, h.Fields(), ciphertext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	prot, sig, err := jws.SignDetached(key, protocol.MessageJWSType, h.Fields(), ciphertext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := (&frame{header: prot, signature: sig, ciphertext: ciphertext}).encode()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,11 +9,11 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// TestOuterSignatureIsPlainJWS: a relay with nothing but a conforming JWS
+// TestOuterSignatureIsPlainJWS: in version 1, a relay with nothing but a conforming JWS
 // library and the sender's public JWK, taken from its member card as JSON,
 // verifies the outer signature without decrypting anything.
 func TestOuterSignatureIsPlainJWS(t *testing.T) {
-	net := testNetwork(t, protocol.KindHybrid)
+	net := testNetwork(t, protocol.KindHybrid).withVersion(protocol.FormatVersion1)
 	raw := net.sealTo(t, 0, 1, 2).Raw
 	cardJSON, err := json.Marshal(net.cards[0])
 	if err != nil {

@@ -48,7 +48,7 @@ type Envelope struct {
 }
 
 // Parse checks the form of a sealed message without any key: size, canonical
-// JWS, canonical header, version. It is what inspect shows and what a relay
+// JWS (version 1) or frame (version 2), canonical header, version. It is what inspect shows and what a relay
 // checks before it looks a key up. A receiver that needs the header to
 // choose its keys passes both results on to VerifyParsed or OpenParsed
 // rather than parsing raw again.
@@ -56,23 +56,16 @@ func Parse(raw []byte) (*Envelope, *jws.Parsed, error) {
 	if len(raw) > protocol.MaxMessageSize {
 		return nil, nil, reject(protocol.ReasonOversized, "message is %d bytes, over the limit of %d", len(raw), protocol.MaxMessageSize)
 	}
+	if isFrame(raw) {
+		return parseV2(raw)
+	}
 	p, err := jws.Parse(raw, protocol.MessageJWSType, protocol.MaxMessageSize)
 	if err != nil {
 		return nil, nil, reject(protocol.ReasonMalformed, "%v", err)
 	}
-	h, err := protocol.ParseHeader(p.Protected)
+	h, err := parseHeader(p, protocol.FormatVersion1)
 	if err != nil {
-		var ve *protocol.VersionError
-		if errors.As(err, &ve) {
-			return nil, nil, reject(protocol.ReasonUnsupportedVersion, "%v", err)
-		}
-		return nil, nil, reject(protocol.ReasonMalformed, "%v", err)
-	}
-	if h.Kid != p.KeyID {
-		return nil, nil, reject(protocol.ReasonMalformed, "header kid differs from the JWS kid")
-	}
-	if len(p.Payload) == 0 {
-		return nil, nil, reject(protocol.ReasonMalformed, "no ciphertext")
+		return nil, nil, err
 	}
 	return &Envelope{Raw: raw, Header: h, Ciphertext: p.Payload}, p, nil
 }
@@ -173,8 +166,9 @@ type Opened struct {
 	// Body is the verified body, compact JSON.
 	Body json.RawMessage
 	// Signed is the sender's inner JWS over the body and the bound header
-	// fields: proof of authorship that can be shown to a third party
-	// without any private key.
+	// fields, as a compact JWS with its payload attached (in version 2 it
+	// travels detached; the signature is the same): proof of authorship
+	// that can be shown to a third party without any private key.
 	Signed []byte
 }
 
@@ -213,16 +207,15 @@ func openParsed(env *Envelope, outer *jws.Parsed, me *identity.Identity, keys Ke
 	if !addressedTo(h, me.Agency()) {
 		return nil, reject(protocol.ReasonNotAddressed, "message from %s is addressed to %v, not to %s", h.From, h.To, me.Agency())
 	}
-	innerJWS, err := decrypt(env.Ciphertext, protocol.MaxInnerSize, me.AgeIdentities()...)
-	if errors.Is(err, errTooLarge) {
-		return nil, reject(protocol.ReasonOversized, "signed body is over %d bytes", protocol.MaxInnerSize)
+	var p *jws.Parsed
+	var err error
+	if h.V == protocol.FormatVersion2 {
+		p, err = innerV2(env, me)
+	} else {
+		p, err = innerV1(env, me)
 	}
 	if err != nil {
-		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
-	}
-	p, err := jws.Parse(innerJWS, protocol.BodyJWSType, protocol.MaxInnerSize)
-	if err != nil {
-		return nil, reject(protocol.ReasonBadInnerSignature, "signed body: %v", err)
+		return nil, err
 	}
 	if p.KeyID != h.Kid {
 		return nil, reject(protocol.ReasonMismatch, "body signed with key %s, header with key %s", p.KeyID, h.Kid)
@@ -244,7 +237,24 @@ func openParsed(env *Envelope, outer *jws.Parsed, me *identity.Identity, keys Ke
 	if err := protocol.ValidateBody(h.MsgType, in.Body); err != nil {
 		return nil, reject(protocol.ReasonInvalidBody, "%v", err)
 	}
-	return &Opened{Envelope: env, Body: in.Body, Signed: innerJWS}, nil
+	return &Opened{Envelope: env, Body: in.Body, Signed: p.Marshal()}, nil
+}
+
+// innerV1 decrypts a version 1 message's age file, which names the sender
+// among its recipients, and parses the compact JWS inside.
+func innerV1(env *Envelope, me *identity.Identity) (*jws.Parsed, error) {
+	innerJWS, err := decrypt(env.Ciphertext, protocol.MaxInnerSize, me.AgeIdentities()...)
+	if errors.Is(err, errTooLarge) {
+		return nil, reject(protocol.ReasonOversized, "signed body is over %d bytes", protocol.MaxInnerSize)
+	}
+	if err != nil {
+		return nil, reject(protocol.ReasonUndecryptable, "decrypt: %v", err)
+	}
+	p, err := jws.Parse(innerJWS, protocol.BodyJWSType, protocol.MaxInnerSize)
+	if err != nil {
+		return nil, reject(protocol.ReasonBadInnerSignature, "signed body: %v", err)
+	}
+	return p, nil
 }
 
 func addressedTo(h *protocol.Header, agency string) bool {

@@ -23,6 +23,10 @@ type Options struct {
 	Now time.Time
 	// ID is the message id; empty means a fresh UUIDv7. Resends reuse it.
 	ID string
+	// Version is the format version to seal in: 0 means
+	// protocol.FormatVersion (2); 1 writes the version 1 format, which
+	// every node still reads.
+	Version int
 }
 
 // Sealed is a sealed message: its exact bytes and its clear header.
@@ -88,9 +92,16 @@ func (s *Sealer) Seal(to []*protocol.MemberCard, t protocol.MessageType, body []
 	if now.IsZero() {
 		now = time.Now()
 	}
+	version := o.Version
+	if version == 0 {
+		version = protocol.FormatVersion
+	}
+	if !protocol.KnownVersion(version) {
+		return nil, fmt.Errorf("seal: unknown format version %d", version)
+	}
 	h := &protocol.Header{
 		Alg: "EdDSA", Case: o.Case, Created: protocol.NewTime(now), From: sender.Agency(),
-		Kid: sender.KeyID(), MsgType: t, Net: sender.Network(), Typ: protocol.MessageJWSType, V: protocol.FormatVersion,
+		Kid: sender.KeyID(), MsgType: t, Net: sender.Network(), Typ: protocol.MessageJWSType, V: version,
 		ID: o.ID,
 	}
 	if h.ID == "" {
@@ -118,18 +129,32 @@ func (s *Sealer) Seal(to []*protocol.MemberCard, t protocol.MessageType, body []
 	if err != nil {
 		return nil, fmt.Errorf("seal: encode signed body: %w", err)
 	}
+	var raw []byte
+	if version == protocol.FormatVersion1 {
+		raw, err = s.sealV1(h, cards, inner)
+	} else {
+		raw, err = s.sealV2(h, cards, inner)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > protocol.MaxMessageSize {
+		return nil, fmt.Errorf("seal: sealed message is %d bytes, over the limit of %d: send a smaller body", len(raw), protocol.MaxMessageSize)
+	}
+	return &Sealed{Raw: raw, Header: h}, nil
+}
+
+// sealV1 signs inner, encrypts it to cards and the sender, and signs the
+// ciphertext under h: a version 1 compact JWS.
+func (s *Sealer) sealV1(h *protocol.Header, cards []*protocol.MemberCard, inner []byte) ([]byte, error) {
+	sender := s.sender
 	innerJWS, err := jws.Sign(sender.Signing, protocol.BodyJWSType, nil, inner)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
-
-	recipients := make([]age.Recipient, 0, len(cards)+1)
-	for _, c := range append(cards, sender.Card) {
-		r, err := s.recipient(c)
-		if err != nil {
-			return nil, fmt.Errorf("seal: recipient %s: member card age_recipient: %w", c.Agency, err)
-		}
-		recipients = append(recipients, r)
+	recipients, err := s.recipients(append(cards, sender.Card))
+	if err != nil {
+		return nil, err
 	}
 	var ct bytes.Buffer
 	w, err := age.Encrypt(&ct, recipients...)
@@ -142,15 +167,24 @@ func (s *Sealer) Seal(to []*protocol.MemberCard, t protocol.MessageType, body []
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("seal: encrypt: %w", err)
 	}
-
 	raw, err := jws.Sign(sender.Signing, protocol.MessageJWSType, h.Fields(), ct.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
-	if len(raw) > protocol.MaxMessageSize {
-		return nil, fmt.Errorf("seal: sealed message is %d bytes, over the limit of %d: send a smaller body", len(raw), protocol.MaxMessageSize)
+	return raw, nil
+}
+
+// recipients returns the parsed age recipients of cards.
+func (s *Sealer) recipients(cards []*protocol.MemberCard) ([]age.Recipient, error) {
+	out := make([]age.Recipient, 0, len(cards))
+	for _, c := range cards {
+		r, err := s.recipient(c)
+		if err != nil {
+			return nil, fmt.Errorf("seal: recipient %s: member card age_recipient: %w", c.Agency, err)
+		}
+		out = append(out, r)
 	}
-	return &Sealed{Raw: raw, Header: h}, nil
+	return out, nil
 }
 
 // recipientCards checks the recipients' cards and returns them sorted by

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -55,20 +57,22 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestCiphertextIsStandardAge(t *testing.T) {
-	net := testNetwork(t, protocol.KindClassic)
-	s := net.sealTo(t, 0, 1)
-	env, _, err := Parse(s.Raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), net.ids[1].Age)
-	if err != nil {
-		t.Fatalf("age cannot decrypt the ciphertext: %v", err)
-	}
-	var inner bytes.Buffer
-	inner.ReadFrom(r)
-	if parts := strings.Split(inner.String(), "."); len(parts) != 3 {
-		t.Fatalf("ciphertext does not hold a compact JWS: %q", inner.String())
+	for _, kind := range kinds() {
+		net := testNetwork(t, kind).withVersion(1)
+		s := net.sealTo(t, 0, 1)
+		env, _, err := Parse(s.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := age.Decrypt(bytes.NewReader(env.Ciphertext), net.ids[1].Age)
+		if err != nil {
+			t.Fatalf("age cannot decrypt the ciphertext: %v", err)
+		}
+		var inner bytes.Buffer
+		inner.ReadFrom(r)
+		if parts := strings.Split(inner.String(), "."); len(parts) != 3 {
+			t.Fatalf("ciphertext does not hold a compact JWS: %q", inner.String())
+		}
 	}
 }
 
@@ -149,9 +153,39 @@ func rejections(t *testing.T, net *network) []rejection {
 	idTimeHeader := net.header(0, 1)
 	idTimeHeader.ID = protocol.NewMessageID(now.Add(-2 * protocol.MaxIDDrift))
 	mismatch := net.header(0, 1)
-	mismatchInner := protocol.Inner{Body: compactJSON(t, leadBody()), Case: "other-case", Created: mismatch.Created, From: mismatch.From, ID: mismatch.ID, MsgType: mismatch.MsgType, Net: mismatch.Net, To: mismatch.To, V: 1}
-	v2 := net.header(0, 1)
-	v2.V = 2
+	mismatchInner := protocol.Inner{Body: compactJSON(t, leadBody()), Case: "other-case", Created: mismatch.Created, From: mismatch.From, ID: mismatch.ID, MsgType: mismatch.MsgType, Net: mismatch.Net, To: mismatch.To, V: net.ver()}
+	v3 := net.header(0, 1)
+	v3.V = 3
+	// A body signed by another key: version 1 carries the inner kid, which
+	// differs from the header's; version 2 rebuilds the inner header from
+	// the outer kid, so the signature fails.
+	otherSigner := protocol.ReasonMismatch
+	if net.ver() == protocol.FormatVersion2 {
+		otherSigner = protocol.ReasonBadInnerSignature
+	}
+	// A v1 JWS holding a v2 header, or the other way round.
+	crossed := net.header(0, 1)
+	crossed.V = 3 - net.ver()
+	crossedRaw := (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: crossed, to: []*protocol.MemberCard{me.Card}}).build(t)
+	if net.ver() == protocol.FormatVersion2 {
+		env, _, err := Parse(crossedRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prot, sig := jwsParts(t, net.ids[0], env.Ciphertext, crossed)
+		if crossedRaw, err = (&frame{header: prot, signature: sig, ciphertext: env.Ciphertext}).encode(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		f, err := decodeFrame(crossedRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crossedRaw, err = jws.Sign(net.ids[0].Signing, protocol.MessageJWSType, crossed.Fields(), f.ciphertext)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	return []rejection{
 		{"garbage", []byte("not a message"), net.keys(), protocol.ReasonMalformed},
@@ -160,7 +194,7 @@ func rejections(t *testing.T, net *network) []rejection {
 		{"unknown sender", good, NewCardSet(net.cards[1:]...), protocol.ReasonUnknownSender},
 		{"unknown kid", good, NewCardSet(append([]*protocol.MemberCard{other.Card}, net.cards[1:]...)...), protocol.ReasonUnknownKey},
 		{"bad outer signature", swapSignature(t, good, net.sealTo(t, 0, 1).Raw), net.keys(), protocol.ReasonBadSignature},
-		{"bad inner signature", (&forged{outerKey: net.ids[0], innerKey: other, header: net.header(0, 1), to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonMismatch},
+		{"bad inner signature", (&forged{outerKey: net.ids[0], innerKey: other, header: net.header(0, 1), to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), otherSigner},
 		{"inner signature by right kid, wrong key", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{me.Card}, innerJWS: corruptSignature(t, net, 0)}).build(t), net.keys(), protocol.ReasonBadInnerSignature},
 		{"not addressed", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 2), to: []*protocol.MemberCard{me.Card, net.cards[2]}}).build(t), net.keys(), protocol.ReasonNotAddressed},
 		{"header/body mismatch", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: mismatch, inner: mismatchInner, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonMismatch},
@@ -168,23 +202,26 @@ func rejections(t *testing.T, net *network) []rejection {
 		{"from the future", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: futureHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonFuture},
 		{"too old", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: oldHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonTooOld},
 		{"id of another time", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: idTimeHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonIDTime},
-		{"unsupported version", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: v2, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonUnsupportedVersion},
+		{"unsupported version", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: v3, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonUnsupportedVersion},
+		{"header version of the other framing", crossedRaw, net.keys(), protocol.ReasonMalformed},
 		{"not encrypted to me", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{net.cards[2]}}).build(t), net.keys(), protocol.ReasonUndecryptable},
 	}
 }
 
 // TestRejections builds each kind of bad message and asserts its reason.
 func TestRejections(t *testing.T) {
-	net := testNetwork(t, protocol.KindClassic)
-	for _, c := range rejections(t, net) {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Open(c.raw, net.ids[1], c.keys, VerifyOptions{Now: now, MaxAge: 30 * 24 * time.Hour})
-			wantReason(t, err, c.want)
-			var h hinted
-			if errors.As(err, &h) && c.want != protocol.ReasonMalformed && c.want != protocol.ReasonUnsupportedVersion && c.want != protocol.ReasonUndecryptable && h.Hint() == "" {
-				t.Fatalf("rejection %q has no hint", c.want)
-			}
-		})
+	for _, v := range versions() {
+		net := testNetwork(t, protocol.KindClassic).withVersion(v)
+		for _, c := range rejections(t, net) {
+			t.Run(fmt.Sprintf("v%d/%s", v, c.name), func(t *testing.T) {
+				_, err := Open(c.raw, net.ids[1], c.keys, VerifyOptions{Now: now, MaxAge: 30 * 24 * time.Hour})
+				wantReason(t, err, c.want)
+				var h hinted
+				if errors.As(err, &h) && c.want != protocol.ReasonMalformed && c.want != protocol.ReasonUnsupportedVersion && c.want != protocol.ReasonUndecryptable && h.Hint() == "" {
+					t.Fatalf("rejection %q has no hint", c.want)
+				}
+			})
+		}
 	}
 }
 
@@ -213,63 +250,83 @@ func TestWrongNetwork(t *testing.T) {
 // TestForwardingAttack: a recipient re-addresses a message it received to a
 // third agency, under its own signature, keeping the original signed body.
 func TestForwardingAttack(t *testing.T) {
-	net := testNetwork(t, protocol.KindClassic)
-	orig := net.sealTo(t, 0, 1)
-	opened, err := Open(orig.Raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// a01 forwards a00's signed body to a02, as itself.
-	h := net.header(1, 2)
-	h.ID, h.Case, h.Created = orig.Header.ID, orig.Header.Case, orig.Header.Created
-	fwd := (&forged{outerKey: net.ids[1], header: h, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}).build(t)
-	_, err = Open(fwd, net.ids[2], net.keys(), VerifyOptions{Now: now})
-	wantReason(t, err, protocol.ReasonMismatch)
+	for _, v := range versions() {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			net := testNetwork(t, protocol.KindClassic).withVersion(v)
+			orig := net.sealTo(t, 0, 1)
+			opened, err := Open(orig.Raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// a01 forwards a00's signed body to a02, as itself. Version 1
+			// sees a00's kid inside a01's message; version 2 checks a00's
+			// signature against a01's key.
+			h := net.header(1, 2)
+			h.ID, h.Case, h.Created = orig.Header.ID, orig.Header.Case, orig.Header.Created
+			fwd := (&forged{outerKey: net.ids[1], header: h, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}).build(t)
+			_, err = Open(fwd, net.ids[2], net.keys(), VerifyOptions{Now: now})
+			wantReason(t, err, map[int]protocol.Reason{1: protocol.ReasonMismatch, 2: protocol.ReasonBadInnerSignature}[v])
 
-	// a01 claims a00 sent it to a02, signing the outside with its own key
-	// under a00's kid: the signature fails against a00's key.
-	h2 := *orig.Header
-	h2.To = []string{"a02"}
-	f := &forged{outerKey: net.ids[1], header: h2, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}
-	raw := f.build(t)
-	_, err = Open(raw, net.ids[2], net.keys(), VerifyOptions{Now: now})
-	wantReason(t, err, protocol.ReasonUnknownKey)
+			// a01 claims a00 sent it to a02, signing the outside with its own key
+			// under a00's kid: the signature fails against a00's key.
+			h2 := *orig.Header
+			h2.To = []string{"a02"}
+			f := &forged{outerKey: net.ids[1], header: h2, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}
+			raw := f.build(t)
+			_, err = Open(raw, net.ids[2], net.keys(), VerifyOptions{Now: now})
+			wantReason(t, err, protocol.ReasonUnknownKey)
+
+			// a00 itself re-wraps its signed body under a header to a02: the
+			// signature verifies, the binding does not.
+			h3 := *orig.Header
+			h3.To = []string{"a02"}
+			raw = (&forged{outerKey: net.ids[0], header: h3, to: []*protocol.MemberCard{net.cards[2]}, innerJWS: opened.Signed}).build(t)
+			_, err = Open(raw, net.ids[2], net.keys(), VerifyOptions{Now: now})
+			wantReason(t, err, protocol.ReasonMismatch)
+		})
+	}
 }
 
 // TestResigningAttack: an outsider strips the sender's signature and signs
 // the same ciphertext as its own message.
 func TestResigningAttack(t *testing.T) {
-	net := testNetwork(t, protocol.KindClassic)
-	orig := net.sealTo(t, 0, 1)
-	env, _, err := Parse(orig.Raw)
-	if err != nil {
-		t.Fatal(err)
+	for _, v := range versions() {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			net := testNetwork(t, protocol.KindClassic).withVersion(v)
+			orig := net.sealTo(t, 0, 1)
+			env, _, err := Parse(orig.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := *orig.Header
+			h.From, h.Kid = "a05", net.ids[5].KeyID()
+			raw := resign(t, net.ids[5].Signing, &h, env.Ciphertext)
+			_, err = Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
+			wantReason(t, err, map[int]protocol.Reason{1: protocol.ReasonMismatch, 2: protocol.ReasonBadInnerSignature}[v])
+		})
 	}
-	h := *orig.Header
-	h.From, h.Kid = "a05", net.ids[5].KeyID()
-	raw := resign(t, net.ids[5].Signing, &h, env.Ciphertext)
-	_, err = Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
-	wantReason(t, err, protocol.ReasonMismatch)
 }
 
 func TestCanonicalRoundTrip(t *testing.T) {
 	for _, kind := range kinds() {
-		net := testNetwork(t, kind)
-		raw := net.sealTo(t, 0, 1, 2, 3).Raw
-		_, p, err := Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(p.Marshal(), raw) {
-			t.Fatalf("%s: parse → marshal is not byte-identical", kind)
-		}
-		var h protocol.Header
-		if err := json.Unmarshal(p.Protected, &h); err != nil {
-			t.Fatal(err)
-		}
-		again, err := protocol.Marshal(&h)
-		if err != nil || !bytes.Equal(again, p.Protected) {
-			t.Fatalf("%s: header re-marshal differs:\n%s\n%s", kind, again, p.Protected)
+		for _, v := range versions() {
+			net := testNetwork(t, kind).withVersion(v)
+			raw := net.sealTo(t, 0, 1, 2, 3).Raw
+			env, p, err := Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(reencode(t, env, p), raw) {
+				t.Fatalf("%s v%d: parse → marshal is not byte-identical", kind, v)
+			}
+			var h protocol.Header
+			if err := json.Unmarshal(p.Protected, &h); err != nil {
+				t.Fatal(err)
+			}
+			again, err := protocol.Marshal(&h)
+			if err != nil || !bytes.Equal(again, p.Protected) {
+				t.Fatalf("%s v%d: header re-marshal differs:\n%s\n%s", kind, v, again, p.Protected)
+			}
 		}
 	}
 }
@@ -289,4 +346,28 @@ func TestAgeIsJudgedAtStorage(t *testing.T) {
 	}
 	_, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: later, MaxAge: 30 * 24 * time.Hour})
 	wantReason(t, err, protocol.ReasonTooOld)
+}
+
+// reencode serializes a parsed message again in its own version.
+func reencode(t testing.TB, env *Envelope, p *jws.Parsed) []byte {
+	t.Helper()
+	if env.Header.V != protocol.FormatVersion2 {
+		return p.Marshal()
+	}
+	out, err := (&frame{header: p.Protected, signature: p.Signature, ciphertext: p.Payload}).encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// jwsParts signs ciphertext under h with id's key as a detached JWS.
+func jwsParts(t testing.TB, id *identity.Identity, ciphertext []byte, h protocol.Header) (prot, sig []byte) {
+	t.Helper()
+	h.Alg, h.Typ, h.Kid = "EdDSA", protocol.MessageJWSType, id.KeyID()
+	prot, sig, err := jws.SignDetached(id.Signing, protocol.MessageJWSType, h.Fields(), ciphertext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prot, sig
 }

@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/casenode/casenode/protocol"
@@ -36,39 +37,63 @@ func positions(lo, hi int) []int {
 // and asserts that every flip is rejected.
 func TestTamperEveryRegion(t *testing.T) {
 	for _, kind := range kinds() {
-		t.Run(string(kind), func(t *testing.T) {
-			t.Parallel()
-			net := testNetwork(t, kind)
-			raw := net.sealTo(t, 0, 1).Raw
-			keys := net.keys()
-			d1 := bytes.IndexByte(raw, '.')
-			d2 := d1 + 1 + bytes.IndexByte(raw[d1+1:], '.')
-			regions := map[string][2]int{
-				"header":     {0, d1},
-				"dot 1":      {d1, d1 + 1},
-				"ciphertext": {d1 + 1, d2},
-				"dot 2":      {d2, d2 + 1},
-				"signature":  {d2 + 1, len(raw)},
-			}
-			flips := 0
-			for name, r := range regions {
-				for _, i := range positions(r[0], r[1]) {
-					for _, bit := range []byte{0x01, 0x20} {
-						m := bytes.Clone(raw)
-						m[i] ^= bit
-						flips++
-						if _, err := Open(m, net.ids[1], keys, VerifyOptions{Now: now}); err == nil {
-							t.Fatalf("%s: flip of bit %#x at byte %d of %d accepted", name, bit, i, len(raw))
-						} else if ReasonOf(err) == "" {
-							t.Fatalf("%s: flip at %d: error without a reason: %v", name, i, err)
+		for _, v := range versions() {
+			t.Run(fmt.Sprintf("%s/v%d", kind, v), func(t *testing.T) {
+				t.Parallel()
+				net := testNetwork(t, kind).withVersion(v)
+				raw := net.sealTo(t, 0, 1).Raw
+				keys := net.keys()
+				regions := regionsOf(t, raw)
+				flips := 0
+				for name, r := range regions {
+					for _, i := range positions(r[0], r[1]) {
+						for _, bit := range []byte{0x01, 0x20} {
+							m := bytes.Clone(raw)
+							m[i] ^= bit
+							flips++
+							if _, err := Open(m, net.ids[1], keys, VerifyOptions{Now: now}); err == nil {
+								t.Fatalf("%s: flip of bit %#x at byte %d of %d accepted", name, bit, i, len(raw))
+							} else if ReasonOf(err) == "" {
+								t.Fatalf("%s: flip at %d: error without a reason: %v", name, i, err)
+							}
 						}
 					}
 				}
-			}
-			if flips < 1000 {
-				t.Fatalf("only %d flips tried", flips)
-			}
-		})
+				if flips < 1000 {
+					t.Fatalf("only %d flips tried", flips)
+				}
+			})
+		}
+	}
+}
+
+// regionsOf returns the byte ranges of each part of a sealed message.
+func regionsOf(t *testing.T, raw []byte) map[string][2]int {
+	t.Helper()
+	if isFrame(raw) {
+		f, err := decodeFrame(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := frameMagicLen + frameHeaderLen
+		s := h + len(f.header)
+		c := s + len(f.signature)
+		return map[string][2]int{
+			"magic":         {0, frameMagicLen},
+			"header length": {frameMagicLen, h},
+			"header":        {h, s},
+			"signature":     {s, c},
+			"ciphertext":    {c, len(raw)},
+		}
+	}
+	d1 := bytes.IndexByte(raw, '.')
+	d2 := d1 + 1 + bytes.IndexByte(raw[d1+1:], '.')
+	return map[string][2]int{
+		"header":     {0, d1},
+		"dot 1":      {d1, d1 + 1},
+		"ciphertext": {d1 + 1, d2},
+		"dot 2":      {d2, d2 + 1},
+		"signature":  {d2 + 1, len(raw)},
 	}
 }
 
@@ -77,8 +102,15 @@ func TestTamperEveryRegion(t *testing.T) {
 // the outer JWS re-signed by the sender's own key. Opening must still fail:
 // age authenticates the ciphertext, and the inner signature binds the header.
 func TestTamperInsideSignature(t *testing.T) {
-	t.Parallel()
-	net := testNetwork(t, protocol.KindClassic)
+	for _, v := range versions() {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			t.Parallel()
+			tamperInsideSignature(t, testNetwork(t, protocol.KindClassic).withVersion(v))
+		})
+	}
+}
+
+func tamperInsideSignature(t *testing.T, net *network) {
 	orig := net.sealTo(t, 0, 1)
 	env, _, err := Parse(orig.Raw)
 	if err != nil {
