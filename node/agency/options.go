@@ -44,6 +44,10 @@ type Options struct {
 	// RosterInterval is how often the node reads the roster; zero means
 	// DefaultRosterInterval.
 	RosterInterval time.Duration
+	// FormatVersion is the sealed message format the node sends; zero
+	// means the current one (protocol.FormatVersion). Every node reads
+	// both; version 1 is for measurements and tests of old senders.
+	FormatVersion int
 }
 
 // Defaults of Options.

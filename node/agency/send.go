@@ -85,7 +85,7 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 		return nil, err
 	}
 	now := n.o.Now()
-	o := seal.Options{Case: req.Case, Now: now}
+	o := seal.Options{Case: req.Case, Now: now, Version: n.o.FormatVersion}
 	if req.Expires != nil {
 		if !req.Expires.After(now) {
 			return nil, invalid("give a time in the future, or none", "expires %s is not in the future", req.Expires.UTC().Format(time.RFC3339))

@@ -91,3 +91,31 @@ func BenchmarkFanIn(b *testing.B) {
 	}
 	b.ReportMetric(r.PerSecond, "msgs/s")
 }
+
+// TestWire measures a 1 KiB lead to one recipient on the sender's link in
+// both formats: version 2's publications are under 2,000 bytes with
+// classic keys and 4,500 with post-quantum ones, NATS framing included,
+// and smaller than version 1's.
+func TestWire(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		kind  protocol.RecipientKind
+		limit float64
+	}{{protocol.KindClassic, 2000}, {protocol.KindHybrid, 4500}} {
+		got := map[int]float64{}
+		for _, v := range []int{protocol.FormatVersion1, protocol.FormatVersion2} {
+			r, err := Wire(ctx, t.TempDir(), c.kind, 1, 4, v, Body(1024))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[v] = r.Values["publications_up_bytes_per_msg"]
+			if r.Values["age_ciphertext_bytes"] <= 0 || r.Values["with_receipt_bytes_per_msg"] <= got[v] {
+				t.Fatalf("%s v%d: %v", c.kind, v, r.Values)
+			}
+			t.Logf("%s v%d: %v", c.kind, v, r.Values)
+		}
+		if got[2] >= c.limit || got[2] >= got[1] {
+			t.Fatalf("%s: a message's publications take %.0f bytes in v2 (v1 %.0f), want under %.0f", c.kind, got[2], got[1], c.limit)
+		}
+	}
+}

@@ -26,6 +26,9 @@ type Config struct {
 	Senders int
 	// LatencyMessages is the message count of the latency scenario.
 	LatencyMessages int
+	// WireMessages is the message count of each wire scenario; zero skips
+	// them.
+	WireMessages int
 	// Agencies and PerAgency shape the fan-in scenario.
 	Agencies, PerAgency int
 	// Log receives one line per scenario as it starts; nil discards them.
@@ -35,7 +38,7 @@ type Config struct {
 // DefaultConfig is the full run of the targets.
 func DefaultConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindHybrid, Messages: 10000, BodySize: 1024, Senders: 64,
-		LatencyMessages: 2000, Agencies: 100, PerAgency: 100}
+		LatencyMessages: 2000, Agencies: 100, PerAgency: 100, WireMessages: 100}
 }
 
 // QuickConfig is a smoke-sized run: seconds, not minutes.
@@ -56,6 +59,11 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	add := func(r Result) Result { rep.Scenarios = append(rep.Scenarios, r); return r }
 
+	if c.WireMessages > 0 {
+		if err := wireScenarios(ctx, c.Dir, c.WireMessages, body, add, logf); err != nil {
+			return rep, err
+		}
+	}
 	floors := map[int]Result{}
 	for _, n := range []int{1, 3} {
 		logf("floor: %d messages to %d recipient(s)…", c.Messages, n)

@@ -51,6 +51,10 @@ type Options struct {
 	// Hub adjusts the hub's hub.json before it first starts (the bench
 	// lifts the member limits: it measures the hub, not them).
 	Hub func(*config.Hub)
+	// HubAddr, if set, gives the address an agency's node dials for the
+	// hub at hubAddr, as written into its node.json: a proxy in front of
+	// the hub, to measure or degrade the agency's link.
+	HubAddr func(agency, hubAddr string) string
 	// API makes Start also serve each node's local API on its Unix socket
 	// (api.sock in the agency's directory), as 'casenode run' does, so that
 	// the casenode commands can talk to the node.
@@ -161,8 +165,12 @@ func (n *Net) Admit(ctx context.Context, agencies ...Agency) error {
 // join writes the agency's node.json and credentials with agency.Join,
 // as 'casenode join' does.
 func (n *Net) join(id, creds string) error {
+	addr := n.listen
+	if n.o.HubAddr != nil {
+		addr = n.o.HubAddr(id, n.listen)
+	}
 	key := n.SecretariatCard.SigningKey
-	_, err := agency.Join(n.AgencyDir(id), agency.JoinOptions{HubURLs: []string{"nats://" + n.listen}, SecretariatKey: &key,
+	_, err := agency.Join(n.AgencyDir(id), agency.JoinOptions{HubURLs: []string{"nats://" + addr}, SecretariatKey: &key,
 		Creds: creds, ResendTimeout: n.o.ResendTimeout, Now: time.Now()})
 	return err
 }

@@ -1,0 +1,209 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Meter is a loopback TCP proxy between one node and its hub that counts
+// the bytes crossing it in each direction, by what they carry: it reads
+// the NATS client protocol (docs.nats.io, "Client Protocol") as it copies
+// it, and files each operation, its protocol line, headers, payload and
+// line ends included, under a Category. A stream it cannot read (TLS, an
+// unknown operation) is counted whole under CategoryOther from there on.
+type Meter struct {
+	ln     net.Listener
+	target string
+
+	mu     sync.Mutex
+	counts map[Direction]map[Category]int64
+	conns  []net.Conn
+	wg     sync.WaitGroup
+}
+
+// Direction is which way bytes cross the link.
+type Direction string
+
+// Directions of a Meter.
+const (
+	Up   Direction = "up"   // from the node to the hub
+	Down Direction = "down" // from the hub to the node
+)
+
+// Category is what a NATS operation carries.
+type Category string
+
+// Categories of a Meter.
+const (
+	CategoryMessage Category = "message" // publication or delivery of a sealed message
+	CategoryReceipt Category = "receipt" // publication or delivery of a receipt
+	CategoryOther   Category = "other"   // acknowledgements, pull requests, roster reads, pings, connects
+)
+
+// NewMeter starts a meter on a random loopback port in front of target.
+func NewMeter(target string) (*Meter, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	m := &Meter{ln: ln, target: target, counts: map[Direction]map[Category]int64{Up: {}, Down: {}}}
+	m.wg.Add(1)
+	go m.accept()
+	return m, nil
+}
+
+// Addr is the address the node dials.
+func (m *Meter) Addr() string { return m.ln.Addr().String() }
+
+// Snapshot returns the bytes counted so far.
+func (m *Meter) Snapshot() map[Direction]map[Category]int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[Direction]map[Category]int64{}
+	for d, cs := range m.counts {
+		out[d] = map[Category]int64{}
+		for c, n := range cs {
+			out[d][c] = n
+		}
+	}
+	return out
+}
+
+// Close stops the meter and cuts the connections through it.
+func (m *Meter) Close() error {
+	err := m.ln.Close()
+	m.mu.Lock()
+	for _, c := range m.conns {
+		c.Close()
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+	return err
+}
+
+func (m *Meter) accept() {
+	defer m.wg.Done()
+	for {
+		c, err := m.ln.Accept()
+		if err != nil {
+			return
+		}
+		h, err := net.Dial("tcp", m.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		m.mu.Lock()
+		m.conns = append(m.conns, c, h)
+		m.mu.Unlock()
+		m.wg.Add(2)
+		go m.pipe(h, c, Up)
+		go m.pipe(c, h, Down)
+	}
+}
+
+func (m *Meter) add(d Direction, c Category, n int) {
+	m.mu.Lock()
+	m.counts[d][c] += int64(n)
+	m.mu.Unlock()
+}
+
+// pipe copies src to dst, counting.
+func (m *Meter) pipe(dst, src net.Conn, d Direction) {
+	defer m.wg.Done()
+	defer dst.Close()
+	defer src.Close()
+	r := bufio.NewReaderSize(src, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			m.add(d, CategoryOther, len(line))
+			if _, err := dst.Write(line); err != nil {
+				return
+			}
+			m.raw(dst, r, d)
+			return
+		}
+		if len(line) > 0 {
+			if _, werr := dst.Write(line); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			m.add(d, CategoryOther, len(line))
+			return
+		}
+		cat, payload, ok := classify(line)
+		if !ok {
+			m.add(d, CategoryOther, len(line))
+			m.raw(dst, r, d)
+			return
+		}
+		n, err := io.CopyN(dst, r, int64(payload))
+		m.add(d, cat, len(line)+int(n))
+		if err != nil {
+			return
+		}
+	}
+}
+
+// raw copies the rest of the stream counted as CategoryOther.
+func (m *Meter) raw(dst io.Writer, r io.Reader, d Direction) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			m.add(d, CategoryOther, n)
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// classify reads one NATS protocol line and returns what the operation
+// carries and how many bytes follow the line (its payload and CRLF).
+func classify(line []byte) (Category, int, bool) {
+	f := strings.Fields(string(bytes.TrimRight(line, "\r\n")))
+	if len(f) == 0 {
+		return CategoryOther, 0, true
+	}
+	size := func(s string) (int, bool) {
+		n, err := strconv.Atoi(s)
+		return n + 2, err == nil && n >= 0
+	}
+	switch strings.ToUpper(f[0]) {
+	case "PUB", "MSG": // PUB subj [reply] n; MSG subj sid [reply] n
+		n, ok := size(f[len(f)-1])
+		return subjectCategory(f[1]), n, ok && len(f) >= 3
+	case "HPUB", "HMSG": // HPUB subj [reply] h t; HMSG subj sid [reply] h t
+		n, ok := size(f[len(f)-1])
+		return subjectCategory(f[1]), n, ok && len(f) >= 4
+	case "CONNECT", "INFO", "PING", "PONG", "SUB", "UNSUB", "+OK", "-ERR":
+		return CategoryOther, 0, true
+	}
+	return CategoryOther, 0, false
+}
+
+// subjectCategory files a subject: casenet.NET.in|msg.FROM.TO.TYPE carry
+// messages and receipts (TYPE may hold a dot: case.lead); everything else
+// is the protocol's own traffic.
+func subjectCategory(subject string) Category {
+	p := strings.SplitN(subject, ".", 6)
+	if len(p) != 6 || p[0] != "casenet" || p[2] != "in" && p[2] != "msg" {
+		return CategoryOther
+	}
+	if p[5] == "receipt" {
+		return CategoryReceipt
+	}
+	return CategoryMessage
+}
