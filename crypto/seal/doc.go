@@ -16,6 +16,15 @@
 // every bound field, so a recipient cannot re-address a message it received,
 // and nobody can put their own signature on someone else's ciphertext.
 //
+// That is format version 1. Version 2 (frame.go, v2.go, agefile.go) keeps
+// the same header, signed body and checks but carries them as raw bytes:
+// a small binary frame holding the header, the outer signature detached
+// (RFC 7515 appendix F) and the age file, whose plaintext is the inner
+// signature and the signed body. The age file has no stanza for the
+// sender: its file key derives from the sender's age identity and the
+// payload nonce, so the sender still opens what it sent. New messages are
+// sealed in version 2; Parse and Open read both.
+//
 // Opening verifies before it decrypts and takes keys only from the caller's
 // trusted keys (member cards or the roster), never from the message.
 // docs/PROTOCOL.md is the specification.

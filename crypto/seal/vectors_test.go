@@ -77,8 +77,8 @@ func generateVector(t *testing.T, version int, kind protocol.RecipientKind, seed
 		t.Fatal(err)
 	}
 	return &vector{
-		Comment:   fmt.Sprintf("casenode sealed message, format version %d, %s keys; test keys only", version, kind),
-		Version:   version, Kind: string(kind), Sender: sp, Recipient: rp,
+		Comment: fmt.Sprintf("casenode sealed message, format version %d, %s keys; test keys only", version, kind),
+		Version: version, Kind: string(kind), Sender: sp, Recipient: rp,
 		Message: base64.RawURLEncoding.EncodeToString(s.Raw), Body: o.Body, Proof: string(o.Signed),
 	}
 }
