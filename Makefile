@@ -30,6 +30,10 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(BIN) bench --json bench.json
 
+.PHONY: links
+links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute cut, 150 s stall; about 8 minutes), prints the table
+	$(GO) test -run '^TestLinks$$' -count=1 -timeout 30m ./node/lab/links -args -full
+
 .PHONY: fuzz
 fuzz: ## fuzz every decoder for FUZZTIME each (default 30s)
 	@scripts/fuzz.sh $(or $(FUZZTIME),30s)

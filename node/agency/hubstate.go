@@ -11,6 +11,8 @@ import (
 type hubState struct {
 	mu      sync.Mutex
 	online  bool
+	stalled bool   // online, but nothing from the hub for StallAfter
+	gen     uint64 // counts the connections made
 	since   time.Time
 	url     string
 	lastErr string
@@ -48,10 +50,13 @@ func newHubState(now time.Time) *hubState {
 func (h *hubState) set(online bool, url string, now time.Time, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if online != h.online {
+	if online != h.online || h.stalled {
 		h.since = now
 	}
-	h.online, h.url = online, url
+	if online {
+		h.gen++
+	}
+	h.online, h.url, h.stalled = online, url, false
 	if err != nil {
 		h.lastErr = err.Error()
 	} else if online {
@@ -59,6 +64,29 @@ func (h *hubState) set(online bool, url string, now time.Time, err error) {
 	}
 	close(h.changed)
 	h.changed = make(chan struct{})
+}
+
+// setStalled records whether the open connection has gone silent.
+func (h *hubState) setStalled(stalled bool, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.online || stalled == h.stalled {
+		return
+	}
+	h.stalled, h.since = stalled, now
+	if stalled {
+		h.lastErr = "the hub has not answered for a while: the link is stalled"
+	}
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// generation returns the number of the current connection (0 before the
+// first) and whether it is usable: open and not stalled.
+func (h *hubState) generation() (gen uint64, usable bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.gen, h.online && !h.stalled
 }
 
 // noteError records the latest connection error without a change of state.
@@ -74,17 +102,18 @@ func (h *hubState) noteError(err error) bool {
 	return true
 }
 
-// watch returns whether the hub is reachable and a channel closed at the
-// next change.
+// watch returns whether the hub is reachable (connected and not stalled)
+// and a channel closed at the next change.
 func (h *hubState) watch() (online bool, changed <-chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.online, h.changed
+	return h.online && !h.stalled, h.changed
 }
 
 // HubStatus is the state of the node's connection to the hub.
 type HubStatus struct {
-	// State is "online" or "offline".
+	// State is "online", "stalled" (connected, but the hub has not
+	// answered for a while: nothing is published) or "offline".
 	State string `json:"state"`
 	// Since is when the node came online or went offline.
 	Since time.Time `json:"since"`
@@ -109,6 +138,9 @@ func (h *hubState) status() HubStatus {
 	}
 	if h.online {
 		s.State, s.URL = "online", h.url
+		if h.stalled {
+			s.State = "stalled"
+		}
 	}
 	return s
 }

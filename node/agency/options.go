@@ -44,6 +44,11 @@ type Options struct {
 	// RosterInterval is how often the node reads the roster; zero means
 	// DefaultRosterInterval.
 	RosterInterval time.Duration
+	// StallAfter is how long the hub may stay silent on a connection that
+	// is still open before the node calls the link stalled: it checks the
+	// hub answers (a NATS PING) every third of it, and while stalled it
+	// publishes nothing. Zero means DefaultStallAfter.
+	StallAfter time.Duration
 	// FormatVersion is the sealed message format the node sends; zero
 	// means the current one (protocol.FormatVersion). Every node reads
 	// both; version 1 is for measurements and tests of old senders.
@@ -58,6 +63,12 @@ const (
 	DefaultReconnectWait    = 250 * time.Millisecond
 	DefaultMaxReconnectWait = 2 * time.Second
 	DefaultRosterInterval   = 60 * time.Second
+	DefaultStallAfter       = 45 * time.Second
+	// stallPingsOut is how many of the NATS client's own pings (one per
+	// third of StallAfter) may go unanswered before it drops a stalled
+	// connection and connects again: a stall is declared first, the
+	// connection dropped after 8 × StallAfter/3.
+	stallPingsOut = 8
 )
 
 func (o *Options) fill() {
@@ -84,5 +95,8 @@ func (o *Options) fill() {
 	}
 	if o.RosterInterval <= 0 {
 		o.RosterInterval = DefaultRosterInterval
+	}
+	if o.StallAfter <= 0 {
+		o.StallAfter = DefaultStallAfter
 	}
 }

@@ -38,8 +38,9 @@ func (p *publisher) run(ctx context.Context, js jetstream.JetStream) {
 	defer timer.Stop()
 	for {
 		online, changed := p.n.hub.watch()
-		if online && !p.n.inactive() {
-			fs, wake := p.due(p.n.o.Now(), p.n.o.MaxInFlight)
+		gen, _ := p.n.hub.generation()
+		if room := p.win.size() - len(sem); online && !p.n.inactive() && room > 0 {
+			fs, wake := p.due(p.n.o.Now(), room, gen)
 			for i, f := range fs {
 				select {
 				case sem <- struct{}{}:
@@ -47,7 +48,7 @@ func (p *publisher) run(ctx context.Context, js jetstream.JetStream) {
 					p.release(fs[i:])
 					return
 				}
-				f.at = p.n.o.Now()
+				f.at, f.gen = p.n.o.Now(), gen
 				if f.fut, f.err = p.publish(js, f); f.err != nil {
 					<-sem
 					p.settle([]*flight{f})
@@ -121,11 +122,19 @@ func (p *publisher) collect(flights <-chan *flight, sem <-chan struct{}, quit <-
 		}
 	wait:
 		for {
+			_, changed := p.n.hub.watch()
+			if gen, _ := p.n.hub.generation(); gen != f.gen {
+				// The connection that carried it is gone: its
+				// acknowledgement cannot come.
+				f.err = errConnectionGone
+				break wait
+			}
 			select {
 			case f.ack = <-f.fut.Ok():
 				break wait
 			case f.err = <-f.fut.Err():
 				break wait
+			case <-changed:
 			case <-flushC:
 				flush()
 			case <-quit:
@@ -192,6 +201,12 @@ func (p *publisher) settle(fs []*flight) {
 	}
 	p.mu.Lock()
 	for _, f := range fs {
+		switch {
+		case f.err == nil:
+			p.win.acked()
+		case errors.Is(f.err, jetstream.ErrAsyncPublishTimeout):
+			p.win.late()
+		}
 		if f.err != nil {
 			failed++
 			lastErr = f.err
@@ -211,6 +226,15 @@ func (p *publisher) settle(fs []*flight) {
 		c := f.c
 		c.inflight = false
 		if c.done {
+			continue
+		}
+		if f.err != nil && p.late(f) {
+			// The connection that carried it is still there: the copy
+			// is on its way or stored, and the hub's answer or the
+			// receipt will say so. It goes again only once that
+			// connection is gone, or after the receipt timeout.
+			c.lateOn = f.gen
+			c.next = now.Add(p.n.o.ReceiptTimeout)
 			continue
 		}
 		if f.err != nil {
@@ -242,12 +266,27 @@ func overLimit(err error) error {
 	return errors.New(strings.TrimPrefix(apiErr.Description, "casenode hub: "))
 }
 
+// errConnectionGone fails a publication whose connection closed before
+// the hub answered it.
+var errConnectionGone = errors.New("the connection that carried the publication is gone")
+
+// late reports whether f failed only because its acknowledgement is late
+// while the connection that carried it is still open: the hub may yet
+// answer, or has stored it and the receipt will come.
+func (p *publisher) late(f *flight) bool {
+	if !errors.Is(f.err, jetstream.ErrAsyncPublishTimeout) {
+		return false
+	}
+	gen, _ := p.n.hub.generation()
+	return gen == f.gen
+}
+
 // retryDelay is how long a failed publication waits: hardly at all when
 // the connection dropped or the acknowledgement timed out (it goes again
 // once the hub is back), else a delay that doubles up to the resend
 // timeout.
 func (p *publisher) retryDelay(err error, fails int) time.Duration {
-	if errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) ||
+	if errors.Is(err, errConnectionGone) || errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) ||
 		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
 		return 100 * time.Millisecond
 	}

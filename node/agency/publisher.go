@@ -13,12 +13,18 @@ import (
 // messages, one per recipient, in the order they were sent, and the
 // receipts the node signed. It keeps a copy pending until the recipient's
 // receipt comes back, and publishes it again, with the same Nats-Msg-Id,
-// when the hub does not acknowledge it within the resend timeout or the
-// receipt does not come within the receipt timeout. At most MaxInFlight
-// publications wait for the hub's acknowledgement at a time.
+// when the connection that carried it is gone before the hub acknowledged
+// it, or the receipt does not come within the receipt timeout. While the
+// connection that carried a copy is open, its acknowledgement can still
+// come, so a copy whose acknowledgement is late is not published again on
+// it: a slow link would carry it twice (the hub's de-duplication is the
+// safety net, not the mechanism). The publications in flight are bounded
+// by a window that grows with every acknowledgement up to MaxInFlight and
+// halves when one is late (flow.go).
 type publisher struct {
 	n    *Node
 	kick chan struct{}
+	win  window
 
 	mu       sync.Mutex
 	copies   []*outCopy // in sending order
@@ -41,6 +47,9 @@ type outCopy struct {
 	fails    int // failed publications in a row
 	inflight bool
 	done     bool
+	// lateOn is the connection whose acknowledgement of this copy came
+	// late: the copy is not published again on it.
+	lateOn uint64
 }
 
 // outReceipt is a receipt waiting for the hub.
@@ -59,6 +68,7 @@ type flight struct {
 	r        *outReceipt
 	attempts int
 	at       time.Time
+	gen      uint64 // the connection that carried it
 	fut      jetstream.PubAckFuture
 	err      error
 	ack      *jetstream.PubAck
@@ -66,7 +76,7 @@ type flight struct {
 
 // newPublisher loads what is still to be published from the store.
 func newPublisher(n *Node) (*publisher, error) {
-	p := &publisher{n: n, kick: make(chan struct{}, 1), index: map[copyKey]*outCopy{}}
+	p := &publisher{n: n, kick: make(chan struct{}, 1), index: map[copyKey]*outCopy{}, win: newWindow(n.o.MaxInFlight)}
 	now := n.o.Now()
 	err := n.store.View(func(tx *store.Tx) error {
 		pending, err := tx.ListOutbox(store.OutboxFilter{Pending: true})
@@ -148,9 +158,9 @@ func (p *publisher) resolve(id, to string) {
 	}
 }
 
-// due marks and returns what is to be published now, receipts first, and
-// the time of the next publication after that.
-func (p *publisher) due(now time.Time, max int) (out []*flight, wake time.Time) {
+// due marks and returns what is to be published now on connection gen,
+// receipts first, and the time of the next publication after that.
+func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.compact()
@@ -170,6 +180,11 @@ func (p *publisher) due(now time.Time, max int) (out []*flight, wake time.Time) 
 		}
 	}
 	for _, c := range p.copies {
+		if c.lateOn != 0 && c.lateOn != gen {
+			// The connection that was late is gone: its
+			// acknowledgement cannot come any more.
+			c.lateOn, c.next = 0, now
+		}
 		if !c.done && !c.inflight && consider(c.next) {
 			c.inflight = true
 			c.attempts++

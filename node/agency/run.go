@@ -42,6 +42,7 @@ func (n *Node) Run(ctx context.Context) error {
 	wg.Go(func() { n.watchRoster(ctx, nc, js) })
 	wg.Go(func() { n.receive(ctx, js) })
 	wg.Go(func() { n.pub.run(ctx, js) })
+	wg.Go(func() { n.watchLiveness(ctx, nc) })
 	n.log.Info("node running", "network", n.cfg.Network, "hub", strings.Join(n.cfg.HubURLs, ","))
 	wg.Wait()
 	return nil
@@ -61,6 +62,10 @@ func (n *Node) connect() (*nats.Conn, error) {
 		// in a buffer: the outbox is the buffer.
 		nats.ReconnectBufSize(-1),
 		nats.Timeout(5*time.Second),
+		// The client's own liveness check: it drops a connection whose
+		// pings go unanswered long after the node called it stalled.
+		nats.PingInterval(n.o.StallAfter/3),
+		nats.MaxPingsOutstanding(stallPingsOut),
 		nats.CustomReconnectDelay(n.reconnectDelay),
 		nats.ConnectHandler(n.onConnect),
 		nats.ReconnectHandler(n.onConnect),
@@ -97,6 +102,42 @@ func (n *Node) connect() (*nats.Conn, error) {
 		return nil, fmt.Errorf("connect to the hub: %w", err)
 	}
 	return nc, nil
+}
+
+// watchLiveness asks the hub for an answer (PING, PONG) every third of
+// StallAfter while connected, and calls the link stalled when none came
+// for StallAfter, online again when one comes. A link can go silent
+// without closing (a satellite or mobile link losing its carrier): the
+// connection looks open, and anything published into it waits behind the
+// stall.
+func (n *Node) watchLiveness(ctx context.Context, nc *nats.Conn) {
+	every := n.o.StallAfter / 3
+	last := n.o.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+		if !nc.IsConnected() {
+			last = n.o.Now()
+			continue
+		}
+		err := nc.FlushTimeout(every)
+		now := n.o.Now()
+		if err == nil {
+			last = now
+			n.hub.setStalled(false, now)
+			continue
+		}
+		if now.Sub(last) >= n.o.StallAfter {
+			if gen, usable := n.hub.generation(); usable && gen > 0 {
+				n.log.Warn("the hub has not answered for a while: the link is stalled; nothing is published until it answers",
+					"silent_for", now.Sub(last).Round(time.Second))
+			}
+			n.hub.setStalled(true, now)
+		}
+	}
 }
 
 func (n *Node) onConnect(nc *nats.Conn) {

@@ -23,6 +23,8 @@ type Meter struct {
 
 	mu     sync.Mutex
 	counts map[Direction]map[Category]int64
+	pubs   map[string]int // Nats-Msg-Id of a message publication → publications
+	size   map[string]int // Nats-Msg-Id → bytes of one publication
 	conns  []net.Conn
 	wg     sync.WaitGroup
 }
@@ -52,7 +54,7 @@ func NewMeter(target string) (*Meter, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Meter{ln: ln, target: target, counts: map[Direction]map[Category]int64{Up: {}, Down: {}}}
+	m := &Meter{ln: ln, target: target, counts: map[Direction]map[Category]int64{Up: {}, Down: {}}, pubs: map[string]int{}, size: map[string]int{}}
 	m.wg.Add(1)
 	go m.accept()
 	return m, nil
@@ -71,6 +73,30 @@ func (m *Meter) Snapshot() map[Direction]map[Category]int64 {
 		for c, n := range cs {
 			out[d][c] = n
 		}
+	}
+	return out
+}
+
+// Publications returns how many times each copy of a message (by its
+// Nats-Msg-Id) was published through the meter.
+func (m *Meter) Publications() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]int, len(m.pubs))
+	for k, v := range m.pubs {
+		out[k] = v
+	}
+	return out
+}
+
+// PublicationSizes returns the bytes of one publication of each copy (by
+// its Nats-Msg-Id), protocol line, headers and payload included.
+func (m *Meter) PublicationSizes() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]int, len(m.size))
+	for k, v := range m.size {
+		out[k] = v
 	}
 	return out
 }
@@ -145,6 +171,21 @@ func (m *Meter) pipe(dst, src net.Conn, d Direction) {
 			m.raw(dst, r, d)
 			return
 		}
+		if d == Up && cat == CategoryMessage && bytes.HasPrefix(line, []byte("HPUB ")) {
+			buf := make([]byte, payload)
+			n, err := io.ReadFull(r, buf)
+			m.add(d, cat, len(line)+n)
+			if id := msgID(buf[:n]); id != "" {
+				m.mu.Lock()
+				m.pubs[id]++
+				m.size[id] = len(line) + n
+				m.mu.Unlock()
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil || err != nil {
+				return
+			}
+			continue
+		}
 		n, err := io.CopyN(dst, r, int64(payload))
 		m.add(d, cat, len(line)+int(n))
 		if err != nil {
@@ -192,6 +233,20 @@ func classify(line []byte) (Category, int, bool) {
 		return CategoryOther, 0, true
 	}
 	return CategoryOther, 0, false
+}
+
+// msgID returns the Nats-Msg-Id header of an HPUB payload, or "".
+func msgID(payload []byte) string {
+	end := bytes.Index(payload, []byte("\r\n\r\n"))
+	if end < 0 {
+		return ""
+	}
+	for _, l := range strings.Split(string(payload[:end]), "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Nats-Msg-Id") {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // subjectCategory files a subject: casenet.NET.in|msg.FROM.TO.TYPE carry
