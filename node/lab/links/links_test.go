@@ -8,7 +8,10 @@ import (
 	"testing"
 )
 
-var full = flag.Bool("full", false, "run the full-size scenarios (make links): minutes, not seconds")
+var (
+	full   = flag.Bool("full", false, "run the full-size scenarios (make links): minutes, not seconds")
+	format = flag.Int("format", 0, "the sealed format the sender writes (1 or 2; 0: the current one)")
+)
 
 // TestLinks runs the degraded-link scenarios (short unless -full) and
 // holds them to the targets: after a cut, every message delivered
@@ -20,6 +23,7 @@ func TestLinks(t *testing.T) {
 	if *full {
 		c = FullConfig(t.TempDir())
 	}
+	c.FormatVersion = *format
 	ctx := context.Background()
 	rows, err := Run(ctx, c)
 	var b strings.Builder

@@ -33,6 +33,9 @@ type Config struct {
 	// ResendTimeout is the nodes' acknowledgement timeout (node.json
 	// resend_timeout); zero keeps the default.
 	ResendTimeout time.Duration
+	// FormatVersion is the sealed format the sender writes; zero means
+	// the current one.
+	FormatVersion int
 	// Node adjusts the sender's node options (e.g. a shorter stall
 	// threshold for a short run).
 	Node func(o *agency.Options)
@@ -102,6 +105,7 @@ func newNetwork(ctx context.Context, c Config, name string) (*network, error) {
 	var lerr error
 	lo := localnet.Options{Network: "links", Kind: c.Kind, ResendTimeout: c.ResendTimeout,
 		Node: func(a string, o *agency.Options) {
+			o.FormatVersion = c.FormatVersion
 			if a == "a0" && c.Node != nil {
 				c.Node(o)
 			}

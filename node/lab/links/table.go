@@ -8,7 +8,11 @@ import (
 
 // WriteTable prints rows for people.
 func WriteTable(w io.Writer, c Config, rows []Row) {
-	fmt.Fprintf(w, "sender's link: %d ± %d ms each way, %d KB/s up, %s keys, %d-byte leads\n\n", c.LatencyMS, c.JitterMS, c.RateKB, c.Kind, c.BodySize)
+	v := "current"
+	if c.FormatVersion != 0 {
+		v = fmt.Sprint(c.FormatVersion)
+	}
+	fmt.Fprintf(w, "sender's link: %d ± %d ms each way, %d KB/s up, %s keys, %d-byte leads, format %s\n\n", c.LatencyMS, c.JitterMS, c.RateKB, c.Kind, c.BodySize, v)
 	fmt.Fprintf(w, "%-24s %5s %9s %4s %10s %12s %11s %9s %9s %9s %s\n",
 		"scenario", "sent", "delivered", "lost", "duplicated", "out of order", "bytes/msg", "overhead", "drain", "reconnect", "stall seen")
 	for _, r := range rows {
