@@ -39,7 +39,7 @@ func (p *publisher) run(ctx context.Context, js jetstream.JetStream) {
 	for {
 		online, changed := p.n.hub.watch()
 		gen, _ := p.n.hub.generation()
-		if room := p.win.size() - len(sem); online && !p.n.inactive() && room > 0 {
+		if room := p.win.size(p.n.o.Now()) - len(sem); online && !p.n.inactive() && room > 0 {
 			fs, wake := p.due(p.n.o.Now(), room, gen)
 			for i, f := range fs {
 				select {
@@ -201,11 +201,8 @@ func (p *publisher) settle(fs []*flight) {
 	}
 	p.mu.Lock()
 	for _, f := range fs {
-		switch {
-		case f.err == nil:
-			p.win.acked()
-		case errors.Is(f.err, jetstream.ErrAsyncPublishTimeout):
-			p.win.late()
+		if f.err == nil {
+			p.win.acked(now)
 		}
 		if f.err != nil {
 			failed++

@@ -19,8 +19,7 @@ import (
 // come, so a copy whose acknowledgement is late is not published again on
 // it: a slow link would carry it twice (the hub's de-duplication is the
 // safety net, not the mechanism). The publications in flight are bounded
-// by a window that grows with every acknowledgement up to MaxInFlight and
-// halves when one is late (flow.go).
+// by the throughput the hub acknowledged (flow.go).
 type publisher struct {
 	n    *Node
 	kick chan struct{}
