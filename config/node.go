@@ -38,7 +38,9 @@ type Node struct {
 	// API is where the node serves its local API.
 	API API `json:"api"`
 	// ResendTimeout is how long the node waits for the hub's acknowledgement
-	// of a message before publishing it again. It must stay well under the
+	// of a publication. A late one is published again only once the
+	// connection that carried it is gone (while it is open the first copy
+	// may still be crossing a slow link). It must stay well under the
 	// hub's duplicate_window (24h by default).
 	ResendTimeout Duration `json:"resend_timeout"`
 	// MaxClockSkew is how far in the future a message's creation time may
