@@ -3,6 +3,7 @@ package links
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -76,6 +77,9 @@ type Row struct {
 	// Drain is the time from the link's return until the hub has
 	// acknowledged every message; Reconnect until the node is online.
 	Drain, Reconnect time.Duration
+	// RosterFailures counts the roster reads that failed after the link
+	// came back (a read stuck behind the backlog times out).
+	RosterFailures int
 	// StallSeen is when the node's status first said stalled or offline
 	// after the stall began, and as what; zero if it never did.
 	StallSeen      time.Duration
@@ -98,12 +102,23 @@ type network struct {
 	ln   *localnet.Net
 	link *Link
 	c    Config
+	log  *logCounter // a0's log
 }
+
+// rosterFailed starts the log message of a roster read that failed.
+const rosterFailed = "cannot read the roster"
 
 func newNetwork(ctx context.Context, c Config, name string) (*network, error) {
 	var link *Link
 	var lerr error
-	lo := localnet.Options{Network: "links", Kind: c.Kind, ResendTimeout: c.ResendTimeout,
+	counter := newLogCounter(rosterFailed)
+	lo := localnet.Options{
+		Logger: func(name string) *slog.Logger {
+			if name == "a0" {
+				return slog.New(counter)
+			}
+			return slog.New(slog.DiscardHandler)
+		}, Network: "links", Kind: c.Kind, ResendTimeout: c.ResendTimeout,
 		Node: func(a string, o *agency.Options) {
 			o.FormatVersion = c.FormatVersion
 			if a == "a0" && c.Node != nil {
@@ -131,7 +146,7 @@ func newNetwork(ctx context.Context, c Config, name string) (*network, error) {
 		ln.Close()
 		return nil, fmt.Errorf("link: %v", lerr)
 	}
-	w := &network{ln: ln, link: link, c: c}
+	w := &network{ln: ln, link: link, c: c, log: counter}
 	for _, a := range []string{"a0", "a1"} {
 		if _, err := ln.Start(ctx, a); err != nil {
 			w.close()
@@ -281,6 +296,7 @@ func Cut(ctx context.Context, c Config) (Row, error) {
 		return r, ctx.Err()
 	case <-time.After(time.Until(cutAt.Add(c.CutFor))):
 	}
+	rosterBefore := w.log.count(rosterFailed)
 	if err := w.link.Restore(); err != nil {
 		return r, err
 	}
@@ -299,7 +315,9 @@ func Cut(ctx context.Context, c Config) (Row, error) {
 		return r, err
 	}
 	r.Drain = time.Since(back)
-	return r, w.tally(ctx, &r, ids, before)
+	err = w.tally(ctx, &r, ids, before)
+	r.RosterFailures = w.log.count(rosterFailed) - rosterBefore
+	return r, err
 }
 
 // Stall stalls the sender's link for StallFor, sends StallMessages at its

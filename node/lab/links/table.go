@@ -14,7 +14,7 @@ func WriteTable(w io.Writer, c Config, rows []Row) {
 	}
 	fmt.Fprintf(w, "sender's link: %d ± %d ms each way, %d KB/s up, %s keys, %d-byte leads, format %s\n\n", c.LatencyMS, c.JitterMS, c.RateKB, c.Kind, c.BodySize, v)
 	fmt.Fprintf(w, "%-24s %5s %9s %4s %10s %12s %11s %9s %9s %9s %s\n",
-		"scenario", "sent", "delivered", "lost", "duplicated", "out of order", "bytes/msg", "overhead", "drain", "reconnect", "stall seen")
+		"scenario", "sent", "delivered", "lost", "duplicated", "out of order", "bytes/msg", "overhead", "drain", "reconnect", "roster reads failed / stall seen")
 	for _, r := range rows {
 		per := 0.0
 		if r.Sent > 0 {
@@ -29,6 +29,7 @@ func WriteTable(w io.Writer, c Config, rows []Row) {
 		reconnect := "-"
 		if r.Reconnect > 0 {
 			reconnect = round(r.Reconnect).String()
+			stall = fmt.Sprintf("%d roster reads failed", r.RosterFailures)
 		}
 		fmt.Fprintf(w, "%-24s %5d %9d %4d %10d %12d %11.0f %8.1f%% %9s %9s %s\n",
 			r.Scenario, r.Sent, r.Delivered, r.Lost, r.Duplicated, r.OutOfOrder, per, 100*r.Overhead(), round(r.Drain), reconnect, stall)
