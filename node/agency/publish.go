@@ -214,6 +214,8 @@ func (p *publisher) settle(fs []*flight) {
 			case f.err == nil && err == nil:
 				f.r.done = true
 				p.finished++
+			case f.err != nil && p.late(f):
+				f.r.lateOn, f.r.next = f.gen, now.Add(p.n.o.ReceiptTimeout)
 			case f.err != nil:
 				f.r.fails++
 				f.r.next = now.Add(p.retryDelay(f.err, f.r.fails))

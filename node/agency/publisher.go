@@ -59,6 +59,7 @@ type outReceipt struct {
 	fails    int
 	inflight bool
 	done     bool
+	lateOn   uint64 // as outCopy.lateOn
 }
 
 // flight is one publication waiting for the hub's acknowledgement.
@@ -173,6 +174,9 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 		return false
 	}
 	for _, r := range p.receipts {
+		if r.lateOn != 0 && r.lateOn != gen {
+			r.lateOn, r.next = 0, now
+		}
 		if !r.done && !r.inflight && consider(r.next) {
 			r.inflight = true
 			out = append(out, &flight{r: r})
