@@ -46,7 +46,7 @@ type Options struct {
 	RosterInterval time.Duration
 	// StallAfter is how long the hub may stay silent on a connection that
 	// is still open before the node calls the link stalled: it checks the
-	// hub answers (a NATS PING) every third of it, and while stalled it
+	// hub answers (a NATS PING) every ninth of it, and while stalled it
 	// publishes nothing. Zero means DefaultStallAfter.
 	StallAfter time.Duration
 	// FormatVersion is the sealed message format the node sends; zero

@@ -104,28 +104,36 @@ func (n *Node) connect() (*nats.Conn, error) {
 	return nc, nil
 }
 
-// watchLiveness asks the hub for an answer (PING, PONG) every third of
+// watchLiveness asks the hub for an answer (PING, PONG) every ninth of
 // StallAfter while connected, and calls the link stalled when none came
 // for StallAfter, online again when one comes. A link can go silent
 // without closing (a satellite or mobile link losing its carrier): the
 // connection looks open, and anything published into it waits behind the
-// stall.
+// stall. Each question waits a ninth of StallAfter for its answer, and
+// after an unanswered one the next is asked at once, so a stall is
+// declared between StallAfter and StallAfter plus a ninth of it after the
+// hub's last answer.
 func (n *Node) watchLiveness(ctx context.Context, nc *nats.Conn) {
-	every := n.o.StallAfter / 3
+	every := n.o.StallAfter / 9
 	last := n.o.Now()
+	answered := true
 	for {
-		select {
-		case <-ctx.Done():
+		if answered {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(every):
+			}
+		} else if ctx.Err() != nil {
 			return
-		case <-time.After(every):
 		}
 		if !nc.IsConnected() {
-			last = n.o.Now()
+			last, answered = n.o.Now(), true
 			continue
 		}
 		err := nc.FlushTimeout(every)
 		now := n.o.Now()
-		if err == nil {
+		if answered = err == nil; answered {
 			last = now
 			n.hub.setStalled(false, now)
 			continue
