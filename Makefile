@@ -31,7 +31,7 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 	$(BIN) bench --json bench.json
 
 .PHONY: links
-links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute cut, 150 s stall; about 8 minutes), prints the table
+links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute and 30 s cuts, 150 s stall; about 10 minutes), prints the table
 	$(GO) test -run '^TestLinks$$' -count=1 -timeout 30m ./node/lab/links -args -full
 
 .PHONY: fuzz

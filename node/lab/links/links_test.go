@@ -40,13 +40,15 @@ func TestLinks(t *testing.T) {
 			t.Errorf("%s: %d sent, %d delivered, %d lost, %d out of order", r.Scenario, r.Sent, r.Delivered, r.Lost, r.OutOfOrder)
 		}
 	}
-	cut, stall := rows[0], rows[1]
-	if cut.Overhead() > 0.03 {
-		t.Errorf("%s: draining the backlog took %d bytes for %d of the messages' own (+%.1f%%, %d duplicated), want at most +3%%",
-			cut.Scenario, cut.WireBytes, cut.OwnBytes, 100*cut.Overhead(), cut.Duplicated)
-	}
-	if cut.RosterFailures != 0 {
-		t.Errorf("%s: %d roster reads failed after the link came back", cut.Scenario, cut.RosterFailures)
+	stall := rows[len(rows)-1]
+	for _, cut := range rows[:len(rows)-1] {
+		if cut.Overhead() > 0.03 {
+			t.Errorf("%s: draining the backlog took %d bytes for %d of the messages' own (+%.1f%%, %d duplicated), want at most +3%%",
+				cut.Scenario, cut.WireBytes, cut.OwnBytes, 100*cut.Overhead(), cut.Duplicated)
+		}
+		if cut.RosterFailures != 0 {
+			t.Errorf("%s: %d roster reads failed after the link came back", cut.Scenario, cut.RosterFailures)
+		}
 	}
 	if stall.StallSeenState == "" {
 		t.Errorf("%s: the node's status never left online", stall.Scenario)

@@ -23,10 +23,8 @@ type Config struct {
 	// LatencyMS and JitterMS are the one-way delay of the sender's link;
 	// RateKB its bandwidth towards the hub in KB/s.
 	LatencyMS, JitterMS, RateKB int
-	// CutFor is how long the link is cut; CutMessages how many messages
-	// are sent meanwhile.
-	CutFor      time.Duration
-	CutMessages int
+	// Cuts are the cuts to run, one network each.
+	Cuts []CutSpec
 	// StallFor is how long the link stalls; StallMessages how many
 	// messages are sent meanwhile.
 	StallFor      time.Duration
@@ -44,11 +42,20 @@ type Config struct {
 	Timeout time.Duration
 }
 
+// CutSpec is one cut: how long the link is cut, and how many messages
+// are sent meanwhile.
+type CutSpec struct {
+	For      time.Duration
+	Messages int
+}
+
 // FullConfig is the issue's measurement: 300 ± 50 ms each way, 32 KB/s up,
-// a 3-minute cut with 120 messages queued, a 150-second stall with 25.
+// a 3-minute cut with 120 messages queued, a 30-second one with 400 (a
+// backlog that takes longer than the 30 s acknowledgement timeout to
+// cross the link), a 150-second stall with 25.
 func FullConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindHybrid, BodySize: 1024, LatencyMS: 300, JitterMS: 50, RateKB: 32,
-		CutFor: 3 * time.Minute, CutMessages: 120, StallFor: 150 * time.Second, StallMessages: 25, Timeout: 5 * time.Minute}
+		Cuts: []CutSpec{{3 * time.Minute, 120}, {30 * time.Second, 400}}, StallFor: 150 * time.Second, StallMessages: 25, Timeout: 5 * time.Minute}
 }
 
 // ShortConfig is the version `make test` runs, in seconds: shorter
@@ -57,7 +64,7 @@ func FullConfig(dir string) Config {
 // full one outlasts 30 s, and a stall declared after 3 s.
 func ShortConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindClassic, BodySize: 1024, LatencyMS: 100, JitterMS: 20, RateKB: 8,
-		CutFor: 3 * time.Second, CutMessages: 30, StallFor: 8 * time.Second, StallMessages: 5, ResendTimeout: 2 * time.Second,
+		Cuts: []CutSpec{{3 * time.Second, 30}}, StallFor: 8 * time.Second, StallMessages: 5, ResendTimeout: 2 * time.Second,
 		Node: func(o *agency.Options) { o.StallAfter = 3 * time.Second }, Timeout: time.Minute}
 }
 
@@ -269,11 +276,11 @@ func (w *network) tally(ctx context.Context, r *Row, ids []string, before map[st
 	return nil
 }
 
-// Cut cuts the sender's link for CutFor, sends CutMessages meanwhile,
+// Cut cuts the sender's link for cut.For, sends cut.Messages meanwhile,
 // restores it and measures the drain.
-func Cut(ctx context.Context, c Config) (Row, error) {
-	r := Row{Scenario: fmt.Sprintf("cut %s, %d queued", c.CutFor, c.CutMessages)}
-	w, err := newNetwork(ctx, c, "cut")
+func Cut(ctx context.Context, c Config, cut CutSpec) (Row, error) {
+	r := Row{Scenario: fmt.Sprintf("cut %s, %d queued", cut.For, cut.Messages)}
+	w, err := newNetwork(ctx, c, fmt.Sprintf("cut-%d", cut.Messages))
 	if err != nil {
 		return r, err
 	}
@@ -287,14 +294,14 @@ func Cut(ctx context.Context, c Config) (Row, error) {
 	}
 	cutAt := time.Now()
 	before := w.link.Meter.Publications()
-	ids, err := w.send(ctx, c.CutMessages)
+	ids, err := w.send(ctx, cut.Messages)
 	if err != nil {
 		return r, err
 	}
 	select {
 	case <-ctx.Done():
 		return r, ctx.Err()
-	case <-time.After(time.Until(cutAt.Add(c.CutFor))):
+	case <-time.After(time.Until(cutAt.Add(cut.For))):
 	}
 	rosterBefore := w.log.count(rosterFailed)
 	if err := w.link.Restore(); err != nil {
@@ -372,15 +379,20 @@ func Stall(ctx context.Context, c Config) (Row, error) {
 	return r, w.tally(ctx, &r, ids, before)
 }
 
-// Run runs every scenario and returns their rows.
+// Run runs every cut, then the stall, and returns their rows in that
+// order.
 func Run(ctx context.Context, c Config) ([]Row, error) {
 	var rows []Row
-	for _, f := range []func(context.Context, Config) (Row, error){Cut, Stall} {
-		r, err := f(ctx, c)
+	for _, cut := range c.Cuts {
+		r, err := Cut(ctx, c, cut)
 		if err != nil {
 			return rows, fmt.Errorf("%s: %w", r.Scenario, err)
 		}
 		rows = append(rows, r)
 	}
-	return rows, nil
+	r, err := Stall(ctx, c)
+	if err != nil {
+		return rows, fmt.Errorf("%s: %w", r.Scenario, err)
+	}
+	return append(rows, r), nil
 }
