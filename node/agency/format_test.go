@@ -8,7 +8,6 @@ import (
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -24,8 +23,8 @@ func TestFormatVersionsMix(t *testing.T) {
 		a, b := w.node("sn-pj-dakar"), w.node("gh-ag")
 		out := send(t, a, protocol.TypeLead, "c-1", "gh-ag")
 		in := send(t, b, protocol.TypeLead, "c-1", "sn-pj-dakar")
-		waitState(t, a, out, store.CopyDelivered, "gh-ag")
-		waitState(t, b, in, store.CopyDelivered, "sn-pj-dakar")
+		waitState(t, a, out, agency.CopyDelivered, "gh-ag")
+		waitState(t, b, in, agency.CopyDelivered, "sn-pj-dakar")
 		sent = append(sent, out, in)
 	}
 	exchange()
@@ -44,7 +43,7 @@ func TestFormatVersionsMix(t *testing.T) {
 			from, to = to, from
 		}
 		for _, who := range []string{from, to} {
-			m, err := w.node(who).Show(context.Background(), "test", id)
+			m, err := w.node(who).Show(context.Background(), actor, id)
 			if err != nil {
 				t.Fatalf("%s shows %s: %v", who, id, err)
 			}
