@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
@@ -104,6 +105,16 @@ func (r Row) Overhead() float64 {
 	return float64(r.WireBytes)/float64(r.OwnBytes) - 1
 }
 
+// liftLimits lifts the hub's per-member limits: the scenarios measure the
+// link, and a backlog of hundreds of messages in seconds is what they
+// send.
+func liftLimits(h *config.Hub) {
+	h.MemberLimits.MessagesPerSecond = 1_000_000
+	h.MemberLimits.BytesPerSecond = 1 << 40
+	h.MemberLimits.StoredMessages = 1 << 40
+	h.MemberLimits.StoredBytes = 1 << 50
+}
+
 // network is a sender a0 behind a degraded link and a recipient a1.
 type network struct {
 	ln   *localnet.Net
@@ -125,7 +136,7 @@ func newNetwork(ctx context.Context, c Config, name string) (*network, error) {
 				return slog.New(counter)
 			}
 			return slog.New(slog.DiscardHandler)
-		}, Network: "links", Kind: c.Kind, ResendTimeout: c.ResendTimeout,
+		}, Network: "links", Kind: c.Kind, ResendTimeout: c.ResendTimeout, Hub: liftLimits,
 		Node: func(a string, o *agency.Options) {
 			o.FormatVersion = c.FormatVersion
 			if a == "a0" && c.Node != nil {
