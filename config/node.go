@@ -37,6 +37,9 @@ type Node struct {
 	TLSKeyFile  string `json:"tls_key_file,omitempty"`
 	// API is where the node serves its local API.
 	API API `json:"api"`
+	// Console is the web console for the agency's people; off unless
+	// console.listen is set.
+	Console Console `json:"console,omitzero"`
 	// ResendTimeout is how long the node waits for the hub's acknowledgement
 	// of a publication. A late one is published again only once the
 	// connection that carried it is gone (while it is open the first copy
@@ -135,6 +138,8 @@ func LoadNode(dir string) (*Node, error) {
 	n.TLSKeyFile = resolve(dir, n.TLSKeyFile)
 	n.API.Socket = resolve(dir, n.API.Socket)
 	n.API.TokenFile = resolve(dir, n.API.TokenFile)
+	n.Console.TLSCertFile = resolve(dir, n.Console.TLSCertFile)
+	n.Console.TLSKeyFile = resolve(dir, n.Console.TLSKeyFile)
 	return n, nil
 }
 
@@ -189,6 +194,9 @@ func (n *Node) Validate() error {
 		if err := checkPath("node.api.token_file", n.API.TokenFile); err != nil {
 			return fmt.Errorf("%w when api.listen is set", err)
 		}
+	}
+	if err := n.Console.validate(); err != nil {
+		return err
 	}
 	if err := checkRange("node.resend_timeout", n.ResendTimeout, time.Second, time.Hour); err != nil {
 		return err

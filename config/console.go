@@ -1,0 +1,97 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// Console is the web console the node serves to the agency's people. It is
+// off unless Listen is set.
+type Console struct {
+	// Listen is the console's HOST:PORT, e.g. 127.0.0.1:8440. A loopback
+	// address serves this machine only; any other address needs TLSCertFile
+	// and TLSKeyFile, so that passwords and cases never cross the office
+	// network in clear.
+	Listen string `json:"listen,omitempty"`
+	// TLSCertFile and TLSKeyFile are the console's TLS certificate and key
+	// (PEM).
+	TLSCertFile string `json:"tls_cert_file,omitempty"`
+	TLSKeyFile  string `json:"tls_key_file,omitempty"`
+	// SessionIdle is how long a signed-in session lasts without a request;
+	// SessionMax how long it lasts at most. Zero means the defaults.
+	SessionIdle Duration `json:"session_idle,omitzero"`
+	SessionMax  Duration `json:"session_max,omitzero"`
+}
+
+// DefaultConsoleListen is the address the documentation suggests for the
+// console: loopback, so that only this machine reaches it.
+const DefaultConsoleListen = "127.0.0.1:8440"
+
+// Defaults of the console's sessions.
+const (
+	DefaultSessionIdle = 30 * time.Minute
+	DefaultSessionMax  = 12 * time.Hour
+)
+
+// TLS says whether the console serves HTTPS.
+func (c *Console) TLS() bool { return c.TLSCertFile != "" }
+
+// Idle returns SessionIdle or its default.
+func (c *Console) Idle() time.Duration {
+	if c.SessionIdle == 0 {
+		return DefaultSessionIdle
+	}
+	return time.Duration(c.SessionIdle)
+}
+
+// Max returns SessionMax or its default.
+func (c *Console) Max() time.Duration {
+	if c.SessionMax == 0 {
+		return DefaultSessionMax
+	}
+	return time.Duration(c.SessionMax)
+}
+
+// validate checks the console's fields.
+func (c *Console) validate() error {
+	if c.Listen == "" {
+		if c.TLSCertFile != "" || c.TLSKeyFile != "" {
+			return fmt.Errorf("node.console.listen: must be set when node.console.tls_cert_file is (or remove the TLS files)")
+		}
+		return nil
+	}
+	if err := checkListen("node.console.listen", c.Listen); err != nil {
+		return err
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return fmt.Errorf("node.console.tls_key_file: tls_cert_file and tls_key_file go together")
+	}
+	if !c.TLS() && !loopback(c.Listen) {
+		return fmt.Errorf("node.console.listen: %q is not a loopback address: set node.console.tls_cert_file and tls_key_file to serve the office network over HTTPS, or listen on 127.0.0.1", c.Listen)
+	}
+	if c.SessionIdle != 0 {
+		if err := checkRange("node.console.session_idle", c.SessionIdle, time.Minute, 24*time.Hour); err != nil {
+			return err
+		}
+	}
+	if c.SessionMax != 0 {
+		if err := checkRange("node.console.session_max", c.SessionMax, time.Minute, 7*24*time.Hour); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loopback says whether addr's host is a loopback address or localhost.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,81 @@
+package console
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/store"
+)
+
+type casesData struct {
+	Cases []*store.CaseSummary
+}
+
+func (s *Server) cases(w http.ResponseWriter, r *http.Request, c *call) {
+	cs, err := s.n.Cases(r.Context())
+	if err != nil {
+		s.failErr(w, r, c, err)
+		return
+	}
+	slices.SortFunc(cs, func(a, b *store.CaseSummary) int { return b.Last.Compare(a.Last) })
+	s.render(w, r, c, http.StatusOK, "cases", "cases.title", "cases", &casesData{Cases: cs})
+}
+
+// waiting is something of a case still unanswered: a request received
+// that has had no reply from here, or a copy sent that its recipient has
+// not read.
+type waiting struct {
+	ID      string
+	Summary string
+	// Who is the agency that has to act.
+	Who   string
+	Since time.Time
+	// Out says that the other agency has to act (a message sent).
+	Out bool
+}
+
+type caseData struct {
+	T       *agency.Thread
+	Waiting []waiting
+}
+
+// caseThread shows a case's timeline and what in it waits for an answer,
+// for how long.
+func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
+	t, err := s.n.Case(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, c, err)
+		return
+	}
+	d := &caseData{T: t}
+	// What came in and got no message back from here after it.
+	for i, it := range t.Items {
+		if it.Direction == store.DirectionIn && (it.Type == "case.request" || it.Type == "case.lead") {
+			answered := false
+			for _, later := range t.Items[i+1:] {
+				if later.Direction == store.DirectionOut && slices.Contains(later.To, it.From) {
+					answered = true
+				}
+			}
+			if !answered {
+				d.Waiting = append(d.Waiting, waiting{ID: it.ID, Summary: it.Summary, Who: s.n.Agency(), Since: it.Created})
+			}
+		}
+		if it.Direction == store.DirectionOut && it.Type == "case.request" {
+			answered := false
+			for _, later := range t.Items[i+1:] {
+				if later.Direction == store.DirectionIn && (later.Type == "case.reply" || later.Type == "case.status") {
+					answered = true
+				}
+			}
+			if !answered {
+				for _, to := range it.To {
+					d.Waiting = append(d.Waiting, waiting{ID: it.ID, Summary: it.Summary, Who: to, Since: it.Created, Out: true})
+				}
+			}
+		}
+	}
+	s.render(w, r, c, http.StatusOK, "case", "case.title", "cases", d)
+}

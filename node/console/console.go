@@ -1,0 +1,157 @@
+// Package console is the agency's web console: the pages where the
+// agency's people sign in, read their inbox, open messages, follow cases,
+// send requests and replies, and find the network's focal points, in
+// English, French or Portuguese. It is a client of the node like the
+// command line: every page calls the node's own operations (package
+// agency), and every read, send and acknowledgement is recorded in the
+// audit log under the signed-in person's account.
+//
+// Sessions, CSRF tokens and security headers are handled in middleware
+// (session.go, headers.go); the templates and assets are package web and
+// the languages package locale.
+package console
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console/locale"
+	"github.com/casenode/casenode/node/console/web"
+)
+
+// ActorPrefix starts the audit log's actor of every action taken in the
+// console: "console:" then the account name, so that the audit trail names
+// the signed-in person, apart from the local users of the command line.
+const ActorPrefix = "console:"
+
+// Server serves the console of one node.
+type Server struct {
+	n        *agency.Node
+	cfg      config.Console
+	log      *slog.Logger
+	now      func() time.Time
+	cat      *locale.Catalog
+	tmpl     *template.Template
+	static   fs.FS
+	sessions *sessions
+	limiter  *limiter
+	ln       net.Listener
+}
+
+// Options adjust a Server.
+type Options struct {
+	// Logger receives the console's log; nil discards it.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns the console of node n, configured by cfg.
+func New(n *agency.Node, cfg config.Console, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := web.Templates(funcStubs())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{n: n, cfg: cfg, log: o.Logger.With("component", "console"), now: o.Now, cat: cat, tmpl: tmpl, static: web.Static(),
+		sessions: newSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: newLimiter(o.Now)}
+	return s, nil
+}
+
+// Listen opens the console's address (cfg.Listen).
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("console: listen on %s: %w", s.cfg.Listen, err)
+	}
+	if s.cfg.TLS() {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("console: load TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
+	}
+	s.ln = ln
+	return nil
+}
+
+// URL returns the console's address once Listen has returned.
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.cfg.TLS() {
+		scheme = "https"
+	}
+	return scheme + "://" + s.ln.Addr().String() + "/"
+}
+
+// Serve serves the console until ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	s.log.Info("console serving", "url", s.URL())
+	if err := hs.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+// Handler returns the console's routes behind its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
+	mux.HandleFunc("GET /signin", s.signinPage)
+	mux.HandleFunc("POST /signin", s.signin)
+	mux.Handle("POST /signout", s.auth(s.signout))
+	mux.Handle("GET /{$}", s.auth(func(w http.ResponseWriter, r *http.Request, c *call) {
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	}))
+	mux.Handle("GET /inbox", s.auth(s.inbox))
+	mux.Handle("GET /messages/{id}", s.auth(s.message))
+	mux.Handle("POST /messages/{id}/open", s.auth(s.openMessage))
+	mux.Handle("GET /cases", s.auth(s.cases))
+	mux.Handle("GET /cases/{id}", s.auth(s.caseThread))
+	mux.Handle("GET /sent", s.auth(s.sent))
+	mux.Handle("GET /directory", s.auth(s.directory))
+	mux.Handle("GET /directory/own", s.auth(s.ownCard))
+	mux.Handle("POST /directory/own", s.auth(s.publishCard))
+	mux.Handle("GET /compose", s.auth(s.composePage))
+	mux.Handle("POST /compose", s.auth(s.compose))
+	mux.Handle("GET /status", s.auth(s.statusPage))
+	mux.Handle("POST /settings/language", s.auth(s.setLanguage))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.notFound(w, r)
+	})
+	return s.headers(mux)
+}

@@ -1,0 +1,214 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/protocol"
+)
+
+// client is a browser without JavaScript: a cookie jar that does not
+// follow redirects.
+func client(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func post(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.PostForm(u, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func csrfOf(t *testing.T, body string) string {
+	t.Helper()
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token in %.300s", body)
+	}
+	return m[1]
+}
+
+func signIn(t *testing.T, c *http.Client, base, name, pw string) *http.Response {
+	t.Helper()
+	_, body := get(t, c, base+"signin")
+	resp, _ := post(t, c, base+"signin", url.Values{"csrf": {csrfOf(t, body)}, "name": {name}, "password": {pw}})
+	return resp
+}
+
+// TestSecurity checks what a person not signed in gets (a redirect and no
+// body), the security headers, the CSRF check, the login rate limit, that
+// a disabled account loses its session, and sign-out.
+func TestSecurity(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := startNet(t, ctx)
+	base := tn.urls[dakar]
+	anon := client(t)
+	for _, p := range []string{"", "inbox", "sent", "cases", "directory", "compose", "status", "messages/0196ed27-54e0-7a3c-8f2d-41b6e07c9e25"} {
+		resp, body := get(t, anon, base+p)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" || strings.Contains(body, "<main") {
+			t.Errorf("GET /%s not signed in: %d %q, body %.100q", p, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+	}
+	resp, _ := post(t, anon, base+"compose", url.Values{"kind": {"reply"}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST /compose not signed in: %d", resp.StatusCode)
+	}
+	resp, _ = get(t, anon, base+"signin")
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q", csp)
+	}
+	if rp := resp.Header.Get("Referrer-Policy"); rp != "no-referrer" {
+		t.Errorf("Referrer-Policy %q", rp)
+	}
+
+	// Sign-in without the form's token is refused.
+	resp, _ = post(t, client(t), base+"signin", url.Values{"name": {"aminata"}, "password": {password}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without token: %d", resp.StatusCode)
+	}
+
+	c := client(t)
+	if resp := signIn(t, c, base, "aminata", password); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/inbox" {
+		t.Fatalf("sign-in: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	u, _ := url.Parse(base)
+	var sc *http.Cookie
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "casenode_session" {
+			sc = ck
+		}
+	}
+	if sc == nil {
+		t.Fatal("no session cookie")
+	}
+	resp, body := get(t, c, base+"inbox")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `lang="`) {
+		t.Fatalf("inbox: %d %.200s", resp.StatusCode, body)
+	}
+	for _, h := range resp.Header.Values("Set-Cookie") {
+		t.Logf("set-cookie %s", h)
+	}
+	// A POST without the session's CSRF token changes nothing.
+	resp, _ = post(t, c, base+"settings/language", url.Values{"lang": {"pt"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST without CSRF: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, base+"settings/language", url.Values{"lang": {"pt"}, "csrf": {"forged"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST with a forged CSRF token: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, base+"settings/language", url.Values{"lang": {"pt"}, "csrf": {csrfOf(t, body)}, "back": {"//evil.example/"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/inbox" {
+		t.Errorf("language change: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := get(t, c, base+"inbox"); !strings.Contains(body, `<html lang="pt">`) || !strings.Contains(body, "Caixa de entrada") {
+		t.Errorf("after choosing Portuguese: %.300s", body)
+	}
+
+	// Five wrong passwords, then even the right one is refused.
+	bad := client(t)
+	for i := range 5 {
+		if resp := signIn(t, bad, base, "aminata", "wrong password "+string(rune('a'+i))); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp := signIn(t, bad, base, "aminata", password); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("after 5 failures: %d, want 429", resp.StatusCode)
+	}
+
+	// Disabling the account ends its session at the next request.
+	if _, err := tn.net.Node(dakar).DisableAccount(ctx, "test", "aminata"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := get(t, c, base+"inbox"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("disabled account still served: %d", resp.StatusCode)
+	}
+
+	// Sign-out ends the session.
+	k := client(t)
+	signIn(t, k, tn.urls[accra], "kwame", password)
+	_, body = get(t, k, tn.urls[accra]+"inbox")
+	if resp, _ := post(t, k, tn.urls[accra]+"signout", url.Values{"csrf": {csrfOf(t, body)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, k, tn.urls[accra]+"inbox"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after sign-out: %d", resp.StatusCode)
+	}
+}
+
+// TestPages renders every page with a lead and a request in the inbox, and
+// checks that opening a message is recorded under the person's account.
+func TestPages(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := startNet(t, ctx)
+	d := tn.net.Node(dakar)
+	var ids []string
+	for _, typ := range []protocol.MessageType{protocol.TypeLead, protocol.TypeRequest} {
+		res, err := d.Send(ctx, "test", agency.SendRequest{To: []string{accra}, Type: typ, Case: "sn-2026-0142", Body: protocol.Example(typ)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.ID)
+	}
+	a := tn.net.Node(accra)
+	poll(t, "two messages at Accra", time.Minute, func() bool {
+		ms, _ := a.Inbox(ctx, agency.InboxQuery{})
+		return len(ms) == 2
+	})
+	c := client(t)
+	base := tn.urls[accra]
+	signIn(t, c, base, "kwame", password)
+	for _, p := range []string{"inbox", "inbox?q=preservation&type=case.request", "cases", "cases/sn-2026-0142", "sent", "directory", "directory/own", "compose", "compose?kind=extradition", "status", "messages/" + ids[0]} {
+		resp, body := get(t, c, base+p)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /%s: %d %.300s", p, resp.StatusCode, body)
+		}
+		if strings.Contains(body, "<no value>") || strings.Contains(body, "%!") {
+			t.Errorf("GET /%s: template hole in %s", p, body)
+		}
+	}
+	_, body := get(t, c, base+"inbox")
+	resp, body := post(t, c, base+"messages/"+ids[0]+"/open", url.Values{"csrf": {csrfOf(t, body)}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Handling code H") {
+		t.Fatalf("open the lead: %d %.300s", resp.StatusCode, body)
+	}
+	m, err := a.Show(ctx, "test", ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ReadBy != "console:kwame" {
+		t.Errorf("read by %q, want console:kwame", m.ReadBy)
+	}
+}

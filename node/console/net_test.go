@@ -1,0 +1,87 @@
+package console_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console"
+	"github.com/casenode/casenode/node/lab/localnet"
+	"github.com/casenode/casenode/protocol"
+)
+
+const (
+	dakar = "sn-pj-dakar"
+	accra = "gh-ag-accra"
+	// password is every test account's password.
+	password = "correct horse battery"
+)
+
+// testNet is a hub and two agencies, each node with its console and one
+// prosecutor's account ("aminata" at Dakar, "kwame" at Accra).
+type testNet struct {
+	net  *localnet.Net
+	urls map[string]string
+}
+
+func startNet(t *testing.T, ctx context.Context) *testNet {
+	t.Helper()
+	o := localnet.Options{Network: "wacap", Kind: protocol.KindClassic}
+	if os.Getenv("CASENODE_TEST_LOG") != "" {
+		o.Logger = func(name string) *slog.Logger { return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", name) }
+	}
+	n, err := localnet.Create(ctx, t.TempDir(), o,
+		localnet.Agency{ID: dakar, Name: "Parquet de Dakar", Country: "SN"}, localnet.Agency{ID: accra, Name: "Attorney-General's Department", Country: "GH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	tn := &testNet{net: n, urls: map[string]string{}}
+	people := map[string]string{dakar: "aminata", accra: "kwame"}
+	for _, a := range []string{dakar, accra} {
+		nd, err := n.Start(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.WaitReady(ctx, a, 3); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nd.AddAccount(ctx, "test", agency.NewAccount{Name: people[a], Role: agency.RoleProsecutor, Password: password}); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := console.New(nd, config.Console{Listen: "127.0.0.1:0"}, console.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(sctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+		tn.urls[a] = srv.URL()
+	}
+	return tn
+}
+
+// poll calls f until it returns true or the deadline passes.
+func poll(t *testing.T, what string, within time.Duration, f func() bool) {
+	t.Helper()
+	end := time.Now().Add(within)
+	for !f() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

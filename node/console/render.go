@@ -1,0 +1,122 @@
+package console
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/casenode/casenode/node/console/locale"
+)
+
+// page is what every template gets: the layout's fields and the page's
+// own data.
+type page struct {
+	Lang    string
+	Title   string
+	Nav     string
+	// Path is where the language switch comes back to.
+	Path    string
+	Agency  string
+	Account string
+	Role    string
+	CSRF    string
+	Banners []banner
+	Langs   []string
+	Data    any
+}
+
+// banner is a notice shown on top of every page.
+type banner struct {
+	// Level is info, warn or alarm (its CSS class).
+	Level string
+	Text  string
+}
+
+// funcStubs names the template functions; funcs binds them to a printer.
+func funcStubs() template.FuncMap { return funcs(nil, time.Now) }
+
+func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
+	return template.FuncMap{
+		"T":        func(id string, args ...any) string { return p.T(id, args...) },
+		"TN":       func(id string, n int, args ...any) string { return p.TN(id, n, args...) },
+		"date":     func(t time.Time) string { return p.Date(t) },
+		"datetime": func(t time.Time) string { return p.DateTime(t) },
+		"dtp": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return p.DateTime(*t)
+		},
+		"num":   func(n int) string { return p.Number(int64(n)) },
+		"since": func(t time.Time) string { return p.Duration(now().Sub(t)) },
+		"join":  strings.Join,
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
+		"str":   func(v any) string { return toString(v) },
+		"deref": func(b *bool) bool { return b != nil && *b },
+		"int64": func(n int64) int { return int(n) },
+	}
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case interface{ String() string }:
+		return x.String()
+	}
+	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(sprint(v), "\n", " "), "\t", " "))
+}
+
+// render executes template name with the layout's fields filled from c.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, nav string, data any) {
+	p := s.cat.Printer("en")
+	pg := &page{Title: title, Nav: nav, Agency: s.n.Agency(), Data: data, Langs: locale.Languages(), Path: "/inbox"}
+	if r.Method == http.MethodGet {
+		pg.Path = r.URL.RequestURI()
+	}
+	if c != nil {
+		p = c.p
+		pg.Account, pg.Role, pg.CSRF = c.account.Name, string(c.account.Role), c.sess.csrf
+		pg.Banners = s.banners(r, c)
+	} else {
+		p = s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language")))
+	}
+	pg.Lang = p.Lang()
+	pg.Title = p.T(title)
+	t, err := s.tmpl.Clone()
+	if err == nil {
+		t = t.Funcs(funcs(p, s.now))
+		var buf bytes.Buffer
+		if err = t.ExecuteTemplate(&buf, name, pg); err == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			w.Write(buf.Bytes())
+			return
+		}
+	}
+	s.log.Error("render page", "template", name, "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// fail renders an error page with message id msg.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *call, status int, msg string, args ...any) {
+	p := s.cat.Printer("en")
+	if c != nil {
+		p = c.p
+	}
+	s.render(w, r, c, status, "error", "error.title", "", p.T(msg, args...))
+}
+
+// failErr renders an error page for an error of the node: its message as
+// the node says it (the node's errors are in English).
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, c *call, err error) {
+	s.log.Warn("console request failed", "path", r.URL.Path, "err", err)
+	s.render(w, r, c, statusOf(err), "error", "error.title", "", c.p.T("error.node", "Detail", err.Error()))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	http.NotFound(w, r)
+}

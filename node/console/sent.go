@@ -1,0 +1,68 @@
+package console
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/store"
+)
+
+// sentCopy is one recipient's copy of a sent message, with why it waits.
+type sentCopy struct {
+	To string
+	*store.Copy
+	// Why is the message id saying why the copy waits, or "".
+	Why string
+}
+
+type sentRow struct {
+	*agency.OutboxItem
+	Copies []sentCopy
+}
+
+type sentData struct {
+	Rows   []sentRow
+	Online bool
+}
+
+// sent lists the messages sent, newest first, with each recipient's state,
+// the receipts' times, and why a copy still waits.
+func (s *Server) sent(w http.ResponseWriter, r *http.Request, c *call) {
+	items, err := s.n.Outbox(r.Context(), agency.OutboxQuery{})
+	if err != nil {
+		s.failErr(w, r, c, err)
+		return
+	}
+	st, err := s.n.Status(r.Context())
+	if err != nil {
+		s.failErr(w, r, c, err)
+		return
+	}
+	d := &sentData{Online: st.Hub.State == "online"}
+	for _, it := range items {
+		row := sentRow{OutboxItem: it}
+		for _, to := range it.To {
+			cp := it.Copies[to]
+			if cp == nil {
+				cp = &store.Copy{State: store.CopyQueued}
+			}
+			sc := sentCopy{To: to, Copy: cp}
+			switch cp.State {
+			case store.CopyQueued:
+				sc.Why = "sent.why.queued"
+				if !d.Online {
+					sc.Why = "sent.why.offline"
+				}
+			case store.CopyRelayed:
+				sc.Why = "sent.why.relayed"
+			case store.CopyDelivered:
+				sc.Why = "sent.why.delivered"
+			}
+			row.Copies = append(row.Copies, sc)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	slices.Reverse(d.Rows)
+	s.render(w, r, c, http.StatusOK, "sent", "sent.title", "sent", d)
+}

@@ -1,0 +1,55 @@
+package console
+
+import (
+	"net/http"
+)
+
+// banners says what every page must warn of: the hub unreachable (and
+// that sending still works), the roster expiring or expired, alarms.
+func (s *Server) banners(r *http.Request, c *call) []banner {
+	st, err := s.n.Status(r.Context())
+	if err != nil {
+		return []banner{{Level: "alarm", Text: c.p.T("banner.nostatus")}}
+	}
+	p := c.p
+	var out []banner
+	if st.Hub.State != "online" {
+		out = append(out, banner{Level: "warn", Text: p.T("banner.offline", "Since", p.DateTime(st.Hub.Since)) + " " +
+			p.TN("banner.offline.outbox", int(st.PendingReceipts))})
+	}
+	if ro := st.Roster; ro == nil {
+		out = append(out, banner{Level: "warn", Text: p.T("banner.noroster")})
+	} else {
+		switch {
+		case ro.Expired:
+			out = append(out, banner{Level: "alarm", Text: p.T("banner.roster.expired", "Date", p.DateTime(ro.Expires))})
+		case ro.ExpiresSoon:
+			out = append(out, banner{Level: "warn", Text: p.T("banner.roster.expiring", "Date", p.DateTime(ro.Expires))})
+		}
+		if ro.Alarm != "" {
+			out = append(out, banner{Level: "alarm", Text: p.T("banner.alarm.roster", "Detail", ro.Alarm)})
+		}
+		for _, cc := range ro.CardChanges {
+			out = append(out, banner{Level: "alarm", Text: p.T("banner.alarm.key", "Agency", cc.Agency, "Old", short(cc.OldKid), "New", short(cc.NewKid))})
+		}
+	}
+	return out
+}
+
+// short returns the first 12 characters of a key id, enough to read out
+// on the phone.
+func short(kid string) string {
+	if len(kid) > 12 {
+		return kid[:12]
+	}
+	return kid
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, c *call) {
+	st, err := s.n.Status(r.Context())
+	if err != nil {
+		s.failErr(w, r, c, err)
+		return
+	}
+	s.render(w, r, c, http.StatusOK, "status", "status.title", "status", st)
+}
