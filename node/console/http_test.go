@@ -105,7 +105,7 @@ func TestSecurity(t *testing.T) {
 	u, _ := url.Parse(base)
 	var sc *http.Cookie
 	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == "casenode_session" {
+		if ck.Name == "casenode_session_"+dakar {
 			sc = ck
 		}
 	}

@@ -32,7 +32,9 @@ func startNet(t *testing.T, ctx context.Context) *testNet {
 	t.Helper()
 	o := localnet.Options{Network: "wacap", Kind: protocol.KindClassic}
 	if os.Getenv("CASENODE_TEST_LOG") != "" {
-		o.Logger = func(name string) *slog.Logger { return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", name) }
+		o.Logger = func(name string) *slog.Logger {
+			return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", name)
+		}
 	}
 	n, err := localnet.Create(ctx, t.TempDir(), o,
 		localnet.Agency{ID: dakar, Name: "Parquet de Dakar", Country: "SN"}, localnet.Agency{ID: accra, Name: "Attorney-General's Department", Country: "GH"})

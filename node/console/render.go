@@ -13,9 +13,9 @@ import (
 // page is what every template gets: the layout's fields and the page's
 // own data.
 type page struct {
-	Lang    string
-	Title   string
-	Nav     string
+	Lang  string
+	Title string
+	Nav   string
 	// Path is where the language switch comes back to.
 	Path    string
 	Agency  string

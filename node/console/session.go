@@ -13,12 +13,15 @@ import (
 	"github.com/casenode/casenode/node/console/locale"
 )
 
-// Cookie names. With TLS the session cookie takes the __Host- prefix, which
-// browsers accept only when Secure, host-only and for path /.
+// Cookie names end with the agency id, because browsers keep cookies by
+// host, not by port: two nodes' consoles on one machine (the demo) must
+// not overwrite each other's sessions. With TLS the session cookie takes
+// the __Host- prefix, which browsers accept only when Secure, host-only
+// and for path /.
 const (
-	sessionCookie    = "casenode_session"
-	sessionCookieTLS = "__Host-casenode_session"
-	signinCookie     = "casenode_signin"
+	sessionCookie    = "casenode_session_"
+	sessionCookieTLS = "__Host-casenode_session_"
+	signinCookie     = "casenode_signin_"
 	csrfField        = "csrf"
 )
 
@@ -109,9 +112,9 @@ func (c *call) actor() string { return ActorPrefix + c.account.Name }
 
 func (s *Server) cookieName() string {
 	if s.cfg.TLS() {
-		return sessionCookieTLS
+		return sessionCookieTLS + s.n.Agency()
 	}
-	return sessionCookie
+	return sessionCookie + s.n.Agency()
 }
 
 // setCookie sets a cookie the console's way: HttpOnly, SameSite=Strict,

@@ -29,7 +29,7 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request, status int, name, msg string) {
 	t := token()
-	s.setCookie(w, signinCookie, t, 600)
+	s.setCookie(w, signinCookie+s.n.Agency(), t, 600)
 	s.render(w, r, nil, status, "signin", "signin.title", "", &signinData{Token: t, Name: name, Error: msg})
 }
 
@@ -40,7 +40,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language")))
-	ck, err := r.Cookie(signinCookie)
+	ck, err := r.Cookie(signinCookie + s.n.Agency())
 	if err != nil || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(r.PostFormValue(csrfField))) != 1 {
 		s.signinForm(w, r, http.StatusForbidden, "", p.T("signin.expired"))
 		return
@@ -75,7 +75,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _ := s.sessions.create(acc.Name)
 	s.setCookie(w, s.cookieName(), id, 0)
-	s.setCookie(w, signinCookie, "", -1)
+	s.setCookie(w, signinCookie+s.n.Agency(), "", -1)
 	s.log.Info("console sign-in", "account", acc.Name, "addr", host)
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
