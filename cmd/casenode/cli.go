@@ -55,6 +55,7 @@ func commands() []command {
 		{"cases", "list the case threads", runCases},
 		{"case", "show a case thread: case show ID", runCase},
 		{"contacts", "publish the agency's contact card, or list the directory", runContacts},
+		{"user", "add, list and disable the accounts of the node's web console", runUser},
 		{"status", "show the node's connection, roster, queues and audit log", runStatus},
 		{"alarms", "list the node's alarms, and acknowledge them: alarms ack ID", runAlarms},
 		{"audit", "verify, replay, export and prove the audit log (offline)", runAudit},

@@ -49,7 +49,14 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		apiErr <- srv.Serve(ctx)
 		cancel()
 	}()
+	consoleErr, err := startConsole(ctx, cancel, n, cfg, log)
+	if err != nil {
+		return err
+	}
 	if err := n.Run(ctx); err != nil {
+		return err
+	}
+	if err := <-consoleErr; err != nil {
 		return err
 	}
 	if err := <-apiErr; err != nil {

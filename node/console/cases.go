@@ -7,6 +7,7 @@ import (
 
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
 )
 
 type casesData struct {
@@ -28,6 +29,7 @@ func (s *Server) cases(w http.ResponseWriter, r *http.Request, c *call) {
 // not read.
 type waiting struct {
 	ID      string
+	Type    protocol.MessageType
 	Summary string
 	// Who is the agency that has to act.
 	Who   string
@@ -60,7 +62,7 @@ func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
 				}
 			}
 			if !answered {
-				d.Waiting = append(d.Waiting, waiting{ID: it.ID, Summary: it.Summary, Who: s.n.Agency(), Since: it.Created})
+				d.Waiting = append(d.Waiting, waiting{ID: it.ID, Type: it.Type, Summary: it.Summary, Who: s.n.Agency(), Since: it.Created})
 			}
 		}
 		if it.Direction == store.DirectionOut && it.Type == "case.request" {
@@ -72,7 +74,7 @@ func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
 			}
 			if !answered {
 				for _, to := range it.To {
-					d.Waiting = append(d.Waiting, waiting{ID: it.ID, Summary: it.Summary, Who: to, Since: it.Created, Out: true})
+					d.Waiting = append(d.Waiting, waiting{ID: it.ID, Type: it.Type, Summary: it.Summary, Who: to, Since: it.Created, Out: true})
 				}
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/node/console/locale"
+	"github.com/casenode/casenode/protocol"
 )
 
 // page is what every template gets: the layout's fields and the page's
@@ -54,6 +55,7 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 		"join":  strings.Join,
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"str":   func(v any) string { return toString(v) },
+		"summary": func(t protocol.MessageType, s string) string { return summary(p, t, s) },
 		"deref": func(b *bool) bool { return b != nil && *b },
 		"int64": func(n int64) int { return int(n) },
 	}
