@@ -20,10 +20,19 @@ demo: build ## run a hub and three agencies here and narrate an exchange (DEMOFL
 	$(BIN) demo $(DEMOFLAGS)
 
 .PHONY: test
-test: ## vet and staticcheck, then every test with the race detector (fuzz seeds included)
+test: chromium ## vet and staticcheck, then every test with the race detector (fuzz seeds included; the console's tests drive Chromium)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) test -race -timeout 14m ./...
+
+.PHONY: chromium
+chromium: ## install Chromium for the console's browser tests when missing (as root), else say how
+	@scripts/chromium.sh
+
+.PHONY: screenshots
+screenshots: chromium ## write PNGs of the console's main pages, in French, Portuguese and English, to docs/screenshots
+	mkdir -p docs/screenshots
+	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserExchange ./node/console
 
 .PHONY: bench
 bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in bench.json); see docs/PERFORMANCE.md

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,10 @@ func (d *demo) keepRunning(ctx context.Context, kept bool) error {
 		if err := d.startNode(ctx, a.id); err != nil {
 			return err
 		}
+	}
+	consoles, err := d.startConsoles(ctx)
+	if err != nil {
+		return err
 	}
 	dakar, accra, abuja := d.agencyDir(demoDakar), d.agencyDir(demoAccra), d.agencyDir(demoAbuja)
 	snapshot := filepath.Join(d.dir, "accra-audit.db")
@@ -51,7 +56,11 @@ func (d *demo) keepRunning(ctx context.Context, kept bool) error {
 	<-ctx.Done()
 	d.say("")
 	d.say("Stopping the network.")
-	return nil
+	var errs []error
+	for range demoAgencies() {
+		errs = append(errs, <-consoles)
+	}
+	return errors.Join(errs...)
 }
 
 // demoCommand returns how to run this binary from another shell:

@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +90,7 @@ func testDemoKeep(t *testing.T, exe string) {
 	if tried < 10 {
 		t.Fatalf("the demo suggested %d commands:\n%s", tried, out.String())
 	}
+	checkDemoConsoles(t, out.String())
 
 	start := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -105,5 +111,42 @@ func testDemoKeep(t *testing.T, exe string) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(work, "casenode-demo-*")); len(left) > 0 {
 		t.Errorf("the demo's temporary directory is left: %v", left)
+	}
+}
+
+// checkDemoConsoles signs in to each console the demo printed, with the
+// account and password it printed, and reads the inbox.
+func checkDemoConsoles(t *testing.T, out string) {
+	t.Helper()
+	pw := regexp.MustCompile(`the password is ([A-Za-z0-9_-]{16})`).FindStringSubmatch(out)
+	if pw == nil {
+		t.Fatalf("the demo printed no console password:\n%s", out)
+	}
+	lines := regexp.MustCompile(`(?m)^  ([a-z-]+) +(http://127\.0\.0\.1:[0-9]+/) +account ([a-z-]+)$`).FindAllStringSubmatch(out, -1)
+	if len(lines) != 3 {
+		t.Fatalf("the demo printed %d console addresses, want 3:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.Get(l[2] + "signin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+		if tok == nil {
+			t.Fatalf("%s: no sign-in form", l[2])
+		}
+		resp, err = c.PostForm(l[2]+"signin", url.Values{"csrf": {string(tok[1])}, "name": {l[3]}, "password": {pw[1]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/inbox" || !strings.Contains(string(body), "<table") {
+			t.Errorf("%s: signing in as %s gave %d at %s:\n%.400s", l[1], l[3], resp.StatusCode, resp.Request.URL.Path, body)
+		}
 	}
 }
