@@ -50,14 +50,14 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 			}
 			return p.DateTime(*t)
 		},
-		"num":   func(n int) string { return p.Number(int64(n)) },
-		"since": func(t time.Time) string { return p.Duration(now().Sub(t)) },
-		"join":  strings.Join,
-		"lines": func(s string) []string { return strings.Split(s, "\n") },
-		"str":   func(v any) string { return toString(v) },
+		"num":     func(n int) string { return p.Number(int64(n)) },
+		"since":   func(t time.Time) string { return p.Duration(now().Sub(t)) },
+		"join":    strings.Join,
+		"lines":   func(s string) []string { return strings.Split(s, "\n") },
+		"str":     func(v any) string { return toString(v) },
 		"summary": func(t protocol.MessageType, s string) string { return summary(p, t, s) },
-		"deref": func(b *bool) bool { return b != nil && *b },
-		"int64": func(n int64) int { return int(n) },
+		"deref":   func(b *bool) bool { return b != nil && *b },
+		"int64":   func(n int64) int { return int(n) },
 	}
 }
 

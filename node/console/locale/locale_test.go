@@ -110,9 +110,9 @@ func TestComplete(t *testing.T) {
 // catalog with one fault of each kind.
 func TestCompleteCatches(t *testing.T) {
 	fsys := fstest.MapFS{
-		"tr/ui.en.json": {Data: []byte(`{"a": "A", "b": "B", "n": {"one": "{{.Count}} x", "other": "{{.Count}} xs"}}`)},
-		"tr/ui.fr.json": {Data: []byte(`{"a": "A", "b": " ", "n": {"one": "{{.Count}} x", "other": "{{.Count}} xs"}}`)},
-		"tr/ui.pt.json": {Data: []byte(`{"a": "A", "n": {"one": "{{.Count}} x", "many": "{{.Count}} de xs", "other": "{{.Count}} xs"}}`)},
+		"tr/ui.en.json":    {Data: []byte(`{"a": "A", "b": "B", "n": {"one": "{{.Count}} x", "other": "{{.Count}} xs"}}`)},
+		"tr/ui.fr.json":    {Data: []byte(`{"a": "A", "b": " ", "n": {"one": "{{.Count}} x", "other": "{{.Count}} xs"}}`)},
+		"tr/ui.pt.json":    {Data: []byte(`{"a": "A", "n": {"one": "{{.Count}} x", "many": "{{.Count}} de xs", "other": "{{.Count}} xs"}}`)},
 		"tr/vocab.en.json": {Data: []byte(`{"v": "V"}`)},
 		"tr/vocab.fr.json": {Data: []byte(`{"v": "V"}`)},
 		"tr/vocab.pt.json": {Data: []byte(`{}`)},
