@@ -171,7 +171,10 @@ func TestBrowserExchange(t *testing.T) {
 		chromedp.SendKeys("#measures", "Conserver pendant 90 jours le contenu et les données de trafic du compte fraud.desk@example.com.gh"),
 		chromedp.Clear("#languages"), chromedp.SendKeys("#languages", "fr, en"))
 	shot(t, dk, "compose-fr")
-	signInBrowser(t, ac, aURL, "kwame")
+	// Accra signs in with the keyboard alone: type, Tab, type, Enter.
+	do(t, ac, chromedp.Navigate(aURL+"signin"), chromedp.WaitVisible("#name"), chromedp.Focus("#name"),
+		chromedp.KeyEvent("kwame"), chromedp.KeyEvent("\t"), chromedp.KeyEvent(password), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible("#signout"))
 	if l := htmlLang(t, ac); l != "pt" {
 		t.Fatalf("Accra's console speaks %q, want pt", l)
 	}
@@ -215,8 +218,19 @@ func TestBrowserExchange(t *testing.T) {
 	shot(t, dk, "case-fr")
 	do(t, dk, chromedp.Navigate(dURL+"inbox"), chromedp.WaitVisible("main"))
 	shot(t, dk, "inbox-fr")
-	do(t, dk, chromedp.Navigate(dURL+"directory"), chromedp.WaitVisible("main"))
-	shot(t, dk, "directory-fr")
+
+	// Dakar publishes its contact card; Accra finds the focal point.
+	do(t, dk, chromedp.Navigate(dURL+"directory/own"), chromedp.WaitVisible("#publish"),
+		chromedp.SendKeys("#country", "SN"), chromedp.SetValue("#c0\\.role", "focal-point"),
+		chromedp.SendKeys("#c0\\.name", "Aminata Diop"), chromedp.SendKeys("#c0\\.title", "Substitut du procureur"),
+		chromedp.SendKeys("#c0\\.languages", "fr, en, wo"), chromedp.SendKeys("#c0\\.email", "a.diop@justice.example"),
+		chromedp.Click("#publish"), chromedp.WaitVisible("p.ok"))
+	shot(t, dk, "own-card-fr")
+	poll(t, "Dakar's focal point in Accra's directory", 2*time.Minute, func() bool {
+		do(t, ac, chromedp.Navigate(aURL+"directory?q=diop"), chromedp.WaitVisible("main"))
+		return strings.Contains(eval[string](t, ac, `[...document.querySelectorAll('section.contact')].map(e => e.textContent).join(' ')`), "Aminata Diop")
+	})
+	shot(t, ac, "directory-pt")
 
 	// The same pages in English, after Kwame changes his language.
 	do(t, ac, chromedp.Navigate(aURL+"inbox"), chromedp.WaitVisible("#lang-pick"),

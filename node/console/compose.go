@@ -73,7 +73,7 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, c *call) {
 	v.Set("urgency", string(protocol.UrgencyRoutine))
 	v.Set("languages", c.p.Lang())
 	d.Recipients = s.recipients(r)
-	s.render(w, r, c, http.StatusOK, "compose", "compose.title", "compose", d)
+	s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
 }
 
 // compose checks the form and sends the message; on a mistake it shows
@@ -103,7 +103,7 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		d.Errors["form"] = err.Error()
 	}
-	s.render(w, r, c, http.StatusUnprocessableEntity, "compose", "compose.title", "compose", d)
+	s.render(w, r, c, http.StatusUnprocessableEntity, "compose", "nav.compose", "compose", d)
 }
 
 // composeBody builds the message body from the form.
@@ -130,7 +130,7 @@ func (s *Server) composeBody(d *composeData) (protocol.MessageType, json.RawMess
 		if t, err := time.Parse(time.DateOnly, dl); err == nil {
 			req.Deadline = protocol.Time{Time: t.Add(17 * time.Hour)}
 		} else {
-			d.Errors["deadline"] = "compose.error.date"
+			d.Errors["deadline"] = "compose.min.error.date"
 		}
 	}
 	b, _ := protocol.Marshal(req)

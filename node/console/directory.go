@@ -52,7 +52,7 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request, c *call) {
 				return false
 			}
 			hay := strings.ToLower(strings.Join([]string{card.Agency, d.Names[card.Agency], card.Country, x.Name, x.Title, string(x.Role),
-				strings.Join(x.Languages, " "), x.Email, x.Phone, c.p.T("role." + string(x.Role))}, " "))
+				strings.Join(x.Languages, " "), x.Email, x.Phone, c.p.T("contact_role." + string(x.Role))}, " "))
 			return !strings.Contains(hay, needle)
 		})
 		if len(card.Contacts) == 0 {

@@ -201,8 +201,15 @@ func TestPages(t *testing.T) {
 	}
 	_, body := get(t, c, base+"inbox")
 	resp, body := post(t, c, base+"messages/"+ids[0]+"/open", url.Values{"csrf": {csrfOf(t, body)}})
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Handling code H") {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("open the lead: %d %.300s", resp.StatusCode, body)
+	}
+	// The lead is H2: the banner says what the reader may not do, and the
+	// evaluations are in words.
+	for _, want := range []string{"H2 — ", "beyond your agency without the sender", "usually reliable", "Smuggling of migrants"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the opened lead does not say %q", want)
+		}
 	}
 	m, err := a.Show(ctx, "test", ids[0])
 	if err != nil {

@@ -14,7 +14,7 @@ func summary(p *locale.Printer, t protocol.MessageType, s string) string {
 	switch t {
 	case protocol.TypeRequest:
 		if k, ok := strings.CutSuffix(s, " request"); ok {
-			return p.T("kind." + k)
+			return p.T("request_kind." + k)
 		}
 	case protocol.TypeReply:
 		if id, ok := strings.CutPrefix(s, "reply to "); ok {
@@ -22,7 +22,7 @@ func summary(p *locale.Printer, t protocol.MessageType, s string) string {
 		}
 	case protocol.TypeStatus:
 		if id, state, ok := strings.Cut(s, ": "); ok {
-			return p.T("summary.status", "ID", shortID(id), "State", p.T("state."+state))
+			return p.T("summary.status", "ID", shortID(id), "State", p.T("status_state."+state))
 		}
 	case protocol.TypeContact:
 		if rest, ok := strings.CutPrefix(s, "contact card of "); ok {
