@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -25,6 +26,11 @@ type composeData struct {
 	// Fixed says the recipient is set by the message answered.
 	Fixed     bool
 	Urgencies []protocol.Urgency
+	// Draft is the id of the draft being edited, or ""; Saved says it was
+	// just saved. Drafts are the person's other drafts.
+	Draft  string
+	Saved  bool
+	Drafts []*store.Draft
 }
 
 // Has says whether values hold v for key (a checked box).
@@ -47,6 +53,17 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
 	v := url.Values{}
 	d := &composeData{Kind: q.Get("kind"), Values: v, Errors: map[string]string{}, Kinds: protocol.RequestKinds(), Urgencies: protocol.Urgencies()}
+	if id := q.Get("draft"); id != "" {
+		kind, dv, err := s.loadDraft(r, c, id)
+		if err != nil {
+			s.failErr(w, r, c, err)
+			return
+		}
+		d.Kind, d.Values, d.Draft, d.Saved, d.Fixed = kind, dv, id, q.Get("saved") != "", kind == "reply"
+		d.Recipients = s.recipients(r)
+		s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
+		return
+	}
 	if ref := q.Get("reply"); ref != "" {
 		ms, err := s.n.Inbox(r.Context(), agency.InboxQuery{})
 		if err != nil {
@@ -73,6 +90,14 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, c *call) {
 	v.Set("urgency", string(protocol.UrgencyRoutine))
 	v.Set("languages", c.p.Lang())
 	d.Recipients = s.recipients(r)
+	if !d.Fixed {
+		ds, err := s.n.Drafts(r.Context(), c.account.Name)
+		if err != nil {
+			s.failErr(w, r, c, err)
+			return
+		}
+		d.Drafts = ds
+	}
 	s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
 }
 
@@ -81,7 +106,11 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, c *call) {
 func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 	v := r.PostForm
 	d := &composeData{Kind: v.Get("kind"), Values: v, Errors: map[string]string{}, Kinds: protocol.RequestKinds(), Urgencies: protocol.Urgencies(),
-		Recipients: s.recipients(r), Fixed: v.Get("kind") == "reply"}
+		Recipients: s.recipients(r), Fixed: v.Get("kind") == "reply", Draft: v.Get("draft")}
+	if v.Get("save") != "" {
+		s.saveDraft(w, r, c, d.Kind)
+		return
+	}
 	typ, body := s.composeBody(d)
 	to := v["to"]
 	if len(to) == 0 {
@@ -98,6 +127,11 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 	if len(d.Errors) == 0 {
 		_, err := s.n.Send(r.Context(), c.actor(), agency.SendRequest{To: to, Type: typ, Case: v.Get("case"), Body: body})
 		if err == nil {
+			if d.Draft != "" {
+				if err := s.n.DeleteDraft(r.Context(), c.account.Name, d.Draft); err != nil {
+					s.log.Warn("discard the draft of a message sent", "err", err)
+				}
+			}
 			http.Redirect(w, r, "/sent", http.StatusSeeOther)
 			return
 		}

@@ -148,6 +148,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /directory/own", s.auth(s.publishCard))
 	mux.Handle("GET /compose", s.auth(s.composePage))
 	mux.Handle("POST /compose", s.auth(s.compose))
+	mux.Handle("POST /drafts/{id}/delete", s.auth(s.deleteDraft))
 	mux.Handle("GET /status", s.auth(s.statusPage))
 	mux.Handle("POST /settings/language", s.auth(s.setLanguage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

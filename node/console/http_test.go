@@ -219,3 +219,49 @@ func TestPages(t *testing.T) {
 		t.Errorf("read by %q, want console:kwame", m.ReadBy)
 	}
 }
+
+// TestDrafts keeps a request being written as a draft, brings it back
+// with its recipients and text, and discards it when the request is sent.
+func TestDrafts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := startNet(t, ctx)
+	base := tn.urls[dakar]
+	c := client(t)
+	signIn(t, c, base, "aminata", password)
+	_, body := get(t, c, base+"compose?kind=expedited-preservation")
+	form := url.Values{"csrf": {csrfOf(t, body)}, "kind": {"expedited-preservation"}, "to": {accra}, "case": {"sn-2026-0007"},
+		"facts": {"Fraude en ligne."}, "save": {"1"}}
+	resp, _ := post(t, c, base+"compose", form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/compose?draft=") {
+		t.Fatalf("save draft: %d %q", resp.StatusCode, loc)
+	}
+	_, body = get(t, c, base+strings.TrimPrefix(loc, "/"))
+	for _, want := range []string{"Fraude en ligne.", `value="sn-2026-0007"`, `id="to-` + accra + `" checked`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the draft does not show %q", want)
+		}
+	}
+	u, _ := url.Parse(loc)
+	draft := u.Query().Get("draft")
+	ds, err := tn.net.Node(dakar).Drafts(ctx, "aminata")
+	if err != nil || len(ds) != 1 || ds[0].ID != draft {
+		t.Fatalf("drafts %v %+v", err, ds)
+	}
+	if other, _ := tn.net.Node(dakar).Drafts(ctx, "someone-else"); len(other) != 0 {
+		t.Errorf("another account sees the draft")
+	}
+	form.Del("save")
+	form.Set("draft", draft)
+	form.Set("instrument", "Budapest Convention")
+	form.Set("measures", "Preserve the account's data.")
+	form.Set("languages", "fr")
+	form.Set("urgency", "urgent")
+	if resp, body := post(t, c, base+"compose", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d %.2000s", resp.StatusCode, body)
+	}
+	if ds, _ := tn.net.Node(dakar).Drafts(ctx, "aminata"); len(ds) != 0 {
+		t.Errorf("the draft outlives the message sent: %+v", ds)
+	}
+}
