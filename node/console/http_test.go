@@ -199,6 +199,13 @@ func TestPages(t *testing.T) {
 			t.Errorf("GET /%s: template hole in %s", p, body)
 		}
 	}
+	for q, want := range map[string]int{"inbox?type=case.lead": 1, "inbox?country=SN": 2, "inbox?country=GH": 0,
+		"inbox?q=trafficking": 0, "inbox?q=preservation": 1, "inbox?case=sn-2026-0142": 2, "inbox?case=other": 0, "inbox?since=2999-01-01": 0} {
+		_, body := get(t, c, base+q)
+		if got := strings.Count(body, `<tr class="unread">`); got != want {
+			t.Errorf("GET /%s lists %d messages, want %d", q, got, want)
+		}
+	}
 	_, body := get(t, c, base+"inbox")
 	resp, body := post(t, c, base+"messages/"+ids[0]+"/open", url.Values{"csrf": {csrfOf(t, body)}})
 	if resp.StatusCode != http.StatusOK {

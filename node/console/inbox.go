@@ -67,7 +67,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, c *call) {
 		if !since.IsZero() && m.Received.Before(since) {
 			continue
 		}
-		if needle != "" && !strings.Contains(strings.ToLower(m.Summary+" "+m.From+" "+mem.Name+" "+m.Case+" "+m.ID), needle) {
+		if needle != "" && !strings.Contains(strings.ToLower(m.Summary+" "+summary(c.p, m.Type, m.Summary)+" "+m.From+" "+mem.Name+" "+m.Case+" "+m.ID), needle) {
 			continue
 		}
 		if !m.Read {
