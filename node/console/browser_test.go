@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/protocol"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -241,4 +243,21 @@ func TestBrowserExchange(t *testing.T) {
 	shot(t, ac, "case-en")
 	do(t, ac, chromedp.Click(".timeline li.in a"), chromedp.WaitVisible("main h2"))
 	shot(t, ac, "message-en")
+
+	// A lead, as a reader sees it: its handling code says what Kwame may
+	// and may not do with it.
+	lead, err := tn.net.Node(dakar).Send(ctx, "test", agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Case: "sn-2026-0100", Body: protocol.Example(protocol.TypeLead)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := fmt.Sprintf("button[data-id=%q]", lead.ID)
+	poll(t, "the lead in Accra's inbox", 2*time.Minute, func() bool {
+		do(t, ac, chromedp.Navigate(aURL+"inbox"), chromedp.WaitVisible("main"))
+		return eval[int](t, ac, fmt.Sprintf("document.querySelectorAll(%q).length", sel)) == 1
+	})
+	do(t, ac, chromedp.Click(sel), chromedp.WaitVisible("section.handling"))
+	if h := eval[string](t, ac, `document.querySelector('section.handling').textContent`); !strings.Contains(h, "H2") || !strings.Contains(h, "beyond your agency") {
+		t.Errorf("the handling banner says %q", h)
+	}
+	shot(t, ac, "lead-en")
 }
