@@ -3,6 +3,7 @@ package agency
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -15,9 +16,22 @@ const (
 	MaxDraftsPerUser = 100
 )
 
+// Draft is a message being written in the console, kept until it is sent
+// or discarded. Data is the console's encoding of the form's values.
+type Draft struct {
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Updated time.Time `json:"updated"`
+	Data    []byte    `json:"data"`
+}
+
+func draftView(d *store.Draft) *Draft {
+	return &Draft{ID: d.ID, Kind: d.Kind, Updated: d.Updated, Data: d.Data}
+}
+
 // SaveDraft keeps a draft of account: a new one when d.ID is empty (its
 // id is returned), else it replaces the draft with that id.
-func (n *Node) SaveDraft(ctx context.Context, account string, d store.Draft) (string, error) {
+func (n *Node) SaveDraft(ctx context.Context, account string, d Draft) (string, error) {
 	if len(d.Data) > MaxDraftSize {
 		return "", invalid("shorten the message", "the draft is %d bytes, over the limit of %d", len(d.Data), MaxDraftSize)
 	}
@@ -27,7 +41,7 @@ func (n *Node) SaveDraft(ctx context.Context, account string, d store.Draft) (st
 	} else if err := protocol.ValidateMessageID(d.ID); err != nil {
 		return "", invalid("", "draft id: %v", err)
 	}
-	d.Account, d.Updated = account, now
+	sd := &store.Draft{ID: d.ID, Account: account, Kind: d.Kind, Updated: now, Data: d.Data}
 	err := n.store.Commit(func(tx *store.Tx) error {
 		old, err := tx.Draft(account, d.ID)
 		if err != nil {
@@ -42,27 +56,34 @@ func (n *Node) SaveDraft(ctx context.Context, account string, d store.Draft) (st
 				return invalid("send or discard some drafts", "%s keeps %d drafts already, the most there may be", account, len(all))
 			}
 		}
-		return tx.PutDraft(&d)
+		return tx.PutDraft(sd)
 	})
 	if err != nil {
 		return "", fmt.Errorf("keep the draft: %w", err)
 	}
-	return d.ID, nil
+	return sd.ID, nil
 }
 
 // Drafts returns account's drafts, oldest first.
-func (n *Node) Drafts(ctx context.Context, account string) ([]*store.Draft, error) {
-	var out []*store.Draft
+func (n *Node) Drafts(ctx context.Context, account string) ([]*Draft, error) {
+	var ds []*store.Draft
 	err := n.store.View(func(tx *store.Tx) error {
 		var err error
-		out, err = tx.Drafts(account)
+		ds, err = tx.Drafts(account)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Draft, len(ds))
+	for i, d := range ds {
+		out[i] = draftView(d)
+	}
+	return out, nil
 }
 
 // Draft returns account's draft id.
-func (n *Node) Draft(ctx context.Context, account, id string) (*store.Draft, error) {
+func (n *Node) Draft(ctx context.Context, account, id string) (*Draft, error) {
 	var d *store.Draft
 	err := n.store.View(func(tx *store.Tx) error {
 		var err error
@@ -75,7 +96,7 @@ func (n *Node) Draft(ctx context.Context, account, id string) (*store.Draft, err
 	if d == nil {
 		return nil, notFound("", "no draft %s", id)
 	}
-	return d, nil
+	return draftView(d), nil
 }
 
 // DeleteDraft discards account's draft id (sent, or given up).

@@ -114,12 +114,21 @@ func measure(t *testing.T, ctx context.Context, name string) weight {
 // shot writes a PNG of the page to $CASENODE_SCREENSHOTS/name.png when that
 // is set (make screenshots).
 func shot(t *testing.T, ctx context.Context, name string) {
+	shotOf(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+// shotTop writes a PNG of what the window shows, for a long page.
+func shotTop(t *testing.T, ctx context.Context, name string) {
+	shotOf(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+func shotOf(t *testing.T, ctx context.Context, name string, a chromedp.Action[[]byte]) {
 	t.Helper()
 	dir := os.Getenv("CASENODE_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	b, err := chromedp.Run(ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,20 +168,27 @@ func TestBrowserExchange(t *testing.T) {
 	if l := htmlLang(t, dk); l != "fr" {
 		t.Fatalf("Dakar's console speaks %q, want fr", l)
 	}
-	do(t, dk, chromedp.Navigate(dURL+"compose?kind=expedited-preservation"), chromedp.WaitVisible("#facts"))
+	do(t, dk, chromedp.Navigate(dURL+"compose?kind=expedited-preservation"), chromedp.WaitVisible("#f-facts"))
 	if h := eval[string](t, dk, `document.querySelector('main h2').textContent`); h != "Conservation rapide de données informatiques stockées" {
 		t.Errorf("compose title %q", h)
 	}
 	measure(t, dk, "compose")
 	do(t, dk,
 		chromedp.Click("#to-"+accra),
-		chromedp.SendKeys("#case", "sn-2026-0099"),
-		chromedp.SendKeys("#instrument", "Convention de Budapest sur la cybercriminalité"),
-		chromedp.SendKeys("#article", "art. 29"),
-		chromedp.SendKeys("#facts", "Escroquerie en ligne visant des épargnants sénégalais; les fonds transitent par un compte de messagerie hébergé au Ghana."),
-		chromedp.SendKeys("#measures", "Conserver pendant 90 jours le contenu et les données de trafic du compte fraud.desk@example.com.gh"),
-		chromedp.Clear("#languages"), chromedp.SendKeys("#languages", "fr, en"))
-	shot(t, dk, "compose-fr")
+		chromedp.SendKeys("#f-case", "sn-2026-0099"),
+		chromedp.SetValue("#f-urgency", "urgent"),
+		chromedp.SendKeys("#f-legal_basis-0-instrument", "Convention de Budapest sur la cybercriminalité"),
+		chromedp.SendKeys("#f-legal_basis-0-article", "art. 29"),
+		chromedp.SendKeys("#f-facts", "Escroquerie en ligne visant des épargnants sénégalais; les fonds transitent par un compte de messagerie hébergé au Ghana."),
+		chromedp.SendKeys("#f-offences", "Escroquerie (article 379 du Code pénal)."),
+		chromedp.SendKeys("#f-data_link", "Les victimes ont versé les fonds sur instruction reçue depuis ce compte."),
+		chromedp.SendKeys("#f-necessity", "Le fournisseur efface les données après 30 jours."),
+		chromedp.SendKeys("#f-data_to_preserve", "Contenu et données de trafic du compte fraud.desk@example.com.gh, du 1er juin 2026 à ce jour."),
+		chromedp.SendKeys("#f-custodian", "Le fournisseur de messagerie qui héberge le compte, à Accra."),
+		chromedp.SendKeys("#f-followup", "Une demande d'entraide judiciaire pour la communication des données suivra sous 60 jours."),
+		chromedp.Click("#f-languages-0"), chromedp.Click("#f-languages-1"))
+	do(t, dk, chromedp.Evaluate[chromedp.Void]("window.scrollTo(0, 0)"))
+	shotTop(t, dk, "compose-fr")
 	// Accra signs in with the keyboard alone: type, Tab, type, Enter.
 	do(t, ac, chromedp.Navigate(aURL+"signin"), chromedp.WaitVisible("#name"), chromedp.Focus("#name"),
 		chromedp.KeyEvent("kwame"), chromedp.KeyEvent("\t"), chromedp.KeyEvent(password), chromedp.KeyEvent("\r"),
@@ -202,8 +218,8 @@ func TestBrowserExchange(t *testing.T) {
 	if h := eval[string](t, ac, `document.querySelector('main h2').textContent`); h != "Conservação expedita de dados informáticos armazenados" {
 		t.Errorf("the request's kind reads %q at Accra", h)
 	}
-	do(t, ac, chromedp.Click("#reply"), chromedp.WaitVisible("#text"))
-	do(t, ac, chromedp.SendKeys("#text", "Dados conservados por 90 dias a partir de hoje; o pedido de divulgação deve seguir pela autoridade central."))
+	do(t, ac, chromedp.Click("#reply"), chromedp.WaitVisible("#f-text"))
+	do(t, ac, chromedp.SendKeys("#f-text", "Dados conservados por 90 dias a partir de hoje; o pedido de divulgação deve seguir pela autoridade central."))
 	shot(t, ac, "reply-pt")
 	do(t, ac, chromedp.Click("#send"), chromedp.WaitVisible("ul.copies"))
 

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
 type casesData struct {
-	Cases []*store.CaseSummary
+	Cases []*agency.CaseSummary
 }
 
 func (s *Server) cases(w http.ResponseWriter, r *http.Request, c *call) {
@@ -20,7 +19,7 @@ func (s *Server) cases(w http.ResponseWriter, r *http.Request, c *call) {
 		s.failErr(w, r, c, err)
 		return
 	}
-	slices.SortFunc(cs, func(a, b *store.CaseSummary) int { return b.Last.Compare(a.Last) })
+	slices.SortFunc(cs, func(a, b *agency.CaseSummary) int { return b.Last.Compare(a.Last) })
 	s.render(w, r, c, http.StatusOK, "cases", "cases.title", "cases", &casesData{Cases: cs})
 }
 
@@ -54,10 +53,10 @@ func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
 	d := &caseData{T: t}
 	// What came in and got no message back from here after it.
 	for i, it := range t.Items {
-		if it.Direction == store.DirectionIn && (it.Type == "case.request" || it.Type == "case.lead") {
+		if it.Direction == agency.DirectionIn && (it.Type == "case.request" || it.Type == "case.lead") {
 			answered := false
 			for _, later := range t.Items[i+1:] {
-				if later.Direction == store.DirectionOut && slices.Contains(later.To, it.From) {
+				if later.Direction == agency.DirectionOut && slices.Contains(later.To, it.From) {
 					answered = true
 				}
 			}
@@ -65,10 +64,10 @@ func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
 				d.Waiting = append(d.Waiting, waiting{ID: it.ID, Type: it.Type, Summary: it.Summary, Who: s.n.Agency(), Since: it.Created})
 			}
 		}
-		if it.Direction == store.DirectionOut && it.Type == "case.request" {
+		if it.Direction == agency.DirectionOut && it.Type == "case.request" {
 			answered := false
 			for _, later := range t.Items[i+1:] {
-				if later.Direction == store.DirectionIn && (later.Type == "case.reply" || later.Type == "case.status") {
+				if later.Direction == agency.DirectionIn && (later.Type == "case.reply" || later.Type == "case.status") {
 					answered = true
 				}
 			}

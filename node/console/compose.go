@@ -1,40 +1,41 @@
 package console
 
 import (
-	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/node/console/compose"
 	"github.com/casenode/casenode/protocol"
 )
 
-// composeData is the compose page: the form of one kind of message, the
-// values typed so far, and the errors of each field.
+// composeData is the compose page: the choice of a form, or one form (a
+// compose.View inside the console's own <form>, with the recipients),
+// and the person's drafts.
 type composeData struct {
-	// Kind is a request kind, or "reply".
-	Kind   string
-	Kinds  []protocol.RequestKind
-	Values url.Values
-	Errors map[string]string
-	// Recipients are the active members but this agency.
+	// Forms are the forms to choose from, when none is chosen.
+	Forms []*compose.Form
+	// View is the form being written, or nil.
+	View *compose.View
+	// Recipients are the active members but this agency; To those chosen.
 	Recipients []agency.Member
+	To         []string
 	// Fixed says the recipient is set by the message answered.
-	Fixed     bool
-	Urgencies []protocol.Urgency
+	Fixed bool
+	// ToError is the i18n id of an error about the recipients;
+	// SendError what the node said when it refused to send.
+	ToError, SendError string
 	// Draft is the id of the draft being edited, or ""; Saved says it was
-	// just saved. Drafts are the person's other drafts.
+	// just saved. Drafts are the person's drafts.
 	Draft  string
 	Saved  bool
-	Drafts []*store.Draft
+	Drafts []*agency.Draft
 }
 
-// Has says whether values hold v for key (a checked box).
-func (d *composeData) Has(key, v string) bool { return slices.Contains(d.Values[key], v) }
+// Chosen says whether agency a is among the recipients.
+func (d *composeData) Chosen(a string) bool { return slices.Contains(d.To, a) }
 
 func (s *Server) recipients(r *http.Request) []agency.Member {
 	var out []agency.Member
@@ -46,51 +47,66 @@ func (s *Server) recipients(r *http.Request) []agency.Member {
 	return out
 }
 
-// composePage shows a form: ?kind=REQUEST-KIND for a request, ?reply=ID
-// for the reply to a received message (case, reference and recipient
-// filled in).
+// answers says whether a form answers another message (its recipient is
+// that message's sender).
+func answers(f *compose.Form) bool {
+	return f.Type == protocol.TypeReply || f.Type == protocol.TypeStatus
+}
+
+// composePage shows the choice of forms, or one form: ?kind=KIND,
+// ?reply=ID[&kind=status] to answer a received message (case, reference
+// and recipient filled in), ?draft=ID to go on with a draft.
 func (s *Server) composePage(w http.ResponseWriter, r *http.Request, c *call) {
 	q := r.URL.Query()
-	v := url.Values{}
-	d := &composeData{Kind: q.Get("kind"), Values: v, Errors: map[string]string{}, Kinds: protocol.RequestKinds(), Urgencies: protocol.Urgencies()}
-	if id := q.Get("draft"); id != "" {
-		kind, dv, err := s.loadDraft(r, c, id)
+	d := &composeData{Recipients: s.recipients(r)}
+	switch {
+	case q.Get("draft") != "":
+		kind, v, err := s.loadDraft(r, c, q.Get("draft"))
 		if err != nil {
 			s.failErr(w, r, c, err)
 			return
 		}
-		d.Kind, d.Values, d.Draft, d.Saved, d.Fixed = kind, dv, id, q.Get("saved") != "", kind == "reply"
-		d.Recipients = s.recipients(r)
-		s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
-		return
-	}
-	if ref := q.Get("reply"); ref != "" {
+		f, ok := compose.Lookup(kind)
+		if !ok {
+			s.fail(w, r, c, http.StatusNotFound, "composer.nokind")
+			return
+		}
+		d.View, d.To, d.Fixed, d.Draft, d.Saved = &compose.View{Form: f, Values: v}, v["to"], answers(f), q.Get("draft"), q.Get("saved") != ""
+	case q.Get("reply") != "":
+		ref := q.Get("reply")
 		ms, err := s.n.Inbox(r.Context(), agency.InboxQuery{})
 		if err != nil {
 			s.failErr(w, r, c, err)
 			return
 		}
 		i := slices.IndexFunc(ms, func(m *agency.MessageSummary) bool { return m.ID == ref })
-		if i < 0 {
-			s.fail(w, r, c, http.StatusNotFound, "compose.noreference")
+		kind := "reply"
+		if q.Get("kind") == "status" {
+			kind = "status"
+		}
+		var v url.Values
+		if i >= 0 {
+			v = compose.ReplyPrefill(ms[i].Type, ms[i].Case, ref)
+		}
+		if v == nil {
+			s.fail(w, r, c, http.StatusNotFound, "composer.noreference")
 			return
 		}
-		d.Kind, d.Fixed = "reply", true
-		v.Set("reference", ref)
-		v.Set("case", ms[i].Case)
-		v.Set("to", ms[i].From)
-	}
-	if d.Kind == "" {
-		d.Kind = string(protocol.RequestPreservation)
-	}
-	if d.Kind != "reply" && !slices.Contains(protocol.RequestKinds(), protocol.RequestKind(d.Kind)) {
-		s.fail(w, r, c, http.StatusNotFound, "compose.nokind")
-		return
-	}
-	v.Set("urgency", string(protocol.UrgencyRoutine))
-	v.Set("languages", c.p.Lang())
-	d.Recipients = s.recipients(r)
-	if !d.Fixed {
+		f, _ := compose.Lookup(kind)
+		d.View, d.To, d.Fixed = &compose.View{Form: f, Values: v}, []string{ms[i].From}, true
+	case q.Get("kind") != "":
+		f, ok := compose.Lookup(q.Get("kind"))
+		if !ok || answers(f) {
+			s.fail(w, r, c, http.StatusNotFound, "composer.nokind")
+			return
+		}
+		d.View = &compose.View{Form: f, Values: url.Values{}}
+	default:
+		for _, f := range compose.Forms() {
+			if !answers(f) {
+				d.Forms = append(d.Forms, f)
+			}
+		}
 		ds, err := s.n.Drafts(r.Context(), c.account.Name)
 		if err != nil {
 			s.failErr(w, r, c, err)
@@ -101,31 +117,32 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, c *call) {
 	s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
 }
 
-// compose checks the form and sends the message; on a mistake it shows
-// the form again with the error next to the field at fault.
+// compose handles a submitted form: one more row of a group, a draft to
+// keep, or a message to send; a mistake shows the form again with the
+// error next to the field at fault.
 func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 	v := r.PostForm
-	d := &composeData{Kind: v.Get("kind"), Values: v, Errors: map[string]string{}, Kinds: protocol.RequestKinds(), Urgencies: protocol.Urgencies(),
-		Recipients: s.recipients(r), Fixed: v.Get("kind") == "reply", Draft: v.Get("draft")}
-	if v.Get("save") != "" {
-		s.saveDraft(w, r, c, d.Kind)
+	f, ok := compose.Lookup(v.Get("kind"))
+	if !ok {
+		s.fail(w, r, c, http.StatusNotFound, "composer.nokind")
 		return
 	}
-	typ, body := s.composeBody(d)
-	to := v["to"]
-	if len(to) == 0 {
-		d.Errors["to"] = "compose.error.to"
+	d := &composeData{View: &compose.View{Form: f, Values: v}, Recipients: s.recipients(r), To: v["to"], Fixed: answers(f), Draft: v.Get("draft")}
+	switch {
+	case v.Get("save") != "":
+		s.saveDraft(w, r, c, f.Kind)
+		return
+	case v.Get(compose.AddRowField) != "":
+		s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
+		return
 	}
-	if cs := v.Get("case"); cs != "" && protocol.ValidateID("case", cs) != nil {
-		d.Errors["case"] = "compose.error.case"
+	body, errs, err := f.Parse(v)
+	d.View.Errors = errs
+	if len(d.To) == 0 {
+		d.ToError = "composer.error.to"
 	}
-	if len(d.Errors) == 0 {
-		if err := protocol.ValidateBody(typ, body); err != nil {
-			d.Errors[fieldOf(err.Error())] = err.Error()
-		}
-	}
-	if len(d.Errors) == 0 {
-		_, err := s.n.Send(r.Context(), c.actor(), agency.SendRequest{To: to, Type: typ, Case: v.Get("case"), Body: body})
+	if err == nil && d.ToError == "" {
+		_, err = s.n.Send(r.Context(), c.actor(), agency.SendRequest{To: d.To, Type: f.Type, Case: compose.CaseID(v), Body: body})
 		if err == nil {
 			if d.Draft != "" {
 				if err := s.n.DeleteDraft(r.Context(), c.account.Name, d.Draft); err != nil {
@@ -135,61 +152,9 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 			http.Redirect(w, r, "/sent", http.StatusSeeOther)
 			return
 		}
-		d.Errors["form"] = err.Error()
+		if !errors.Is(err, compose.ErrInvalid) {
+			d.SendError = err.Error()
+		}
 	}
 	s.render(w, r, c, http.StatusUnprocessableEntity, "compose", "nav.compose", "compose", d)
-}
-
-// composeBody builds the message body from the form.
-func (s *Server) composeBody(d *composeData) (protocol.MessageType, json.RawMessage) {
-	v := d.Values
-	if d.Kind == "reply" {
-		b, _ := protocol.Marshal(&protocol.Reply{Version: protocol.BodyVersion, InReplyTo: v.Get("reference"), Text: text(v.Get("text"))})
-		return protocol.TypeReply, b
-	}
-	req := &protocol.Request{Version: protocol.BodyVersion, Kind: protocol.RequestKind(d.Kind), Facts: text(v.Get("facts")),
-		Urgency: protocol.Urgency(v.Get("urgency"))}
-	if in := strings.TrimSpace(v.Get("instrument")); in != "" {
-		req.LegalBasis = []protocol.LegalBasis{{Instrument: in, Article: strings.TrimSpace(v.Get("article"))}}
-	}
-	for _, l := range strings.Split(text(v.Get("measures")), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			req.MeasuresRequested = append(req.MeasuresRequested, l)
-		}
-	}
-	for _, l := range strings.FieldsFunc(v.Get("languages"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		req.Languages = append(req.Languages, strings.ToLower(l))
-	}
-	if dl := v.Get("deadline"); dl != "" {
-		if t, err := time.Parse(time.DateOnly, dl); err == nil {
-			req.Deadline = protocol.Time{Time: t.Add(17 * time.Hour)}
-		} else {
-			d.Errors["deadline"] = "compose.min.error.date"
-		}
-	}
-	b, _ := protocol.Marshal(req)
-	return protocol.TypeRequest, b
-}
-
-// text normalises a text area's line ends.
-func text(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
-
-// fieldOf returns the form field a protocol validation error names:
-// "request.facts: …" → facts, "request.legal_basis[0].instrument" →
-// instrument.
-func fieldOf(msg string) string {
-	path, _, _ := strings.Cut(msg, ":")
-	path = path[strings.LastIndexByte(path, '.')+1:]
-	if i := strings.IndexByte(path, '['); i >= 0 {
-		path = path[:i]
-	}
-	switch path {
-	case "legal_basis":
-		return "instrument"
-	case "measures_requested":
-		return "measures"
-	case "in_reply_to":
-		return "reference"
-	}
-	return path
 }

@@ -8,13 +8,12 @@ import (
 	"strings"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 )
 
 type directoryData struct {
 	Q, Country, Role string
-	Cards            []*store.Contact
+	Cards            []*agency.Contact
 	Names            map[string]string
 	Countries        []string
 	Roles            []protocol.ContactRole
@@ -58,7 +57,7 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request, c *call) {
 		if len(card.Contacts) == 0 {
 			continue
 		}
-		d.Cards = append(d.Cards, &store.Contact{Card: &card, MessageID: ct.MessageID, Received: ct.Received})
+		d.Cards = append(d.Cards, &agency.Contact{Card: &card, MessageID: ct.MessageID, Received: ct.Received})
 	}
 	slices.Sort(d.Countries)
 	s.render(w, r, c, http.StatusOK, "directory", "directory.title", "directory", d)
@@ -132,3 +131,6 @@ func (s *Server) publishCard(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	http.Redirect(w, r, "/directory/own?done=1", http.StatusSeeOther)
 }
+
+// text normalises a text field's line ends and trims it.
+func text(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/node/agency"
 )
 
 // draftData is what a draft keeps: the form's kind and every value typed
@@ -33,7 +33,7 @@ func encodeDraft(kind string, v url.Values) []byte {
 
 // saveDraft keeps the form as a draft of the person and shows it again.
 func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, c *call, kind string) {
-	id, err := s.n.SaveDraft(r.Context(), c.account.Name, store.Draft{ID: r.PostFormValue("draft"), Kind: kind, Data: encodeDraft(kind, r.PostForm)})
+	id, err := s.n.SaveDraft(r.Context(), c.account.Name, agency.Draft{ID: r.PostFormValue("draft"), Kind: kind, Data: encodeDraft(kind, r.PostForm)})
 	if err != nil {
 		s.failErr(w, r, c, err)
 		return

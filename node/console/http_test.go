@@ -261,12 +261,19 @@ func TestDrafts(t *testing.T) {
 	}
 	form.Del("save")
 	form.Set("draft", draft)
-	form.Set("instrument", "Budapest Convention")
-	form.Set("measures", "Preserve the account's data.")
-	form.Set("languages", "fr")
-	form.Set("urgency", "urgent")
+	// A mistake is shown next to its field, and nothing is sent.
+	resp, body = post(t, c, base+"compose", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-offences-error"`) {
+		t.Fatalf("incomplete request: %d, no error next to the offences", resp.StatusCode)
+	}
+	for k, v := range map[string]string{"urgency": "urgent", "legal_basis.0.instrument": "Budapest Convention", "legal_basis.0.article": "29",
+		"offences": "Escroquerie (art. 379 CP).", "data_link": "Le compte a reçu les fonds.", "necessity": "Les données seront effacées sous 30 jours.",
+		"data_to_preserve": "Contenu et données de trafic du compte.", "custodian": "Fournisseur de messagerie à Accra.",
+		"followup": "Une demande d'entraide suivra sous 60 jours.", "languages": "fr"} {
+		form.Set(k, v)
+	}
 	if resp, body := post(t, c, base+"compose", form); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("send: %d %.2000s", resp.StatusCode, body)
+		t.Fatalf("send: %d %.3000s", resp.StatusCode, body)
 	}
 	if ds, _ := tn.net.Node(dakar).Drafts(ctx, "aminata"); len(ds) != 0 {
 		t.Errorf("the draft outlives the message sent: %+v", ds)

@@ -2,9 +2,10 @@ package console
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/node/console/compose"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -21,6 +22,50 @@ type messageData struct {
 	Sender agency.Member
 	// Incoming says the message was received (it can be answered).
 	Incoming bool
+	// Facts and Measures are a request's facts and measures cut into the
+	// parts the guided form wrote, each with the i18n id of the question
+	// it answers ("" for the free text).
+	Facts, Measures []part
+}
+
+// part is one answer of a request, under the question it answers.
+type part struct {
+	Label string
+	Text  string
+}
+
+// requestParts cuts a request's facts and measures into the answers the
+// form for its kind wrote ("LABEL:\nanswer" paragraphs, "LABEL: answer"
+// measures), so that each is named in the reader's language.
+func requestParts(r *protocol.Request) (facts, measures []part) {
+	labels := map[string]string{}
+	if f, ok := compose.Lookup(string(r.Kind)); ok {
+		labels = f.Labels()
+	}
+	free := ""
+	for _, para := range strings.Split(r.Facts, "\n\n") {
+		head, rest, ok := strings.Cut(para, ":\n")
+		if id := labels[head]; ok && id != "" {
+			facts = append(facts, part{Label: id, Text: rest})
+			continue
+		}
+		if free != "" {
+			free += "\n\n"
+		}
+		free += para
+	}
+	if free != "" {
+		facts = append([]part{{Text: free}}, facts...)
+	}
+	for _, m := range r.MeasuresRequested {
+		head, rest, ok := strings.Cut(m, ": ")
+		if id := labels[head]; ok && id != "" {
+			measures = append(measures, part{Label: id, Text: rest})
+			continue
+		}
+		measures = append(measures, part{Text: m})
+	}
+	return facts, measures
 }
 
 // confirmData is the page that asks before opening an unread message.
@@ -59,7 +104,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, c *call, id string
 		s.failErr(w, r, c, err)
 		return
 	}
-	d := &messageData{M: m, Incoming: m.Direction == store.DirectionIn}
+	d := &messageData{M: m, Incoming: m.Direction == agency.DirectionIn}
 	for _, mem := range s.n.Members(r.Context()) {
 		if mem.Agency == m.Header.From {
 			d.Sender = mem
@@ -74,6 +119,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, c *call, id string
 			d.Lead = x
 		case *protocol.Request:
 			d.Request = x
+			d.Facts, d.Measures = requestParts(x)
 		case *protocol.Reply:
 			d.Reply = x
 		case *protocol.Status:

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/casenode/casenode/node/console/compose"
 	"github.com/casenode/casenode/node/console/locale"
 	"github.com/casenode/casenode/protocol"
 )
@@ -56,8 +57,14 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 		"lines":   func(s string) []string { return strings.Split(s, "\n") },
 		"str":     func(v any) string { return toString(v) },
 		"summary": func(t protocol.MessageType, s string) string { return summary(p, t, s) },
-		"deref":   func(b *bool) bool { return b != nil && *b },
-		"int64":   func(n int64) int { return int(n) },
+		"formtitle": func(kind string) string {
+			if f, ok := compose.Lookup(kind); ok {
+				return p.T(f.Title)
+			}
+			return kind
+		},
+		"deref": func(b *bool) bool { return b != nil && *b },
+		"int64": func(n int64) int { return int(n) },
 	}
 }
 
@@ -73,7 +80,7 @@ func toString(v any) string {
 
 // render executes template name with the layout's fields filled from c.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, nav string, data any) {
-	p := s.cat.Printer("en")
+	var p *locale.Printer
 	pg := &page{Title: title, Nav: nav, Agency: s.n.Agency(), Data: data, Langs: locale.Languages(), Path: "/inbox"}
 	if r.Method == http.MethodGet {
 		pg.Path = r.URL.RequestURI()

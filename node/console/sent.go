@@ -5,13 +5,12 @@ import (
 	"slices"
 
 	"github.com/casenode/casenode/node/agency"
-	"github.com/casenode/casenode/node/store"
 )
 
 // sentCopy is one recipient's copy of a sent message, with why it waits.
 type sentCopy struct {
 	To string
-	*store.Copy
+	*agency.Copy
 	// Why is the message id saying why the copy waits, or "".
 	Why string
 }
@@ -45,18 +44,18 @@ func (s *Server) sent(w http.ResponseWriter, r *http.Request, c *call) {
 		for _, to := range it.To {
 			cp := it.Copies[to]
 			if cp == nil {
-				cp = &store.Copy{State: store.CopyQueued}
+				cp = &agency.Copy{State: agency.CopyQueued}
 			}
 			sc := sentCopy{To: to, Copy: cp}
 			switch cp.State {
-			case store.CopyQueued:
+			case agency.CopyQueued:
 				sc.Why = "sent.why.queued"
 				if !d.Online {
 					sc.Why = "sent.why.offline"
 				}
-			case store.CopyRelayed:
+			case agency.CopyRelayed:
 				sc.Why = "sent.why.relayed"
-			case store.CopyDelivered:
+			case agency.CopyDelivered:
 				sc.Why = "sent.why.delivered"
 			}
 			row.Copies = append(row.Copies, sc)

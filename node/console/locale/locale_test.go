@@ -43,12 +43,17 @@ func forms(m *i18n.Message) []string {
 func checkComplete(c *Catalog) []string {
 	var problems []string
 	msgs := map[string]map[string]*i18n.Message{}
+	where := map[string]string{}
 	for _, mf := range c.Files() {
 		lang := mf.Tag.String()
 		if msgs[lang] == nil {
 			msgs[lang] = map[string]*i18n.Message{}
 		}
 		for _, m := range mf.Messages {
+			if prev, dup := where[lang+" "+m.ID]; dup {
+				problems = append(problems, lang+": "+m.ID+" is in "+prev+" and "+mf.Path)
+			}
+			where[lang+" "+m.ID] = mf.Path
 			msgs[lang][m.ID] = m
 		}
 	}
@@ -113,7 +118,7 @@ func TestCompleteCatches(t *testing.T) {
 		"tr/ui.en.json":    {Data: []byte(`{"a": "A", "b": "B", "n": {"one": "{{.Count}} x", "other": "{{.Count}} xs"}}`)},
 		"tr/ui.fr.json":    {Data: []byte(`{"a": "A", "b": " ", "n": {"one": "{{.Count}} x", "other": "{{.Count}} xs"}}`)},
 		"tr/ui.pt.json":    {Data: []byte(`{"a": "A", "n": {"one": "{{.Count}} x", "many": "{{.Count}} de xs", "other": "{{.Count}} xs"}}`)},
-		"tr/vocab.en.json": {Data: []byte(`{"v": "V"}`)},
+		"tr/vocab.en.json": {Data: []byte(`{"v": "V", "a": "A again"}`)},
 		"tr/vocab.fr.json": {Data: []byte(`{"v": "V"}`)},
 		"tr/vocab.pt.json": {Data: []byte(`{}`)},
 	}
@@ -123,6 +128,7 @@ func TestCompleteCatches(t *testing.T) {
 	}
 	got := checkComplete(c)
 	want := []string{
+		"en: a is in tr/ui.en.json and tr/vocab.en.json",
 		"fr: b is empty or has plural forms English does not",
 		"fr: n has plural forms one,other, want many,one,other",
 		"pt: missing b",
