@@ -20,7 +20,7 @@ type composeData struct {
 	// View is the form being written, or nil.
 	View *compose.View
 	// Recipients are the active members but this agency; To those chosen.
-	Recipients []agency.Member
+	Recipients []recipient
 	To         []string
 	// Fixed says the recipient is set by the message answered.
 	Fixed bool
@@ -37,12 +37,42 @@ type composeData struct {
 // Chosen says whether agency a is among the recipients.
 func (d *composeData) Chosen(a string) bool { return slices.Contains(d.To, a) }
 
-func (s *Server) recipients(r *http.Request) []agency.Member {
-	var out []agency.Member
-	for _, m := range s.n.Members(r.Context()) {
-		if m.Agency != s.n.Agency() && m.Status == protocol.StatusActive {
-			out = append(out, m)
+// recipient is an agency one may write to: a member of the roster, with
+// what its contact card says of its desks and languages.
+type recipient struct {
+	agency.Member
+	Roles     []protocol.ContactRole
+	Languages []string
+}
+
+// recipients returns the active members but this agency, each with the
+// roles and languages of its contact card, if the directory has one.
+func (s *Server) recipients(r *http.Request) []recipient {
+	cards := map[string]*protocol.ContactCard{}
+	if cs, err := s.n.Contacts(r.Context(), agency.ContactQuery{}); err == nil {
+		for _, c := range cs {
+			cards[c.Card.Agency] = c.Card
 		}
+	}
+	var out []recipient
+	for _, m := range s.n.Members(r.Context()) {
+		if m.Agency == s.n.Agency() || m.Status != protocol.StatusActive {
+			continue
+		}
+		rc := recipient{Member: m}
+		if card := cards[m.Agency]; card != nil {
+			for _, c := range card.Contacts {
+				if !slices.Contains(rc.Roles, c.Role) {
+					rc.Roles = append(rc.Roles, c.Role)
+				}
+				for _, l := range c.Languages {
+					if !slices.Contains(rc.Languages, l) {
+						rc.Languages = append(rc.Languages, l)
+					}
+				}
+			}
+		}
+		out = append(out, rc)
 	}
 	return out
 }
