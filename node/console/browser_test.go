@@ -234,6 +234,11 @@ func TestBrowserExchange(t *testing.T) {
 		return len(in) == 1 && strings.Contains(in[0], "Réponse") && strings.Contains(in[0], accra)
 	})
 	shot(t, dk, "case-fr")
+	// The request, opened from the case, links to the reply that answers it.
+	do(t, dk, chromedp.Click(".timeline li.out a"), chromedp.WaitVisible("#answers-h"))
+	if a := eval[string](t, dk, `document.querySelector('#answers-h').parentElement.textContent`); !strings.Contains(a, "Réponse") || !strings.Contains(a, accra) {
+		t.Errorf("the request's answers read %q", a)
+	}
 	do(t, dk, chromedp.Navigate(dURL+"inbox"), chromedp.WaitVisible("main"))
 	shot(t, dk, "inbox-fr")
 

@@ -26,6 +26,9 @@ type messageData struct {
 	// parts the guided form wrote, each with the i18n id of the question
 	// it answers ("" for the free text).
 	Facts, Measures []part
+	// Answers are the replies and status reports of the case that answer
+	// this message.
+	Answers []*agency.ThreadMessage
 }
 
 // part is one answer of a request, under the question it answers.
@@ -128,5 +131,26 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, c *call, id string
 			d.Contact = x
 		}
 	}
+	if cs := m.Header.Case; cs != "" {
+		if t, err := s.n.Case(r.Context(), cs); err == nil {
+			for _, it := range t.Items {
+				if answersMessage(it, m.ID) {
+					d.Answers = append(d.Answers, it)
+				}
+			}
+		}
+	}
 	s.render(w, r, c, http.StatusOK, "message", "message.title", "inbox", d)
+}
+
+// answersMessage says whether a thread's message is a reply or a status
+// report about message id, from the summary the node gives it.
+func answersMessage(it *agency.ThreadMessage, id string) bool {
+	switch it.Type {
+	case protocol.TypeReply:
+		return it.Summary == "reply to "+id
+	case protocol.TypeStatus:
+		return strings.HasPrefix(it.Summary, id+": ")
+	}
+	return false
 }
