@@ -279,3 +279,31 @@ func TestDrafts(t *testing.T) {
 		t.Errorf("the draft outlives the message sent: %+v", ds)
 	}
 }
+
+// TestInboxPages lists a long inbox a hundred messages at a time.
+func TestInboxPages(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := startNet(t, ctx)
+	const n = 105
+	for range n {
+		if _, err := tn.net.Node(dakar).Send(ctx, "test", agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll(t, "the leads at Accra", 2*time.Minute, func() bool {
+		ms, _ := tn.net.Node(accra).Inbox(ctx, agency.InboxQuery{})
+		return len(ms) == n
+	})
+	c := client(t)
+	base := tn.urls[accra]
+	signIn(t, c, base, "kwame", password)
+	_, body := get(t, c, base+"inbox?type=case.lead")
+	if got := strings.Count(body, `<tr class="unread">`); got != 100 || !strings.Contains(body, "105 messages") || !strings.Contains(body, `href="/inbox?page=2&amp;type=case.lead" rel="next"`) {
+		t.Fatalf("first page: %d rows", got)
+	}
+	_, body = get(t, c, base+"inbox?page=2&type=case.lead")
+	if got := strings.Count(body, `<tr class="unread">`); got != 5 || strings.Contains(body, `rel="next"`) || !strings.Contains(body, `rel="prev"`) {
+		t.Errorf("second page: %d rows", got)
+	}
+}

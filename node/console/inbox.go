@@ -2,7 +2,9 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,13 +24,21 @@ type inboxRow struct {
 	Sender  string
 }
 
+// pageRows is how many messages a page of the inbox lists, so that a page
+// stays light on a slow link.
+const pageRows = 100
+
 type inboxData struct {
-	Filter    inboxFilter
-	Rows      []inboxRow
-	Unread    int
-	Types     []protocol.MessageType
-	Members   []agency.Member
-	Countries []string
+	Filter inboxFilter
+	Rows   []inboxRow
+	// Total counts the messages the filter selects; Unread those unread.
+	Total  int
+	Unread int
+	// Prev and Next are the links to the pages around this one, or "".
+	Prev, Next string
+	Types      []protocol.MessageType
+	Members    []agency.Member
+	Countries  []string
 }
 
 // inbox lists the received messages, unread first, newest first within
@@ -84,5 +94,23 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		return b.Received.Compare(a.Received)
 	})
+	d.Total = len(d.Rows)
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/inbox?" + v.Encode()
+	}
+	if page > 1 {
+		d.Prev = link(page - 1)
+	}
+	if page*pageRows < len(d.Rows) {
+		d.Next = link(page + 1)
+	}
+	d.Rows = d.Rows[min((page-1)*pageRows, len(d.Rows)):min(page*pageRows, len(d.Rows))]
 	s.render(w, r, c, http.StatusOK, "inbox", "inbox.title", "inbox", d)
 }
