@@ -173,6 +173,7 @@ func TestBrowserExchange(t *testing.T) {
 		t.Errorf("compose title %q", h)
 	}
 	measure(t, dk, "compose")
+	checkAccessible(t, dk, "compose")
 	do(t, dk,
 		chromedp.Click("#to-"+accra),
 		chromedp.SendKeys("#f-case", "sn-2026-0099"),
@@ -211,9 +212,11 @@ func TestBrowserExchange(t *testing.T) {
 	})
 	t.Logf("from clicking send at Dakar to Accra's inbox showing the request: %s", arrived.Round(time.Millisecond))
 	measure(t, ac, "inbox")
+	checkAccessible(t, ac, "inbox")
 	shot(t, ac, "inbox-pt")
 	do(t, ac, chromedp.Click("button[data-id]"), chromedp.WaitVisible("#reply"))
 	measure(t, ac, "message")
+	checkAccessible(t, ac, "message")
 	shot(t, ac, "message-pt")
 	if h := eval[string](t, ac, `document.querySelector('main h2').textContent`); h != "Conservação expedita de dados informáticos armazenados" {
 		t.Errorf("the request's kind reads %q at Accra", h)
@@ -228,6 +231,7 @@ func TestBrowserExchange(t *testing.T) {
 		return eval[int](t, dk, fmt.Sprintf(`document.querySelectorAll('li[data-to=%q][data-state="read"]').length`, accra)) == 1
 	})
 	shot(t, dk, "sent-read-fr")
+	checkAccessible(t, dk, "sent")
 	poll(t, "the reply in Dakar's case thread", 2*time.Minute, func() bool {
 		do(t, dk, chromedp.Navigate(dURL+"cases/sn-2026-0099"), chromedp.WaitVisible("main"))
 		in := eval[[]string](t, dk, `[...document.querySelectorAll('.timeline li.in')].map(e => e.textContent)`)
