@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -41,16 +42,7 @@ func checkAccessible(t *testing.T, ctx context.Context, page string) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)`),
 		chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
 	focus := eval[string](t, ctx, `(() => { const e = document.activeElement; const s = getComputedStyle(e); return e.tagName + ' ' + s.outlineStyle + ' ' + s.outlineWidth; })()`)
-	if focus == "" || focus[len(focus)-3:] == "0px" || contains(focus, " none ") {
+	if focus == "" || strings.HasSuffix(focus, " 0px") || strings.Contains(focus, " none ") {
 		t.Errorf("%s: the focused element shows no outline: %s", page, focus)
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
