@@ -306,4 +306,12 @@ func TestInboxPages(t *testing.T) {
 	if got := strings.Count(body, `<tr class="unread">`); got != 5 || strings.Contains(body, `rel="next"`) || !strings.Contains(body, `rel="prev"`) {
 		t.Errorf("second page: %d rows", got)
 	}
+	d := client(t)
+	signIn(t, d, tn.urls[dakar], "aminata", password)
+	for page, want := range map[string]int{"sent": 100, "sent?page=2": 5, "sent?page=3": 0} {
+		_, body := get(t, d, tn.urls[dakar]+page)
+		if got := strings.Count(body, `<ul class="copies">`); got != want {
+			t.Errorf("/%s lists %d messages, want %d", page, got, want)
+		}
+	}
 }

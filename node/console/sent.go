@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/casenode/casenode/node/agency"
 )
@@ -23,6 +24,8 @@ type sentRow struct {
 type sentData struct {
 	Rows   []sentRow
 	Online bool
+	// Prev and Next are the links to the pages around this one, or "".
+	Prev, Next string
 }
 
 // sent lists the messages sent, newest first, with each recipient's state,
@@ -63,5 +66,14 @@ func (s *Server) sent(w http.ResponseWriter, r *http.Request, c *call) {
 		d.Rows = append(d.Rows, row)
 	}
 	slices.Reverse(d.Rows)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	if page > 1 {
+		d.Prev = "/sent?page=" + strconv.Itoa(page-1)
+	}
+	if page*pageRows < len(d.Rows) {
+		d.Next = "/sent?page=" + strconv.Itoa(page+1)
+	}
+	d.Rows = d.Rows[min((page-1)*pageRows, len(d.Rows)):min(page*pageRows, len(d.Rows))]
 	s.render(w, r, c, http.StatusOK, "sent", "sent.title", "sent", d)
 }
