@@ -23,8 +23,8 @@ const (
 // built casenode binary, kills or stops them in the middle of streams of
 // messages, restarts them, and checks that every message arrives in the
 // recipient's inbox exactly once and every copy is receipted, and that
-// both audit logs verify; and runs 'casenode demo --keep' with the
-// commands it suggests.
+// both audit logs verify; runs 'casenode demo --keep' with the
+// commands it suggests; and signs in to a node's web console.
 func TestProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs processes")
@@ -36,6 +36,7 @@ func TestProcess(t *testing.T) {
 	t.Run("ReceiverOffline", func(t *testing.T) { testReceiverOffline(t, exe) })
 	t.Run("SendWhileHubDown", func(t *testing.T) { testSendWhileHubDown(t, exe) })
 	t.Run("DemoKeep", func(t *testing.T) { testDemoKeep(t, exe) })
+	t.Run("Console", func(t *testing.T) { testConsoleRun(t, exe) })
 }
 
 // startProcNet starts the hub and both nodes and waits until they are

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/internal/poll"
+)
+
+// testConsoleRun turns the console on in node.json, creates an account
+// with 'casenode user add' while the node is stopped, runs the node as a
+// process and signs in to its console: 'casenode run' serves it, and
+// stops it on SIGINT.
+func testConsoleRun(t *testing.T, exe string) {
+	pn := newProcNet(t, exe, procSender)
+	dir := pn.ln.AgencyDir(procSender)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	path := filepath.Join(dir, "node.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["console"] = map[string]any{"listen": addr}
+	if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	add := exec.Command(exe, "user", "add", "aminata", "--dir", dir, "--role", "prosecutor", "--password-stdin")
+	add.Stdin = strings.NewReader("a long enough password\n")
+	if out, err := add.CombinedOutput(); err != nil || !strings.Contains(string(out), "account aminata (prosecutor) created") {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	pn.startHub()
+	pn.startNode(procSender)
+	base := "http://" + addr + "/"
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	var body []byte
+	poll.Until(t, time.Minute, "the console at "+base, func() bool {
+		resp, err := c.Get(base + "signin")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ = io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK
+	})
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if tok == nil {
+		t.Fatalf("no sign-in form:\n%s", body)
+	}
+	resp, err := c.PostForm(base+"signin", url.Values{"csrf": {string(tok[1])}, "name": {"aminata"}, "password": {"a long enough password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/inbox" {
+		t.Fatalf("sign-in: %d at %s", resp.StatusCode, resp.Request.URL.Path)
+	}
+	pn.stop(procSender)
+	if _, err := c.Get(base + "signin"); err == nil {
+		t.Error("the console still answers after the node stopped")
+	}
+}
