@@ -29,7 +29,7 @@ func (d *demo) startConsoles(ctx context.Context) (<-chan error, error) {
 			return nil, fmt.Errorf("demo: node %s is not running", a.id)
 		}
 		name := strings.ReplaceAll(a.actor, ".", "-")
-		_, err := n.AddAccount(ctx, "demo", agency.NewAccount{Name: name, Role: agency.RoleProsecutor, Password: pw})
+		_, err := n.AddAccount(ctx, demoActor(a.id), agency.NewAccount{Name: name, Role: agency.RoleProsecutor, Password: pw})
 		if errors.Is(err, agency.ErrInvalid) && strings.Contains(err.Error(), "exists already") {
 			d.say("  (the account %s exists from an earlier run of this directory: its password is the one printed then)", name)
 		} else if err != nil {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -68,7 +70,7 @@ func (f *clientFlags) accounts(ctx context.Context, e *env, cmd string, fn func(
 		return err
 	}
 	defer n.Close()
-	return fn(&offlineAccounts{n: n, actor: localUser(e)})
+	return fn(&offlineAccounts{n: n, actor: processActor(e)})
 }
 
 // accountsClient is what the user commands need of a node: its API
@@ -87,7 +89,19 @@ var (
 // offlineAccounts is a stopped node opened by the command.
 type offlineAccounts struct {
 	n     *agency.Node
-	actor string
+	actor agency.Actor
+}
+
+// processActor is who acts when the command opens the node itself: the
+// operating-system user running it, labelled with $USER.
+func processActor(e *env) agency.Actor {
+	a := agency.Actor{Via: agency.ViaProcess, Label: localUser(e)}
+	if cur, err := user.Current(); err == nil && cur.Username != "" {
+		a.Name = cur.Username
+	} else {
+		a.Name = "uid " + strconv.Itoa(os.Getuid())
+	}
+	return a
 }
 
 func (o *offlineAccounts) AddAccount(ctx context.Context, a agency.NewAccount) (*agency.Account, error) {

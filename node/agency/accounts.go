@@ -66,28 +66,37 @@ func accountView(a *store.Account) *Account {
 	return &Account{Name: a.Name, Role: Role(a.Role), Language: a.Language, Created: a.Created, Disabled: a.Disabled}
 }
 
+// ViaConsole: a person signed in to the node's web console with an
+// account's password (Actor.Via); the console names the actor
+// "console:ACCOUNT".
+const ViaConsole = "console"
+
 // accountRecord is the payload of the access record of a change to an
 // account.
 type accountRecord struct {
 	Action  string `json:"action"`
 	Account string `json:"account"`
 	Role    Role   `json:"role,omitempty"`
+	// Via and Label are as in the access record of a message (show.go).
+	Via   string `json:"via,omitempty"`
+	Label string `json:"label,omitempty"`
 }
 
-func (n *Node) recordAccount(ctx context.Context, actor string, r accountRecord) error {
+func (n *Node) recordAccount(ctx context.Context, actor Actor, r accountRecord) error {
+	r.Via, r.Label = actor.Via, actor.label()
 	p, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	if _, err := n.audit.Append(ctx, auditlog.Entry{Type: auditlog.TypeAccess, Actor: actor, Payload: p}); err != nil {
+	if _, err := n.audit.Append(ctx, auditlog.Entry{Type: auditlog.TypeAccess, Actor: actor.Name, Payload: p}); err != nil {
 		return fmt.Errorf("record the change of account %s in the audit log: %w", r.Account, err)
 	}
 	return nil
 }
 
 // AddAccount creates a console account; actor is who creates it.
-func (n *Node) AddAccount(ctx context.Context, actor string, na NewAccount) (*Account, error) {
-	if err := checkActor(actor); err != nil {
+func (n *Node) AddAccount(ctx context.Context, actor Actor, na NewAccount) (*Account, error) {
+	if err := actor.check(); err != nil {
 		return nil, err
 	}
 	if err := protocol.ValidateID("account", na.Name); err != nil {
@@ -165,8 +174,8 @@ func (n *Node) account(name string) (*store.Account, error) {
 
 // DisableAccount stops account name from signing in; its sessions end at
 // their next request. actor is who disables it.
-func (n *Node) DisableAccount(ctx context.Context, actor, name string) (*Account, error) {
-	if err := checkActor(actor); err != nil {
+func (n *Node) DisableAccount(ctx context.Context, actor Actor, name string) (*Account, error) {
+	if err := actor.check(); err != nil {
 		return nil, err
 	}
 	a, err := n.account(name)

@@ -16,7 +16,8 @@ func TestAccounts(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar")
 	n := w.node("sn-pj-dakar")
 	ctx := context.Background()
-	a, err := n.AddAccount(ctx, "root", agency.NewAccount{Name: "aminata", Role: agency.RoleProsecutor, Password: "correct horse battery"})
+	root := agency.Actor{Via: agency.ViaProcess, Name: "root"}
+	a, err := n.AddAccount(ctx, root, agency.NewAccount{Name: "aminata", Role: agency.RoleProsecutor, Password: "correct horse battery"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestAccounts(t *testing.T) {
 		{agency.NewAccount{Name: "awa", Role: agency.RoleClerk, Password: "short"}, "the password is 5 bytes long"},
 		{agency.NewAccount{Name: "awa", Role: agency.RoleClerk, Password: strings.Repeat("x", 73)}, "the password is 73 bytes long"},
 	} {
-		if _, err := n.AddAccount(ctx, "root", tc.na); !errors.Is(err, agency.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+		if _, err := n.AddAccount(ctx, root, tc.na); !errors.Is(err, agency.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("AddAccount(%+v): %v, want %q", tc.na, err, tc.want)
 		}
 	}
@@ -48,7 +49,7 @@ func TestAccounts(t *testing.T) {
 	if err := n.SetAccountLanguage(ctx, "aminata", "fr"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.DisableAccount(ctx, "root", "aminata"); err != nil {
+	if _, err := n.DisableAccount(ctx, root, "aminata"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := n.Authenticate(ctx, "aminata", []byte("correct horse battery")); !errors.Is(err, agency.ErrBadCredentials) {
@@ -61,7 +62,7 @@ func TestAccounts(t *testing.T) {
 	if len(as) != 1 || as[0].Disabled == nil || as[0].Language != "fr" {
 		t.Errorf("accounts %+v", as)
 	}
-	if _, err := n.DisableAccount(ctx, "root", "nobody"); !errors.Is(err, agency.ErrNotFound) {
+	if _, err := n.DisableAccount(ctx, root, "nobody"); !errors.Is(err, agency.ErrNotFound) {
 		t.Errorf("disable an unknown account: %v", err)
 	}
 	var changes []string
@@ -70,7 +71,7 @@ func TestAccounts(t *testing.T) {
 			changes = append(changes, string(r.Payload))
 		}
 	}
-	want := []string{`{"action":"account-add","account":"aminata","role":"prosecutor"}`, `{"action":"account-disable","account":"aminata"}`}
+	want := []string{`{"action":"account-add","account":"aminata","role":"prosecutor","via":"process"}`, `{"action":"account-disable","account":"aminata","via":"process"}`}
 	if strings.Join(changes, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit records\n%s\nwant\n%s", strings.Join(changes, "\n"), strings.Join(want, "\n"))
 	}

@@ -271,7 +271,7 @@ func TestBrowserExchange(t *testing.T) {
 
 	// A lead, as a reader sees it: its handling code says what Kwame may
 	// and may not do with it.
-	lead, err := tn.net.Node(dakar).Send(ctx, "test", agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Case: "sn-2026-0100", Body: protocol.Example(protocol.TypeLead)})
+	lead, err := tn.net.Node(dakar).Send(ctx, testActor, agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Case: "sn-2026-0100", Body: protocol.Example(protocol.TypeLead)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,7 +148,7 @@ func TestSecurity(t *testing.T) {
 	}
 
 	// Disabling the account ends its session at the next request.
-	if _, err := tn.net.Node(dakar).DisableAccount(ctx, "test", "aminata"); err != nil {
+	if _, err := tn.net.Node(dakar).DisableAccount(ctx, testActor, "aminata"); err != nil {
 		t.Fatal(err)
 	}
 	if resp, _ := get(t, c, base+"inbox"); resp.StatusCode != http.StatusSeeOther {
@@ -176,7 +176,7 @@ func TestPages(t *testing.T) {
 	d := tn.net.Node(dakar)
 	var ids []string
 	for _, typ := range []protocol.MessageType{protocol.TypeLead, protocol.TypeRequest} {
-		res, err := d.Send(ctx, "test", agency.SendRequest{To: []string{accra}, Type: typ, Case: "sn-2026-0142", Body: protocol.Example(typ)})
+		res, err := d.Send(ctx, testActor, agency.SendRequest{To: []string{accra}, Type: typ, Case: "sn-2026-0142", Body: protocol.Example(typ)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestPages(t *testing.T) {
 			t.Errorf("the opened lead does not say %q", want)
 		}
 	}
-	m, err := a.Show(ctx, "test", ids[0])
+	m, err := a.Show(ctx, testActor, ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestInboxPages(t *testing.T) {
 	tn := startNet(t, ctx)
 	const n = 105
 	for range n {
-		if _, err := tn.net.Node(dakar).Send(ctx, "test", agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)}); err != nil {
+		if _, err := tn.net.Node(dakar).Send(ctx, testActor, agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)}); err != nil {
 			t.Fatal(err)
 		}
 	}

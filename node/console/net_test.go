@@ -21,6 +21,9 @@ const (
 	password = "correct horse battery"
 )
 
+// testActor is the test itself, acting on a node directly.
+var testActor = agency.Actor{Via: agency.ViaProcess, Name: "test"}
+
 // testNet is a hub and two agencies, each node with its console and one
 // prosecutor's account ("aminata" at Dakar, "kwame" at Accra).
 type testNet struct {
@@ -52,7 +55,7 @@ func startNet(t *testing.T, ctx context.Context) *testNet {
 		if err := n.WaitReady(ctx, a, 3); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := nd.AddAccount(ctx, "test", agency.NewAccount{Name: people[a], Role: agency.RoleProsecutor, Password: password}); err != nil {
+		if _, err := nd.AddAccount(ctx, testActor, agency.NewAccount{Name: people[a], Role: agency.RoleProsecutor, Password: password}); err != nil {
 			t.Fatal(err)
 		}
 		srv, err := console.New(nd, config.Console{Listen: "127.0.0.1:0"}, console.Options{})

@@ -107,8 +107,10 @@ type call struct {
 	p       *locale.Printer
 }
 
-// actor is the audit log's name of the person.
-func (c *call) actor() string { return ActorPrefix + c.account.Name }
+// actor is the person, as the audit log records them.
+func (c *call) actor() agency.Actor {
+	return agency.Actor{Via: agency.ViaConsole, Name: ActorPrefix + c.account.Name}
+}
 
 func (s *Server) cookieName() string {
 	if s.cfg.TLS() {
