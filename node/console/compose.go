@@ -34,6 +34,16 @@ type composeData struct {
 	Drafts []*agency.Draft
 }
 
+// Describe names agency a as the recipients list does.
+func (d *composeData) Describe(a string) string {
+	for _, r := range d.Recipients {
+		if r.Agency == a {
+			return r.Name + " (" + r.Agency + ", " + r.Country + ")"
+		}
+	}
+	return a
+}
+
 // Chosen says whether agency a is among the recipients.
 func (d *composeData) Chosen(a string) bool { return slices.Contains(d.To, a) }
 
