@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,10 +272,18 @@ func TestBrowserExchange(t *testing.T) {
 
 	// A lead, as a reader sees it: its handling code says what Kwame may
 	// and may not do with it.
+	// Its way, measured without the browser as a baseline: from Send to
+	// Accra's node holding it.
+	start = time.Now()
 	lead, err := tn.net.Node(dakar).Send(ctx, testActor, agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Case: "sn-2026-0100", Body: protocol.Example(protocol.TypeLead)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	poll(t, "the lead in Accra's node", 2*time.Minute, func() bool {
+		ms, _ := tn.net.Node(accra).Inbox(ctx, agency.InboxQuery{Unread: true})
+		return slices.ContainsFunc(ms, func(m *agency.MessageSummary) bool { return m.ID == lead.ID })
+	})
+	t.Logf("baseline: from Send at Dakar's node to Accra's node holding the lead: %s", time.Since(start).Round(time.Millisecond))
 	sel := fmt.Sprintf("button[data-id=%q]", lead.ID)
 	poll(t, "the lead in Accra's inbox", 2*time.Minute, func() bool {
 		do(t, ac, chromedp.Navigate(aURL+"inbox"), chromedp.WaitVisible("main"))
