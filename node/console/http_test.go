@@ -261,6 +261,16 @@ func TestDrafts(t *testing.T) {
 	}
 	form.Del("save")
 	form.Set("draft", draft)
+	// "Add an instrument" shows one more row, without JavaScript, and sends
+	// nothing.
+	form.Set("add_row", "legal_basis")
+	form.Set("rows.legal_basis", "2")
+	resp, body = post(t, c, base+"compose", form)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="f-legal_basis-2-instrument"`) || strings.Contains(body, `id="f-legal_basis-3-instrument"`) {
+		t.Errorf("add a row: %d", resp.StatusCode)
+	}
+	form.Del("add_row")
+	form.Del("rows.legal_basis")
 	// A mistake is shown next to its field, and nothing is sent.
 	resp, body = post(t, c, base+"compose", form)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-offences-error"`) {
