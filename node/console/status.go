@@ -17,6 +17,13 @@ func (s *Server) banners(r *http.Request, c *call) []banner {
 		out = append(out, banner{Level: "warn", Text: p.T("banner.offline", "Since", p.DateTime(st.Hub.Since)) + " " +
 			p.TN("banner.offline.outbox", int(st.PendingReceipts))})
 	}
+	if st.Hub.OverLimit != "" {
+		since := ""
+		if st.Hub.OverLimitSince != nil {
+			since = p.DateTime(*st.Hub.OverLimitSince)
+		}
+		out = append(out, banner{Level: "alarm", Text: p.T("banner.overlimit", "Since", since, "Detail", st.Hub.OverLimit)})
+	}
 	if ro := st.Roster; ro == nil {
 		out = append(out, banner{Level: "warn", Text: p.T("banner.noroster")})
 	} else {
