@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/casenode/casenode/node/agency"
@@ -17,39 +17,26 @@ import (
 	"golang.org/x/term"
 )
 
-const userUsage = `Usage: casenode user add NAME --dir DIR --role prosecutor|clerk|admin [--password-stdin]
-       casenode user list --dir DIR [--json]
-       casenode user disable NAME --dir DIR
-
-Accounts of the node's web console (console.listen in node.json). The
-password is asked at the terminal, or read from the first line of standard
-input with --password-stdin; never from the command line. These commands
-work whether the node runs or not.
-`
-
-func runUser(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "add":
-			return runUserAdd(ctx, e, args[1:])
-		case "list":
-			return runUserList(ctx, e, args[1:])
-		case "disable":
-			return runUserDisable(ctx, e, args[1:])
-		case "-h", "--help":
-			fmt.Fprint(e.stderr, userUsage)
-			return nil
-		}
+func userVerbs() []nounVerb {
+	return []nounVerb{
+		{"add", "create an account of the node's web console (the password from a prompt or --password-stdin)", runUserAdd},
+		{"list", "list the console's accounts", runUserList},
+		{"disable", "stop an account from signing in (its sessions end at their next request)", runUserDisable},
 	}
-	return usageErrorf("user", "the subcommands are 'user add', 'user list' and 'user disable'")
 }
 
-// nameArg takes the account name from before or after the flags.
-func nameArg(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
+// runUser manages the accounts of the node's web console (console.listen
+// in node.json). Its verbs work whether the node runs or not.
+func runUser(ctx context.Context, e *env, args []string) error {
+	return dispatchVerb(ctx, e, "user", userVerbs(), args)
+}
+
+// oneName returns the single positional argument, the account's name.
+func oneName(fs *flag.FlagSet, usage string) (string, error) {
+	if fs.NArg() != 1 {
+		return "", usageErrorf(fs.Name(), "name the account: %s", usage)
 	}
-	return "", args
+	return fs.Arg(0), nil
 }
 
 // accounts runs fn against the running node's API or, when the node is
@@ -117,23 +104,20 @@ func (o *offlineAccounts) DisableAccount(ctx context.Context, name string) (*age
 }
 
 func runUserAdd(ctx context.Context, e *env, args []string) error {
-	name, args := nameArg(args)
 	fs := newFlags(e, "user add", "NAME")
 	var cf clientFlags
 	cf.register(fs)
 	role := fs.String("role", "", "prosecutor, clerk or admin")
-	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := parseFlags(fs, args, name == ""); err != nil {
+	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (else a prompt; never from the command line)")
+	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
-	if name == "" {
-		if fs.NArg() != 1 {
-			return usageErrorf("user", "name the account: casenode user add NAME --dir DIR --role ROLE")
-		}
-		name = fs.Arg(0)
+	name, err := oneName(fs, "casenode user add NAME --dir DIR --role ROLE")
+	if err != nil {
+		return err
 	}
 	if *role == "" {
-		return usageErrorf("user", "--role is required: prosecutor, clerk or admin")
+		return usageErrorf("user add", "--role is required: prosecutor, clerk or admin")
 	}
 	pw, err := readPassword(e, *stdin)
 	if err != nil {
@@ -188,18 +172,15 @@ func runUserList(ctx context.Context, e *env, args []string) error {
 }
 
 func runUserDisable(ctx context.Context, e *env, args []string) error {
-	name, args := nameArg(args)
 	fs := newFlags(e, "user disable", "NAME")
 	var cf clientFlags
 	cf.register(fs)
-	if err := parseFlags(fs, args, name == ""); err != nil {
+	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}
-	if name == "" {
-		if fs.NArg() != 1 {
-			return usageErrorf("user", "name the account: casenode user disable NAME --dir DIR")
-		}
-		name = fs.Arg(0)
+	name, err := oneName(fs, "casenode user disable NAME --dir DIR")
+	if err != nil {
+		return err
 	}
 	return cf.accounts(ctx, e, "user", func(c accountsClient) error {
 		a, err := c.DisableAccount(ctx, name)
