@@ -150,6 +150,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /compose", s.auth(s.compose))
 	mux.Handle("POST /drafts/{id}/delete", s.auth(s.deleteDraft))
 	mux.Handle("GET /status", s.auth(s.statusPage))
+	mux.Handle("POST /alarms/{id}/ack", s.auth(s.ackAlarm))
 	mux.Handle("POST /settings/language", s.auth(s.setLanguage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)

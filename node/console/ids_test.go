@@ -94,6 +94,7 @@ func TestMessageIDs(t *testing.T) {
 		add("nav.language.", l)
 	}
 	add("hub.", "online", "offline")
+	add("alarm.", agency.AlarmRosterRefused, agency.AlarmCardChanged, agency.AlarmOwnKey)
 	add("duration.", "minutes", "hours", "days")
 	for _, id := range ids {
 		if !en[id] {

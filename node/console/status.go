@@ -33,30 +33,15 @@ func (s *Server) banners(r *http.Request, c *call) []banner {
 		case ro.ExpiresSoon:
 			out = append(out, banner{Level: "warn", Text: p.T("banner.roster.expiring", "Date", p.DateTime(ro.Expires))})
 		}
-		if ro.Alarm != "" {
-			out = append(out, banner{Level: "alarm", Text: p.T("banner.alarm.roster", "Detail", ro.Alarm)})
-		}
-		for _, cc := range ro.CardChanges {
-			out = append(out, banner{Level: "alarm", Text: p.T("banner.alarm.key", "Agency", cc.Agency, "Old", short(cc.OldKid), "New", short(cc.NewKid))})
+	}
+	als, err := s.n.Alarms(r.Context())
+	if err != nil {
+		return append(out, banner{Level: "alarm", Text: p.T("banner.nostatus")})
+	}
+	for _, al := range als {
+		if al.Open() {
+			out = append(out, banner{Level: "alarm", Text: p.T("banner.alarm", "Kind", p.T("alarm."+al.Kind), "Detail", al.Text)})
 		}
 	}
 	return out
-}
-
-// short returns the first 12 characters of a key id, enough to read out
-// on the phone.
-func short(kid string) string {
-	if len(kid) > 12 {
-		return kid[:12]
-	}
-	return kid
-}
-
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, c *call) {
-	st, err := s.n.Status(r.Context())
-	if err != nil {
-		s.failErr(w, r, c, err)
-		return
-	}
-	s.render(w, r, c, http.StatusOK, "status", "status.title", "status", st)
 }
