@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/console/compose"
@@ -24,6 +25,9 @@ type composeData struct {
 	To         []string
 	// Fixed says the recipient is set by the message answered.
 	Fixed bool
+	// Narrow is what the person typed to narrow the list of recipients
+	// (a country, a desk, a language, part of a name).
+	Narrow string
 	// ToError is the i18n id of an error about the recipients;
 	// SendError what the node said when it refused to send.
 	ToError, SendError string
@@ -42,6 +46,34 @@ func (d *composeData) Describe(a string) string {
 		}
 	}
 	return a
+}
+
+// Shown returns the recipients to list: those chosen, and those that
+// match every word of Narrow (country code, agency id, part of the name,
+// a desk of its contact card or a language, in any case).
+func (d *composeData) Shown() []recipient {
+	words := strings.Fields(strings.ToLower(d.Narrow))
+	var out []recipient
+	for _, r := range d.Recipients {
+		if d.Chosen(r.Agency) || r.matches(words) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// matches says whether every word names something of the recipient.
+func (r recipient) matches(words []string) bool {
+	for _, w := range words {
+		ok := strings.EqualFold(r.Country, w) || strings.Contains(strings.ToLower(r.Agency), w) || strings.Contains(strings.ToLower(r.Name), w) || slices.Contains(r.Languages, w)
+		for _, role := range r.Roles {
+			ok = ok || strings.Contains(strings.ToLower(string(role)), w)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Chosen says whether agency a is among the recipients.
@@ -167,12 +199,12 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, http.StatusNotFound, "composer.nokind")
 		return
 	}
-	d := &composeData{View: &compose.View{Form: f, Values: v}, Recipients: s.recipients(r), To: v["to"], Fixed: answers(f), Draft: v.Get("draft")}
+	d := &composeData{View: &compose.View{Form: f, Values: v}, Recipients: s.recipients(r), To: v["to"], Fixed: answers(f), Draft: v.Get("draft"), Narrow: v.Get("narrow")}
 	switch {
 	case v.Get("save") != "":
 		s.saveDraft(w, r, c, f.Kind)
 		return
-	case v.Get(compose.AddRowField) != "":
+	case v.Get(compose.AddRowField) != "" || v.Get("narrow_go") != "":
 		s.render(w, r, c, http.StatusOK, "compose", "nav.compose", "compose", d)
 		return
 	}

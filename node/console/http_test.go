@@ -271,6 +271,17 @@ func TestDrafts(t *testing.T) {
 	}
 	form.Del("add_row")
 	form.Del("rows.legal_basis")
+	// Narrowing the recipients (here by country) lists those that match
+	// and those already chosen, and sends nothing.
+	narrow := url.Values{"csrf": form["csrf"], "kind": {"expedited-preservation"}, "narrow": {"sn"}, "narrow_go": {"1"}}
+	resp, body = post(t, c, base+"compose", narrow)
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, `id="to-`+accra+`"`) || !strings.Contains(body, `class="choice"`) || !strings.Contains(body, `value="sn"`) {
+		t.Errorf("narrow the recipients to SN: %d, Accra still listed or nobody listed", resp.StatusCode)
+	}
+	narrow.Set("to", accra)
+	if resp, body = post(t, c, base+"compose", narrow); !strings.Contains(body, `id="to-`+accra+`" checked`) {
+		t.Errorf("narrowing hides a recipient already chosen: %d", resp.StatusCode)
+	}
 	// A mistake is shown next to its field, and nothing is sent.
 	resp, body = post(t, c, base+"compose", form)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-offences-error"`) {
