@@ -152,3 +152,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifyRefusesKeyThatIsNotTheKid verifies a JWS whose signature is
+// valid under the key offered but whose kid names another key: a caller
+// that looked the key up by something other than the kid must not get a
+// verification that binds the wrong signer.
+func TestVerifyRefusesKeyThatIsNotTheKid(t *testing.T) {
+	k, other := newKey(t), newKey(t)
+	otherKid := protocol.KeyID(other.Public().(ed25519.PublicKey))
+	compact := forge(k, `{"alg":"EdDSA","kid":"`+otherKid+`","typ":"t"}`, "x", nil)
+	p, err := Parse(compact, "t", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Verify(k.Public().(ed25519.PublicKey))
+	if !errors.Is(err, ErrBadSignature) || !strings.Contains(err.Error(), "key is not "+otherKid) {
+		t.Fatalf("verify with the signing key under another kid: got %v, want ErrBadSignature saying the key is not %s", err, otherKid)
+	}
+	_, _, err = Verify(compact, "t", 1<<20, func(string) (ed25519.PublicKey, error) { return k.Public().(ed25519.PublicKey), nil })
+	if !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("Verify with a look-up that ignores the kid: got %v, want ErrBadSignature", err)
+	}
+}

@@ -37,6 +37,8 @@ func (e *Error) Hint() string {
 		return "the message id and its creation time disagree: the sender's software is faulty or the message was crafted"
 	case protocol.ReasonOversized:
 		return fmt.Sprintf("a sealed message is at most %d bytes", protocol.MaxMessageSize)
+	case protocol.ReasonInvalidBody:
+		return "the sender signed a body that its type's rules refuse: its casenode may be another version; tell the sender, who can send it again once fixed"
 	case protocol.ReasonBadSignature, protocol.ReasonBadInnerSignature, protocol.ReasonMismatch:
 		return "the message was altered or forged after it was sealed: do not trust it, and keep it as evidence"
 	}

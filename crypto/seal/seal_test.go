@@ -186,6 +186,10 @@ func rejections(t *testing.T, net *network) []rejection {
 			t.Fatal(err)
 		}
 	}
+	lastTo := net.header(0, 1, 2)
+	lastToInner := protocol.Inner{Body: compactJSON(t, leadBody()), Case: lastTo.Case, Created: lastTo.Created, From: lastTo.From, ID: lastTo.ID, MsgType: lastTo.MsgType, Net: lastTo.Net, To: []string{lastTo.To[0], net.ids[3].Agency()}, V: net.ver()}
+	invalid := net.header(0, 1)
+	invalidInner := protocol.Inner{Body: untitledLead(t), Case: invalid.Case, Created: invalid.Created, From: invalid.From, ID: invalid.ID, MsgType: invalid.MsgType, Net: invalid.Net, To: invalid.To, V: net.ver()}
 
 	return []rejection{
 		{"garbage", []byte("not a message"), net.keys(), protocol.ReasonMalformed},
@@ -204,8 +208,29 @@ func rejections(t *testing.T, net *network) []rejection {
 		{"id of another time", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: idTimeHeader, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonIDTime},
 		{"unsupported version", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: v3, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonUnsupportedVersion},
 		{"header version of the other framing", crossedRaw, net.keys(), protocol.ReasonMalformed},
+		{"header/body mismatch in the last recipient", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: lastTo, inner: lastToInner, to: []*protocol.MemberCard{me.Card, net.cards[2]}}).build(t), net.keys(), protocol.ReasonMismatch},
+		{"signed and bound, but invalid for its type", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: invalid, inner: invalidInner, to: []*protocol.MemberCard{me.Card}}).build(t), net.keys(), protocol.ReasonInvalidBody},
 		{"not encrypted to me", (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: net.header(0, 1), to: []*protocol.MemberCard{net.cards[2]}}).build(t), net.keys(), protocol.ReasonUndecryptable},
 	}
+}
+
+// untitledLead returns the example lead without its title: well-formed
+// JSON of the right shape that the lead's rules refuse.
+func untitledLead(t *testing.T) []byte {
+	t.Helper()
+	var lead protocol.Lead
+	if err := json.Unmarshal(leadBody(), &lead); err != nil {
+		t.Fatal(err)
+	}
+	lead.Title = ""
+	b, err := json.Marshal(&lead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := protocol.ValidateBody(protocol.TypeLead, b); err == nil || !strings.Contains(err.Error(), "lead.title") {
+		t.Fatalf("the untitled lead validates: %v", err)
+	}
+	return b
 }
 
 // TestRejections builds each kind of bad message and asserts its reason.
