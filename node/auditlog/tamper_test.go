@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,7 +187,12 @@ func TestTamperRewrittenAndResigned(t *testing.T) {
 		t.Fatalf("rewritten log has %d records, want %d", alone.Records, earlier.Size)
 	}
 	_, err = verify(t, rewritten, VerifyOptions{Card: f.a.card, Checkpoint: earlier.Note})
-	wantFailure(t, err, KindFork, earlier.Size, true)
+	// The root check at the given checkpoint's size fires, before the
+	// consistency proof at the end (TestConsistencyProofBacksTheRootCheck).
+	ve := wantFailure(t, err, KindFork, earlier.Size, true)
+	if !strings.Contains(ve.What, "differs from the checkpoint given") || !strings.Contains(ve.What, "root hash") {
+		t.Fatalf("the failure is not the given checkpoint's root check: %v", ve)
+	}
 }
 
 func TestTamperNewestRemoved(t *testing.T) {
@@ -333,6 +339,13 @@ func corruptNoteSignature(t *testing.T, signed []byte) []byte {
 // whole tree, as an attacker with the file but without the key would.
 func rewrite(t *testing.T, path string, fn func([]*Record, [][]byte) ([]*Record, [][]byte), rehash bool) {
 	t.Helper()
+	rewriteKeeping(t, path, fn, rehash, -1)
+}
+
+// rewriteKeeping is rewrite, except that record keep (if not negative)
+// keeps the previous hash fn left it, as an attacker who forgot it would.
+func rewriteKeeping(t *testing.T, path string, fn func([]*Record, [][]byte) ([]*Record, [][]byte), rehash bool, keep int) {
+	t.Helper()
 	tamper(t, path, func(b *buckets) error {
 		var recs []*Record
 		var payloads [][]byte
@@ -362,7 +375,7 @@ func rewrite(t *testing.T, path string, fn func([]*Record, [][]byte) ([]*Record,
 		})
 		for i, r := range recs {
 			r.Seq = int64(i)
-			if rehash {
+			if rehash && i != keep {
 				r.Prev = prev
 			}
 			raw := r.encode()

@@ -1,0 +1,154 @@
+package auditlog
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// wantWhat checks that a failure says what it is about.
+func wantWhat(t *testing.T, ve *VerifyError, what string) {
+	t.Helper()
+	if !strings.Contains(ve.What, what) {
+		t.Fatalf("failure %q does not say %q", ve.What, what)
+	}
+}
+
+// TestTamperStalePrevious replaces one record's payload and rebuilds the
+// tree, but leaves the next record's previous hash pointing at the record
+// as it was: the chain breaks at that next record, before any checkpoint
+// is reached.
+func TestTamperStalePrevious(t *testing.T) {
+	f := newFixture(t)
+	const k = 24
+	forged := []byte("a message the node never sent")
+	rewriteKeeping(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
+		if recs[k].Type != TypeSent || f.isCheckpointRecord(k+1) {
+			t.Fatalf("fixture changed: record %d is %s", k, recs[k].Type)
+		}
+		recs[k].PayloadHash, recs[k].PayloadSize = sha256.Sum256(forged), int64(len(forged))
+		payloads[k] = forged
+		return recs, payloads
+	}, true, k+1)
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, k+1, false)
+	wantWhat(t, ve, "previous-record hash")
+}
+
+// TestTamperTimeGoesBackwards dates one record, rehashed, a second before
+// its predecessor.
+func TestTamperTimeGoesBackwards(t *testing.T) {
+	f := newFixture(t)
+	const k = 33
+	rewrite(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
+		recs[k].Time = recs[k-1].Time.Add(-time.Second)
+		return recs, payloads
+	}, true)
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, k, false)
+	wantWhat(t, ve, "time goes backwards")
+}
+
+// TestTamperNewestCheckpointRecord rewrites, rehashed, the payload of the
+// newest checkpoint record — which no later signed checkpoint covers — to
+// an older checkpoint the log did sign.
+func TestTamperNewestCheckpointRecord(t *testing.T) {
+	f := newFixture(t)
+	r := openReader(t, f.path)
+	cps, err := r.Checkpoints()
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log as a crash leaves it: the checkpoint signed at Close, which
+	// no record holds, is not there, and the newest checkpoint record is
+	// covered by none.
+	final, s := f.latest.Size, f.sizes[len(f.sizes)-2]
+	tamper(t, f.path, func(b *buckets) error { return b.checkpoints.Delete(itob(final)) })
+	rep, err := verify(t, f.path, VerifyOptions{Card: f.a.card})
+	if err != nil || rep.Latest.Size != s || rep.Uncovered != final-s {
+		t.Fatalf("the log without its final checkpoint: %+v, %v", rep, err)
+	}
+	older := cps[0].Note
+	rewrite(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
+		if recs[s].Type != TypeCheckpoint {
+			t.Fatalf("fixture changed: record %d is %s", s, recs[s].Type)
+		}
+		recs[s].PayloadHash, recs[s].PayloadSize = sha256.Sum256(older), int64(len(older))
+		payloads[s] = older
+		return recs, payloads
+	}, true)
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, s, false)
+	wantWhat(t, ve, "checkpoint record differs from the stored checkpoint")
+}
+
+// TestGivenCheckpointBeyondTheLogUnknownKey gives Verify a checkpoint that
+// claims more records than the log holds, signed by a key the log never
+// had: a trust failure, not a truncation alarm, since anyone can sign a
+// big number.
+func TestGivenCheckpointBeyondTheLogUnknownKey(t *testing.T) {
+	f := newFixture(t)
+	stranger := newAgency(t, "wacap", "sn-pj-dakar")
+	signer, err := newNoteSigner(f.latest.Origin, stranger.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := signCheckpoint(signer, f.latest.Size+100, f.latest.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ve := wantFailure(t, f.verify(t, VerifyOptions{Checkpoint: forged.Note}), KindTrust, f.latest.Size+100, true)
+	wantWhat(t, ve, "not signed by this log's key")
+
+	// The same claim signed by the log's key is a truncation.
+	own, err := newNoteSigner(f.latest.Origin, f.a.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genuine, err := signCheckpoint(own, f.latest.Size+100, f.latest.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFailure(t, f.verify(t, VerifyOptions{Checkpoint: genuine.Note}), KindTruncation, f.latest.Size, false)
+}
+
+// TestConsistencyProofBacksTheRootCheck runs the verification pass with a
+// given checkpoint, then hands the end of the verification a checkpoint of
+// the same size with another root, as if the root check at its size had
+// been lost: the consistency proof from the stored tree hashes refuses it
+// on its own.
+func TestConsistencyProofBacksTheRootCheck(t *testing.T) {
+	f := newFixture(t)
+	r := openReader(t, f.path)
+	cps, err := r.Checkpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := cps[2]
+	v := &verifier{ctx: context.Background(), o: VerifyOptions{Card: f.a.card, Checkpoint: given.Note, Workers: 1}, rep: &Report{Origin: r.origin, Anchored: true}, given: given}
+	err = r.db.View(func(tx *bolt.Tx) error {
+		b, err := readBuckets(tx)
+		if err != nil {
+			return err
+		}
+		v.b, v.origin, v.frontier = b, r.origin, newFrontier()
+		if err := v.loadCheckpoints(); err != nil {
+			return err
+		}
+		v.msgs = startMessageChecks(nil, 1)
+		if err := v.records(); err != nil {
+			return err
+		}
+		if v.rep.Given == nil || v.rep.Given.Root != given.Root {
+			t.Fatalf("the pass did not check the given checkpoint: %+v", v.rep.Given)
+		}
+		other := *v.rep.Given
+		other.Root[0] ^= 1
+		v.rep.Given = &other
+		return v.end()
+	})
+	ve := wantFailure(t, err, KindFork, given.Size, true)
+	wantWhat(t, ve, "consistency proof from the checkpoint given")
+}
