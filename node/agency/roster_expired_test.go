@@ -1,0 +1,80 @@
+package agency_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/hub"
+	"github.com/casenode/casenode/protocol"
+)
+
+// TestExpiredRosterNotTaken has the hub serve a roster with the next serial
+// that has already expired by the node's clock: the node keeps the roster
+// in force, logs why, and records nothing of the expired one.
+func TestExpiredRosterNotTaken(t *testing.T) {
+	var clock testClock
+	errs := &errorLog{}
+	w := newNetwork(t, netOptions{Node: func(o *agency.Options) {
+		clock.options(o)
+		o.Logger = slog.New(errs)
+	}}, "sn-pj-dakar", "gh-ag")
+	a := w.node("sn-pj-dakar")
+	ctx := context.Background()
+	cur, err := hub.LoadRoster(w.hubDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secID, err := identity.Load(filepath.Join(w.hubDir, hub.SecretariatDir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *cur.Roster
+	next.Serial++
+	next.Expires = protocol.NewTime(next.Issued.Add(time.Hour))
+	expired, err := hub.SignRoster(secID.Signing, &next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two hours on, by the node's clock: the roster in force (valid for
+	// months) still is, the next one expired an hour ago.
+	clock.set(2 * time.Hour)
+	if err := os.WriteFile(filepath.Join(w.hubDir, hub.RosterFile), expired.JWS, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.hub.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("roster serial %d expired at %s", next.Serial, next.Expires)
+	taken := func() bool {
+		s, err := a.Status(ctx)
+		return err == nil && s.Roster != nil && s.Roster.Serial == next.Serial
+	}
+	waitFor(t, 30*time.Second, "the node to refuse or take the expired roster", func() bool { return errs.has("roster refused", want) || taken() })
+	s, err := a.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Roster.Serial != cur.Roster.Serial || s.Roster.Expired {
+		t.Fatalf("roster in force: %+v, want serial %d, not expired", s.Roster, cur.Roster.Serial)
+	}
+	if !errs.has("roster refused", want) {
+		t.Errorf("no error logged saying %q; errors: %q", want, errs.recs)
+	}
+	for _, r := range w.audit("sn-pj-dakar") {
+		if r.Type == auditlog.TypeRoster && bytes.Equal(r.Payload, expired.JWS) {
+			t.Errorf("the expired roster is in the audit log (record %d)", r.Seq)
+		}
+	}
+	if err := a.OfferRoster(ctx, expired.JWS); err == nil {
+		t.Error("offered again, the expired roster is taken")
+	}
+}
