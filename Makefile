@@ -47,6 +47,18 @@ links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute and 
 fuzz: ## fuzz every decoder for FUZZTIME each (default 30s)
 	@scripts/fuzz.sh $(or $(FUZZTIME),30s)
 
+# gremlins, the mutation tester, pinned; installed through the Go module proxy.
+GREMLINS_VERSION := v0.6.0
+GREMLINS         := bin/tools/gremlins-$(GREMLINS_VERSION)
+
+$(GREMLINS):
+	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	mv bin/tools/gremlins $@
+
+.PHONY: mutants
+mutants: $(GREMLINS) ## mutation-test the security-critical packages (MUTANTS="protocol ..." for some; ~30 min)
+	@scripts/mutants.sh $(GREMLINS) $(MUTANTS)
+
 .PHONY: clean
 clean: ## remove build output
 	rm -rf bin

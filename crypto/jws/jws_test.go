@@ -174,3 +174,52 @@ func TestVerifyRefusesKeyThatIsNotTheKid(t *testing.T) {
 		t.Fatalf("Verify with a look-up that ignores the kid: got %v, want ErrBadSignature", err)
 	}
 }
+
+func TestSignRefusesEveryReservedHeader(t *testing.T) {
+	for _, name := range []string{"alg", "kid", "typ", "jwk", "crit", "b64"} {
+		_, err := Sign(newKey(t), "t", map[string]any{name: "x"}, nil)
+		if err == nil || !strings.Contains(err.Error(), `"`+name+`" is reserved`) {
+			t.Errorf("extra header %q: got %v, want it refused as reserved", name, err)
+		}
+	}
+}
+
+func TestSignRefusesAKeyOfTheWrongLength(t *testing.T) {
+	k := newKey(t)
+	long := append(ed25519.PrivateKey{}, append(k, 0)...)
+	if _, err := Sign(long, "t", nil, []byte("x")); err == nil || !strings.Contains(err.Error(), "not an Ed25519 private key") {
+		t.Fatalf("a %d-byte key: got %v, want it refused", len(long), err)
+	}
+}
+
+// TestParseEdges holds Parse to its limits: a JWS of exactly the limit, an
+// empty payload (allowed), and an empty header or signature (not allowed,
+// named by their position).
+func TestParseEdges(t *testing.T) {
+	k := newKey(t)
+	good, err := Sign(k, "t", nil, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(good, "t", len(good)); err != nil {
+		t.Fatalf("a JWS of exactly the limit: %v", err)
+	}
+	empty, err := Sign(k, "t", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(empty, "t", 1<<20)
+	if err != nil || len(p.Payload) != 0 {
+		t.Fatalf("an empty payload: %v", err)
+	}
+	parts := strings.Split(string(good), ".")
+	for _, c := range []struct{ in, want string }{
+		{"." + parts[1] + "." + parts[2], "part 1 is not canonical"},
+		{parts[0] + "." + parts[1] + ".", "part 3 is not canonical"},
+		{parts[0] + ".!." + parts[2], "part 2 is not canonical"},
+	} {
+		if _, err := Parse([]byte(c.in), "t", 1<<20); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.in, err, c.want)
+		}
+	}
+}
