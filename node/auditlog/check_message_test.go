@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 )
@@ -65,6 +66,20 @@ func TestVerifyRecordAgreesWithItsMessage(t *testing.T) {
 	rct.Actor = w.sec.Agency()
 	_, err = w.verify(rct)
 	wantTrustFailure(t, err, 2, "the receipt is from "+w.peer.Agency())
+
+	// A sent record holds a message the node itself sealed.
+	mine, err := seal.Seal(w.own, []*protocol.MemberCard{w.peer.Card}, protocol.TypeLead, protocol.Example(protocol.TypeLead), seal.Options{Now: w.t0.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := auditlog.Entry{Type: auditlog.TypeSent, Actor: "prosecutor", MessageID: mine.Header.ID, Payload: mine.Raw}
+	if rep, err := w.verify(sent); err != nil || rep.MessagesChecked != 1 {
+		t.Errorf("a sent record of the node's own message: %+v, %v", rep, err)
+	}
+	theirs := w.received(w.peer, w.t0.Add(time.Minute))
+	theirs.Type, theirs.Actor = auditlog.TypeSent, "prosecutor"
+	_, err = w.verify(theirs)
+	wantTrustFailure(t, err, 2, "a message the node sent is from "+w.peer.Agency())
 
 	// Without a message id in the record, the message's own decides.
 	rec = w.received(w.peer, w.t0.Add(time.Minute))

@@ -1,0 +1,51 @@
+package auditlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDecodeRecordLimits decodes records at each limit of the format, and
+// one step past it.
+func TestDecodeRecordLimits(t *testing.T) {
+	rec := func(fn func(r *Record)) []byte {
+		r := &Record{Seq: 5, Time: time.Unix(1, 0), Type: TypeAccess, Actor: "x"}
+		fn(r)
+		return r.encode()
+	}
+	setSize := func(b []byte, n uint64) []byte { binary.BigEndian.PutUint64(b[offPayloadSize:], n); return b }
+	setSeq := func(b []byte, n uint64) []byte { binary.BigEndian.PutUint64(b[offSeq:], n); return b }
+	cases := []struct {
+		name string
+		in   []byte
+		ok   bool
+	}{
+		{"highest sequence number", setSeq(rec(func(*Record) {}), 1<<62), true},
+		{"sequence number past it", setSeq(rec(func(*Record) {}), 1<<62+1), false},
+		{"first nanosecond after 1970", rec(func(r *Record) { r.Time = time.Unix(0, 1) }), true},
+		{"largest payload", setSize(rec(func(*Record) {}), MaxPayloadSize), true},
+		{"payload past it", setSize(rec(func(*Record) {}), MaxPayloadSize+1), false},
+		{"longest actor", rec(func(r *Record) { r.Actor = strings.Repeat("é", MaxActorLen/2) + "x" }), true},
+		{"actor with a space and a no-break space", rec(func(r *Record) { r.Actor = "awa\u00a0diop sall" }), true},
+		{"actor with U+001F", rec(func(r *Record) { r.Actor = "a\u001f" }), false},
+		{"actor with DEL", rec(func(r *Record) { r.Actor = "a\u007f" }), false},
+		{"actor with U+0080", rec(func(r *Record) { r.Actor = "a\u0080" }), false},
+		{"actor with U+009F", rec(func(r *Record) { r.Actor = "a\u009f" }), false},
+		{"smallest record", rec(func(r *Record) { r.Actor = "x" })[:fixedLen+3], true},
+		{"fixed part and two lengths", append(rec(func(*Record) {})[:fixedLen:fixedLen], 0, 0), false},
+	}
+	for _, c := range cases {
+		r, err := DecodeRecord(c.in)
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case !c.ok && !errors.Is(err, ErrEncoding):
+			t.Errorf("%s: got %v, want ErrEncoding", c.name, err)
+		case c.ok && string(r.Bytes()) != string(c.in):
+			t.Errorf("%s: decoded record encodes to other bytes", c.name)
+		}
+	}
+}
