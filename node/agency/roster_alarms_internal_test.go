@@ -36,8 +36,8 @@ type messages struct {
 }
 
 func (m *messages) Enabled(context.Context, slog.Level) bool { return true }
-func (m *messages) WithAttrs([]slog.Attr) slog.Handler        { return m }
-func (m *messages) WithGroup(string) slog.Handler             { return m }
+func (m *messages) WithAttrs([]slog.Attr) slog.Handler       { return m }
+func (m *messages) WithGroup(string) slog.Handler            { return m }
 func (m *messages) Handle(_ context.Context, r slog.Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -92,7 +92,7 @@ func TestWarnExpiry(t *testing.T) {
 	}
 	// The moment it expires, with no warning for a long time.
 	now = expires
-	if n.warnExpiry(expires.Add(-24*time.Hour)); !strings.HasPrefix(logged.take(), "ERROR the roster in force has expired") {
+	if n.warnExpiry(expires.Add(-24 * time.Hour)); !strings.HasPrefix(logged.take(), "ERROR the roster in force has expired") {
 		t.Error("no error the moment the roster expires")
 	}
 }
