@@ -78,3 +78,36 @@ func TestExpiredRosterNotTaken(t *testing.T) {
 		t.Error("offered again, the expired roster is taken")
 	}
 }
+
+// TestRosterRecordsNewAndChangedCardsOnly admits a member while the node
+// runs: the node records the new member's card, once, and none of the cards
+// it already held.
+func TestRosterRecordsNewAndChangedCardsOnly(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	keyRecords := func() map[string]int {
+		out := map[string]int{}
+		for _, r := range w.audit("sn-pj-dakar") {
+			if r.Type == auditlog.TypeKey {
+				out[r.Actor]++
+			}
+		}
+		return out
+	}
+	before := keyRecords()
+	newcomer, err := identity.Generate(w.network, "ne-mj", "Agency ne-mj", "NE", protocol.KindClassic, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := w.changeRoster("sn-pj-dakar", func(sec *hub.Secretariat) (*hub.SignedRoster, error) {
+		return sec.Add(newcomer.Card, filepath.Join(t.TempDir(), "ne-mj.creds"), time.Now())
+	})
+	after := keyRecords()
+	if after["ne-mj"] != 1 {
+		t.Errorf("%d key records of the new member, want 1", after["ne-mj"])
+	}
+	for agency, n := range before {
+		if after[agency] != n {
+			t.Errorf("key records of %s: %d before roster serial %d, %d after; want no new one for an unchanged card", agency, n, sr.Roster.Serial, after[agency])
+		}
+	}
+}
