@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,6 +111,45 @@ func TestRosterRecordsNewAndChangedCardsOnly(t *testing.T) {
 	for agency, n := range before {
 		if after[agency] != n {
 			t.Errorf("key records of %s: %d before roster serial %d, %d after; want no new one for an unchanged card", agency, n, sr.Roster.Serial, after[agency])
+		}
+	}
+}
+
+// warnings keeps the messages of the records at warning level and above.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *warnings) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
+func (l *warnings) WithAttrs([]slog.Attr) slog.Handler               { return l }
+func (l *warnings) WithGroup(string) slog.Handler                    { return l }
+func (l *warnings) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, r.Message)
+	return nil
+}
+
+func (l *warnings) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.msgs)
+}
+
+// TestRosterPushedIsTakenAtOnce: with the roster read only once an hour,
+// the node takes a new roster as soon as the hub publishes it, through its
+// watch on the roster bucket, and never warns that it cannot watch.
+func TestRosterPushedIsTakenAtOnce(t *testing.T) {
+	logged := &warnings{}
+	w := newNetwork(t, netOptions{Node: func(o *agency.Options) {
+		o.RosterInterval = time.Hour
+		o.Logger = slog.New(logged)
+	}}, "sn-pj-dakar", "gh-ag")
+	w.changeRoster("sn-pj-dakar", func(sec *hub.Secretariat) (*hub.SignedRoster, error) { return sec.Renew(time.Now()) })
+	for _, m := range logged.all() {
+		if strings.Contains(m, "cannot watch the roster") {
+			t.Errorf("warned: %q", m)
 		}
 	}
 }
