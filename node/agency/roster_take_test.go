@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/hub"
@@ -61,7 +62,7 @@ func TestExpiredRosterNotTaken(t *testing.T) {
 		s, err := a.Status(ctx)
 		return err == nil && s.Roster != nil && s.Roster.Serial == next.Serial
 	}
-	waitFor(t, 30*time.Second, "the node to refuse or take the expired roster", func() bool { return errs.has("roster refused", want) || taken() })
+	poll.Until(t, 30*time.Second, "the node to refuse or take the expired roster", func() bool { return errs.has("roster refused", want) || taken() })
 	s, err := a.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
