@@ -326,7 +326,17 @@ func TestCheckpointLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ParseCheckpoint(two); err == nil || !strings.Contains(err.Error(), "exactly three lines") {
+	if _, _, err := ParseCheckpoint(two); err == nil || !strings.Contains(err.Error(), "exactly three lines (origin, size, root hash), found 2") {
 		t.Errorf("a note of two lines: %v", err)
+	}
+	root := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	for _, o := range []string{"casenode/wacap/a b", "casenode/wacap/a+b"} {
+		bad, err := note.Sign(&note.Note{Text: o + "\n5\n" + root + "\n"}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ParseCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "invalid origin") {
+			t.Errorf("origin %q: %v", o, err)
+		}
 	}
 }
