@@ -113,7 +113,7 @@ func TestTamperMissingPieces(t *testing.T) {
 		}, func(n int64) int64 { return n - 1 }, false, "payload is missing"},
 		{"the last tree hash", func(f *tamperFixture, n int64) func(b *buckets) error {
 			return func(b *buckets) error { return b.hashes.Delete(itob(tlog.StoredHashCount(n) - 1)) }
-		}, func(n int64) int64 { return n - 1 }, false, fmt.Sprintf("is missing")},
+		}, func(n int64) int64 { return n - 1 }, false, "is missing"},
 		{"a tree hash after the last", func(f *tamperFixture, n int64) func(b *buckets) error {
 			return func(b *buckets) error { return b.hashes.Put(itob(tlog.StoredHashCount(n)), make([]byte, 32)) }
 		}, func(n int64) int64 { return n }, false, "follows the last record's"},
