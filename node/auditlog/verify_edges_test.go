@@ -265,6 +265,19 @@ func TestProofEdges(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Kind != KindIntegrity || !strings.Contains(ve.What, "beyond the checkpoint") {
 		t.Fatalf("a proof of record %d against a checkpoint of size %d: %v", s, s, err)
 	}
+	// A payload of the same size with one bit changed.
+	same := *p
+	same.Payload = flip(p.Payload, 0)
+	if _, _, err := CheckProof(&same, f.a.card); !errors.As(err, &ve) || !strings.Contains(ve.What, "payload does not match") {
+		t.Fatalf("a payload of the right size but other bytes: %v", err)
+	}
+	if _, err := r.Prove(n); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("records 0 to %d", n-1)) {
+		t.Errorf("prove record %d: %v", n, err)
+	}
+	ve = nil
+	if !errors.As(err, &ve) || ve.Kind != KindIntegrity || !strings.Contains(ve.What, "beyond the checkpoint") {
+		t.Fatalf("a proof of record %d against a checkpoint of size %d: %v", s, s, err)
+	}
 }
 
 // TestCheckpointLimits: a checkpoint of exactly MaxCheckpointSize bytes
@@ -330,6 +343,15 @@ func TestCheckpointLimits(t *testing.T) {
 		t.Errorf("a note of two lines: %v", err)
 	}
 	root := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	for _, r := range []string{base64.StdEncoding.EncodeToString(make([]byte, 31)), "not base64"} {
+		bad, err := note.Sign(&note.Note{Text: origin + "\n5\n" + r + "\n"}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ParseCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "invalid root hash") {
+			t.Errorf("root %q: %v", r, err)
+		}
+	}
 	for _, o := range []string{"casenode/wacap/a b", "casenode/wacap/a+b"} {
 		bad, err := note.Sign(&note.Note{Text: o + "\n5\n" + root + "\n"}, s)
 		if err != nil {
@@ -338,5 +360,63 @@ func TestCheckpointLimits(t *testing.T) {
 		if _, _, err := ParseCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "invalid origin") {
 			t.Errorf("origin %q: %v", o, err)
 		}
+	}
+}
+
+// TestProofAfterARotation: when the own key rotated after the newest
+// checkpoint, a proof carries the card whose key signed that checkpoint,
+// not the newer one.
+func TestProofAfterARotation(t *testing.T) {
+	a, peer := newAgency(t, "wacap", "sn-pj-dakar"), newAgency(t, "wacap", "gh-ag-accra")
+	path := testPath(t)
+	buildLog(t, path, a, peer, 10, 0)
+	first, err := verify(t, path, VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := newAgency(t, "wacap", "sn-pj-dakar")
+	l := openLog(t, path, rotated.options())
+	if _, err := l.Append(context.Background(), entry(1, peer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As a crash before the next checkpoint leaves it: the newest is the
+	// one the old key signed.
+	tamper(t, path, func(b *buckets) error {
+		var later [][]byte
+		c := b.checkpoints.Cursor()
+		for k, _ := c.Seek(itob(first.Latest.Size + 1)); k != nil; k, _ = c.Next() {
+			later = append(later, bytes.Clone(k))
+		}
+		if len(later) == 0 {
+			return fmt.Errorf("no checkpoint after the rotation")
+		}
+		for _, k := range later {
+			if err := b.checkpoints.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	r := openReader(t, path)
+	p, err := r.Prove(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, _, err := CheckProof(p, nil)
+	if err != nil {
+		t.Fatalf("proof with its own card: %v", err)
+	}
+	if cp.Size != first.Latest.Size || string(p.Card) != string(a.cardJSON(t)) {
+		t.Fatalf("proved against size %d with card %s; want size %d and the card before the rotation", cp.Size, p.Card, first.Latest.Size)
+	}
+}
+
+func TestRecordBytes(t *testing.T) {
+	r := &Record{Seq: 3, Time: time.Unix(5, 0), Type: TypeAccess, Actor: "clerk"}
+	if b := r.Bytes(); string(b) != string(r.encode()) || r.Hash() != tlog.RecordHash(r.encode()) {
+		t.Fatalf("Bytes of a record built in memory: %x", b)
 	}
 }
