@@ -3,6 +3,7 @@ package auditlog
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +48,17 @@ func TestDecodeRecordLimits(t *testing.T) {
 		case c.ok && string(r.Bytes()) != string(c.in):
 			t.Errorf("%s: decoded record encodes to other bytes", c.name)
 		}
+	}
+}
+
+// TestDecodeRecordSaysWhy: the shortest possible record is read up to its
+// empty actor; anything shorter is refused for its length.
+func TestDecodeRecordSaysWhy(t *testing.T) {
+	full := (&Record{Seq: 5, Time: time.Unix(1, 0), Type: TypeAccess, Actor: "x"}).encode()
+	if _, err := DecodeRecord(append(full[:fixedLen:fixedLen], 0, 0)); err == nil || !strings.Contains(err.Error(), "actor: must not be empty") {
+		t.Errorf("a record of %d bytes: %v", fixedLen+2, err)
+	}
+	if _, err := DecodeRecord(full[:fixedLen+1]); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d bytes, shorter than the %d of the smallest record", fixedLen+1, fixedLen+2)) {
+		t.Errorf("a record of %d bytes: %v", fixedLen+1, err)
 	}
 }
