@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/casenode/casenode/protocol"
 )
 
 // TestDecodeRecordLimits decodes records at each limit of the format, and
@@ -60,5 +62,33 @@ func TestDecodeRecordSaysWhy(t *testing.T) {
 	}
 	if _, err := DecodeRecord(full[:fixedLen+1]); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d bytes, shorter than the %d of the smallest record", fixedLen+1, fixedLen+2)) {
 		t.Errorf("a record of %d bytes: %v", fixedLen+1, err)
+	}
+}
+
+func TestParseType(t *testing.T) {
+	for _, ty := range Types() {
+		got, err := ParseType(ty.String())
+		if err != nil || got != ty {
+			t.Errorf("ParseType(%q) = %v, %v", ty, got, err)
+		}
+		var u Type
+		if err := u.UnmarshalText([]byte(ty.String())); err != nil || u != ty {
+			t.Errorf("UnmarshalText(%q) = %v, %v", ty, u, err)
+		}
+	}
+	var u Type
+	if _, err := ParseType("rumour"); err == nil {
+		t.Error("ParseType accepted an unknown name")
+	}
+	if err := u.UnmarshalText([]byte("rumour")); err == nil || u != 0 {
+		t.Errorf("UnmarshalText of an unknown name: %v, %v", u, err)
+	}
+}
+
+func TestDecodeRecordMessageIDLength(t *testing.T) {
+	b := (&Record{Seq: 5, Time: time.Unix(1, 0), Type: TypeSent, Actor: "x", MessageID: protocol.NewMessageID(time.Unix(1, 0))}).encode()
+	b[fixedLen+2] = 37
+	if _, err := DecodeRecord(b); err == nil || !strings.Contains(err.Error(), "message id length 37, but 36 bytes remain") {
+		t.Errorf("a message id length one too many: %v", err)
 	}
 }
