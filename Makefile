@@ -56,7 +56,7 @@ $(GREMLINS):
 	mv bin/tools/gremlins $@
 
 .PHONY: mutants
-mutants: $(GREMLINS) ## mutation-test the security-critical packages (MUTANTS="protocol ..." for some; ~30 min)
+mutants: $(GREMLINS) ## mutation-test the security-critical packages (MUTANTS="protocol ..." for some; about an hour)
 	@scripts/mutants.sh $(GREMLINS) $(MUTANTS)
 
 .PHONY: clean

@@ -2,16 +2,21 @@
 # mutants.sh — mutation testing of the security-critical code with gremlins.
 #
 # Usage: scripts/mutants.sh GREMLINS [package...]
+#        scripts/mutants.sh --summary [package...]
 #
 # For each package (by default the list below), gremlins changes one
 # operator at a time in the package's code (a comparison flipped or made
 # inclusive, a && turned into ||, a sign or an increment inverted) and runs
 # the package's tests; a change no test notices "lived". One package at a
-# time, one worker, so that it runs on a small shared machine; expect some
-# twenty minutes in all. It prints, per package, the mutants killed and
+# time, one worker, so that it runs on a small shared machine; expect an
+# hour in all. It prints, per package, the mutants killed and
 # lived and the kill rate (killed / (killed + lived)), then every mutant
 # that lived, as file:line:column and the kind of change. Full output and
-# JSON for each package go to bin/mutants/.
+# JSON for each package go to bin/mutants/; --summary prints the summary
+# of the last runs again without running anything.
+#
+# gremlins reads each source file from this checkout when it reaches it,
+# well into the run: leave the checkout alone until the run ends.
 #
 # docs/SECURITY.md gives the figures and names the living mutants that are
 # equivalent (no test can tell them apart from the code as it is).
@@ -29,11 +34,11 @@ mkdir -p "$out"
 # 15 s a mutant); protocol: the header, the binding, canonical decoding, the
 # roster, receipts and names (not the body rules of each message type).
 targets='
+node/auditlog:verify.go,verify_checkpoint.go,verify_content.go,verify_error.go,check_message.go,trust.go,trust_roster.go,checkpoint.go,proof.go,record.go,tree.go,type.go:TestCrashDuringAppends
 crypto/seal
 node/hub:permissions.go,ingest.go
 node/agency:roster.go,rosterwatch.go
 crypto/jws
-node/auditlog:verify.go,verify_checkpoint.go,verify_content.go,verify_error.go,check_message.go,trust.go,trust_roster.go,checkpoint.go,proof.go,record.go,tree.go,type.go:TestCrashDuringAppends
 protocol:message.go,canonical.go,roster.go,receipt.go,card.go,id.go,msgid.go,time.go,subject.go,encoding.go
 crypto/identity
 crypto/tlsca
@@ -55,6 +60,7 @@ fi
 GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off -ldflags=-w"
 export GOFLAGS
 
+[ "$gremlins" = --summary ] ||
 for t in $targets; do
 	IFS=: read -r dir files skip <<-EOF
 		$t
@@ -84,6 +90,7 @@ printf '%-16s %7s %6s %10s %12s %10s\n' package killed lived timed-out not-cover
 for t in $targets; do
 	dir=${t%%:*}
 	name=$(echo "$dir" | tr / -)
+	[ -f "$out/$name.txt" ] || { printf '%-16s %s\n' "$dir" "not run"; continue; }
 	awk -v pkg="$dir" '
 		/^ *KILLED /      { k++ }
 		/^ *LIVED /       { l++ }
@@ -99,5 +106,6 @@ echo "mutants that lived:"
 for t in $targets; do
 	dir=${t%%:*}
 	name=$(echo "$dir" | tr / -)
+	[ -f "$out/$name.txt" ] || continue
 	sed -n "s|^ *LIVED \([A-Z_]*\) at \(.*\)\$|  $dir/\2 \1|p" "$out/$name.txt"
 done
