@@ -32,7 +32,7 @@ func TestVerifyDefaultWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("verification with the default number of workers does not end")
 	}
 	if len(checked) == 0 {
