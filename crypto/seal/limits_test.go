@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/casenode/casenode/protocol"
 )
@@ -86,6 +87,27 @@ func TestDecryptSmallPayloadInOneCall(t *testing.T) {
 		// takes a chunk's buffer and io.ReadAll's copies besides.
 		if fast >= size+ageChunkSize/2 || stream < size+ageChunkSize {
 			t.Fatalf("%d bytes: decrypt allocates %d bytes, age's stream %d: want under %d and over %d", size, fast, stream, size+ageChunkSize/2, size+ageChunkSize)
+		}
+	}
+}
+
+// TestIDTimeDriftLimit: a message id may carry a time up to
+// protocol.MaxIDDrift away from the creation time, and no more.
+func TestIDTimeDriftLimit(t *testing.T) {
+	net := testNetwork(t, protocol.KindClassic)
+	for _, c := range []struct {
+		drift time.Duration
+		ok    bool
+	}{{protocol.MaxIDDrift, true}, {-protocol.MaxIDDrift, true}, {protocol.MaxIDDrift + time.Millisecond, false}} {
+		h := net.header(0, 1)
+		h.ID = protocol.NewMessageID(h.Created.Add(c.drift))
+		raw := (&forged{outerKey: net.ids[0], innerKey: net.ids[0], header: h, to: []*protocol.MemberCard{net.cards[1]}}).build(t)
+		_, err := Open(raw, net.ids[1], net.keys(), VerifyOptions{Now: now})
+		if c.ok && err != nil {
+			t.Errorf("an id %s from the creation time: %v", c.drift, err)
+		}
+		if !c.ok {
+			wantReason(t, err, protocol.ReasonIDTime)
 		}
 	}
 }
