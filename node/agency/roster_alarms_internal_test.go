@@ -12,16 +12,17 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-// TestRosterAlarmsKeepTheNewestChanges: Status reports the last
-// maxCardChanges card changes, oldest first.
-func TestRosterAlarmsKeepTheNewestChanges(t *testing.T) {
+// TestRosterAlarmsKeepTheNewest: the node keeps maxAlarms alarms, dropping
+// the oldest when all are open, and Status reports the open card changes
+// oldest first.
+func TestRosterAlarmsKeepTheNewest(t *testing.T) {
 	var a rosterAlarms
-	for i := range maxCardChanges + 1 {
+	for i := range maxAlarms + 1 {
 		a.cardChanged(CardChange{Agency: fmt.Sprintf("ag-%02d", i), Serial: uint64(i)})
 	}
 	_, got := a.get()
-	if len(got) != maxCardChanges || got[0].Serial != 1 || got[len(got)-1].Serial != maxCardChanges {
-		t.Fatalf("kept %d changes, serials %d to %d; want %d, 1 to %d", len(got), got[0].Serial, got[len(got)-1].Serial, maxCardChanges, maxCardChanges)
+	if len(got) != maxAlarms || got[0].Serial != 1 || got[len(got)-1].Serial != maxAlarms {
+		t.Fatalf("kept %d changes, serials %d to %d; want %d, 1 to %d", len(got), got[0].Serial, got[len(got)-1].Serial, maxAlarms, maxAlarms)
 	}
 	a.raise("refused")
 	if alarm, _ := a.get(); alarm != "refused" {
