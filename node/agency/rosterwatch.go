@@ -11,17 +11,17 @@ import (
 )
 
 // watchRoster reads the roster from the hub's bucket at every
-// (re)connection and every RosterInterval, and takes the one the hub
-// publishes on the bucket's subject as soon as it comes, until ctx ends.
+// (re)connection, every RosterInterval and whenever a message comes on the
+// bucket's subject, until ctx ends. Such a message is only a signal to
+// read the bucket: other members can address messages to that subject
+// too (as the reply subject of their own requests to the hub), so its
+// content is not offered as a roster.
 func (n *Node) watchRoster(ctx context.Context, nc *nats.Conn, js jetstream.JetStream) {
-	pushed := make(chan []byte, 1)
+	pushed := make(chan struct{}, 1)
 	subject := "$KV." + protocol.RosterBucket(n.cfg.Network) + "." + protocol.RosterKey
-	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
-		if len(m.Data) == 0 {
-			return
-		}
+	sub, err := nc.Subscribe(subject, func(*nats.Msg) {
 		select {
-		case pushed <- m.Data:
+		case pushed <- struct{}{}:
 		default:
 		}
 	})
@@ -34,22 +34,18 @@ func (n *Node) watchRoster(ctx context.Context, nc *nats.Conn, js jetstream.JetS
 	defer tick.Stop()
 	var kv jetstream.KeyValue
 	var warned time.Time
-	fetch := true
 	for {
 		online, changed := n.hub.watch()
-		if online && fetch {
+		if online {
 			kv = n.fetchRoster(ctx, js, kv)
 		}
-		fetch = true
 		warned = n.warnExpiry(warned)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		case <-changed:
-		case data := <-pushed:
-			n.takeRoster(ctx, data)
-			fetch = false
+		case <-pushed:
 		}
 	}
 }

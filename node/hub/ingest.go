@@ -180,10 +180,13 @@ func (g *ingest) take(m *nats.Msg) {
 		g.refused.log(g.log, now, publisherToken(g.network, m.Subject), "publication refused: not an ingest subject of two agency ids", "subject", m.Subject)
 		return
 	}
-	if m.Reply != "" && !strings.HasPrefix(m.Reply, protocol.ReplyPrefix(from)) {
-		// Answering there would publish the hub's answer wherever the
-		// member chose: into the roster bucket, another agency's inbox.
-		g.refused.log(g.log, now, from, "publication refused: its reply subject is outside the publisher's reply space", "reply", m.Reply, "allowed", protocol.ReplyPrefix(from)+">")
+	if m.Reply != "" && !strings.HasPrefix(m.Reply, responsePrefix) {
+		// Members publish from their own account, so the server gives
+		// each publication a reply subject that leads back there. Any
+		// other reply subject comes from the hub account itself, and
+		// answering it could publish into the roster bucket or another
+		// agency's inbox.
+		g.refused.log(g.log, now, from, "publication refused: its reply subject does not lead back to the members' account", "reply", m.Reply, "allowed", responsePrefix+">")
 		return
 	}
 	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now}

@@ -50,11 +50,16 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		port = server.RANDOM_PORT
 	}
 	payload := max(cfg.MaxPayload, protocol.MaxSignedRosterSize) + config.HeaderAllowance
+	accounts, accs, err := accountOptions(cfg.Network)
+	if err != nil {
+		return nil, err
+	}
 	o := &server.Options{
 		ServerName: "casenode-hub-" + cfg.Network,
 		Host:       host,
 		Port:       port,
 		NoSigs:     true,
+		Accounts:   accounts.Accounts,
 		// The hub opens its client listener itself (Hub.open), once
 		// JetStream, the consumers and the ingest are set up: a node that
 		// connected earlier would have its publications refused, and the
@@ -76,10 +81,10 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs
 	}
 	o.Nkeys = append(o.Nkeys,
-		&server.NkeyUser{Nkey: internal.service, Permissions: servicePermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess)},
-		&server.NkeyUser{Nkey: internal.ingest, Permissions: ingestPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess)},
-		&server.NkeyUser{Nkey: internal.answer, Permissions: answerPermissions(roster), AllowedConnectionTypes: connTypes(connInProcess)},
-		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard)},
+		&server.NkeyUser{Nkey: internal.service, Permissions: servicePermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
+		&server.NkeyUser{Nkey: internal.ingest, Permissions: ingestPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
+		&server.NkeyUser{Nkey: internal.answer, Permissions: answerPermissions(), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
+		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard), Account: accs[hubAccount]},
 	)
 	// Active members have the node's permissions; a revoked or suspended
 	// agency may only read the roster, so that its node learns of its
@@ -97,6 +102,7 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 			Nkey:                   key,
 			Permissions:            perms,
 			AllowedConnectionTypes: connTypes(connStandard),
+			Account:                accs[membersAccount],
 		})
 	}
 	return o, nil

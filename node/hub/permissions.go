@@ -96,23 +96,14 @@ func ingestPermissions(network string) *server.Permissions {
 }
 
 // answerPermissions are those of the ingest's answering connection: it
-// publishes only into the reply spaces of the active members, so that even
-// a mistake in the ingest's own check of a reply subject cannot make the
-// hub write into the roster bucket, the messages stream or anything else.
-func answerPermissions(roster *protocol.Roster) *server.Permissions {
-	allow := []string{}
-	for _, m := range roster.Active() {
-		allow = append(allow, protocol.ReplyPrefix(m.Card.Agency)+">")
-	}
-	if len(allow) == 0 {
-		// An empty allow list allows everything: deny all instead.
-		return &server.Permissions{
-			Publish:   &server.SubjectPermission{Deny: []string{">"}},
-			Subscribe: &server.SubjectPermission{Deny: []string{">"}},
-		}
-	}
+// publishes only on the reply subjects the server gives requests from the
+// members' account, which lead back into that account, so that even a
+// mistake in the ingest's own check of a reply subject cannot make the hub
+// write into the roster bucket, the messages stream or anything else of
+// the hub account.
+func answerPermissions() *server.Permissions {
 	return &server.Permissions{
-		Publish:   &server.SubjectPermission{Allow: allow},
+		Publish:   &server.SubjectPermission{Allow: []string{responsePrefix + ">"}},
 		Subscribe: &server.SubjectPermission{Deny: []string{">"}},
 	}
 }
