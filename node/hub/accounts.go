@@ -1,7 +1,11 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -93,4 +97,27 @@ func accountOptions(network string) (*server.Options, map[string]*server.Account
 		return nil, nil, fmt.Errorf("configure NATS accounts: %s or %s missing", hubAccount, membersAccount)
 	}
 	return o, accs, nil
+}
+
+// globalAccount is the server's account for users of no account, in which
+// hubs kept their streams before the members had an account of their own.
+const globalAccount = "$G"
+
+// moveGlobalStore moves the JetStream files that a hub of an earlier
+// version kept in the global account into the hub account, so that the
+// streams, the roster bucket and the consumers are found again.
+func moveGlobalStore(storeDir string) error {
+	old, cur := filepath.Join(storeDir, "jetstream", globalAccount), filepath.Join(storeDir, "jetstream", hubAccount)
+	if _, err := os.Stat(old); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cur); err == nil {
+		return fmt.Errorf("both %s and %s hold JetStream files: keep the one in use and move the other away", old, cur)
+	}
+	if err := os.Rename(old, cur); err != nil {
+		return fmt.Errorf("move JetStream files to the hub account: %w", err)
+	}
+	return nil
 }

@@ -513,3 +513,28 @@ func TestJetStreamAnswersStayInTheMembersAccount(t *testing.T) {
 		t.Fatalf("%d messages charged to ml-mj", q)
 	}
 }
+
+// TestHubMovesAGlobalAccountStore: a hub of an earlier version kept its
+// streams in the server's global account; it finds them again in the hub
+// account, messages and consumers included.
+func TestHubMovesAGlobalAccountStore(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	settleIngest(t, n.connect(t, gh), gh)
+	store := n.hub.cfg.StoreDir
+	n.hub.Close()
+	if err := os.Rename(filepath.Join(store, "jetstream", hubAccount), filepath.Join(store, "jetstream", globalAccount)); err != nil {
+		t.Fatal(err)
+	}
+	n.start(t)
+	if got := streamMsgs(t, n); got != 1 {
+		t.Fatalf("the stream holds %d messages after the move, want 1", got)
+	}
+	cons, err := n.connect(t, sn).js.Consumer(ctxT(t), protocol.StreamName(testNetwork), protocol.ConsumerName(sn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := cons.Info(ctxT(t)); err != nil || info.NumPending != 1 {
+		t.Fatalf("sn-pj-dakar's consumer after the move: %+v, %v", info, err)
+	}
+}

@@ -144,6 +144,9 @@ func (h *Hub) open(ctx context.Context) error {
 	if err := os.MkdirAll(h.cfg.StoreDir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", h.cfg.StoreDir, err)
 	}
+	if err := moveGlobalStore(h.cfg.StoreDir); err != nil {
+		return err
+	}
 	if h.srv, err = server.NewServer(opts); err != nil {
 		return fmt.Errorf("configure NATS server: %w", err)
 	}
