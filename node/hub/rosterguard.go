@@ -12,12 +12,12 @@ import (
 )
 
 // rosterGuard puts the roster in force back into the roster bucket whenever
-// the bucket takes anything else. Only the hub writes there, but NATS lets
-// any client name any reply subject, and the JetStream API answers a
-// member's request on it: a member that asks for its consumer's info with
-// the bucket's subject as reply subject writes the answer into the bucket
-// (issue #10). Nodes refuse what does not verify, and an older roster; the
-// guard makes the bucket right again at once.
+// the bucket takes anything else. Only the hub writes there: members are
+// in an account of their own, so that the answers to their requests cannot
+// land in the bucket whatever reply subject they name (issue #10). The
+// guard remains for a mistake of the hub's own: nodes refuse what does not
+// verify, and an older roster; the guard makes the bucket right again at
+// once.
 type rosterGuard struct {
 	h   *Hub
 	sub *nats.Subscription
