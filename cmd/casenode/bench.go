@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+	"os/exec"
+	"strings"
 
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/lab/bench"
 	"github.com/casenode/casenode/protocol"
 )
@@ -52,12 +54,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("bench", "--agencies: at least 2")
 	}
 	if *footprint {
-		exe, err := os.Executable()
-		if err == nil && filepath.Base(exe) == "casenode" {
-			c.Exe = exe
-		} else {
-			fmt.Fprintf(e.stderr, "casenode: skipping the footprint scenario: not running as the casenode binary\n")
+		exe, err := casenodeBinary(ctx)
+		if err != nil {
+			return &hint.Error{Msg: "the footprint scenario starts this binary as hub and node processes: " + err.Error(), Fix: "run 'casenode bench' from the built binary (make build), or pass --footprint=false"}
 		}
+		c.Exe = exe
 	}
 	c.Log = e.stderr
 	rep, err := bench.Run(ctx, c)
@@ -75,4 +76,23 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// casenodeBinary returns the path of the running binary when it is
+// casenode, whatever its name: it asks the binary for its version. A test
+// binary that embeds the commands answers otherwise.
+func casenodeBinary(ctx context.Context) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find the running binary: %w", err)
+	}
+	if strings.HasSuffix(exe, ".test") {
+		// A go test binary would run its tests, not answer.
+		return "", fmt.Errorf("%s is a test binary", exe)
+	}
+	out, err := exec.CommandContext(ctx, exe, "version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "casenode ") {
+		return "", fmt.Errorf("%s does not answer 'version' as casenode does", exe)
+	}
+	return exe, nil
 }
