@@ -52,6 +52,19 @@ func TestTime(t *testing.T) {
 	if err != nil || string(b) != `"2026-11-26T09:00:00.123Z"` {
 		t.Fatalf("got %s %v", b, err)
 	}
+	// Bytes of the right length that are not a quoted string (a number, or
+	// unquoted at one end or the other, as a caller other than
+	// encoding/json may pass) are refused; the quoted form is taken.
+	for _, s := range []string{`x2026-11-26T09:00:00.123Z"`, `"2026-11-26T09:00:00.123Zx`, `x2026-11-26T09:00:00.123Zx`, `12345678901234567890123456`} {
+		var x Time
+		if err := x.UnmarshalJSON([]byte(s)); err == nil {
+			t.Errorf("%s accepted", s)
+		}
+	}
+	var back Time
+	if err := back.UnmarshalJSON([]byte(`"2026-11-26T09:00:00.123Z"`)); err != nil || !back.Time.Equal(tm.Time) {
+		t.Errorf("the quoted form: %v %v", back, err)
+	}
 	for _, s := range []string{`"2026-11-26T09:00:00Z"`, `"2026-11-26T09:00:00.123+01:00"`, `"2026-11-26 09:00:00.123Z"`, `1`, `"2026-11-26T09:00:00.1234Z"`} {
 		var x Time
 		if err := json.Unmarshal([]byte(s), &x); err == nil {
@@ -201,4 +214,14 @@ func FuzzParseMemberCard(f *testing.F) {
 			t.Fatalf("re-encoded card does not parse: %v", err)
 		}
 	})
+}
+
+// TestKnownVersion: the sealed formats this package reads are 1 and 2, and
+// no other.
+func TestKnownVersion(t *testing.T) {
+	for v, want := range map[int]bool{0: false, FormatVersion1: true, FormatVersion2: true, 3: false, -1: false, 255: false} {
+		if got := KnownVersion(v); got != want {
+			t.Errorf("KnownVersion(%d) = %v, want %v", v, got, want)
+		}
+	}
 }
