@@ -253,16 +253,20 @@ func TestSnapshotWhileAppending(t *testing.T) {
 	}
 }
 
-func TestKeyRotation(t *testing.T) {
+// rotatedLog builds a log of ten records signed by a, then appends one
+// more under a new key of the same agency, as a key rotation leaves it. It
+// returns the log's path, its verification before the rotation, and the
+// agency before and after.
+func rotatedLog(t *testing.T) (path string, first *Report, a, rotated *agency) {
+	t.Helper()
 	a, peer := newAgency(t, "wacap", "sn-pj-dakar"), newAgency(t, "wacap", "gh-ag-accra")
-	path := testPath(t)
+	path = testPath(t)
 	buildLog(t, path, a, peer, 10, 0)
 	first, err := verify(t, path, VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	rotated := newAgency(t, "wacap", "sn-pj-dakar")
+	rotated = newAgency(t, "wacap", "sn-pj-dakar")
 	l := openLog(t, path, rotated.options())
 	if _, err := l.Append(context.Background(), entry(1, peer)); err != nil {
 		t.Fatal(err)
@@ -270,6 +274,11 @@ func TestKeyRotation(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return path, first, a, rotated
+}
+
+func TestKeyRotation(t *testing.T) {
+	path, first, a, rotated := rotatedLog(t)
 	for _, card := range []*protocol.MemberCard{a.card, rotated.card} {
 		rep, err := verify(t, path, VerifyOptions{Card: card, Checkpoint: first.Latest.Note})
 		if err != nil {
@@ -281,7 +290,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	// The old key can no longer open it for writing without rotating back,
 	// which is recorded too.
-	l = openLog(t, path, a.options())
+	l := openLog(t, path, a.options())
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}

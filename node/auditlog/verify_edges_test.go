@@ -367,21 +367,7 @@ func TestCheckpointLimits(t *testing.T) {
 // checkpoint, a proof carries the card whose key signed that checkpoint,
 // not the newer one.
 func TestProofAfterARotation(t *testing.T) {
-	a, peer := newAgency(t, "wacap", "sn-pj-dakar"), newAgency(t, "wacap", "gh-ag-accra")
-	path := testPath(t)
-	buildLog(t, path, a, peer, 10, 0)
-	first, err := verify(t, path, VerifyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rotated := newAgency(t, "wacap", "sn-pj-dakar")
-	l := openLog(t, path, rotated.options())
-	if _, err := l.Append(context.Background(), entry(1, peer)); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path, first, a, _ := rotatedLog(t)
 	// As a crash before the next checkpoint leaves it: the newest is the
 	// one the old key signed.
 	tamper(t, path, func(b *buckets) error {
