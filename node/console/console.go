@@ -7,14 +7,12 @@
 // audit log under the signed-in person's account.
 //
 // Sessions, CSRF tokens and security headers are handled in middleware
-// (session.go, headers.go); the templates and assets are package web and
+// (package gate, session.go); the templates and assets are package web and
 // the languages package locale.
 package console
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console/gate"
 	"github.com/casenode/casenode/node/console/locale"
 	"github.com/casenode/casenode/node/console/web"
 )
@@ -43,8 +42,8 @@ type Server struct {
 	cat      *locale.Catalog
 	tmpl     *template.Template
 	static   fs.FS
-	sessions *sessions
-	limiter  *limiter
+	sessions *gate.Sessions
+	limiter  *gate.Limiter
 	ln       net.Listener
 }
 
@@ -73,36 +72,22 @@ func New(n *agency.Node, cfg config.Console, o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{n: n, cfg: cfg, log: o.Logger.With("component", "console"), now: o.Now, cat: cat, tmpl: tmpl, static: web.Static(),
-		sessions: newSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: newLimiter(o.Now)}
+		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now)}
 	return s, nil
 }
 
 // Listen opens the console's address (cfg.Listen).
 func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
+	ln, err := gate.Listen(s.cfg.Listen, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
 	if err != nil {
-		return fmt.Errorf("console: listen on %s: %w", s.cfg.Listen, err)
-	}
-	if s.cfg.TLS() {
-		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("console: load TLS certificate: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
+		return fmt.Errorf("console: %w", err)
 	}
 	s.ln = ln
 	return nil
 }
 
 // URL returns the console's address once Listen has returned.
-func (s *Server) URL() string {
-	scheme := "http"
-	if s.cfg.TLS() {
-		scheme = "https"
-	}
-	return scheme + "://" + s.ln.Addr().String() + "/"
-}
+func (s *Server) URL() string { return gate.URL(s.ln, s.cfg.TLS()) }
 
 // Serve serves the console until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
@@ -111,17 +96,8 @@ func (s *Server) Serve(ctx context.Context) error {
 			return err
 		}
 	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		hs.Shutdown(sctx)
-	}()
 	s.log.Info("console serving", "url", s.URL())
-	if err := hs.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := gate.Serve(ctx, s.ln, s.Handler(), s.log); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil
@@ -130,7 +106,7 @@ func (s *Server) Serve(ctx context.Context) error {
 // Handler returns the console's routes behind its middleware.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", gate.Static(s.static)))
 	mux.HandleFunc("GET /signin", s.signinPage)
 	mux.HandleFunc("POST /signin", s.signin)
 	mux.Handle("POST /signout", s.auth(s.signout))
@@ -155,5 +131,5 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 	})
-	return s.headers(mux)
+	return gate.Headers(mux, s.cfg.TLS())
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console/gate"
 )
 
 // draftData is what a draft keeps: the form's kind and every value typed
@@ -17,7 +18,7 @@ type draftData struct {
 
 // notKept are the form values a draft does not keep.
 func notKept(k string) bool {
-	return k == csrfField || k == "save" || k == "draft" || k == "add_row"
+	return k == gate.CSRFField || k == "save" || k == "draft" || k == "add_row"
 }
 
 func encodeDraft(kind string, v url.Values) []byte {

@@ -87,7 +87,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	}
 	if c != nil {
 		p = c.p
-		pg.Account, pg.Role, pg.CSRF = c.account.Name, string(c.account.Role), c.sess.csrf
+		pg.Account, pg.Role, pg.CSRF = c.account.Name, string(c.account.Role), c.sess.CSRF
 		pg.Banners = s.banners(r, c)
 	} else {
 		p = s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language")))
