@@ -62,3 +62,36 @@ mutants: $(GREMLINS) ## mutation-test the security-critical packages (MUTANTS="p
 .PHONY: clean
 clean: ## remove build output
 	rm -rf bin
+
+# Installation: PREFIX for the system's layout, DESTDIR for packaging.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
+.PHONY: install
+install: build ## install the binary, manual, completions and systemd units (PREFIX=/usr/local, DESTDIR=)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/casenode
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
+		$(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(BIN) man > $(DESTDIR)$(PREFIX)/share/man/man1/casenode.1
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/casenode
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_casenode
+	$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/casenode.fish
+	for u in casenode-hub.service casenode-node@.service; do \
+		sed 's#/usr/local/bin/casenode#$(PREFIX)/bin/casenode#' scripts/systemd/$$u > $(DESTDIR)$(SYSTEMDDIR)/$$u; done
+	install -m 0644 scripts/systemd/casenode.sysusers $(DESTDIR)$(SYSUSERSDIR)/casenode.conf
+
+.PHONY: release
+release: ## cross-build reproducible archives for linux/amd64, linux/arm64, windows/amd64, darwin/arm64 with SHA256SUMS into dist/
+	scripts/release.sh $(VERSION) dist
+
+.PHONY: release-check
+release-check: ## build the release twice and check that both give the same SHA-256 (reproducible builds)
+	scripts/release.sh $(VERSION) dist/check-a > /dev/null
+	scripts/release.sh $(VERSION) dist/check-b > /dev/null
+	cmp dist/check-a/SHA256SUMS dist/check-b/SHA256SUMS
+	@cat dist/check-a/SHA256SUMS
+	@echo "release-check: two builds gave the same bytes"
+	rm -rf dist/check-a dist/check-b

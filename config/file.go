@@ -49,6 +49,15 @@ func checkLogLevel(field, level string) error {
 	return fmt.Errorf("%s: %q must be one of debug, info, warn, error", field, level)
 }
 
+// checkLogFormat checks a log_format field.
+func checkLogFormat(field, format string) error {
+	switch format {
+	case "text", "json":
+		return nil
+	}
+	return fmt.Errorf("%s: %q must be text or json", field, format)
+}
+
 // checkPath checks a path field that must be set.
 func checkPath(field, p string) error {
 	if strings.TrimSpace(p) == "" {

@@ -40,6 +40,9 @@ type Hub struct {
 	RosterValidity Duration `json:"roster_validity"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
+	// LogFormat is text (for people, the default) or json (one object
+	// per line, for log collectors); both carry the same fields.
+	LogFormat string `json:"log_format"`
 	// TLS, if set, makes the hub serve TLS.
 	TLS HubTLS `json:"tls,omitzero"`
 	// MemberLimits bound what each member agency may publish and store.
@@ -69,6 +72,7 @@ func DefaultHub() *Hub {
 		Sync:            SyncAlways,
 		RosterValidity:  Duration(DefaultRosterValidity),
 		LogLevel:        "info",
+		LogFormat:       "text",
 		MemberLimits:    DefaultMemberLimits(),
 	}
 }
@@ -158,6 +162,9 @@ func (h *Hub) Validate() error {
 		return err
 	}
 	if err := h.MemberLimits.validate(h.MaxPayload); err != nil {
+		return err
+	}
+	if err := checkLogFormat("hub.log_format", h.LogFormat); err != nil {
 		return err
 	}
 	return checkLogLevel("hub.log_level", h.LogLevel)

@@ -65,6 +65,9 @@ type Node struct {
 	RejectionsKeptPerHour int `json:"rejections_kept_per_hour"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
+	// LogFormat is text (for people, the default) or json (one object
+	// per line, for log collectors); both carry the same fields.
+	LogFormat string `json:"log_format"`
 }
 
 // API is the node's local API endpoint.
@@ -104,6 +107,7 @@ func DefaultNode() *Node {
 		CheckpointInterval:    Duration(DefaultCheckpointInterval),
 		RejectionsKeptPerHour: DefaultRejectionsKeptPerHour,
 		LogLevel:              "info",
+		LogFormat:             "text",
 	}
 }
 
@@ -215,6 +219,9 @@ func (n *Node) Validate() error {
 	}
 	if n.RejectionsKeptPerHour < 0 || n.RejectionsKeptPerHour > 1_000_000 {
 		return fmt.Errorf("node.rejections_kept_per_hour: %d is out of range: must be between 0 and 1000000", n.RejectionsKeptPerHour)
+	}
+	if err := checkLogFormat("node.log_format", n.LogFormat); err != nil {
+		return err
 	}
 	return checkLogLevel("node.log_level", n.LogLevel)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,10 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
+	// defined, when set, is told of every flag set a command defines:
+	// the completion scripts and the manual page learn the CLI from its
+	// own definitions this way (cmdtree.go).
+	defined func(fs *flag.FlagSet, argsUsage string)
 }
 
 func newEnv() *env {
@@ -66,6 +71,8 @@ func commands() []command {
 		{"demo", "run a whole network on this machine and tell an exchange step by step", runDemo},
 		{"bench", "measure throughput, latency and footprint against the crypto floor", runBench},
 		{"version", "print the version", runVersion},
+		{"completion", "print the shell completion script: completion bash|zsh|fish", runCompletion},
+		{"man", "print the manual page, casenode(1), in roff", runMan},
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 // prints the help on standard output and exits 0.
 type helpRequest struct {
 	print func(w io.Writer)
+	// verbs are the verbs of the noun command whose help this is.
+	verbs []nounVerb
 }
 
 func (*helpRequest) Error() string { return "help requested" }
@@ -25,6 +27,9 @@ func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: casenode %s [flags] %s\n\nFlags:\n", name, argsUsage)
 		fs.PrintDefaults()
+	}
+	if e.defined != nil {
+		e.defined(fs, argsUsage)
 	}
 	return fs
 }

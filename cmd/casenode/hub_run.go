@@ -9,6 +9,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/hub"
+	"github.com/coreos/go-systemd/v22/daemon"
 )
 
 func runHubRun(ctx context.Context, e *env, args []string) error {
@@ -30,7 +31,7 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	log := newLogger(e.stderr, level, cfg.LogFormat)
 	h, err := hub.Open(ctx, d.dir, hub.Options{Listen: *listen, Logger: log})
 	if err != nil {
 		return err
@@ -52,7 +53,9 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}()
+	notifySystemd(log, daemon.SdNotifyReady)
 	err = h.Run(ctx)
+	notifySystemd(log, daemon.SdNotifyStopping)
 	log.Info("hub stopping")
 	return err
 }

@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/casenode/casenode/crypto/identity"
@@ -17,7 +20,17 @@ import (
 // machine could read them.
 const passphraseEnv = "CASENODE_PASSPHRASE"
 
+// credentialName is the systemd credential a passphrase may come from:
+// a service started with LoadCredentialEncrypted=passphrase:… finds it,
+// decrypted, as $CREDENTIALS_DIRECTORY/passphrase, readable by the service
+// alone (systemd.exec(5)).
+const credentialName = "passphrase"
+
+// maxPassphraseFile bounds a passphrase read from a credential file.
+const maxPassphraseFile = 4 << 10
+
 // passphraseSource reads a passphrase from, in order: $CASENODE_PASSPHRASE,
+// the systemd credential "passphrase" ($CREDENTIALS_DIRECTORY/passphrase),
 // standard input (with --passphrase-stdin), or a prompt on the terminal.
 type passphraseSource struct {
 	e         *env
@@ -28,6 +41,11 @@ type passphraseSource struct {
 func (s *passphraseSource) get(confirm bool) ([]byte, error) {
 	if p := s.e.getenv(passphraseEnv); p != "" {
 		return []byte(p), nil
+	}
+	if dir := s.e.getenv("CREDENTIALS_DIRECTORY"); dir != "" {
+		if p, err := readCredential(dir); err != nil || p != nil {
+			return p, err
+		}
 	}
 	if s.fromStdin {
 		line, err := bufio.NewReader(s.e.stdin).ReadBytes('\n')
@@ -88,4 +106,29 @@ func (s *passphraseSource) remembered() identity.PassphraseFunc {
 		}
 		return bytes.Clone(kept), nil
 	}
+}
+
+// readCredential returns the passphrase credential in dir, or nil when
+// the service was given none.
+func readCredential(dir string) ([]byte, error) {
+	f, err := os.Open(filepath.Join(dir, credentialName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the passphrase credential: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the passphrase credential: %w", err)
+	}
+	if len(b) > maxPassphraseFile {
+		return nil, fmt.Errorf("the passphrase credential %s is over %d bytes: is it the right file?", f.Name(), maxPassphraseFile)
+	}
+	p := bytes.TrimRight(b, "\r\n")
+	if len(p) == 0 {
+		return nil, withHint(fmt.Errorf("the passphrase credential %s is empty", f.Name()), "encrypt the passphrase with 'systemd-creds encrypt --name=passphrase FILE OUT' and name OUT in LoadCredentialEncrypted=")
+	}
+	return p, nil
 }

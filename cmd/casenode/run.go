@@ -7,6 +7,7 @@ import (
 
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/api"
+	"github.com/coreos/go-systemd/v22/daemon"
 )
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -23,7 +24,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	log := newLogger(e.stderr, logLevel(cfg.LogLevel), cfg.LogFormat)
 	src := &passphraseSource{e: e, fromStdin: idf.passphraseStdin}
 	n, err := agency.Open(ctx, idf.dir, agency.Options{
 		Passphrase: src.remembered(),
@@ -53,6 +54,10 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Ready once the local API and the console serve: sends are taken and
+	// queued from then on, whether the hub is reachable or not.
+	notifySystemd(log, daemon.SdNotifyReady)
+	defer notifySystemd(log, daemon.SdNotifyStopping)
 	if err := n.Run(ctx); err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func dispatchVerb(ctx context.Context, e *env, noun string, verbs []nounVerb, ar
 		fmt.Fprintf(w, "\nRun 'casenode help %s VERB' for a verb's flags.\n", noun)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		return &helpRequest{print: help}
+		return &helpRequest{print: help, verbs: verbs}
 	}
 	names := make([]string, len(verbs))
 	for i, v := range verbs {
