@@ -178,4 +178,3 @@ func TestManPage(t *testing.T) {
 		t.Errorf("groff: %v\n%s", err, stderr.String())
 	}
 }
-
