@@ -64,6 +64,8 @@ func commands() []command {
 		{"status", "show the node's connection, roster, queues and audit log", runStatus},
 		{"alarms", "list the node's alarms, and acknowledge them: alarms ack ID", runAlarms},
 		{"audit", "verify, replay, export and prove the audit log (offline)", runAudit},
+		{"backup", "write one archive of a node's directory, consistent while it runs", runBackup},
+		{"restore", "bring a node's backup back into a new directory", runRestore},
 		{"hub", "set up and run the network's hub (secretariat)", runHub},
 		{"member", "admit, list and revoke the network's members (secretariat)", runMember},
 		{"config", "check a node's or a hub's configuration file", runConfig},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"os/user"
 	"strconv"
 
@@ -45,7 +46,22 @@ func socketActor(ctx context.Context, c net.Conn) context.Context {
 	if err != nil {
 		return ctx
 	}
+	if uid == os.Getuid() || uid == 0 {
+		ctx = context.WithValue(ctx, ownerKey{}, true)
+	}
 	return WithActor(ctx, agency.Actor{Via: agency.ViaSocket, Name: userName(uid)})
+}
+
+// ownerKey marks in a request's context a caller on the Unix socket that
+// runs as the node's own operating-system user, or as root: the only
+// callers that may read what the node's files hold (a backup holds its
+// keys).
+type ownerKey struct{}
+
+// isOwner says whether the request comes from the node's own user.
+func isOwner(r *http.Request) bool {
+	o, _ := r.Context().Value(ownerKey{}).(bool)
+	return o
 }
 
 // userName names the operating-system user uid: its login name, else

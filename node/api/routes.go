@@ -47,6 +47,7 @@ func Handler(n *agency.Node) http.Handler {
 	mux.HandleFunc("GET /v1/alarms", h.alarms)
 	mux.HandleFunc("POST /v1/alarms/{id}/ack", h.ackAlarm)
 	mux.HandleFunc("GET /v1/audit/snapshot", h.snapshot)
+	mux.HandleFunc("GET /v1/backup", h.backup)
 	h.accountRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, &hint.Error{Msg: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Fix: "docs/openapi.yaml lists the routes"})

@@ -1,0 +1,15 @@
+package auditlog
+
+import (
+	"io"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SnapshotView calls fn within one read transaction with the file's size
+// in it and a source that writes a consistent copy of the whole file, of
+// exactly that size, while appends go on: for backups (package
+// node/backup), which must know a file's size before its bytes.
+func (r *Reader) SnapshotView(fn func(size int64, src io.WriterTo) error) error {
+	return r.db.View(func(tx *bolt.Tx) error { return fn(tx.Size(), tx) })
+}
