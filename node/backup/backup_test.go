@@ -149,18 +149,24 @@ func TestRestoreRefuses(t *testing.T) {
 		b    []byte
 		want string
 	}{
-		"truncated":        {good[:len(good)/2], "unexpected EOF"},
-		"not gzip":         {[]byte("hello"), "not a casenode backup"},
-		"altered file":     {flipped, "differs from the manifest"},
-		"no manifest":      {rebuild(func(es []entry) []entry { return es[:len(es)-1] }), "no manifest"},
-		"file missing":     {rebuild(func(es []entry) []entry { return es[1:] }), "the manifest lists 4 files, the archive holds 3"},
-		"after manifest":   {rebuild(func(es []entry) []entry { return append(es, entry{name: "extra", data: []byte("x")}) }), `"extra" after the manifest`},
-		"escape":           {rebuild(func(es []entry) []entry { return append([]entry{{name: "../evil", data: []byte("x")}}, es...) }), "not a file name a backup holds"},
-		"absolute":         {rebuild(func(es []entry) []entry { return append([]entry{{name: "/etc/evil", data: []byte("x")}}, es...) }), "not a file name a backup holds"},
-		"symlink":          {rebuild(func(es []entry) []entry { return append([]entry{{name: "link", link: "/etc/passwd"}}, es...) }), "not a regular file"},
-		"duplicate":        {rebuild(func(es []entry) []entry { return append([]entry{es[0]}, es...) }), "twice in the archive"},
-		"manifest garbage": {rebuild(func(es []entry) []entry { es[len(es)-1].data = []byte(`{"format":"casenode-backup/1","files":[],"x":1}`); return es }), "unknown field"},
-		"other format":     {rebuild(func(es []entry) []entry { es[len(es)-1].data = []byte(`{"format":"casenode-backup/9","files":[]}`); return es }), `format "casenode-backup/9"`},
+		"truncated":      {good[:len(good)/2], "unexpected EOF"},
+		"not gzip":       {[]byte("hello"), "not a casenode backup"},
+		"altered file":   {flipped, "differs from the manifest"},
+		"no manifest":    {rebuild(func(es []entry) []entry { return es[:len(es)-1] }), "no manifest"},
+		"file missing":   {rebuild(func(es []entry) []entry { return es[1:] }), "the manifest lists 4 files, the archive holds 3"},
+		"after manifest": {rebuild(func(es []entry) []entry { return append(es, entry{name: "extra", data: []byte("x")}) }), `"extra" after the manifest`},
+		"escape":         {rebuild(func(es []entry) []entry { return append([]entry{{name: "../evil", data: []byte("x")}}, es...) }), "not a file name a backup holds"},
+		"absolute":       {rebuild(func(es []entry) []entry { return append([]entry{{name: "/etc/evil", data: []byte("x")}}, es...) }), "not a file name a backup holds"},
+		"symlink":        {rebuild(func(es []entry) []entry { return append([]entry{{name: "link", link: "/etc/passwd"}}, es...) }), "not a regular file"},
+		"duplicate":      {rebuild(func(es []entry) []entry { return append([]entry{es[0]}, es...) }), "twice in the archive"},
+		"manifest garbage": {rebuild(func(es []entry) []entry {
+			es[len(es)-1].data = []byte(`{"format":"casenode-backup/1","files":[],"x":1}`)
+			return es
+		}), "unknown field"},
+		"other format": {rebuild(func(es []entry) []entry {
+			es[len(es)-1].data = []byte(`{"format":"casenode-backup/9","files":[]}`)
+			return es
+		}), `format "casenode-backup/9"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
