@@ -1,40 +1,70 @@
 package hub
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 )
 
-// The hub's two NATS accounts. The hub account holds JetStream (the
-// messages stream, the roster bucket, the consumers) and the hub's own
-// users; the members' account holds the agencies, which reach the hub
-// account only through the imports of accountsConfig. A request that
-// crosses into the hub account has its reply subject replaced by the
-// server (a "_R_." subject of the hub account), and the answer goes back
-// into the members' account: whatever reply subject a member names, no
-// answer to it is published on a subject of the hub account, where the
-// streams capture.
+// The hub's NATS accounts. The hub account holds JetStream (the messages
+// stream, the roster bucket, the consumers) and the hub's own users; every
+// member agency has an account of its own (memberAccount), and so has the
+// admin user. Those accounts reach the hub account only through the
+// imports of accountsConfig. A request that crosses into the hub account
+// has its reply subject replaced by the server (a "_R_." subject of the hub
+// account), and the answer goes back into the requester's own account:
+// whatever reply subject a member names, the answer is published neither on
+// a subject of the hub account, where the streams capture, nor in another
+// member's account, where that member's inbox and roster subscriptions
+// are.
 const (
-	hubAccount     = "HUB"
-	membersAccount = "MEMBERS"
+	hubAccount   = "HUB"
+	adminAccount = "ADMIN"
+	// memberAccountPrefix starts the name of a member's account; the rest
+	// is its agency id. Agency ids are lower case, so no member account is
+	// named like the hub's.
+	memberAccountPrefix = "M_"
 )
+
+// memberAccount is the name of agency's NATS account.
+func memberAccount(agency string) string { return memberAccountPrefix + agency }
+
+// accountAgency is the agency whose account is account; ok is false when
+// account is not a member's.
+func accountAgency(account string) (agency string, ok bool) {
+	agency, ok = strings.CutPrefix(account, memberAccountPrefix)
+	return agency, ok && protocol.ValidateID("agency", agency) == nil
+}
 
 // responsePrefix starts every reply subject of a request that crossed from
-// the members' account into the hub account.
+// a member's account into the hub account.
 const responsePrefix = "_R_."
 
+// jsAccountInfo is the JetStream API's account information request. Every
+// account imports it from the hub account, though no member may send it:
+// the import keeps the server from giving the account a JetStream API of
+// its own (answering "not enabled"), which would shadow the other imports.
+const jsAccountInfo = "$JS.API.INFO"
+
 // memberServices are the subjects of the hub account that members may
-// request, with whether the answer is a stream of messages (a pull
-// request) rather than one. Each agency's own permissions narrow them to
-// its own consumer and its own ingest subjects.
+// request, with whether the answer is a stream of messages (a pull request)
+// rather than one. It is the one list that drives the accounts: a member's
+// account imports, and the hub account exports to that account alone, the
+// parts of these subjects the member's own permissions let it publish on
+// (agencyPermissions, rosterReaderPermissions): its own ingest subjects,
+// its own consumer, the roster bucket. A new member-facing service adds its
+// subject here and the member's own part of it to agencyPermissions.
 func memberServices(network string) []struct {
 	subject string
 	stream  bool
@@ -45,11 +75,7 @@ func memberServices(network string) []struct {
 		stream  bool
 	}{
 		{protocol.IngestFilter(network), false},
-		// No agency may request the account information; the import only
-		// keeps the server from giving the members' account a JetStream
-		// API of its own (answering "not enabled"), which would shadow
-		// the imports below.
-		{"$JS.API.INFO", false},
+		{jsAccountInfo, false},
 		{"$JS.API.CONSUMER.INFO." + stream + ".*", false},
 		{"$JS.API.CONSUMER.MSG.NEXT." + stream + ".*", true},
 		{"$JS.ACK." + stream + ".>", false},
@@ -60,47 +86,194 @@ func memberServices(network string) []struct {
 	}
 }
 
-// accountsConfig is the server configuration text of the two accounts:
-// JetStream is enabled in the hub account, which exports to the members'
-// account the services of memberServices and the roster subject. The
-// server takes an account's JetStream setting only from configuration
-// text, not from programmatically built accounts.
-func accountsConfig(network string) string {
-	var exports, imports []string
-	for _, s := range memberServices(network) {
-		e := fmt.Sprintf("{service: %s, accounts: [%s]", strconv.Quote(s.subject), membersAccount)
-		if s.stream {
-			e += ", response_type: stream"
-		}
-		exports = append(exports, e+"}")
-		imports = append(imports, fmt.Sprintf("{service: {account: %s, subject: %s}}", hubAccount, strconv.Quote(s.subject)))
-	}
-	roster := strconv.Quote(rosterSubject(network))
-	exports = append(exports, fmt.Sprintf("{stream: %s, accounts: [%s]}", roster, membersAccount))
-	imports = append(imports, fmt.Sprintf("{stream: {account: %s, subject: %s}}", hubAccount, roster))
-	return fmt.Sprintf("accounts {\n  %s {\n    jetstream: enabled\n    exports: [\n      %s\n    ]\n  }\n  %s {\n    imports: [\n      %s\n    ]\n  }\n}\n",
-		hubAccount, strings.Join(exports, "\n      "), membersAccount, strings.Join(imports, "\n      "))
+// service is one subject an account imports from the hub account.
+type service struct {
+	subject string
+	stream  bool
 }
 
-// accountOptions are server options holding only the two accounts, and the
-// accounts by name.
-func accountOptions(network string) (*server.Options, map[string]*server.Account, error) {
+// accountSpec is one account besides the hub's: its name, the services it
+// imports and whether it imports the roster subject.
+type accountSpec struct {
+	name     string
+	services []service
+	roster   bool
+}
+
+// memberSpec is the account of agency, whose user has perms: it imports
+// the parts of memberServices that perms let the agency publish on, the
+// account information request, and the roster subject.
+func memberSpec(network, agency string, perms *server.Permissions) accountSpec {
+	a := accountSpec{name: memberAccount(agency), roster: true}
+	for _, s := range memberServices(network) {
+		if s.subject == jsAccountInfo {
+			a.services = append(a.services, service{s.subject, s.stream})
+			continue
+		}
+		for _, p := range perms.Publish.Allow {
+			if server.SubjectMatchesFilter(p, s.subject) {
+				a.services = append(a.services, service{p, s.stream})
+			}
+		}
+	}
+	return a
+}
+
+// adminSpec is the admin user's account: it imports exactly what the
+// admin may publish on (adminPermissions).
+func adminSpec(network string) accountSpec {
+	a := accountSpec{name: adminAccount}
+	for _, p := range adminPermissions(network).Publish.Allow {
+		a.services = append(a.services, service{subject: p})
+	}
+	return a
+}
+
+// accountsConfig is the server configuration text of the accounts:
+// JetStream is enabled in the hub account, which exports each service of
+// specs to the accounts importing it, and nobody else, and the roster
+// subject to the member accounts. The server takes an account's JetStream
+// setting only from configuration text, not from programmatically built
+// accounts.
+func accountsConfig(network string, specs []accountSpec) (string, error) {
+	type export struct {
+		stream   bool
+		accounts []string
+	}
+	exports := map[string]*export{}
+	var readers []string
+	var b strings.Builder
+	for _, a := range specs {
+		fmt.Fprintf(&b, "  %s {\n    imports: [\n", strconv.Quote(a.name))
+		for _, s := range a.services {
+			e := exports[s.subject]
+			if e == nil {
+				e = &export{stream: s.stream}
+				exports[s.subject] = e
+			}
+			if e.stream != s.stream {
+				return "", fmt.Errorf("configure NATS accounts: %s is both a stream of answers and a single answer", s.subject)
+			}
+			e.accounts = append(e.accounts, strconv.Quote(a.name))
+			fmt.Fprintf(&b, "      {service: {account: %s, subject: %s}}\n", hubAccount, strconv.Quote(s.subject))
+		}
+		if a.roster {
+			readers = append(readers, strconv.Quote(a.name))
+			fmt.Fprintf(&b, "      {stream: {account: %s, subject: %s}}\n", hubAccount, strconv.Quote(rosterSubject(network)))
+		}
+		b.WriteString("    ]\n  }\n")
+	}
+	var h strings.Builder
+	fmt.Fprintf(&h, "accounts {\n  %s {\n    jetstream: enabled\n    exports: [\n", hubAccount)
+	for _, subject := range slices.Sorted(maps.Keys(exports)) {
+		e := exports[subject]
+		fmt.Fprintf(&h, "      {service: %s, accounts: [%s]", strconv.Quote(subject), strings.Join(e.accounts, ", "))
+		if e.stream {
+			h.WriteString(", response_type: stream")
+		}
+		h.WriteString("}\n")
+	}
+	// An export to no account would be public: leave it out.
+	if len(readers) > 0 {
+		fmt.Fprintf(&h, "      {stream: %s, accounts: [%s]}\n", strconv.Quote(rosterSubject(network)), strings.Join(readers, ", "))
+	}
+	h.WriteString("    ]\n  }\n")
+	return h.String() + b.String() + "}\n", nil
+}
+
+// accountOptions are server options holding only the accounts of specs and
+// the hub account, and the accounts by name.
+func accountOptions(network string, specs []accountSpec) (*server.Options, map[string]*server.Account, error) {
+	text, err := accountsConfig(network, specs)
+	if err != nil {
+		return nil, nil, err
+	}
 	o := &server.Options{}
-	if err := o.ProcessConfigString(accountsConfig(network)); err != nil {
+	if err := o.ProcessConfigString(text); err != nil {
 		return nil, nil, fmt.Errorf("configure NATS accounts: %w", err)
 	}
 	accs := make(map[string]*server.Account, len(o.Accounts))
 	for _, a := range o.Accounts {
 		accs[a.Name] = a
 	}
-	if accs[hubAccount] == nil || accs[membersAccount] == nil {
-		return nil, nil, fmt.Errorf("configure NATS accounts: %s or %s missing", hubAccount, membersAccount)
+	for _, name := range append([]string{hubAccount}, specNames(specs)...) {
+		if accs[name] == nil {
+			return nil, nil, fmt.Errorf("configure NATS accounts: %s missing", name)
+		}
 	}
 	return o, accs, nil
 }
 
+func specNames(specs []accountSpec) []string {
+	names := make([]string, len(specs))
+	for i, a := range specs {
+		names[i] = a.name
+	}
+	return names
+}
+
+// memberAccounts are the names of the member accounts a roster and its
+// users make: one for each member with a NATS user.
+func memberAccounts(r *protocol.Roster, users *userKeys) map[string]bool {
+	names := map[string]bool{}
+	for _, m := range r.Members {
+		if _, ok := users.Agencies[m.Card.Agency]; ok {
+			names[memberAccount(m.Card.Agency)] = true
+		}
+	}
+	return names
+}
+
+// addsAccounts says whether going from the roster prev and its users to
+// next and its users adds a member account.
+func addsAccounts(prev *protocol.Roster, prevUsers *userKeys, next *protocol.Roster, nextUsers *userKeys) bool {
+	had := memberAccounts(prev, prevUsers)
+	for name := range memberAccounts(next, nextUsers) {
+		if !had[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// maxRequestInfo bounds the server's Nats-Request-Info header the hub
+// decodes.
+const maxRequestInfo = 8 << 10
+
+// requesterAgency is the agency whose account a request to a member-facing
+// service of the hub account came from. The server stamps every message
+// that crosses into the hub account through an import with the account it
+// came from (the Nats-Request-Info header, which it sets itself, replacing
+// any of that name the client sent), so that a service knows its requester
+// without trusting anything the requester wrote. Every member-facing
+// service identifies its requester this way, and checks that the agency its
+// subject names is the same.
+func requesterAgency(h nats.Header) (string, error) {
+	v := h.Values(server.ClientInfoHdr)
+	switch {
+	case len(v) == 0:
+		return "", errors.New("no account information from the server")
+	case len(v) > 1:
+		return "", errors.New("more than one account information header")
+	case len(v[0]) > maxRequestInfo:
+		return "", fmt.Errorf("account information of %d bytes", len(v[0]))
+	}
+	// The server writes more than the account; only the account is read.
+	var ci struct {
+		Account string `json:"acc"`
+	}
+	if err := json.Unmarshal([]byte(v[0]), &ci); err != nil {
+		return "", fmt.Errorf("account information: %w", err)
+	}
+	agency, ok := accountAgency(ci.Account)
+	if !ok {
+		return "", fmt.Errorf("account %.80q is not a member's", ci.Account)
+	}
+	return agency, nil
+}
+
 // globalAccount is the server's account for users of no account, in which
-// hubs kept their streams before the members had an account of their own.
+// hubs kept their streams before the members had accounts of their own.
 const globalAccount = "$G"
 
 // moveGlobalStore moves the JetStream files that a hub of an earlier

@@ -371,12 +371,21 @@ func (h *Hub) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, err := serverOptions(h.cfg, h.listen, h.tls, next.Roster, users, pub)
-	if err != nil {
-		return err
+	// nats-server (2.15) sets up the service imports of an account that a
+	// reload adds only at the next reload: a new member's account needs a
+	// second one before its node can reach the hub account.
+	reloads := 1
+	if addsAccounts(cur.Roster, h.users, next.Roster, users) {
+		reloads = 2
 	}
-	if err := h.srv.ReloadOptions(opts); err != nil {
-		return fmt.Errorf("reconfigure NATS users: %w", err)
+	for range reloads {
+		opts, err := serverOptions(h.cfg, h.listen, h.tls, next.Roster, users, pub)
+		if err != nil {
+			return err
+		}
+		if err := h.srv.ReloadOptions(opts); err != nil {
+			return fmt.Errorf("reconfigure NATS users: %w", err)
+		}
 	}
 	disconnectLapsed(h.srv, cur.Roster, next.Roster, users)
 	h.roster, h.users = next, users

@@ -37,9 +37,11 @@ const (
 // sync. With a sync interval it answers as soon as the stream has stored
 // the message, as JetStream would.
 //
-// The server's permissions let an agency publish only on its own ingest
-// subjects, so the FROM token is the publisher's agency, authenticated by
-// its NKey: the ingest stamps it on the stored message
+// The publisher is the agency of the NATS account the publication came
+// from (the server stamps it: requesterAgency), and the server's
+// permissions let an agency publish only on its own ingest subjects, so the
+// FROM token must name the same agency; a publication where they differ is
+// refused and logged. The ingest stamps the publisher on the stored message
 // (protocol.PublisherHeader), scopes the de-duplication id to it, charges
 // it to that agency's limits, and answers only inside that agency's own
 // reply space. Nothing else a member sends is trusted.
@@ -180,13 +182,26 @@ func (g *ingest) take(m *nats.Msg) {
 		g.refused.log(g.log, now, publisherToken(g.network, m.Subject), "publication refused: not an ingest subject of two agency ids", "subject", m.Subject)
 		return
 	}
+	// The publisher is the agency of the account the publication came
+	// from, which the server stamps; the subject's FROM token, which the
+	// server's permissions confine to the publisher's own id, must name
+	// the same agency. Either check alone would hold; both must.
+	publisher, err := requesterAgency(m.Header)
+	if err != nil {
+		g.refused.log(g.log, now, from, "publication refused: the server did not say which member's account it came from", "err", err)
+		return
+	}
+	if publisher != from {
+		g.refused.log(g.log, now, publisher, "publication refused: its subject names another agency than the account it came from", "subject_agency", from, "subject", m.Subject)
+		return
+	}
 	if m.Reply != "" && !strings.HasPrefix(m.Reply, responsePrefix) {
-		// Members publish from their own account, so the server gives
+		// Members publish from their own accounts, so the server gives
 		// each publication a reply subject that leads back there. Any
 		// other reply subject comes from the hub account itself, and
 		// answering it could publish into the roster bucket or another
 		// agency's inbox.
-		g.refused.log(g.log, now, from, "publication refused: its reply subject does not lead back to the members' account", "reply", m.Reply, "allowed", responsePrefix+">")
+		g.refused.log(g.log, now, from, "publication refused: its reply subject does not lead back to the member's account", "reply", m.Reply, "allowed", responsePrefix+">")
 		return
 	}
 	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now}

@@ -50,7 +50,32 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		port = server.RANDOM_PORT
 	}
 	payload := max(cfg.MaxPayload, protocol.MaxSignedRosterSize) + config.HeaderAllowance
-	accounts, accs, err := accountOptions(cfg.Network)
+	// Active members have the node's permissions; a revoked or suspended
+	// agency may only read the roster, so that its node learns of its
+	// standing (it is disconnected by the reload that changes it). Each
+	// has an account of its own, which imports what its permissions let it
+	// publish on.
+	type member struct {
+		key   string
+		perms *server.Permissions
+		spec  accountSpec
+	}
+	var members []member
+	specs := []accountSpec{adminSpec(cfg.Network)}
+	for _, m := range roster.Members {
+		key, ok := users.Agencies[m.Card.Agency]
+		if !ok {
+			continue
+		}
+		perms := agencyPermissions(cfg.Network, m.Card.Agency)
+		if m.Status != protocol.StatusActive {
+			perms = rosterReaderPermissions(cfg.Network, m.Card.Agency)
+		}
+		spec := memberSpec(cfg.Network, m.Card.Agency, perms)
+		members = append(members, member{key, perms, spec})
+		specs = append(specs, spec)
+	}
+	accounts, accs, err := accountOptions(cfg.Network, specs)
 	if err != nil {
 		return nil, err
 	}
@@ -84,25 +109,14 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		&server.NkeyUser{Nkey: internal.service, Permissions: servicePermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
 		&server.NkeyUser{Nkey: internal.ingest, Permissions: ingestPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
 		&server.NkeyUser{Nkey: internal.answer, Permissions: answerPermissions(), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
-		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard), Account: accs[hubAccount]},
+		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard), Account: accs[adminAccount]},
 	)
-	// Active members have the node's permissions; a revoked or suspended
-	// agency may only read the roster, so that its node learns of its
-	// standing (it is disconnected by the reload that changes it).
-	for _, m := range roster.Members {
-		key, ok := users.Agencies[m.Card.Agency]
-		if !ok {
-			continue
-		}
-		perms := agencyPermissions(cfg.Network, m.Card.Agency)
-		if m.Status != protocol.StatusActive {
-			perms = rosterReaderPermissions(cfg.Network, m.Card.Agency)
-		}
+	for _, m := range members {
 		o.Nkeys = append(o.Nkeys, &server.NkeyUser{
-			Nkey:                   key,
-			Permissions:            perms,
+			Nkey:                   m.key,
+			Permissions:            m.perms,
 			AllowedConnectionTypes: connTypes(connStandard),
-			Account:                accs[membersAccount],
+			Account:                accs[m.spec.name],
 		})
 	}
 	return o, nil

@@ -97,7 +97,7 @@ func ingestPermissions(network string) *server.Permissions {
 
 // answerPermissions are those of the ingest's answering connection: it
 // publishes only on the reply subjects the server gives requests from the
-// members' account, which lead back into that account, so that even a
+// members' accounts, which lead back into the requester's account, so that even a
 // mistake in the ingest's own check of a reply subject cannot make the hub
 // write into the roster bucket, the messages stream or anything else of
 // the hub account.
