@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
@@ -175,7 +176,9 @@ func TestForgedAccountInformationIsIgnored(t *testing.T) {
 func TestIngestChecksTheAccountAgainstTheSubject(t *testing.T) {
 	t.Parallel()
 	var logs logBuffer
-	g := &ingest{network: testNetwork, log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now}
+	// closed: a publication that got past the checks would wait for no
+	// answer.
+	g := &ingest{network: testNetwork, log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now, quotas: newQuotas(config.DefaultMemberLimits(), 0, 1<<20, slog.New(slog.DiscardHandler)), closed: true}
 	g.setMembers(map[string]bool{gh: true, sn: true})
 	subject := protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead)
 	for _, tc := range []struct {

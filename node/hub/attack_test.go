@@ -415,9 +415,11 @@ func FuzzIngestParts(f *testing.F) {
 // API request, pull request and acknowledgement, each with the roster
 // subject, another agency's message subject or another member's ingest
 // subject as reply subject, leave the roster bucket, the other inbox and
-// the stream untouched: members are in an account of their own, so the
-// answers go back there (a member subscribed to the roster subject sees
-// them), never onto a subject of the account that holds the streams.
+// the stream untouched: each member is in an account of its own, so the
+// answers go back there (the member itself, subscribed to the roster
+// subject, sees them), never onto a subject of the account that holds the
+// streams. TestJetStreamAnswersReachNoOtherMember shows that no other
+// member sees them either.
 func TestJetStreamAnswersStayInTheMembersAccount(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn, ml)
@@ -450,13 +452,13 @@ func TestJetStreamAnswersStayInTheMembersAccount(t *testing.T) {
 	if len(acks) != len(targets) {
 		t.Fatalf("fetched %d messages, want %d", len(acks), len(targets))
 	}
-	// What lands on the roster subject in the members' account: the
+	// What lands on the roster subject in gh-ag's own account: the
 	// answers to the requests that named it.
-	seen, err := s.nc.SubscribeSync(rosterSubject(testNetwork))
+	seen, err := c.nc.SubscribeSync(rosterSubject(testNetwork))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.nc.Flush(); err != nil {
+	if err := c.nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	roster := rosterEntry(t, n).Revision()
@@ -478,7 +480,7 @@ func TestJetStreamAnswersStayInTheMembersAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each request named the roster subject once; its answer comes back
-	// into the members' account.
+	// into gh-ag's account.
 	for range 3 {
 		if _, err := seen.NextMsg(10 * time.Second); err != nil {
 			t.Fatalf("the answers to the requests naming the roster subject: %v", err)
