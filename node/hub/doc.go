@@ -19,15 +19,21 @@
 // Revoke, Rotate, RevokeKey, Renew), which write roster.jws and users.json
 // atomically under a lock; a running Hub notices the change, reconfigures
 // its users (an agency no longer active is disconnected) and consumers and
-// publishes the new roster. Only active members have a NATS user, with the
-// permissions of the node connection contract and nothing more.
+// publishes the new roster. Only active members have a NATS user with the
+// permissions of the node connection contract and nothing more (a revoked
+// one may read the roster). Each member agency's user is alone in a NATS
+// account of its own, which imports from the hub's account (JetStream and
+// the hub's own users) only that member's subjects, so that whatever the
+// hub answers a member lands in that member's account (accounts.go).
 //
 // Nodes publish on casenet.NET.in.FROM.TO.TYPE; the hub's ingest stores
 // each publication in the messages stream under casenet.NET.msg.FROM.TO.TYPE
 // and, with sync "always", answers only after it has fsynced the stream's
 // block files, once for every group of publications (ingest.go,
-// blocksync.go). Nothing a member sends is trusted: the FROM token, which
-// the member's permissions fix, is the publisher; the ingest stamps it
+// blocksync.go). Nothing a member sends is trusted: the publisher is the
+// agency of the account the server says the publication came from, and the
+// FROM token, which the member's permissions fix, must agree; the ingest
+// stamps it
 // (protocol.PublisherHeader), scopes the de-duplication id to it, charges
 // it to the member's limits (limits.go), takes publications only for active
 // members, and answers only inside the publisher's own reply space. The

@@ -6,7 +6,9 @@ import (
 )
 
 // agencyPermissions are an agency's NATS permissions: exactly the node
-// connection contract of docs/OPERATOR.md. Everything else is denied.
+// connection contract of docs/OPERATOR.md. Everything else is denied. The
+// agency's account imports from the hub account the parts of
+// memberServices these permissions allow (memberSpec), and nothing else.
 func agencyPermissions(network, agency string) *server.Permissions {
 	stream, consumer, kv := protocol.StreamName(network), protocol.ConsumerName(agency), "KV_"+protocol.RosterBucket(network)
 	return &server.Permissions{
@@ -97,8 +99,8 @@ func ingestPermissions(network string) *server.Permissions {
 
 // answerPermissions are those of the ingest's answering connection: it
 // publishes only on the reply subjects the server gives requests from the
-// members' accounts, which lead back into the requester's account, so that even a
-// mistake in the ingest's own check of a reply subject cannot make the hub
+// members' accounts, which lead back into the requester's account, so that
+// even a mistake in the ingest's own check of a reply subject cannot make the hub
 // write into the roster bucket, the messages stream or anything else of
 // the hub account.
 func answerPermissions() *server.Permissions {

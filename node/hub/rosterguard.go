@@ -12,8 +12,8 @@ import (
 )
 
 // rosterGuard puts the roster in force back into the roster bucket whenever
-// the bucket takes anything else. Only the hub writes there: members are
-// in an account of their own, so that the answers to their requests cannot
+// the bucket takes anything else. Only the hub writes there: each member
+// is in an account of its own, so that the answers to their requests cannot
 // land in the bucket whatever reply subject they name (issue #10). The
 // guard remains for a mistake of the hub's own: nodes refuse what does not
 // verify, and an older roster; the guard makes the bucket right again at
