@@ -40,6 +40,9 @@ type Hub struct {
 	RosterValidity Duration `json:"roster_validity"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
+	// Metrics serves the hub's metrics and health endpoints; off unless
+	// its listen is set.
+	Metrics Metrics `json:"metrics,omitzero"`
 	// LogFormat is text (for people, the default) or json (one object
 	// per line, for log collectors); both carry the same fields.
 	LogFormat string `json:"log_format"`
@@ -159,6 +162,9 @@ func (h *Hub) Validate() error {
 		return err
 	}
 	if err := h.TLS.validate(); err != nil {
+		return err
+	}
+	if err := h.Metrics.validate("hub"); err != nil {
 		return err
 	}
 	if err := h.MemberLimits.validate(h.MaxPayload); err != nil {

@@ -47,6 +47,7 @@ func TestParseHubErrors(t *testing.T) {
 		{`{"network":"wacap","sync":"sometimes"}`, "hub.sync: "},
 		{`{"network":"wacap","roster_validity":"1h"}`, "hub.roster_validity: "},
 		{`{"network":"wacap","log_level":"loud"}`, "hub.log_level: "},
+		{`{"network":"wacap","metrics":{"listen":"127.0.0.1"}}`, `hub.metrics.listen: "127.0.0.1" is not HOST:PORT`},
 		{`{"network":"wacap","log_format":"xml"}`, `hub.log_format: "xml" must be text or json`},
 		{`{"network":"wacap","member_limits":{"stored_bytes":1000}}`, "hub.member_limits.stored_bytes: "},
 		{`{"network":"wacap","member_limits":{"stored_messages":0}}`, "hub.member_limits.stored_messages: "},

@@ -40,6 +40,9 @@ type Node struct {
 	// Console is the web console for the agency's people; off unless
 	// console.listen is set.
 	Console Console `json:"console,omitzero"`
+	// Metrics serves the node's metrics and health endpoints; off unless
+	// its listen is set.
+	Metrics Metrics `json:"metrics,omitzero"`
 	// ResendTimeout is how long the node waits for the hub's acknowledgement
 	// of a publication. A late one is published again only once the
 	// connection that carried it is gone (while it is open the first copy
@@ -198,6 +201,9 @@ func (n *Node) Validate() error {
 		if err := checkPath("node.api.token_file", n.API.TokenFile); err != nil {
 			return fmt.Errorf("%w when api.listen is set", err)
 		}
+	}
+	if err := n.Metrics.validate("node"); err != nil {
+		return err
 	}
 	if err := n.Console.validate(); err != nil {
 		return err

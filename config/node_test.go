@@ -84,6 +84,8 @@ func TestParseNodeErrors(t *testing.T) {
 		{`"checkpoint_interval":"0s"`, "node.checkpoint_interval: "},
 		{`"rejections_kept_per_hour":-1`, "node.rejections_kept_per_hour: "},
 		{`"log_level":"trace"`, "node.log_level: "},
+		{`"metrics":{"listen":"9464"}`, `node.metrics.listen: "9464" is not HOST:PORT`},
+		{`"metrics":{"listen":"monitor.example:9464"}`, `node.metrics.listen: "monitor.example:9464" is not HOST:PORT`},
 		{`"log_format":"logfmt"`, `node.log_format: "logfmt" must be text or json`},
 		{`"hub_url":"nats://hub:4222"`, `unknown field "hub_url"`},
 	}

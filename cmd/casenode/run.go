@@ -26,11 +26,13 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e.stderr, logLevel(cfg.LogLevel), cfg.LogFormat)
 	src := &passphraseSource{e: e, fromStdin: idf.passphraseStdin}
-	n, err := agency.Open(ctx, idf.dir, agency.Options{
+	o := agency.Options{
 		Passphrase: src.remembered(),
 		Logger:     log,
 		Now:        e.now,
-	})
+	}
+	met := newNodeMetrics(cfg, &o)
+	n, err := agency.Open(ctx, idf.dir, o)
 	var signer *agency.SignerError
 	if errors.As(err, &signer) {
 		return withHint(err, "the secretariat key pinned in %s/node.json is not the key that signed the roster this node keeps: if you joined again with another --secretariat, check its key id with the secretariat; a node keeps to one network", idf.dir)
@@ -54,6 +56,10 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	metricsErr, err := met.start(ctx, cancel, n, cfg, log)
+	if err != nil {
+		return err
+	}
 	// Ready once the local API and the console serve: sends are taken and
 	// queued from then on, whether the hub is reachable or not.
 	notifySystemd(log, daemon.SdNotifyReady)
@@ -62,6 +68,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := <-consoleErr; err != nil {
+		return err
+	}
+	if err := <-metricsErr; err != nil {
 		return err
 	}
 	if err := <-apiErr; err != nil {

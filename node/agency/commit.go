@@ -99,6 +99,8 @@ func (n *Node) persist(ctx context.Context, rs []*recording) {
 	for _, r := range rs {
 		all = append(all, r.jobs()...)
 	}
+	start := n.o.Now()
+	defer n.observeCommit("receive", start)
 	for attempt := 0; ; attempt++ {
 		settled := n.intents.take()
 		err := n.store.Commit(func(tx *store.Tx) error {
@@ -186,6 +188,14 @@ func (n *Node) acknowledge(d *decision) {
 			n.log.Debug("nak", "err", err)
 		}
 		return
+	}
+	switch {
+	case res.kind == kindRejected:
+		n.counts.add(&n.counts.c.Rejected, string(res.reason))
+	case res.kind == kindMessage && !d.dup:
+		n.counts.add(&n.counts.c.Received, string(res.opened.Header.MsgType))
+	case res.kind == kindReceipt && d.matched && !d.known:
+		n.counts.add(&n.counts.c.Receipts, string(copyState(res.receipt.Kind)))
 	}
 	if res.kind == kindRejected {
 		n.log.Warn("input rejected", "from", res.from, "message", res.id, "reason", res.reason, "detail", res.detail, "receipt", res.reply != nil)

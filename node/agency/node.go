@@ -49,6 +49,7 @@ type Node struct {
 	inflight inflight      // messages recorded, not yet stored
 	intents  auditIntents  // intents to delete in the next store commit
 	writes   writeAlarm    // raised while the disk is full
+	counts   counters      // what the node did, for its metrics
 	// keptRejections bounds the rejections kept in full per publisher.
 	keptRejections keptRejections
 	running        atomic.Bool

@@ -53,6 +53,10 @@ type Options struct {
 	// means the current one (protocol.FormatVersion). Every node reads
 	// both; version 1 is for measurements and tests of old senders.
 	FormatVersion int
+	// ObserveCommit, if set, is told how long each commit of a batch took,
+	// from the store's transaction to the audit log's records being
+	// durable: kind is "send" or "receive". The node's metrics set it.
+	ObserveCommit func(kind string, d time.Duration)
 }
 
 // Defaults of Options.

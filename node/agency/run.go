@@ -150,6 +150,7 @@ func (n *Node) watchLiveness(ctx context.Context, nc *nats.Conn) {
 
 func (n *Node) onConnect(nc *nats.Conn) {
 	url := nc.ConnectedUrlRedacted()
+	n.counts.connected()
 	n.hub.set(true, url, n.o.Now(), nil)
 	n.log.Info("hub reachable: the node is online", "url", url)
 }

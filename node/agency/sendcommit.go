@@ -119,6 +119,7 @@ func (c *sendCommitter) store() {
 func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 	n := c.n
 	var err error
+	start := n.o.Now()
 	for attempt := 0; ; attempt++ {
 		settled := n.intents.take()
 		err = n.store.Commit(func(tx *store.Tx) error {
@@ -173,8 +174,12 @@ func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 			n.intents.settle(g.intent.Seq)
 			n.writes.ok(n)
 		}
+		if gerr == nil {
+			n.observeCommit("send", start)
+		}
 		for _, p := range g.ps {
 			if gerr == nil {
+				n.counts.add(&n.counts.c.Sent, string(p.entry.Header.MsgType))
 				n.pub.addMessage(p.entry, p.raw)
 			}
 			p.err = gerr

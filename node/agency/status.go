@@ -32,6 +32,8 @@ type Status struct {
 	// WriteAlarm is set while the node cannot write its files for want of
 	// space: it takes no input, and retries on its own.
 	WriteAlarm *WriteAlarm `json:"write_alarm,omitempty"`
+	// Checks are the readiness checks (readiness.go): what /readyz says.
+	Checks []Check `json:"checks"`
 }
 
 // RosterStatus describes the roster in force.
@@ -130,5 +132,6 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 	if cp := n.audit.LatestCheckpoint(); cp != nil {
 		s.Audit.Checkpoint = &CheckpointStatus{Size: cp.Size, Root: cp.Root.String()}
 	}
+	s.Checks = s.checks()
 	return s, nil
 }
