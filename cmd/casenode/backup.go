@@ -74,8 +74,14 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func runRestore(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "restore", "")
+func runRestore(ctx context.Context, e *env, args []string) error {
+	return runRestoreAs(ctx, e, "restore", "start it with 'casenode run --dir %s' — never while the node it was taken from still runs: both are the same agency", args)
+}
+
+// runRestoreAs restores a backup of a node or of a hub (the same archive
+// format) as command cmd; next says how to start what was restored.
+func runRestoreAs(_ context.Context, e *env, cmd, next string, args []string) error {
+	fs := newFlags(e, cmd, "")
 	in := fs.String("in", "", "the archive 'casenode backup' wrote (required)")
 	dir := fs.String("dir", "", "the directory to restore into: new or empty (required)")
 	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
@@ -83,7 +89,7 @@ func runRestore(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	if *in == "" || *dir == "" {
-		return usageErrorf("restore", "--in and --dir are required")
+		return usageErrorf(cmd, "--in and --dir are required")
 	}
 	f, err := os.Open(*in)
 	if err != nil {
@@ -103,6 +109,6 @@ func runRestore(_ context.Context, e *env, args []string) error {
 		}{*dir, len(m.Files), m.Bytes(), m.Created.Format("2006-01-02T15:04:05Z")})
 	}
 	fmt.Fprintf(e.stdout, "restored %d files (%d bytes) of the backup of %s into %s\n", len(m.Files), m.Bytes(), m.Created.Format("2006-01-02 15:04 UTC"), *dir)
-	fmt.Fprintf(e.stdout, "start it with 'casenode run --dir %s' — never while the node it was taken from still runs: both are the same agency\n", *dir)
+	fmt.Fprintf(e.stdout, next+"\n", *dir)
 	return nil
 }

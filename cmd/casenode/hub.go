@@ -15,6 +15,8 @@ func hubVerbs() []nounVerb {
 		{"run", "run the hub until interrupted", runHubRun},
 		{"renew", "sign the roster again with a new serial and expiry", runHubRenew},
 		{"tls", "make the hub serve TLS with a network CA, or renew its certificate", runHubTLS},
+		{"backup", "write one archive of a stopped hub's directory", runHubBackup},
+		{"restore", "bring a hub's backup back into a new directory", runHubRestore},
 	}
 }
 
