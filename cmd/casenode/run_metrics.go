@@ -40,6 +40,10 @@ func (m *nodeMetrics) start(ctx context.Context, cancel context.CancelFunc, n *a
 	if err := metrics.RegisterNode(s.Registry(), n, m.commits, time.Now); err != nil {
 		return nil, err
 	}
+	certs := map[string]string{"hub-client": cfg.TLSCertFile, "console": cfg.Console.TLSCertFile}
+	if err := s.Registry().Register(metrics.CertCollector(certs, time.Now)); err != nil {
+		return nil, err
+	}
 	if err := s.Listen(cfg.Metrics.Listen); err != nil {
 		return nil, withHint(err, "change metrics.listen in node.json, or stop what listens there")
 	}

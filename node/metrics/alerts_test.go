@@ -76,6 +76,7 @@ func nodeMetricNames(t *testing.T) map[string]bool {
 	ch := make(chan *prometheus.Desc, 100)
 	metrics.NodeCollector(nil, nil).Describe(ch)
 	metrics.NodeCommitSeconds().Describe(ch)
+	metrics.CertCollector(nil, nil).Describe(ch)
 	close(ch)
 	names := map[string]bool{}
 	re := regexp.MustCompile(`fqName: "([a-z_]+)"`)
