@@ -37,6 +37,7 @@ func TestProcess(t *testing.T) {
 	t.Run("SendWhileHubDown", func(t *testing.T) { testSendWhileHubDown(t, exe) })
 	t.Run("DemoKeep", func(t *testing.T) { testDemoKeep(t, exe) })
 	t.Run("Console", func(t *testing.T) { testConsoleRun(t, exe) })
+	t.Run("Metrics", func(t *testing.T) { testMetricsRun(t, exe) })
 }
 
 // startProcNet starts the hub and both nodes and waits until they are
