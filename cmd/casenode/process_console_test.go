@@ -1,15 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,28 +21,8 @@ import (
 func testConsoleRun(t *testing.T, exe string) {
 	pn := newProcNet(t, exe, procSender)
 	dir := pn.ln.AgencyDir(procSender)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	path := filepath.Join(dir, "node.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	cfg["console"] = map[string]any{"listen": addr}
-	if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	addr := freeAddr(t)
+	setNodeConfig(t, dir, "console", map[string]any{"listen": addr})
 	add := exec.Command(exe, "user", "add", "aminata", "--dir", dir, "--role", "prosecutor", "--password-stdin")
 	add.Stdin = strings.NewReader("a long enough password\n")
 	if out, err := add.CombinedOutput(); err != nil || !strings.Contains(string(out), "account aminata (prosecutor) created") {

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -20,28 +16,8 @@ import (
 func testMetricsRun(t *testing.T, exe string) {
 	pn := newProcNet(t, exe, procSender, procReceiver)
 	dir := pn.ln.AgencyDir(procSender)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	path := filepath.Join(dir, "node.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	cfg["metrics"] = map[string]any{"listen": addr}
-	if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	addr := freeAddr(t)
+	setNodeConfig(t, dir, "metrics", map[string]any{"listen": addr})
 	pn.startHub()
 	pn.startNode(procSender)
 	pn.startNode(procReceiver)
