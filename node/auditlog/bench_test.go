@@ -26,7 +26,6 @@ func payload1K() []byte {
 func BenchmarkAppend(b *testing.B) {
 	a := newAgency(b, "wacap", "sn-pj-dakar")
 	o := a.options()
-	o.CheckpointEvery = 1000
 	l := openLog(b, testPath(b), o)
 	p := payload1K()
 	const writers = 256
@@ -96,7 +95,6 @@ func benchLog(b *testing.B, n int) (string, ed25519.PublicKey) {
 	b.Helper()
 	a := newAgency(b, "wacap", "sn-pj-dakar")
 	o := a.options()
-	o.CheckpointEvery = DefaultCheckpointEvery
 	path := testPath(b)
 	l := openLog(b, path, o)
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)

@@ -3,7 +3,6 @@ package auditlog
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -109,69 +108,25 @@ func (l *Log) enqueue(p *Pending) *Pending {
 }
 
 // run is the committer: it takes whatever is queued, up to MaxBatch
-// records, writes it in one transaction (one fsync) and answers every
-// waiter. It signs a checkpoint every CheckpointEvery records, every
-// CheckpointInterval, on demand and at Close. The batching window is the
-// time the previous commit took, never a timer.
+// records, writes it in one transaction (one fsync), together with the
+// signed checkpoint of the tree it leaves, and answers every waiter. The
+// batching window is the time the previous commit took, never a timer.
 func (l *Log) run() {
 	defer close(l.done)
-	timer := time.NewTimer(l.opts.CheckpointInterval)
-	defer timer.Stop()
-	for {
-		select {
-		case p, ok := <-l.queue:
-			if !ok {
-				if l.err() == nil && l.st.size > 0 {
-					if _, err := l.checkpoint(); err != nil {
-						l.fail(err)
-					}
-				}
-				return
+	for p := range l.queue {
+		batch := l.gather(p)
+		if flushesOnly(batch) {
+			// Everything queued before them is durable: the previous
+			// commit wrote it.
+			err := l.err()
+			for _, q := range batch {
+				q.err = err
+				close(q.done)
 			}
-			batch := l.gather(p)
-			if flushesOnly(batch) {
-				// Everything queued before them is durable: the
-				// previous commit wrote it.
-				err := l.err()
-				for _, q := range batch {
-					q.err = err
-					close(q.done)
-				}
-				continue
-			}
-			if l.commit(batch) {
-				timer.Reset(l.opts.CheckpointInterval)
-			}
-		case <-timer.C:
-			if l.err() == nil && (l.st.size > l.cpSize() || l.st.unstored != nil) {
-				if _, err := l.checkpoint(); err != nil {
-					l.failCheckpoint(err)
-				}
-			}
-			timer.Reset(l.opts.CheckpointInterval)
-		case reply := <-l.force:
-			var r checkpointResult
-			if r.err = l.err(); r.err == nil {
-				r.cp, r.err = l.checkpoint()
-				if r.err != nil {
-					r.err = l.failCheckpoint(r.err)
-				}
-			}
-			reply <- r
+			continue
 		}
+		l.commit(batch)
 	}
-}
-
-// failCheckpoint handles a checkpoint that failed: a transaction that
-// failed for want of space is tried again later; any other failure stops
-// the log.
-func (l *Log) failCheckpoint(err error) error {
-	var se *signError
-	if errors.As(err, &se) {
-		l.fail(err)
-		return l.err()
-	}
-	return l.failWrite(err)
 }
 
 // flushesOnly reports whether batch holds only Flush calls.
@@ -183,9 +138,6 @@ func flushesOnly(batch []*Pending) bool {
 	}
 	return true
 }
-
-// cpSize is the size of the newest checkpoint.
-func (l *Log) cpSize() int64 { return l.st.cpSize() }
 
 // maxYields bounds how many times gather lets writers run before it
 // commits what it has.
@@ -220,34 +172,21 @@ func (l *Log) gather(p *Pending) []*Pending {
 	return batch
 }
 
-// commit writes a batch in one transaction and answers its waiters. The
-// committer's state only advances once the transaction is durable. The
-// transaction also stores the checkpoint signed after the previous one,
-// with its checkpoint record; and once CheckpointEvery records have gone
-// by, it records the signing intent for the tree it leaves, which commit
-// then signs. It reports whether it signed.
-func (l *Log) commit(batch []*Pending) (signed bool) {
+// commit writes a batch and the signed checkpoint of the tree it leaves in
+// one transaction, and answers its waiters: no record is ever durable
+// without a checkpoint that covers it. The committer's state only advances
+// once the transaction is durable; a checkpoint signed in a transaction
+// that failed was never stored nor shown to anyone.
+func (l *Log) commit(batch []*Pending) {
 	err := l.err()
 	st := l.st
-	var sign bool
-	var root tlog.Hash
 	if err == nil {
 		err = l.db.Update(func(tx *bolt.Tx) error {
 			b, err := writeBuckets(tx)
 			if err != nil {
 				return err
 			}
-			if err := st.store(b); err != nil {
-				return err
-			}
 			now := l.opts.Now().UnixNano()
-			if st.cpPending {
-				e := Entry{Type: TypeCheckpoint, Actor: l.opts.Card.Agency, Payload: st.cp.Note}
-				if err := st.append(b, now, e, sha256.Sum256(e.Payload)); err != nil {
-					return err
-				}
-				st.cpPending = false
-			}
 			for _, p := range batch {
 				p.first = st.size
 				for i, e := range p.entries {
@@ -261,40 +200,29 @@ func (l *Log) commit(batch []*Pending) (signed bool) {
 					}
 				}
 			}
-			if sign = st.size-st.cpSize() >= l.opts.CheckpointEvery; sign {
-				root, err = st.intend(b)
-			}
-			return err
+			return st.signTree(b, l.signer)
 		})
-		switch {
-		case err != nil:
+		if err != nil {
 			// Rolled back: the committer's state is as before.
 			err = l.failWrite(err)
-		case sign:
-			if err = st.sign(l.signer, root); err != nil {
-				l.fail(err)
-				err = l.err()
-			}
 		}
 	}
 	if err == nil {
-		if l.st.unstored != nil {
-			l.latest.Store(l.st.unstored)
-		}
 		l.st = st
+		l.latest.Store(st.cp)
 		l.trouble.Store(nil)
 	}
 	for _, p := range batch {
 		p.err = err
 		close(p.done)
 	}
-	return err == nil && sign
 }
 
 // append writes one record, its payload and its tree hashes.
 func (st *state) append(b *buckets, now int64, e Entry, sum [sha256.Size]byte) error {
 	t := max(now, st.lastTime)
 	rec := Record{
+		Hub:         e.Hub,
 		Seq:         st.size,
 		Time:        time.Unix(0, t),
 		Type:        e.Type,

@@ -52,7 +52,7 @@ func crashChild(dir string) {
 	}
 	l, err := Open(filepath.Join(dir, FileName), Options{
 		Card: card, Key: ed25519.NewKeyFromSeed(seed),
-		CheckpointEvery: 64, LockTimeout: 10 * time.Second,
+		LockTimeout: 10 * time.Second,
 	})
 	if err != nil {
 		die(err)

@@ -22,6 +22,9 @@ type Entry struct {
 	MessageID string
 	// Payload is stored exactly as given (see the Type constants).
 	Payload []byte
+	// Hub is, for a received message, what the hub stamped on it (its
+	// JetStream metadata); nil for every other type.
+	Hub *HubStamp
 }
 
 // validate checks an entry before it is queued, so that one caller's bad
@@ -38,6 +41,14 @@ func (e *Entry) validate(own *protocol.MemberCard) error {
 	}
 	if e.MessageID != "" {
 		if err := protocol.ValidateMessageID(e.MessageID); err != nil {
+			return err
+		}
+	}
+	if e.Hub != nil {
+		if e.Type != TypeReceived {
+			return fmt.Errorf("only a received record carries the hub's stamp, not a %s record", e.Type)
+		}
+		if err := e.Hub.validate(); err != nil {
 			return err
 		}
 	}

@@ -53,7 +53,15 @@ func (a *agency) cardJSON(t testing.TB) []byte {
 }
 
 func (a *agency) options() Options {
-	return Options{Card: a.card, Key: a.key, CheckpointEvery: 1 << 30, CheckpointInterval: time.Hour}
+	return Options{Card: a.card, Key: a.key}
+}
+
+// rotatedFrom returns the options of a, the agency's new key, after a
+// rotation from before.
+func (a *agency) rotatedFrom(before *agency) Options {
+	o := a.options()
+	o.PreviousKeys = []ed25519.PublicKey{before.card.PublicKey()}
+	return o
 }
 
 func testPath(t testing.TB) string { return filepath.Join(t.TempDir(), FileName) }

@@ -18,10 +18,8 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultCheckpointEvery    = 4096
-	DefaultCheckpointInterval = time.Minute
-	DefaultMaxBatch           = 2048
-	queueLen                  = 4096
+	DefaultMaxBatch = 2048
+	queueLen        = 4096
 )
 
 // ErrClosed reports an append to a closed log.
@@ -35,15 +33,18 @@ type Options struct {
 	// rotation) before anything else.
 	Card *protocol.MemberCard
 	// Key is the agency's Ed25519 signing key, matching Card: it signs the
-	// checkpoints.
+	// checkpoint every commit stores.
 	Key ed25519.PrivateKey
-	// CheckpointEvery is how many records the log appends at most between
-	// two checkpoints; zero means DefaultCheckpointEvery.
-	CheckpointEvery int64
-	// CheckpointInterval is how long the log waits at most before it signs
-	// the records appended since its last checkpoint; zero means
-	// DefaultCheckpointInterval.
-	CheckpointInterval time.Duration
+	// PreviousKeys are the agency's signing keys before Card's (a key
+	// rotation): Open accepts a newest checkpoint signed by one of them, or
+	// by Key, and no other.
+	PreviousKeys []ed25519.PublicKey
+	// HoldUncovered makes Open open a log that holds records no signed
+	// checkpoint covers (someone wrote to the file without the key) held,
+	// instead of failing with an *UncoveredError: it reads, but takes no
+	// record and signs nothing, and Uncovered says why. A node opens its
+	// log so, to run and raise the alarm.
+	HoldUncovered bool
 	// MaxBatch bounds the records of one transaction; zero means
 	// DefaultMaxBatch.
 	MaxBatch int
@@ -61,11 +62,11 @@ type Log struct {
 	opts   Options
 	signer *noteSigner
 
-	mu     sync.RWMutex // guards closed and the sending side of queue
-	closed bool
-	queue  chan *Pending
-	force  chan chan checkpointResult
-	done   chan struct{} // closed when the committer has stopped
+	mu        sync.RWMutex // guards closed and the sending side of queue
+	closed    bool
+	queue     chan *Pending
+	done      chan struct{} // closed when the committer has stopped
+	uncovered *UncoveredError
 
 	st      state                        // owned by the committer
 	latest  atomic.Pointer[Checkpoint]   // the newest stored checkpoint
@@ -82,22 +83,18 @@ type writeTrouble struct {
 
 // state is what the committer knows of the log between transactions.
 type state struct {
-	size      int64
-	prev      tlog.Hash // leaf hash of the last record
-	lastTime  int64     // time of the last record, Unix nanoseconds
-	frontier  frontier
-	cp        *Checkpoint // newest signed checkpoint
-	unstored  *Checkpoint // cp, while it is signed but not yet stored
-	cpPending bool        // cp.Size == size: the next transaction starts with cp's record
-}
-
-type checkpointResult struct {
-	cp  *Checkpoint
-	err error
+	size     int64
+	prev     tlog.Hash // leaf hash of the last record
+	lastTime int64     // time of the last record, Unix nanoseconds
+	frontier frontier
+	cp       *Checkpoint // newest signed checkpoint: it covers every record
 }
 
 // Open opens or creates the log at path for appending, locking the file
-// against other processes. A new log's first record is opts.Card.
+// against other processes. A new log's first record is opts.Card. A log
+// whose newest checkpoint, signed by opts.Key or one of opts.PreviousKeys,
+// does not cover every record fails with an *UncoveredError (see
+// Options.HoldUncovered).
 func Open(path string, opts Options) (*Log, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
@@ -116,7 +113,6 @@ func Open(path string, opts Options) (*Log, error) {
 		opts:   opts,
 		signer: signer,
 		queue:  make(chan *Pending, queueLen),
-		force:  make(chan chan checkpointResult),
 		done:   make(chan struct{}),
 	}
 	var ownCard []byte
@@ -132,7 +128,18 @@ func Open(path string, opts Options) (*Log, error) {
 	if l.st.cp != nil {
 		l.latest.Store(l.st.cp)
 	}
+	if l.uncovered != nil {
+		if !opts.HoldUncovered {
+			db.Close()
+			return nil, l.uncovered
+		}
+		var err error = l.uncovered
+		l.failed.Store(&err)
+	}
 	go l.run()
+	if l.uncovered != nil {
+		return l, nil
+	}
 
 	card, err := opts.Card.Marshal()
 	if err == nil && !bytes.Equal(card, ownCard) {
@@ -157,11 +164,10 @@ func (o *Options) validate() error {
 	if len(o.Key) != ed25519.PrivateKeySize || !ok || !pub.Equal(o.Card.PublicKey()) {
 		return fmt.Errorf("the signing key is not the key of the member card of %s (kid %s)", o.Card.Agency, o.Card.KeyID())
 	}
-	if o.CheckpointEvery <= 0 {
-		o.CheckpointEvery = DefaultCheckpointEvery
-	}
-	if o.CheckpointInterval <= 0 {
-		o.CheckpointInterval = DefaultCheckpointInterval
+	for i, k := range o.PreviousKeys {
+		if len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("previous key %d: %d bytes, not %d", i, len(k), ed25519.PublicKeySize)
+		}
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = DefaultMaxBatch
@@ -197,7 +203,7 @@ func (l *Log) load(tx *bolt.Tx) (ownCard []byte, err error) {
 		return nil, nil
 	}
 	damaged := func(format string, args ...any) error {
-		return fmt.Errorf("the log is damaged (%s); run 'casenode audit verify' on a copy", fmt.Sprintf(format, args...))
+		return fmt.Errorf("the log is damaged (%s); keep the file as evidence, run 'casenode audit verify' on a copy, and 'casenode audit restart-log' to start a new log", fmt.Sprintf(format, args...))
 	}
 	last, err := decodeRecord(b.records.Get(itob(n - 1)))
 	if err != nil || last.Seq != n-1 {
@@ -212,18 +218,16 @@ func (l *Log) load(tx *bolt.Tx) (ownCard []byte, err error) {
 		return nil, damaged("%v", err)
 	}
 	l.st.frontier = *f
-	if k, v := b.checkpoints.Cursor().Last(); k != nil {
-		cp, _, err := ParseCheckpoint(v)
-		if err != nil {
-			return nil, damaged("latest checkpoint: %v", err)
-		}
-		if cp.Size > n {
-			return nil, damaged("it has %d records but a checkpoint of %d: it was truncated or restored from a backup", n, cp.Size)
-		}
-		if h, err := tlog.TreeHash(cp.Size, bucketHashReader(b.hashes)); err != nil || h != cp.Root {
-			return nil, damaged("the tree no longer matches the checkpoint of size %d", cp.Size)
-		}
-		l.st.cp, l.st.cpPending = cp, cp.Size == n
+	if leaf, err := bucketHashReader(b.hashes)([]int64{tlog.StoredHashIndex(0, n-1)}); err != nil || leaf[0] != l.st.prev {
+		return nil, damaged("the last record %d is not the one its tree hash names", n-1)
+	}
+	cp, err := l.newestCheckpoint(b, n)
+	if err != nil {
+		return nil, damaged("%v", err)
+	}
+	l.st.cp = cp
+	if cp == nil || cp.Size < n {
+		l.uncovered = &UncoveredError{Path: l.path, Records: n, Checkpoint: cp}
 	}
 	if is, _, ok := signingIntent(b); ok && is > n {
 		return nil, damaged("it has %d records but was about to sign %d: it was truncated or restored from a backup", n, is)
@@ -286,26 +290,25 @@ func (l *Log) fail(err error) {
 	l.failed.CompareAndSwap(nil, &err)
 }
 
-// Checkpoint signs and stores a checkpoint of every record appended so far,
-// unless the newest checkpoint already covers them, and returns it.
+// Checkpoint waits until every record appended before it was called is
+// durable and returns the newest checkpoint, which covers them all: every
+// commit signs one.
 func (l *Log) Checkpoint() (*Checkpoint, error) {
-	reply := make(chan checkpointResult, 1)
-	l.mu.RLock()
-	if l.closed {
-		l.mu.RUnlock()
-		return nil, ErrClosed
+	if err := l.Flush(context.Background()); err != nil {
+		return nil, err
 	}
-	l.force <- reply
-	l.mu.RUnlock()
-	r := <-reply
-	return r.cp, r.err
+	return l.latest.Load(), nil
 }
+
+// Uncovered returns, for a log Open held (Options.HoldUncovered), why: the
+// records no signed checkpoint covers. It returns nil for a log that
+// takes records.
+func (l *Log) Uncovered() *UncoveredError { return l.uncovered }
 
 // LatestCheckpoint returns the newest checkpoint the log signed, or nil.
 func (l *Log) LatestCheckpoint() *Checkpoint { return l.latest.Load() }
 
-// Close appends what is queued, signs a final checkpoint and closes the
-// file. It returns the failure that stopped the log, if any.
+// Close appends what is queued and closes the file. It returns the failure that stopped the log, if any.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {

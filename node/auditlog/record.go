@@ -13,8 +13,14 @@ import (
 )
 
 // RecordVersion is the version of the record encoding this package writes
-// and reads. It is the record's first byte.
+// for every record but a received message the hub stamped. It is the
+// record's first byte.
 const RecordVersion = 1
+
+// RecordVersionHub is the version of a received record that carries the
+// hub's stamp (HubStamp): version 1's fields, then the hub's storage time
+// and stream sequence.
+const RecordVersionHub = 2
 
 // Limits of the record fields.
 const (
@@ -25,7 +31,7 @@ const (
 	MaxPayloadSize = 4 * protocol.MaxMessageSize
 	// MaxRecordSize bounds an encoded record: the fixed part, the longest
 	// actor and a message id.
-	MaxRecordSize = fixedLen + 1 + MaxActorLen + 1 + msgIDLen
+	MaxRecordSize = fixedLen + 1 + MaxActorLen + 1 + msgIDLen + hubLen
 )
 
 // The fixed part of an encoded record, byte offsets (docs/AUDIT.md).
@@ -39,6 +45,7 @@ const (
 	offPayloadSize = 82
 	fixedLen       = 90
 	msgIDLen       = 36
+	hubLen         = 16 // version 2: stored time and stream sequence
 )
 
 // ErrEncoding reports record bytes that are not one canonical record.
@@ -67,8 +74,32 @@ type Record struct {
 	PayloadHash [sha256.Size]byte
 	// PayloadSize is the payload's length in bytes.
 	PayloadSize int64
+	// Hub is what the hub stamped on a received message: when it stored
+	// it and at which sequence of its stream (version 2); nil otherwise.
+	Hub *HubStamp
 
 	raw []byte
+}
+
+// HubStamp is what the hub's JetStream stamped on a message it stored, as
+// the node read it from the message's metadata: evidence of when the
+// message reached the hub, beyond the sender's own signed creation time.
+type HubStamp struct {
+	// Stored is when the hub stored the message, UTC, nanoseconds.
+	Stored time.Time
+	// Seq is the message's sequence number in the hub's stream, from 1.
+	Seq uint64
+}
+
+// validate checks a stamp: a time after 1970 and a sequence from 1.
+func (h *HubStamp) validate() error {
+	if h.Stored.UnixNano() <= 0 {
+		return fmt.Errorf("hub storage time %s is not after 1970", h.Stored)
+	}
+	if h.Seq == 0 || h.Seq > 1<<62 {
+		return fmt.Errorf("hub stream sequence %d out of range", h.Seq)
+	}
+	return nil
 }
 
 // Bytes returns the record's encoding: the exact stored bytes for a record
@@ -87,8 +118,11 @@ func (r *Record) Hash() tlog.Hash { return tlog.RecordHash(r.Bytes()) }
 // encode lays the record out as documented in docs/AUDIT.md. Integers are
 // big-endian; the variable fields come last, each after a one-byte length.
 func (r *Record) encode() []byte {
-	b := make([]byte, fixedLen, fixedLen+2+len(r.Actor)+len(r.MessageID))
+	b := make([]byte, fixedLen, fixedLen+2+len(r.Actor)+len(r.MessageID)+hubLen)
 	b[offVersion] = RecordVersion
+	if r.Hub != nil {
+		b[offVersion] = RecordVersionHub
+	}
 	b[offType] = byte(r.Type)
 	binary.BigEndian.PutUint64(b[offSeq:], uint64(r.Seq))
 	binary.BigEndian.PutUint64(b[offTime:], uint64(r.Time.UnixNano()))
@@ -99,6 +133,10 @@ func (r *Record) encode() []byte {
 	b = append(b, r.Actor...)
 	b = append(b, byte(len(r.MessageID)))
 	b = append(b, r.MessageID...)
+	if r.Hub != nil {
+		b = binary.BigEndian.AppendUint64(b, uint64(r.Hub.Stored.UnixNano()))
+		b = binary.BigEndian.AppendUint64(b, r.Hub.Seq)
+	}
 	return b
 }
 
@@ -118,12 +156,16 @@ func decodeRecord(data []byte) (*Record, error) {
 	if len(data) < fixedLen+2 {
 		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d of the smallest record", ErrEncoding, len(data), fixedLen+2)
 	}
-	if data[offVersion] != RecordVersion {
-		return nil, fmt.Errorf("%w: version %d (this casenode reads version %d)", ErrEncoding, data[offVersion], RecordVersion)
+	version := data[offVersion]
+	if version != RecordVersion && version != RecordVersionHub {
+		return nil, fmt.Errorf("%w: version %d (this casenode reads versions %d and %d)", ErrEncoding, version, RecordVersion, RecordVersionHub)
 	}
 	r := &Record{Type: Type(data[offType])}
 	if !r.Type.valid() {
 		return nil, fmt.Errorf("%w: unknown record type %d", ErrEncoding, data[offType])
+	}
+	if version == RecordVersionHub && r.Type != TypeReceived {
+		return nil, fmt.Errorf("%w: version %d is for received records only, not %s", ErrEncoding, version, r.Type)
 	}
 	seq := binary.BigEndian.Uint64(data[offSeq:])
 	if seq > 1<<62 {
@@ -154,8 +196,21 @@ func decodeRecord(data []byte) (*Record, error) {
 	}
 	rest = rest[1+n:]
 	m := int(rest[0])
-	if len(rest) != 1+m {
-		return nil, fmt.Errorf("%w: message id length %d, but %d bytes remain", ErrEncoding, m, len(rest)-1)
+	tail := 0
+	if version == RecordVersionHub {
+		tail = hubLen
+	}
+	if len(rest) != 1+m+tail {
+		return nil, fmt.Errorf("%w: message id length %d, but %d bytes remain", ErrEncoding, m, len(rest)-1-tail)
+	}
+	if tail > 0 {
+		h := rest[1+m:]
+		ns := int64(binary.BigEndian.Uint64(h))
+		r.Hub = &HubStamp{Stored: time.Unix(0, ns).UTC(), Seq: binary.BigEndian.Uint64(h[8:])}
+		if err := r.Hub.validate(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrEncoding, err)
+		}
+		rest = rest[:1+m]
 	}
 	if m > 0 {
 		r.MessageID = string(rest[1:])

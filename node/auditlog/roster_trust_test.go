@@ -118,7 +118,7 @@ func (w *rosterWorld) receipt(at time.Time) auditlog.Entry {
 func (w *rosterWorld) verify(entries ...auditlog.Entry) (*auditlog.Report, error) {
 	w.t.Helper()
 	path := filepath.Join(w.t.TempDir(), auditlog.FileName)
-	l, err := auditlog.Open(path, auditlog.Options{Card: w.own.Card, Key: w.own.Signing, CheckpointEvery: 1 << 30, CheckpointInterval: time.Hour})
+	l, err := auditlog.Open(path, auditlog.Options{Card: w.own.Card, Key: w.own.Signing})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,6 +32,25 @@ const (
 	bucketHashes      = "hashes"      // tlog stored hash index → 32-byte hash
 	bucketCheckpoints = "checkpoints" // tree size → signed checkpoint
 )
+
+// knownBuckets are every bucket an audit log may hold: verify reports any
+// other as an integrity failure. A new bucket is added here.
+func knownBuckets() []string {
+	return []string{bucketMeta, bucketRecords, bucketPayloads, bucketHashes, bucketCheckpoints}
+}
+
+// unknownBucket returns the name of the first bucket of tx that is not an
+// audit log's, or "".
+func unknownBucket(tx *bolt.Tx) string {
+	known := knownBuckets()
+	c := tx.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if !slices.Contains(known, string(k)) {
+			return string(k)
+		}
+	}
+	return ""
+}
 
 // Keys of the meta bucket.
 const (

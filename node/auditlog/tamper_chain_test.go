@@ -20,22 +20,22 @@ func wantWhat(t *testing.T, ve *VerifyError, what string) {
 
 // TestTamperStalePrevious replaces one record's payload and rebuilds the
 // tree, but leaves the next record's previous hash pointing at the record
-// as it was: the chain breaks at that next record, before any checkpoint
-// is reached.
+// as it was: the checkpoint its commit signed no longer matches, and names
+// that one record.
 func TestTamperStalePrevious(t *testing.T) {
 	f := newFixture(t)
-	const k = 24
+	const k = 22
 	forged := []byte("a message the node never sent")
 	rewriteKeeping(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
-		if recs[k].Type != TypeSent || f.isCheckpointRecord(k+1) {
+		if recs[k].Type != TypeSent {
 			t.Fatalf("fixture changed: record %d is %s", k, recs[k].Type)
 		}
 		recs[k].PayloadHash, recs[k].PayloadSize = sha256.Sum256(forged), int64(len(forged))
 		payloads[k] = forged
 		return recs, payloads
 	}, true, k+1)
-	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, k+1, false)
-	wantWhat(t, ve, "previous-record hash")
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, k, false)
+	wantWhat(t, ve, "does not match the records' root hash")
 }
 
 // TestTamperTimeGoesBackwards dates one record, rehashed, a second before
@@ -51,37 +51,17 @@ func TestTamperTimeGoesBackwards(t *testing.T) {
 	wantWhat(t, ve, "time goes backwards")
 }
 
-// TestTamperNewestCheckpointRecord rewrites, rehashed, the payload of the
-// newest checkpoint record — which no later signed checkpoint covers — to
-// an older checkpoint the log did sign.
-func TestTamperNewestCheckpointRecord(t *testing.T) {
+// TestTamperNewestCheckpointDeleted removes the newest checkpoint: the
+// records of the last commit are no longer covered, which every commit
+// signing rules out, so verify reports them (point 1 of issue #13).
+func TestTamperNewestCheckpointDeleted(t *testing.T) {
 	f := newFixture(t)
-	r := openReader(t, f.path)
-	cps, err := r.Checkpoints()
-	r.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The log as a crash leaves it: the checkpoint signed at Close, which
-	// no record holds, is not there, and the newest checkpoint record is
-	// covered by none.
 	final, s := f.latest.Size, f.sizes[len(f.sizes)-2]
 	tamper(t, f.path, func(b *buckets) error { return b.checkpoints.Delete(itob(final)) })
-	rep, err := verify(t, f.path, VerifyOptions{Card: f.a.card})
-	if err != nil || rep.Latest.Size != s || rep.Uncovered != final-s {
-		t.Fatalf("the log without its final checkpoint: %+v, %v", rep, err)
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindUncovered, s, false)
+	if ve.Through != final-1 || ve.LastGood == nil || ve.LastGood.Size != s {
+		t.Fatalf("uncovered failure %+v: want records %d to %d after the checkpoint of size %d", ve, s, final-1, s)
 	}
-	older := cps[0].Note
-	rewrite(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
-		if recs[s].Type != TypeCheckpoint {
-			t.Fatalf("fixture changed: record %d is %s", s, recs[s].Type)
-		}
-		recs[s].PayloadHash, recs[s].PayloadSize = sha256.Sum256(older), int64(len(older))
-		payloads[s] = older
-		return recs, payloads
-	}, true)
-	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, s, false)
-	wantWhat(t, ve, "checkpoint record differs from the stored checkpoint")
 }
 
 // TestGivenCheckpointBeyondTheLogUnknownKey gives Verify a checkpoint that

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -165,7 +166,12 @@ func TestTamperForgedInsertRehashed(t *testing.T) {
 		payloads = append(payloads[:k:k], append([][]byte{forged}, payloads[k:]...)...)
 		return recs, payloads
 	}, true)
-	wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, f.firstCheckpointAfter(t, k), true)
+	// Reported where the record went in: the checkpoint the commit of
+	// record k signed no longer matches (point 6 of issue #13).
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, k, false)
+	if ve.Through != k || ve.Where() != fmt.Sprintf("record %d", k) {
+		t.Fatalf("failure %+v, want it at record %d alone", ve, k)
+	}
 }
 
 func TestTamperRewrittenAndResigned(t *testing.T) {
@@ -199,9 +205,6 @@ func TestTamperNewestRemoved(t *testing.T) {
 	f := newFixture(t)
 	earlier := f.latest
 	const m = 50 // records kept
-	if f.isCheckpointRecord(m) {
-		t.Fatal("fixture changed: pick another cut")
-	}
 	tamper(t, f.path, func(b *buckets) error {
 		for i := int64(m); i < earlier.Size; i++ {
 			b.records.Delete(itob(i))
@@ -216,7 +219,8 @@ func TestTamperNewestRemoved(t *testing.T) {
 	// away.
 	wantFailure(t, f.verify(t, VerifyOptions{}), KindTruncation, m, false)
 
-	// Without them it verifies alone: only an earlier checkpoint catches it.
+	// Without them it verifies alone, cut at a commit: only an earlier
+	// checkpoint (or the witness) catches it.
 	tamper(t, f.path, func(b *buckets) error {
 		for _, s := range f.sizes {
 			if s > m {

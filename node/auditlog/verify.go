@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/casenode/casenode/protocol"
@@ -100,6 +101,9 @@ func (r *Reader) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		}
 		v.b = b
 		v.origin = string(b.meta.Get([]byte(metaOrigin)))
+		if name := unknownBucket(tx); name != "" {
+			return &VerifyError{Kind: KindIntegrity, What: fmt.Sprintf("unknown bucket %q: not part of an audit log (its buckets are %s)", name, strings.Join(knownBuckets(), ", "))}
+		}
 		return v.run()
 	})
 	if err != nil {
@@ -144,11 +148,8 @@ func (v *verifier) failAt(kind Kind, size int64, what, expected, found string) *
 // run is the pass over the records, in one read transaction.
 func (v *verifier) run() error {
 	v.frontier = newFrontier()
-	n, err := size(v.b)
-	if err != nil {
-		return v.fail(KindIntegrity, 0, err.Error(), "", "")
-	}
-	v.total = n
+	// A key that is no record's sorts last: the pass reports it there.
+	v.total, _ = size(v.b)
 	if v.given != nil && v.given.Origin != v.origin {
 		return v.failAt(KindTrust, v.given.Size, "the checkpoint given is another log's", v.origin, v.given.Origin)
 	}
@@ -156,7 +157,7 @@ func (v *verifier) run() error {
 		return err
 	}
 	v.msgs = startMessageChecks(v.o.CheckMessage, v.o.Workers)
-	err = v.records()
+	err := v.records()
 	if merr := v.msgs.wait(); merr != nil && (err == nil || isLater(err, merr)) {
 		err = merr
 	}
@@ -260,7 +261,9 @@ func (v *verifier) progress(i int64) error {
 // record decodes record i, stored under k, and checks its place in the
 // chain: its key, its sequence number, the previous record's hash and time.
 func (v *verifier) record(i int64, k, val []byte) (*Record, error) {
-	if idx, ok := btoi(k); !ok || idx != i {
+	if idx, ok := btoi(k); !ok {
+		return nil, v.fail(KindIntegrity, i, fmt.Sprintf("a key that is no record's follows record %d", i-1), "key "+hex.EncodeToString(itob(i)), "key "+hex.EncodeToString(k))
+	} else if idx != i {
 		return nil, v.fail(KindIntegrity, i, fmt.Sprintf("record %d is missing", i), "key "+hex.EncodeToString(itob(i)), "key "+hex.EncodeToString(k))
 	}
 	rec, err := decodeRecord(val)
@@ -377,12 +380,29 @@ func (v *verifier) end() error {
 		v.rep.OwnKeys = append(v.rep.OwnKeys, c.KeyID())
 	}
 	v.rep.Latest = v.lastGood
-	if v.lastGood != nil {
-		v.rep.Uncovered = n - v.lastGood.Size
-	} else {
-		v.rep.Uncovered = n
+	if covered := v.lastGood.sizeOrZero(); covered < n {
+		e := v.fail(KindUncovered, covered, "records no signed checkpoint covers: every commit of the log signs one, so they were written without the agency's key", fmt.Sprintf("a checkpoint of %d records", n), fmt.Sprintf("the newest covers %d", covered))
+		e.Through = n - 1
+		return e
 	}
 	return nil
+}
+
+// sizeOrZero is the checkpoint's size, or 0 for none.
+func (c *Checkpoint) sizeOrZero() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.Size
+}
+
+// altered is the failure of a checkpoint of size i that the records no
+// longer match: a record among those after the last good checkpoint was
+// altered, removed or inserted, with the hashes recomputed.
+func (v *verifier) altered(i int64, what, expected, found string) *VerifyError {
+	e := v.fail(KindIntegrity, v.lastGood.sizeOrZero(), what+fmt.Sprintf(": a record after record %d and before %d was altered, removed or inserted, and the hashes recomputed", v.lastGood.sizeOrZero()-1, i), expected, found)
+	e.Through = i - 1
+	return e
 }
 
 func kids(cards []*protocol.MemberCard) string {

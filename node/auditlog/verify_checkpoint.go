@@ -33,7 +33,7 @@ func (v *verifier) checkpointsAt(i int64) error {
 			return v.failAt(KindIntegrity, i, "checkpoint stored under the wrong size", fmt.Sprint(i), fmt.Sprint(cp.Size))
 		}
 		if cp.Root != root {
-			return v.failAt(KindIntegrity, i, "checkpoint root hash", root.String(), cp.Root.String())
+			return v.altered(i, fmt.Sprintf("the checkpoint of size %d does not match the records' root hash", i), cp.Root.String(), root.String())
 		}
 		v.lastGood = cp
 		v.rep.Checkpoints++

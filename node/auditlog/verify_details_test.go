@@ -39,7 +39,7 @@ func TestVerifyFailureDetails(t *testing.T) {
 		t.Errorf("found %q, want %q", ve.Found, want)
 	}
 	rotated := newAgency(t, "wacap", "sn-pj-dakar")
-	l := openLog(t, h.path, rotated.options())
+	l := openLog(t, h.path, rotated.rotatedFrom(h.a))
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -58,16 +58,16 @@ func TestVerifyReportsTheFirstFailingMessage(t *testing.T) {
 	secondFailed := make(chan struct{})
 	_, err := verify(t, f.path, VerifyOptions{Card: f.a.card, Workers: 2, CheckMessage: func(rec *Record, _ []byte, _ *Trust) error {
 		switch rec.Seq {
-		case 24:
+		case 22:
 			<-secondFailed
 			return errors.New("forged")
-		case 41:
+		case 42:
 			close(secondFailed)
 			return errors.New("forged too")
 		}
 		return nil
 	}})
-	ve := wantFailure(t, err, KindTrust, 24, false)
+	ve := wantFailure(t, err, KindTrust, 22, false)
 	wantWhat(t, ve, "sent record of message ")
 	wantWhat(t, ve, ": forged")
 }

@@ -363,13 +363,20 @@ func TestCheckpointLimits(t *testing.T) {
 	}
 }
 
-// TestProofAfterARotation: when the own key rotated after the newest
-// checkpoint, a proof carries the card whose key signed that checkpoint,
-// not the newer one.
+// TestProofAfterARotation: a proof carries the card whose key signed the
+// checkpoint it proves against: after the rotation, the new one; with the
+// newer checkpoints removed, the old one.
 func TestProofAfterARotation(t *testing.T) {
-	path, first, a, _ := rotatedLog(t)
-	// As a crash before the next checkpoint leaves it: the newest is the
-	// one the old key signed.
+	path, first, a, rotated := rotatedLog(t)
+	r := openReader(t, path)
+	p, err := r.Prove(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if string(p.Card) != string(rotated.cardJSON(t)) {
+		t.Fatalf("proved with card %s, want the rotated card", p.Card)
+	}
 	tamper(t, path, func(b *buckets) error {
 		var later [][]byte
 		c := b.checkpoints.Cursor()
@@ -386,8 +393,8 @@ func TestProofAfterARotation(t *testing.T) {
 		}
 		return nil
 	})
-	r := openReader(t, path)
-	p, err := r.Prove(2)
+	r = openReader(t, path)
+	p, err = r.Prove(2)
 	if err != nil {
 		t.Fatal(err)
 	}

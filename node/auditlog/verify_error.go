@@ -25,6 +25,10 @@ const (
 	// another agency's log, a checkpoint by an unknown key, a message whose
 	// signature does not verify with the cards the log trusted then.
 	KindTrust Kind = 4
+	// KindUncovered: records no signed checkpoint covers. Every commit
+	// signs a checkpoint of all its records in the same transaction, so
+	// they were written without the agency's key.
+	KindUncovered Kind = 5
 )
 
 // String returns the kind's name.
@@ -38,6 +42,8 @@ func (k Kind) String() string {
 		return "fork"
 	case KindTrust:
 		return "trust"
+	case KindUncovered:
+		return "uncovered"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -52,6 +58,12 @@ type VerifyError struct {
 	Index int64
 	// AtCheckpoint says that Index is a checkpoint's tree size.
 	AtCheckpoint bool
+	// Through, when above Index, says that the fault lies somewhere in
+	// records Index to Through, which a signed checkpoint no longer
+	// matches: a record among them was altered, removed or inserted, and
+	// the hashes recomputed, so that nothing but that checkpoint's root
+	// tells. (With AtCheckpoint, Index is a tree size and Through is 0.)
+	Through int64
 	// What names the check that failed ("previous-record hash", "tree
 	// hash 12", "checkpoint signature", …).
 	What string
@@ -80,8 +92,11 @@ func (e *VerifyError) Error() string {
 // Where names the place of the failure: "record 17" or "checkpoint of size
 // 4096".
 func (e *VerifyError) Where() string {
-	if e.AtCheckpoint {
+	switch {
+	case e.AtCheckpoint:
 		return fmt.Sprintf("checkpoint of size %d", e.Index)
+	case e.Through > e.Index:
+		return fmt.Sprintf("records %d to %d", e.Index, e.Through)
 	}
 	return fmt.Sprintf("record %d", e.Index)
 }
