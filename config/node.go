@@ -57,10 +57,12 @@ type Node struct {
 	// waiting at the hub while the node is down are judged at the time the
 	// hub stored them, so an outage loses nothing.
 	MaxMessageAge Duration `json:"max_message_age"`
-	// CheckpointEvery and CheckpointInterval: the audit log is checkpointed
-	// after this many entries or this long, whichever comes first.
-	CheckpointEvery    int      `json:"checkpoint_every"`
-	CheckpointInterval Duration `json:"checkpoint_interval"`
+	// CheckpointEvery and CheckpointInterval are obsolete: every commit of
+	// the audit log signs a checkpoint of all its records (docs/AUDIT.md),
+	// so there is no cadence to set. A node.json written before still
+	// holds them; they are accepted and ignored.
+	CheckpointEvery    int      `json:"checkpoint_every,omitempty"`
+	CheckpointInterval Duration `json:"checkpoint_interval,omitzero"`
 	// RejectionsKeptPerHour bounds the rejected inputs of one publisher
 	// whose bytes the audit log keeps in full each hour; beyond it, a
 	// rejection keeps the input's hash and size only, so that a member's
@@ -86,13 +88,11 @@ type API struct {
 
 // Defaults of a node configuration.
 const (
-	DefaultCredsFile          = "hub.creds"
-	DefaultAPISocket          = "api.sock"
-	DefaultResendTimeout      = 30 * time.Second
-	DefaultMaxClockSkew       = 5 * time.Minute
-	DefaultMaxMessageAge      = 30 * 24 * time.Hour
-	DefaultCheckpointEvery    = 1000
-	DefaultCheckpointInterval = time.Hour
+	DefaultCredsFile     = "hub.creds"
+	DefaultAPISocket     = "api.sock"
+	DefaultResendTimeout = 30 * time.Second
+	DefaultMaxClockSkew  = 5 * time.Minute
+	DefaultMaxMessageAge = 30 * 24 * time.Hour
 	// DefaultRejectionsKeptPerHour keeps every rejection of a peer whose
 	// software misbehaves, and at most 100 × 64 KiB an hour of a flood.
 	DefaultRejectionsKeptPerHour = 100
@@ -106,8 +106,6 @@ func DefaultNode() *Node {
 		ResendTimeout:         Duration(DefaultResendTimeout),
 		MaxClockSkew:          Duration(DefaultMaxClockSkew),
 		MaxMessageAge:         Duration(DefaultMaxMessageAge),
-		CheckpointEvery:       DefaultCheckpointEvery,
-		CheckpointInterval:    Duration(DefaultCheckpointInterval),
 		RejectionsKeptPerHour: DefaultRejectionsKeptPerHour,
 		LogLevel:              "info",
 		LogFormat:             "text",
@@ -215,12 +213,6 @@ func (n *Node) Validate() error {
 		return err
 	}
 	if err := checkRange("node.max_message_age", n.MaxMessageAge, time.Hour, 366*24*time.Hour); err != nil {
-		return err
-	}
-	if n.CheckpointEvery < 1 || n.CheckpointEvery > 1_000_000 {
-		return fmt.Errorf("node.checkpoint_every: %d is out of range: must be between 1 and 1000000", n.CheckpointEvery)
-	}
-	if err := checkRange("node.checkpoint_interval", n.CheckpointInterval, time.Second, 7*24*time.Hour); err != nil {
 		return err
 	}
 	if n.RejectionsKeptPerHour < 0 || n.RejectionsKeptPerHour > 1_000_000 {

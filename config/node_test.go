@@ -51,7 +51,7 @@ func TestParseNodeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.CredsFile != DefaultCredsFile || n.API.Socket != DefaultAPISocket || n.CheckpointEvery != DefaultCheckpointEvery ||
+	if n.CredsFile != DefaultCredsFile || n.API.Socket != DefaultAPISocket ||
 		n.RejectionsKeptPerHour != DefaultRejectionsKeptPerHour {
 		t.Fatalf("defaults not applied: %+v", n)
 	}
@@ -80,8 +80,6 @@ func TestParseNodeErrors(t *testing.T) {
 		{`"max_clock_skew":"2h"`, "node.max_clock_skew: "},
 		{`"max_message_age":"30m"`, "node.max_message_age: "},
 		{`"max_message_age":"9000h"`, "node.max_message_age: "},
-		{`"checkpoint_every":0`, "node.checkpoint_every: "},
-		{`"checkpoint_interval":"0s"`, "node.checkpoint_interval: "},
 		{`"rejections_kept_per_hour":-1`, "node.rejections_kept_per_hour: "},
 		{`"log_level":"trace"`, "node.log_level: "},
 		{`"metrics":{"listen":"9464"}`, `node.metrics.listen: "9464" is not HOST:PORT`},
@@ -145,5 +143,23 @@ func TestLoadNodeResolvesPaths(t *testing.T) {
 	}
 	if _, err := ParseNode(out); err != nil {
 		t.Fatalf("Marshal output does not parse: %v\n%s", err, out)
+	}
+}
+
+// TestObsoleteCheckpointCadence: a node.json written when the audit log
+// had a checkpoint cadence still loads; the fields are ignored and no
+// longer written.
+func TestObsoleteCheckpointCadence(t *testing.T) {
+	n, err := ParseNode(testNode(t, `"checkpoint_every":1000,"checkpoint_interval":"1h"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.CheckpointEvery, n.CheckpointInterval = 0, 0
+	b, err := json.Marshal(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "checkpoint") {
+		t.Fatalf("a new node.json still holds the cadence: %s", b)
 	}
 }

@@ -124,7 +124,7 @@ func helperWrite(idDir, db string, n int, fresh bool) error {
 	if err != nil {
 		return err
 	}
-	l, err := auditlog.Open(db, auditlog.Options{Card: me.Card, Key: me.Signing, CheckpointEvery: 1 << 30, CheckpointInterval: time.Hour})
+	l, err := auditlog.Open(db, auditlog.Options{Card: me.Card, Key: me.Signing})
 	if err != nil {
 		return err
 	}

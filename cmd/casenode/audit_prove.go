@@ -35,7 +35,7 @@ func runAuditProve(ctx context.Context, e *env, args []string) error {
 	}
 	p, err := r.Prove(*index)
 	if err != nil {
-		return withHint(fmt.Errorf("audit prove: %w", err), "only records that a signed checkpoint covers can be proved; the node signs one every few thousand records, every minute and when it stops")
+		return withHint(fmt.Errorf("audit prove: %w", err), "every commit of the log signs a checkpoint of all its records, so a record none covers was not written by the node: run 'casenode audit verify --db %s'", *db)
 	}
 	data, err := auditlog.EncodeProof(p)
 	if err != nil {

@@ -22,6 +22,11 @@ const (
 	// AlarmOwnKey: the roster lists a signing key for this agency that its
 	// directory does not hold: the node cannot send.
 	AlarmOwnKey = "own-key"
+	// AlarmAuditUncovered: the audit log holds records no signed
+	// checkpoint covers, written without the agency's key. The node takes
+	// no input and signs nothing until the log is restarted ('casenode
+	// audit restart-log').
+	AlarmAuditUncovered = "audit-uncovered"
 )
 
 // Alarm is something the node saw that a person must look at. It stays

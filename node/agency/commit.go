@@ -327,11 +327,11 @@ func auditEntries(d *decision, me string, keepRaw bool) []auditlog.Entry {
 	case kindMessage:
 		if !d.dup {
 			h := res.opened.Header
-			out = append(out, auditlog.Entry{Type: auditlog.TypeReceived, Actor: h.From, MessageID: h.ID, Payload: res.raw})
+			out = append(out, auditlog.Entry{Type: auditlog.TypeReceived, Actor: h.From, MessageID: h.ID, Payload: res.raw, Hub: res.stamp})
 		}
 	case kindReceipt:
 		if !d.known {
-			out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: res.receipt.From, MessageID: res.receipt.MessageID, Payload: res.raw})
+			out = append(out, auditlog.Entry{Type: auditlog.TypeReceipt, Actor: res.receipt.From, MessageID: res.receipt.MessageID, Payload: res.raw, Hub: res.stamp})
 		}
 	case kindRejected:
 		rj := auditlog.NewRejection(res.reason, res.detail, res.raw)

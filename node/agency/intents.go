@@ -48,6 +48,9 @@ func (n *Node) queueAudit(entries []auditlog.Entry) (*auditlog.Pending, *store.A
 	in := &store.AuditIntent{From: from, Records: make([]store.IntentRecord, len(entries))}
 	for i, e := range entries {
 		in.Records[i] = store.IntentRecord{Type: uint8(e.Type), Actor: e.Actor, MessageID: e.MessageID, Payload: e.Payload}
+		if e.Hub != nil {
+			in.Records[i].HubStored, in.Records[i].HubSeq = e.Hub.Stored, e.Hub.Seq
+		}
 	}
 	return n.audit.AppendAsync(entries...), in
 }
@@ -111,7 +114,11 @@ func (n *Node) completeAudit(ctx context.Context) error {
 				have[k]--
 				continue
 			}
-			missing = append(missing, auditlog.Entry{Type: auditlog.Type(r.Type), Actor: r.Actor, MessageID: r.MessageID, Payload: r.Payload})
+			e := auditlog.Entry{Type: auditlog.Type(r.Type), Actor: r.Actor, MessageID: r.MessageID, Payload: r.Payload}
+			if r.HubSeq != 0 {
+				e.Hub = &auditlog.HubStamp{Stored: r.HubStored, Seq: r.HubSeq}
+			}
+			missing = append(missing, e)
 		}
 	}
 	if len(missing) > 0 {

@@ -92,19 +92,23 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	if n.store, err = store.Open(filepath.Join(dir, store.FileName), o.LockTimeout); err != nil {
 		return nil, err
 	}
-	n.audit, err = auditlog.Open(filepath.Join(dir, auditlog.FileName), auditlog.Options{
-		Card:               id.Card,
-		Key:                id.Signing,
-		CheckpointEvery:    int64(cfg.CheckpointEvery),
-		CheckpointInterval: time.Duration(cfg.CheckpointInterval),
-		LockTimeout:        o.LockTimeout,
-		Now:                o.Now,
-	})
+	n.audit, err = auditlog.Open(filepath.Join(dir, auditlog.FileName), AuditOptions(id, o.LockTimeout, o.Now))
 	if err != nil {
 		return nil, err
 	}
 	if err := n.loadRoster(); err != nil {
 		return nil, err
+	}
+	if ue := n.audit.Uncovered(); ue != nil {
+		// Records someone wrote without the key: the node signs nothing,
+		// takes no input and says so until the log is restarted.
+		n.alarms.raiseKind(AlarmAuditUncovered, ue.Error()+"; "+ue.Hint())
+		n.log.Error("the audit log was written to without the agency's key: the node takes no input", "err", ue, "hint", ue.Hint())
+		if n.pub, err = newPublisher(n); err != nil {
+			return nil, err
+		}
+		n.sends = newSendCommitter(n)
+		return n, nil
 	}
 	if err := n.completeAudit(ctx); err != nil {
 		return nil, err
@@ -150,4 +154,17 @@ func (n *Node) Close() error {
 		n.store = nil
 	}
 	return errors.Join(errs...)
+}
+
+// AuditOptions are the options the node opens its audit log with: the
+// agency's current card and key, its previous keys (a checkpoint signed
+// before a key rotation is still the agency's), and held, should records
+// no signed checkpoint covers be found ('casenode audit restart-log' opens
+// it with the same, to start a new log).
+func AuditOptions(id *identity.Identity, lockTimeout time.Duration, now func() time.Time) auditlog.Options {
+	o := auditlog.Options{Card: id.Card, Key: id.Signing, HoldUncovered: true, LockTimeout: lockTimeout, Now: now}
+	for _, p := range id.Previous {
+		o.PreviousKeys = append(o.PreviousKeys, p.Card.PublicKey())
+	}
+	return o
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,6 +45,10 @@ type result struct {
 
 	// kindReceipt
 	receipt *protocol.Receipt
+
+	// stamp is what the hub's JetStream stamped on the input: when it
+	// stored it and its stream sequence; nil if the metadata is missing.
+	stamp *auditlog.HubStamp
 
 	// kindRejected: the reason a peer may see, the local detail, and who
 	// and what the input claims to be.
@@ -85,6 +90,9 @@ func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
 	var stored time.Time
 	if md, err := j.msg.Metadata(); err == nil {
 		stored = md.Timestamp
+		if !stored.IsZero() && md.Sequence.Stream > 0 {
+			j.res.stamp = &auditlog.HubStamp{Stored: stored.UTC(), Seq: md.Sequence.Stream}
+		}
 	}
 	switch {
 	case j.res.publisher != "" && !stampFits(j.res.publisher, j.res.pubID, n.cfg.Agency):

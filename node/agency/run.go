@@ -24,6 +24,13 @@ func (n *Node) Run(ctx context.Context) error {
 		return errors.New("the node is already running")
 	}
 	defer n.running.Store(false)
+	if ue := n.audit.Uncovered(); ue != nil {
+		// Nothing may reach a log the node cannot sign: it stays off the
+		// hub and serves its status and alarms until it is stopped.
+		n.hub.set(false, "", n.o.Now(), fmt.Errorf("not connecting: %w", ue))
+		<-ctx.Done()
+		return nil
+	}
 	nc, err := n.connect()
 	if err != nil {
 		return err

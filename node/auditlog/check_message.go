@@ -3,6 +3,7 @@ package auditlog
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
@@ -23,7 +24,9 @@ const maxReceiptJWS = protocol.MaxReceiptSize*4/3 + 1024
 //
 // Each is judged by the keys the trust at its point of the log has for its
 // signer (Trust.KeysFor): a message or receipt from another agency by the
-// roster in force, at the time it was created, once there is one.
+// roster in force, at the later of the time it was created and the time the
+// hub stored it (when the record carries the hub's stamp), once there is
+// one: as the node judged it.
 func CheckMessage(rec *Record, payload []byte, trust *Trust) error {
 	switch rec.Type {
 	case TypeSent, TypeReceived:
@@ -41,7 +44,7 @@ func checkSealed(rec *Record, payload []byte, trust *Trust) error {
 		if err != nil {
 			return err
 		}
-		keys = trust.KeysFor(env.Header.From, env.Header.Created.Time)
+		keys = trust.KeysFor(env.Header.From, judgedAt(env.Header.Created.Time, rec))
 	}
 	env, err := seal.Verify(payload, keys, seal.VerifyOptions{Network: trust.Network(), SkipTime: true})
 	if err != nil {
@@ -78,7 +81,7 @@ func checkReceipt(rec *Record, payload []byte, trust *Trust) error {
 	if err != nil {
 		return err
 	}
-	pub, err := trust.KeysFor(r.From, r.Time.Time).SigningKey(r.From, p.KeyID)
+	pub, err := trust.KeysFor(r.From, judgedAt(r.Time.Time, rec)).SigningKey(r.From, p.KeyID)
 	if err != nil {
 		return fmt.Errorf("receipt: %w", err)
 	}
@@ -92,4 +95,15 @@ func checkReceipt(rec *Record, payload []byte, trust *Trust) error {
 		return fmt.Errorf("the receipt is about message %s, the record about %s", r.MessageID, rec.MessageID)
 	}
 	return nil
+}
+
+// judgedAt is the time a received message or receipt is judged at, as the
+// node judged it: the later of the time its signer claims and the time the
+// hub stored it, when the record carries the hub's stamp (record version
+// 2); the claimed time alone in a record written before.
+func judgedAt(claimed time.Time, rec *Record) time.Time {
+	if rec.Hub != nil && rec.Hub.Stored.After(claimed) {
+		return rec.Hub.Stored
+	}
+	return claimed
 }

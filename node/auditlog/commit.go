@@ -16,7 +16,7 @@ import (
 type Pending struct {
 	entries []Entry
 	sums    [][sha256.Size]byte // the payloads' SHA-256, computed by the caller's goroutine
-	ownCard bool                // the entry is the log's own card (Open only)
+	ownCard bool                // the first entry is the log's own card (Open only)
 	first   int64
 	err     error
 	done    chan struct{}
@@ -186,11 +186,16 @@ func (l *Log) commit(batch []*Pending) {
 			if err != nil {
 				return err
 			}
+			if l.oldFormat {
+				if err := b.meta.Put([]byte(metaFormat), []byte(formatID)); err != nil {
+					return err
+				}
+			}
 			now := l.opts.Now().UnixNano()
 			for _, p := range batch {
 				p.first = st.size
 				for i, e := range p.entries {
-					if p.ownCard {
+					if p.ownCard && i == 0 {
 						if err := b.ownCard(st.size, l.origin); err != nil {
 							return err
 						}
@@ -208,7 +213,7 @@ func (l *Log) commit(batch []*Pending) {
 		}
 	}
 	if err == nil {
-		l.st = st
+		l.st, l.oldFormat = st, false
 		l.latest.Store(st.cp)
 		l.trouble.Store(nil)
 	}

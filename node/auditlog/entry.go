@@ -22,8 +22,8 @@ type Entry struct {
 	MessageID string
 	// Payload is stored exactly as given (see the Type constants).
 	Payload []byte
-	// Hub is, for a received message, what the hub stamped on it (its
-	// JetStream metadata); nil for every other type.
+	// Hub is, for a received message or a receipt from another agency,
+	// what the hub stamped on it (its JetStream metadata); nil otherwise.
 	Hub *HubStamp
 }
 
@@ -33,8 +33,8 @@ func (e *Entry) validate(own *protocol.MemberCard) error {
 	if !e.Type.valid() {
 		return fmt.Errorf("unknown record type %d", uint8(e.Type))
 	}
-	if e.Type == TypeCheckpoint {
-		return fmt.Errorf("checkpoint records are written by the log itself")
+	if e.Type == TypeCheckpoint || e.Type == TypeRestart {
+		return fmt.Errorf("%s records are written by the log itself", e.Type)
 	}
 	if err := validateActor(e.Actor); err != nil {
 		return fmt.Errorf("actor: %w", err)
@@ -45,8 +45,8 @@ func (e *Entry) validate(own *protocol.MemberCard) error {
 		}
 	}
 	if e.Hub != nil {
-		if e.Type != TypeReceived {
-			return fmt.Errorf("only a received record carries the hub's stamp, not a %s record", e.Type)
+		if e.Type != TypeReceived && e.Type != TypeReceipt {
+			return fmt.Errorf("only a received message or receipt carries the hub's stamp, not a %s record", e.Type)
 		}
 		if err := e.Hub.validate(); err != nil {
 			return err

@@ -55,7 +55,7 @@ func TestDecodeRecordRejects(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"version 2":        edit(func(b []byte) []byte { b[0] = 2; return b }),
 		"type 0":           edit(func(b []byte) []byte { b[1] = 0; return b }),
-		"type 10":          edit(func(b []byte) []byte { b[1] = 10; return b }),
+		"type 11":          edit(func(b []byte) []byte { b[1] = 11; return b }),
 		"seq out of range": edit(func(b []byte) []byte { b[offSeq] = 0x80; return b }),
 		"time zero":        edit(func(b []byte) []byte { clear(b[offTime : offTime+8]); return b }),
 		"payload too big":  edit(func(b []byte) []byte { binary.BigEndian.PutUint64(b[offPayloadSize:], MaxPayloadSize+1); return b }),
@@ -264,8 +264,8 @@ func TestProveAndCheck(t *testing.T) {
 	if _, _, err := CheckProof(p, peer.card); !isKind(err, KindTrust) {
 		t.Errorf("another agency's card: %v", err)
 	}
-	if _, err := r.Prove(n); !errors.Is(err, ErrNotCovered) {
-		t.Errorf("record beyond the checkpoint: %v", err)
+	if _, err := r.Prove(n); !errors.Is(err, ErrNotFound) {
+		t.Errorf("record beyond the log: %v", err)
 	}
 }
 
@@ -415,5 +415,36 @@ func TestVerifyMessageCheckHook(t *testing.T) {
 	// entry() makes a sent and a received message of every 5 entries.
 	if rep.MessagesChecked != 12 || len(seen) != 12 {
 		t.Fatalf("checked %d messages (%v), want 12", rep.MessagesChecked, seen)
+	}
+}
+
+// TestRecordVersionHub: a received record with the hub's stamp is version
+// 2, version 1's bytes followed by the storage time and the stream
+// sequence; only received and receipt records may be version 2.
+func TestRecordVersionHub(t *testing.T) {
+	stored := time.Date(2026, 3, 1, 10, 0, 1, 5, time.UTC)
+	r := &Record{Seq: 3, Time: stored.Add(time.Second), Type: TypeReceived, Actor: "gh-ag-accra", Hub: &HubStamp{Stored: stored, Seq: 1234}}
+	b := r.encode()
+	v1 := *r
+	v1.Hub = nil
+	if b[0] != RecordVersionHub || len(b) != len(v1.encode())+16 || !bytes.Equal(b[1:len(b)-16], v1.encode()[1:]) {
+		t.Fatalf("version 2 record %x", b)
+	}
+	got, err := DecodeRecord(b)
+	if err != nil || got.Hub == nil || !got.Hub.Stored.Equal(stored) || got.Hub.Seq != 1234 {
+		t.Fatalf("decoded %+v, %v", got, err)
+	}
+	sent := *r
+	sent.Type = TypeSent
+	if _, err := DecodeRecord(sent.encode()); err == nil {
+		t.Fatal("a version 2 sent record decoded")
+	}
+	zero := *r
+	zero.Hub = &HubStamp{Stored: stored}
+	if _, err := DecodeRecord(zero.encode()); err == nil {
+		t.Fatal("a stamp with stream sequence 0 decoded")
+	}
+	if _, err := DecodeRecord(b[:len(b)-1]); err == nil {
+		t.Fatal("a truncated version 2 record decoded")
 	}
 }

@@ -17,6 +17,8 @@ func seedRecords() [][]byte {
 		{Seq: 17, Time: time.Date(2026, 3, 1, 10, 0, 0, 123456789, time.UTC), Type: TypeSent, Actor: "prosecutor amadou",
 			MessageID: protocol.NewMessageID(time.Unix(1_700_000_000, 0)), Prev: tlog.RecordHash([]byte("x")), PayloadSize: 1024},
 		{Seq: 1 << 40, Time: time.Unix(1<<33, 0), Type: TypeCheckpoint, Actor: "é ü", PayloadSize: MaxPayloadSize},
+		{Seq: 5, Time: time.Unix(1<<31, 7), Type: TypeReceived, Actor: "gh-ag-accra", MessageID: protocol.NewMessageID(time.Unix(1_700_000_000, 0)),
+			Hub: &HubStamp{Stored: time.Unix(1<<31, 9).UTC(), Seq: 42}},
 	}
 	var out [][]byte
 	for _, r := range recs {

@@ -67,6 +67,7 @@ type Log struct {
 	queue     chan *Pending
 	done      chan struct{} // closed when the committer has stopped
 	uncovered *UncoveredError
+	oldFormat bool // the file is format version 1: the next commit marks it 2 (committer's)
 
 	st      state                        // owned by the committer
 	latest  atomic.Pointer[Checkpoint]   // the newest stored checkpoint
@@ -96,6 +97,11 @@ type state struct {
 // does not cover every record fails with an *UncoveredError (see
 // Options.HoldUncovered).
 func Open(path string, opts Options) (*Log, error) {
+	return open(path, opts, nil)
+}
+
+// open is Open; a new log's first commit also holds then, after the card.
+func open(path string, opts Options, then []Entry) (*Log, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
@@ -142,7 +148,10 @@ func Open(path string, opts Options) (*Log, error) {
 	}
 
 	card, err := opts.Card.Marshal()
-	if err == nil && !bytes.Equal(card, ownCard) {
+	if err == nil && ownCard == nil && len(then) > 0 {
+		entries := append([]Entry{{Type: TypeKey, Actor: opts.Card.Agency, Payload: card}}, then...)
+		_, err = l.enqueue(&Pending{entries: entries, ownCard: true}).Wait(context.Background())
+	} else if err == nil && !bytes.Equal(card, ownCard) {
 		_, err = l.enqueue(&Pending{entries: []Entry{{Type: TypeKey, Actor: opts.Card.Agency, Payload: card}}, ownCard: true}).Wait(context.Background())
 	}
 	if err != nil {
@@ -191,6 +200,7 @@ func (l *Log) load(tx *bolt.Tx) (ownCard []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
+	l.oldFormat = string(b.meta.Get([]byte(metaFormat))) == formatIDV1
 	if o := string(b.meta.Get([]byte(metaOrigin))); o != l.origin {
 		return nil, fmt.Errorf("the log is %s's, not %s's", o, l.origin)
 	}

@@ -62,6 +62,10 @@ func DecodeProof(data []byte) (*Proof, error) {
 func (r *Reader) Prove(i int64) (*Proof, error) {
 	p := &Proof{Version: ProofVersion, Index: i}
 	err := r.view(func(b *buckets) error {
+		if i < 0 || b.records.Get(itob(i)) == nil {
+			n, _ := size(b)
+			return fmt.Errorf("record %d does not exist: %w (the log holds %d records, 0 to %d)", i, ErrNotFound, n, n-1)
+		}
 		k, signed := b.checkpoints.Cursor().Last()
 		if k == nil {
 			return fmt.Errorf("record %d: %w (the log has no checkpoint)", i, ErrNotCovered)

@@ -17,9 +17,9 @@ import (
 // record's first byte.
 const RecordVersion = 1
 
-// RecordVersionHub is the version of a received record that carries the
-// hub's stamp (HubStamp): version 1's fields, then the hub's storage time
-// and stream sequence.
+// RecordVersionHub is the version of a received or receipt record that
+// carries the hub's stamp (HubStamp): version 1's fields, then the hub's
+// storage time and stream sequence.
 const RecordVersionHub = 2
 
 // Limits of the record fields.
@@ -74,8 +74,9 @@ type Record struct {
 	PayloadHash [sha256.Size]byte
 	// PayloadSize is the payload's length in bytes.
 	PayloadSize int64
-	// Hub is what the hub stamped on a received message: when it stored
-	// it and at which sequence of its stream (version 2); nil otherwise.
+	// Hub is what the hub stamped on a received message or receipt: when
+	// it stored it and at which sequence of its stream (version 2); nil
+	// otherwise.
 	Hub *HubStamp
 
 	raw []byte
@@ -164,8 +165,8 @@ func decodeRecord(data []byte) (*Record, error) {
 	if !r.Type.valid() {
 		return nil, fmt.Errorf("%w: unknown record type %d", ErrEncoding, data[offType])
 	}
-	if version == RecordVersionHub && r.Type != TypeReceived {
-		return nil, fmt.Errorf("%w: version %d is for received records only, not %s", ErrEncoding, version, r.Type)
+	if version == RecordVersionHub && r.Type != TypeReceived && r.Type != TypeReceipt {
+		return nil, fmt.Errorf("%w: version %d is for received and receipt records only, not %s", ErrEncoding, version, r.Type)
 	}
 	seq := binary.BigEndian.Uint64(data[offSeq:])
 	if seq > 1<<62 {

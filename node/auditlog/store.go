@@ -20,8 +20,15 @@ const FileName = "audit.db"
 const DefaultLockTimeout = 2 * time.Second
 
 // formatID is the meta "format" value: what the file is, and the version of
-// its layout.
-const formatID = "casenode-audit-log/1"
+// its layout. Version 2: every commit stores a signed checkpoint of all its
+// records, the chain holds no checkpoint records, received records may be
+// record version 2 and record 1 may be a restart record. A version 1 file
+// (a checkpoint every so many records, with its checkpoint record) still
+// opens and verifies, and its first commit marks it version 2.
+const (
+	formatID   = "casenode-audit-log/2"
+	formatIDV1 = "casenode-audit-log/1"
+)
 
 // The buckets of the file (docs/AUDIT.md). All keys are 8-byte big-endian
 // integers except in meta.
@@ -78,8 +85,8 @@ func readBuckets(tx *bolt.Tx) (*buckets, error) {
 	if b.meta == nil || b.records == nil || b.payloads == nil || b.hashes == nil || b.checkpoints == nil {
 		return nil, fmt.Errorf("not a casenode audit log: buckets missing")
 	}
-	if f := b.meta.Get([]byte(metaFormat)); string(f) != formatID {
-		return nil, fmt.Errorf("not a casenode audit log: format %q, want %q", f, formatID)
+	if f := string(b.meta.Get([]byte(metaFormat))); f != formatID && f != formatIDV1 {
+		return nil, fmt.Errorf("not a casenode audit log: format %q, want %q or %q", f, formatID, formatIDV1)
 	}
 	return b, nil
 }

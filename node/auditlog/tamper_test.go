@@ -14,7 +14,8 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// tamperFixture is a verified log of 60 entries with a checkpoint every 10.
+// tamperFixture is a verified log of 60 entries, each its own commit, so
+// with a checkpoint after each.
 type tamperFixture struct {
 	a, peer *agency
 	path    string

@@ -34,16 +34,21 @@ const (
 	// a message; the payload describes the access.
 	TypeAccess Type = 8
 	// TypeCheckpoint: the log signed a checkpoint of the records before this
-	// one; the payload is the signed checkpoint. Only the log writes these.
+	// one; the payload is the signed checkpoint. Only logs written before
+	// every commit signed hold these: none is written any more.
 	TypeCheckpoint Type = 9
+	// TypeRestart: the log starts over after a broken one (Restart); the
+	// payload is a RestartRecord, naming the old log's last good checkpoint. Only
+	// the log writes it, as record 1.
+	TypeRestart Type = 10
 )
 
 // Types returns every record type, in the order of their values.
 func Types() []Type {
-	return []Type{TypeSent, TypeReceived, TypeRejected, TypeReceipt, TypeRoster, TypeKey, TypeConfig, TypeAccess, TypeCheckpoint}
+	return []Type{TypeSent, TypeReceived, TypeRejected, TypeReceipt, TypeRoster, TypeKey, TypeConfig, TypeAccess, TypeCheckpoint, TypeRestart}
 }
 
-func (t Type) valid() bool { return t >= TypeSent && t <= TypeCheckpoint }
+func (t Type) valid() bool { return t >= TypeSent && t <= TypeRestart }
 
 // String returns the type's name ("sent", "received", …).
 func (t Type) String() string {
@@ -66,6 +71,8 @@ func (t Type) String() string {
 		return "access"
 	case TypeCheckpoint:
 		return "checkpoint"
+	case TypeRestart:
+		return "restart"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -85,7 +92,7 @@ func ParseType(s string) (Type, error) {
 			return t, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown record type %q: must be one of sent, received, rejected, receipt, roster, key, config, access, checkpoint", s)
+	return 0, fmt.Errorf("unknown record type %q: must be one of sent, received, rejected, receipt, roster, key, config, access, checkpoint, restart", s)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with the type's name.

@@ -39,6 +39,19 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 		if !bytes.Equal(payload, stored) {
 			return v.fail(KindIntegrity, i, "checkpoint record differs from the stored checkpoint of this size", "", "")
 		}
+	case TypeRestart:
+		if i != 1 {
+			return v.fail(KindIntegrity, i, "a restart record is only ever record 1", "index 1", fmt.Sprint(i))
+		}
+		rs, err := DecodeRestart(payload)
+		if err != nil {
+			return v.fail(KindIntegrity, i, err.Error(), "", "")
+		}
+		if rs.Checkpoint != "" {
+			if c, _, _ := ParseCheckpoint([]byte(rs.Checkpoint)); c.Origin != v.origin {
+				return v.fail(KindTrust, i, "the restart record names another log's checkpoint", v.origin, c.Origin)
+			}
+		}
 	case TypeRejected:
 		if _, err := DecodeRejection(payload); err != nil {
 			return v.fail(KindIntegrity, i, err.Error(), "", "")

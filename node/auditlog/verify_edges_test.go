@@ -223,17 +223,17 @@ func TestGivenCheckpointWithoutCard(t *testing.T) {
 	}
 }
 
-// TestProofEdges: a record at the checkpoint's size is not covered, record
-// 0 is, and a proof that claims an index at the size is refused as beyond
-// the checkpoint.
+// TestProofEdges: a record at the log's size does not exist (and no
+// checkpoint covers it), record 0 is covered, and a proof that claims an
+// index at the size is refused as beyond the checkpoint.
 func TestProofEdges(t *testing.T) {
 	f := newFixture(t)
 	r := openReader(t, f.path)
 	n := f.latest.Size
-	if _, err := r.Prove(n); !errors.Is(err, ErrNotCovered) {
+	if _, err := r.Prove(n); !errors.Is(err, ErrNotFound) {
 		t.Errorf("prove record %d of a log whose newest checkpoint has size %d: %v", n, n, err)
 	}
-	if _, err := r.Prove(-1); !errors.Is(err, ErrNotCovered) {
+	if _, err := r.Prove(-1); !errors.Is(err, ErrNotFound) {
 		t.Errorf("prove record -1: %v", err)
 	}
 	p, err := r.Prove(0)
@@ -271,7 +271,7 @@ func TestProofEdges(t *testing.T) {
 	if _, _, err := CheckProof(&same, f.a.card); !errors.As(err, &ve) || !strings.Contains(ve.What, "payload does not match") {
 		t.Fatalf("a payload of the right size but other bytes: %v", err)
 	}
-	if _, err := r.Prove(n); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("records 0 to %d", n-1)) {
+	if _, err := r.Prove(n); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d records, 0 to %d", n, n-1)) {
 		t.Errorf("prove record %d: %v", n, err)
 	}
 	ve = nil

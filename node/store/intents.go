@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // AuditIntent is a group of audit records that a store transaction
@@ -35,6 +36,11 @@ type IntentRecord struct {
 	MessageID string `json:"message_id,omitempty"`
 	// Payload is the record's payload, exactly.
 	Payload []byte `json:"payload"`
+	// HubStored and HubSeq are the hub's stamp of a received message or
+	// receipt (auditlog.HubStamp): when the hub stored it, and its stream
+	// sequence; zero when there is none.
+	HubStored time.Time `json:"hub_stored,omitzero"`
+	HubSeq    uint64    `json:"hub_seq,omitempty"`
 }
 
 // AddAuditIntent stores a, assigning its Seq.

@@ -1,0 +1,167 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/casenode/casenode/internal/durable"
+)
+
+// MaxRestartSize bounds a restart record's payload: a file name, two
+// numbers and a checkpoint.
+const MaxRestartSize = MaxCheckpointSize + 1024
+
+// RestartRecord is the payload of a restart record, record 1 of a log that
+// Restart started after a broken one: what the agency vouches for of the
+// old log. Its encoding is the canonical JSON of this struct (fields in this
+// order, no white space).
+type RestartRecord struct {
+	// Version is 1.
+	Version int `json:"v"`
+	// OldFile is the name the old log was moved to, in the same directory.
+	OldFile string `json:"old_file"`
+	// OldRecords is how many records the old file held.
+	OldRecords int64 `json:"old_records"`
+	// Checkpoint is the old log's last good checkpoint, the signed note:
+	// its records are the old log's, the rest is not; empty if none
+	// verified.
+	Checkpoint string `json:"checkpoint"`
+	// Reason is the old log's verification failure, on one line.
+	Reason string `json:"reason"`
+}
+
+// DecodeRestart decodes a restart record's payload: canonical JSON of a
+// version 1 RestartRecord, whose checkpoint, if any, parses.
+func DecodeRestart(data []byte) (*RestartRecord, error) {
+	if len(data) > MaxRestartSize {
+		return nil, fmt.Errorf("restart record: %d bytes, over the limit of %d", len(data), MaxRestartSize)
+	}
+	var r RestartRecord
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("restart record: %w", err)
+	}
+	if r.Version != 1 {
+		return nil, fmt.Errorf("restart record: version %d, want 1", r.Version)
+	}
+	if r.OldFile == "" || filepath.Base(r.OldFile) != r.OldFile || r.OldRecords < 0 {
+		return nil, fmt.Errorf("restart record: invalid old file %q or record count %d", r.OldFile, r.OldRecords)
+	}
+	if r.Checkpoint != "" {
+		if _, _, err := ParseCheckpoint([]byte(r.Checkpoint)); err != nil {
+			return nil, fmt.Errorf("restart record: %w", err)
+		}
+	}
+	if canon, err := r.encode(); err != nil || !bytes.Equal(canon, data) {
+		return nil, fmt.Errorf("restart record: not canonical JSON")
+	}
+	return &r, nil
+}
+
+// encode returns the canonical encoding.
+func (r *RestartRecord) encode() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// Restarted says what Restart did.
+type Restarted struct {
+	// OldPath is where the old log now is.
+	OldPath string
+	// Restart is the new log's record 1.
+	Record *RestartRecord
+	// LastGood is the old log's last good checkpoint, or nil.
+	LastGood *Checkpoint
+}
+
+// Restart starts a new log at path after a broken one — one holding records
+// no signed checkpoint covers, or failing verification otherwise. It
+// verifies the old log (records, tree, checkpoints and the trust trail; not
+// the stored messages' signatures, which 'casenode audit verify' checks) to
+// find its last good checkpoint, writes the new
+// log next to it (its record 0 the agency's card, record 1 a restart record
+// naming the old file and that checkpoint, in one commit), moves the old
+// file aside to path.broken-<UTC time>, kept as evidence, and moves the new
+// one into place. Nobody may hold the old log (an *InUseError otherwise).
+// A Restart that a crash interrupted is finished by the next.
+func Restart(ctx context.Context, path string, opts Options) (*Restarted, error) {
+	fresh := path + ".restart"
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(fresh); err == nil {
+			return nil, finishRestart(fresh, path)
+		}
+	}
+	r, err := OpenReader(path, ReadOptions{LockTimeout: opts.LockTimeout})
+	if err != nil {
+		return nil, err
+	}
+	n, _ := r.Size()
+	rep, verr := r.Verify(ctx, VerifyOptions{})
+	r.Close()
+	if verr != nil && ctx.Err() != nil {
+		return nil, verr
+	}
+	out := &Restarted{OldPath: fmt.Sprintf("%s.broken-%s", path, time.Now().UTC().Format("20060102T150405Z"))}
+	rs := &RestartRecord{Version: 1, OldFile: filepath.Base(out.OldPath), OldRecords: n, Reason: "verified"}
+	var ve *VerifyError
+	switch {
+	case errors.As(verr, &ve):
+		out.LastGood, rs.Reason = ve.LastGood, ve.Error()
+	case verr != nil:
+		rs.Reason = verr.Error()
+	default:
+		out.LastGood = rep.Latest
+	}
+	if out.LastGood != nil {
+		rs.Checkpoint = string(out.LastGood.Note)
+	}
+	payload, err := rs.encode()
+	if err != nil {
+		return nil, err
+	}
+	if len(payload) > MaxRestartSize {
+		rs.Reason = rs.Reason[:min(len(rs.Reason), 256)]
+		if payload, err = rs.encode(); err != nil {
+			return nil, err
+		}
+	}
+	out.Record = rs
+	if err := os.Remove(fresh); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("restart audit log: %w", err)
+	}
+	l, err := open(fresh, opts, []Entry{{Type: TypeRestart, Actor: opts.Card.Agency, Payload: payload}})
+	if err != nil {
+		return nil, fmt.Errorf("restart audit log: %w", err)
+	}
+	if err := l.Close(); err != nil {
+		return nil, fmt.Errorf("restart audit log: %w", err)
+	}
+	if err := os.Rename(path, out.OldPath); err != nil {
+		return nil, fmt.Errorf("restart audit log: move the old log aside: %w", err)
+	}
+	return out, finishRestart(fresh, path)
+}
+
+// finishRestart moves the new log into place.
+func finishRestart(fresh, path string) error {
+	if err := os.Rename(fresh, path); err != nil {
+		return fmt.Errorf("restart audit log: %w", err)
+	}
+	if err := durable.SyncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("restart audit log: %w", err)
+	}
+	return nil
+}
