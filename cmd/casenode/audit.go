@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
@@ -19,14 +20,41 @@ func auditVerbs() []nounVerb {
 		{"export", "write records, checkpoints and tlog tiles with a manifest into a directory", runAuditExport},
 		{"prove", "write the inclusion proof of one record against a signed checkpoint", runAuditProve},
 		{"check-proof", "check an inclusion proof alone, offline", runAuditCheckProof},
+		{"check-export", "check a directory 'audit export' wrote: its signed manifest, files, tiles and records", runAuditCheckExport},
+		{"restart-log", "start a new audit log after a broken one, keeping the old file as evidence (node stopped)", runAuditRestartLog},
 	}
 }
 
 // runAudit is 'casenode audit VERB': the auditor's tools, offline, on a copy
 // of a node's audit log (docs/AUDIT.md).
 func runAudit(ctx context.Context, e *env, args []string) error {
-	return dispatchVerb(ctx, e, "audit", auditVerbs(), args)
+	err := dispatchVerb(ctx, e, "audit", auditVerbs(), args)
+	var help *helpRequest
+	if errors.As(err, &help) && (len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		print := help.print
+		help.print = func(w io.Writer) {
+			print(w)
+			fmt.Fprint(w, auditExitCodes)
+		}
+	}
+	return err
 }
+
+// auditExitCodes is the table of docs/AUDIT.md, for 'casenode help audit'
+// and 'casenode help audit verify'.
+const auditExitCodes = `
+Exit codes of verify, check-proof and check-export:
+  0  verified
+  1  could not check: the file is missing, in use by a running node, not readable
+  2  bad command line
+  3  integrity: the file is not what the node wrote (a record, payload, tree hash,
+     checkpoint or bucket altered, inserted, removed or unknown; a changed format)
+  4  truncation or rollback: fewer records than a checkpoint signed earlier
+  5  fork: the log differs from the checkpoint given, at its size
+  6  trust: something is signed by a key not trusted at that point
+  7  uncovered: records no signed checkpoint covers; every commit signs one,
+     so they were written without the agency's key
+`
 
 // Exit codes of audit verify and audit check-proof, one per kind of
 // failure (docs/AUDIT.md).
@@ -35,6 +63,7 @@ const (
 	exitTruncation = 4
 	exitFork       = 5
 	exitTrust      = 6
+	exitUncovered  = 7
 )
 
 // auditLockTimeout is how long the audit commands wait for a node's lock
@@ -86,6 +115,8 @@ func auditFailure(cmd string, err error) error {
 		return &exitError{code: exitFork, err: withHint(err, "the log was rewritten since the checkpoint was signed, by someone holding the agency's key: keep both as evidence")}
 	case auditlog.KindTrust:
 		return &exitError{code: exitTrust, err: withHint(err, "something here is signed by a key not trusted at that point: check that --card is this agency's card, and whose log this is")}
+	case auditlog.KindUncovered:
+		return &exitError{code: exitUncovered, err: withHint(err, "the records after the last good checkpoint were written without the agency's key: keep the file as evidence; the node refuses to sign them, and 'casenode audit restart-log' starts a new log that records the break")}
 	}
 	return err
 }

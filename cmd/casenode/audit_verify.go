@@ -20,6 +20,11 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as JSON (stable for scripts)")
 	noMessages := fs.Bool("skip-messages", false, "skip the signature checks of stored messages and receipts")
 	save := fs.String("save-checkpoint", "", "also write the latest checkpoint to this new file, to pass with --checkpoint next time")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(fs.Output(), auditExitCodes)
+	}
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -95,13 +100,6 @@ func printVerifyReport(w io.Writer, rep *auditlog.Report, o auditlog.VerifyOptio
 	} else {
 		fmt.Fprintf(w, "consistency:  no earlier checkpoint given: removal of the newest records cannot be ruled out\n")
 	}
-	if rep.Latest == nil {
-		fmt.Fprintf(w, "latest checkpoint: none (the node stopped before signing one)\n")
-		return
-	}
-	if rep.Uncovered > 0 {
-		fmt.Fprintf(w, "unsigned:     %s after the latest checkpoint (the node stopped before signing them)\n", count(rep.Uncovered, "record", "records"))
-	}
 	fmt.Fprintf(w, "\nlatest checkpoint (keep it, and pass it with --checkpoint next time):\n\n%s", rep.Latest.Note)
 }
 
@@ -114,7 +112,6 @@ type verifyJSON struct {
 	Anchored        bool            `json:"anchored,omitempty"`
 	OwnKeys         []string        `json:"own_keys,omitempty"`
 	MessagesChecked int64           `json:"messages_checked,omitempty"`
-	Uncovered       int64           `json:"unsigned_records,omitempty"`
 	Given           *checkpointJSON `json:"consistent_with,omitempty"`
 	Latest          *checkpointJSON `json:"latest_checkpoint,omitempty"`
 	Failure         *failureJSON    `json:"failure,omitempty"`
@@ -131,6 +128,7 @@ type failureJSON struct {
 	ExitCode     int             `json:"exit_code"`
 	Index        int64           `json:"index"`
 	AtCheckpoint bool            `json:"at_checkpoint"`
+	Through      int64           `json:"through,omitempty"`
 	What         string          `json:"what"`
 	Expected     string          `json:"expected,omitempty"`
 	Found        string          `json:"found,omitempty"`
@@ -147,7 +145,7 @@ func checkpointToJSON(c *auditlog.Checkpoint) *checkpointJSON {
 func verifyReportJSON(rep *auditlog.Report) verifyJSON {
 	return verifyJSON{
 		OK: true, Origin: rep.Origin, Records: rep.Records, Checkpoints: rep.Checkpoints, Anchored: rep.Anchored,
-		OwnKeys: rep.OwnKeys, MessagesChecked: rep.MessagesChecked, Uncovered: rep.Uncovered,
+		OwnKeys: rep.OwnKeys, MessagesChecked: rep.MessagesChecked,
 		Given: checkpointToJSON(rep.Given), Latest: checkpointToJSON(rep.Latest),
 	}
 }
@@ -159,7 +157,7 @@ func verifyFailureJSON(ve *auditlog.VerifyError) verifyJSON {
 		code = x.code
 	}
 	return verifyJSON{Failure: &failureJSON{
-		Kind: ve.Kind.String(), ExitCode: code, Index: ve.Index, AtCheckpoint: ve.AtCheckpoint,
+		Kind: ve.Kind.String(), ExitCode: code, Index: ve.Index, AtCheckpoint: ve.AtCheckpoint, Through: ve.Through,
 		What: ve.What, Expected: ve.Expected, Found: ve.Found, LastGood: checkpointToJSON(ve.LastGood),
 	}}
 }

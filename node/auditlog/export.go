@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -64,6 +65,8 @@ type ExportedRecord struct {
 	Type          Type                 `json:"type"`                 // the type's name
 	Actor         string               `json:"actor"`                // who did it
 	MessageID     string               `json:"message_id,omitempty"` // the message it is about, if any
+	HubStored     string               `json:"hub_stored,omitempty"` // when the hub stored a received message or receipt (record version 2)
+	HubSeq        uint64               `json:"hub_seq,omitempty"`    // its sequence in the hub's stream
 	Prev          tlog.Hash            `json:"prev"`                 // the previous record's leaf hash
 	LeafHash      tlog.Hash            `json:"leaf_hash"`            // this record's leaf hash
 	PayloadSHA256 string               `json:"payload_sha256"`       // lowercase hex
@@ -220,24 +223,7 @@ func exportRecords(w *exportWriter, b *buckets, progress func(done, total int64)
 			if err != nil {
 				return fmt.Errorf("record %x: %w", k, err)
 			}
-			payload := b.payloads.Get(k)
-			line := ExportedRecord{
-				Index: rec.Seq, Time: rec.Time.Format(time.RFC3339Nano), Type: rec.Type, Actor: rec.Actor,
-				MessageID: rec.MessageID, Prev: rec.Prev, LeafHash: rec.Hash(),
-				PayloadSHA256: hex.EncodeToString(rec.PayloadHash[:]), PayloadSize: rec.PayloadSize,
-				Record: v, Payload: payload,
-			}
-			switch rec.Type {
-			case TypeRejected:
-				if rj, err := DecodeRejection(payload); err == nil {
-					line.Rejection = &ExportedRejection{Reason: rj.Reason, Detail: rj.Detail, Size: rj.Size, SHA256: hex.EncodeToString(rj.SHA256[:]), Complete: rj.Complete(),
-						Publisher: rj.Publisher, Withheld: rj.Withheld}
-				}
-			case TypeKey:
-				if card, err := protocol.ParseMemberCard(payload); err == nil {
-					line.Card = card
-				}
-			}
+			line := exportLine(rec, v, b.payloads.Get(k))
 			if err := enc.Encode(&line); err != nil {
 				return err
 			}
@@ -322,4 +308,42 @@ func TilePath(level string, n int64, w int) string {
 		p += ".p/" + strconv.Itoa(w)
 	}
 	return p
+}
+
+// exportLine is the line of records.jsonl of rec, stored as v, with its
+// payload: everything in it derives from the two.
+func exportLine(rec *Record, v, payload []byte) ExportedRecord {
+	line := ExportedRecord{
+		Index: rec.Seq, Time: rec.Time.Format(time.RFC3339Nano), Type: rec.Type, Actor: rec.Actor,
+		MessageID: rec.MessageID, Prev: rec.Prev, LeafHash: rec.Hash(),
+		PayloadSHA256: hex.EncodeToString(rec.PayloadHash[:]), PayloadSize: rec.PayloadSize,
+		Record: v, Payload: payload,
+	}
+	if rec.Hub != nil {
+		line.HubStored, line.HubSeq = rec.Hub.Stored.Format(time.RFC3339Nano), rec.Hub.Seq
+	}
+	switch rec.Type {
+	case TypeRejected:
+		if rj, err := DecodeRejection(payload); err == nil {
+			line.Rejection = &ExportedRejection{Reason: rj.Reason, Detail: rj.Detail, Size: rj.Size, SHA256: hex.EncodeToString(rj.SHA256[:]), Complete: rj.Complete(),
+				Publisher: rj.Publisher, Withheld: rj.Withheld}
+		}
+	case TypeKey:
+		if card, err := protocol.ParseMemberCard(payload); err == nil {
+			line.Card = card
+		}
+	}
+	return line
+}
+
+// encodeLine is a line of records.jsonl as Export writes it, without the
+// newline.
+func encodeLine(line *ExportedRecord) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(line); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

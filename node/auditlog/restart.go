@@ -101,6 +101,7 @@ func Restart(ctx context.Context, path string, opts Options) (*Restarted, error)
 	fresh := path + ".restart"
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(fresh); err == nil {
+			// A nil result: the restart a crash interrupted is done.
 			return nil, finishRestart(fresh, path)
 		}
 	}
