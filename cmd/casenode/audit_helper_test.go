@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,6 +30,9 @@ import (
 //	exec casenode append ID_DIR DB N    N more entries
 //	exec casenode flip DB INDEX         flip a bit of record INDEX
 //	exec casenode truncate DB KEEP      remove every record from KEEP on, with its hashes and checkpoints
+//	exec casenode forge DB              append a correctly chained access record, hashes recomputed, nothing signed
+//	exec casenode bucket DB OP NAME     OP drop or add: delete or create bucket NAME
+//	exec casenode format DB VALUE       set meta's format
 //	exec casenode exit CODE ARGS...     run 'casenode ARGS...' and require exit code CODE
 //	env CASENODE_AUDIT_TESTHELPER=
 const auditHelperEnv = "CASENODE_AUDIT_TESTHELPER"
@@ -84,6 +88,18 @@ func auditHelper(args []string) int {
 			}
 			return deleteFrom(b["hashes"], tlog.StoredHashCount(keep))
 		})
+	case cmd == "forge" && len(a) == 1:
+		err = helperTamper(a[0], helperForge)
+	case cmd == "bucket" && len(a) == 3:
+		err = helperTx(a[0], func(tx *bolt.Tx) error {
+			if a[1] == "drop" {
+				return tx.DeleteBucket([]byte(a[2]))
+			}
+			_, err := tx.CreateBucket([]byte(a[2]))
+			return err
+		})
+	case cmd == "format" && len(a) == 2:
+		err = helperTx(a[0], func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(a[1])) })
 	case cmd == "exit" && len(a) >= 1:
 		want := num(a[0])
 		if got := run(a[1:], newEnv()); got != want {
@@ -222,4 +238,67 @@ func deleteFrom(b *bolt.Bucket, n int64) error {
 
 func itobHelper(n int64) []byte {
 	return []byte{byte(n >> 56), byte(n >> 48), byte(n >> 40), byte(n >> 32), byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+// helperTx edits a log file in one bbolt transaction.
+func helperTx(db string, fn func(tx *bolt.Tx) error) error {
+	d, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Update(fn)
+}
+
+// helperForge appends the forgery of issue #13: an "access" record,
+// correctly chained after the last one, with its payload and tree hashes
+// recomputed, and no checkpoint, since the key is not at hand.
+func helperForge(b map[string]*bolt.Bucket) error {
+	k, v := b["records"].Cursor().Last()
+	last, err := auditlog.DecodeRecord(v)
+	if err != nil {
+		return err
+	}
+	if k == nil {
+		return errors.New("no record to forge after")
+	}
+	n := last.Seq + 1
+	payload := []byte(`{"action":"show","direction":"in"}`)
+	rec := []byte{auditlog.RecordVersion, byte(auditlog.TypeAccess)}
+	rec = append(rec, itobHelper(n)...)
+	rec = append(rec, itobHelper(last.Time.UnixNano()+1)...)
+	prev := last.Hash()
+	rec = append(rec, prev[:]...)
+	sum := sha256.Sum256(payload)
+	rec = append(rec, sum[:]...)
+	rec = append(rec, itobHelper(int64(len(payload)))...)
+	rec = append(rec, byte(len("prosecutor-awa")))
+	rec = append(rec, "prosecutor-awa"...)
+	rec = append(rec, 0)
+	if _, err := auditlog.DecodeRecord(rec); err != nil {
+		return fmt.Errorf("forged record: %w", err)
+	}
+	if err := b["records"].Put(itobHelper(n), rec); err != nil {
+		return err
+	}
+	if err := b["payloads"].Put(itobHelper(n), payload); err != nil {
+		return err
+	}
+	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			copy(out[i][:], b["hashes"].Get(itobHelper(x)))
+		}
+		return out, nil
+	})
+	hashes, err := tlog.StoredHashesForRecordHash(n, tlog.RecordHash(rec), hr)
+	if err != nil {
+		return err
+	}
+	for j, h := range hashes {
+		if err := b["hashes"].Put(itobHelper(tlog.StoredHashIndex(0, n)+int64(j)), h[:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -91,10 +91,15 @@ func printVerifyReport(w io.Writer, rep *auditlog.Report, o auditlog.VerifyOptio
 		fmt.Fprintf(w, "own keys:     %s (the agency changed keys %s)\n", strings.Join(rep.OwnKeys, ", "), times(len(rep.OwnKeys)-1))
 	}
 	if o.CheckMessage != nil {
-		fmt.Fprintf(w, "messages:     %s checked against the cards trusted at their point in the log\n", count(rep.MessagesChecked, "signature", "signatures"))
+		fmt.Fprintf(w, "messages:     %s checked: another agency's against the roster in force at their record (before the log's first roster, the cards of its key records), the agency's own against its own card\n", count(rep.MessagesChecked, "signature", "signatures"))
 	} else {
 		fmt.Fprintf(w, "messages:     signatures not checked (--skip-messages)\n")
 	}
+	fmt.Fprintf(w, "cards:        %s of other agencies checked against the roster in force at their record", count(rep.CardsChecked, "key record", "key records"))
+	if rep.CardsBeforeRoster > 0 {
+		fmt.Fprintf(w, "; %d before the log's first roster, trusted as recorded", rep.CardsBeforeRoster)
+	}
+	fmt.Fprintln(w)
 	if rep.Given != nil {
 		fmt.Fprintf(w, "consistency:  the log extends the checkpoint given (size %d): nothing it covered was removed or changed\n", rep.Given.Size)
 	} else {
@@ -112,6 +117,8 @@ type verifyJSON struct {
 	Anchored        bool            `json:"anchored,omitempty"`
 	OwnKeys         []string        `json:"own_keys,omitempty"`
 	MessagesChecked int64           `json:"messages_checked,omitempty"`
+	CardsChecked    int64           `json:"cards_checked,omitempty"`
+	CardsUnchecked  int64           `json:"cards_before_roster,omitempty"`
 	Given           *checkpointJSON `json:"consistent_with,omitempty"`
 	Latest          *checkpointJSON `json:"latest_checkpoint,omitempty"`
 	Failure         *failureJSON    `json:"failure,omitempty"`
@@ -145,7 +152,7 @@ func checkpointToJSON(c *auditlog.Checkpoint) *checkpointJSON {
 func verifyReportJSON(rep *auditlog.Report) verifyJSON {
 	return verifyJSON{
 		OK: true, Origin: rep.Origin, Records: rep.Records, Checkpoints: rep.Checkpoints, Anchored: rep.Anchored,
-		OwnKeys: rep.OwnKeys, MessagesChecked: rep.MessagesChecked,
+		OwnKeys: rep.OwnKeys, MessagesChecked: rep.MessagesChecked, CardsChecked: rep.CardsChecked, CardsUnchecked: rep.CardsBeforeRoster,
 		Given: checkpointToJSON(rep.Given), Latest: checkpointToJSON(rep.Latest),
 	}
 }

@@ -46,3 +46,34 @@ func TestVerifyJudgesAtTheHubsTime(t *testing.T) {
 	_, err = w.verify(append(rotatedBase, receipt)...)
 	wantTrustFailure(t, err, int64(len(base))+2, "")
 }
+
+// TestVerifyChecksPartnerCardsAgainstTheRoster: point 6 of issue #13. A key
+// record of another agency after a roster record must be that roster's
+// card; before the first roster nothing can check it, and the report
+// counts it apart.
+func TestVerifyChecksPartnerCardsAgainstTheRoster(t *testing.T) {
+	w := newRosterWorld(t)
+	r1 := w.roster(1, w.t0, nil, member(w.own, protocol.StatusActive, w.t0), member(w.peer, protocol.StatusActive, w.t0))
+	keyOf := func(c *protocol.MemberCard) auditlog.Entry {
+		b, err := c.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return auditlog.Entry{Type: auditlog.TypeKey, Actor: c.Agency, Payload: b}
+	}
+	rep, err := w.verify(w.config(), w.rosterEntry(r1), keyOf(w.peer.Card))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// verify records the peer's card before anything: that one precedes
+	// the roster.
+	if rep.CardsChecked != 1 || rep.CardsBeforeRoster != 1 {
+		t.Fatalf("cards checked %d, before the roster %d; want 1 and 1", rep.CardsChecked, rep.CardsBeforeRoster)
+	}
+	// A card the roster in force does not hold: the peer's rotated card,
+	// which roster 1 does not list.
+	_, err = w.verify(w.config(), w.rosterEntry(r1), keyOf(w.peer2.Card))
+	wantTrustFailure(t, err, 4, "is not the card roster serial 1")
+	_, err = w.verify(w.config(), w.rosterEntry(r1), keyOf(w.sec.Card), keyOf(w.peer2.Card))
+	wantTrustFailure(t, err, 5, "is not the card roster serial 1")
+}

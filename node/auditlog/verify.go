@@ -51,9 +51,6 @@ type Report struct {
 	// Latest is the newest stored checkpoint: keep it, to pass it as
 	// VerifyOptions.Checkpoint next time.
 	Latest *Checkpoint
-	// Uncovered is how many records came after Latest: they are checked
-	// but no checkpoint signs them yet.
-	Uncovered int64
 	// Anchored says that the own card came from VerifyOptions.Card; if
 	// false, the card in record 0 was trusted.
 	Anchored bool
@@ -65,6 +62,11 @@ type Report struct {
 	Given *Checkpoint
 	// MessagesChecked is how many messages CheckMessage checked.
 	MessagesChecked int64
+	// CardsChecked is how many key records of other agencies were checked
+	// against the roster in force at their record; CardsBeforeRoster how
+	// many came before the log's first roster record, where nothing can
+	// check them.
+	CardsChecked, CardsBeforeRoster int64
 	// Elapsed is how long verification took.
 	Elapsed time.Duration
 }

@@ -20,6 +20,11 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 	switch rec.Type {
 	case TypeKey, TypeConfig, TypeRoster:
 		before := v.trail.Trust()
+		if rec.Type == TypeKey {
+			if err := v.partnerCard(i, before, payload); err != nil {
+				return err
+			}
+		}
 		t, err := v.trail.Take(rec, payload)
 		if err != nil {
 			return v.takeFailure(i, err)
@@ -180,4 +185,30 @@ func (m *messageChecks) wait() *VerifyError {
 	close(m.jobs)
 	m.wg.Wait()
 	return m.first
+}
+
+// partnerCard checks a key record of another agency: once a roster is in
+// force, the node records only the cards that roster holds, so the card
+// must be its member's card, byte for byte. Before the first roster record
+// nothing can check it: it is counted apart.
+func (v *verifier) partnerCard(i int64, t *Trust, payload []byte) error {
+	card, err := protocol.ParseMemberCard(payload)
+	if err != nil || t == nil || card.Agency == t.Own().Agency {
+		return nil // the trail reports a bad card; the own card is not the roster's to give
+	}
+	r := t.Roster()
+	if r == nil {
+		v.rep.CardsBeforeRoster++
+		return nil
+	}
+	m := r.Member(card.Agency)
+	if m == nil {
+		return v.fail(KindTrust, i, fmt.Sprintf("key record of %s, which roster serial %d in force here does not list", card.Agency, r.Serial), "", "")
+	}
+	want, err := m.Card.Marshal()
+	if err != nil || !bytes.Equal(want, payload) {
+		return v.fail(KindTrust, i, fmt.Sprintf("key record of %s is not the card roster serial %d in force here holds", card.Agency, r.Serial), "kid "+m.Card.KeyID(), "kid "+card.KeyID())
+	}
+	v.rep.CardsChecked++
+	return nil
 }
