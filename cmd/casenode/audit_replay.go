@@ -140,6 +140,8 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 		} else {
 			ev.Text = "the log signed a checkpoint (unreadable: " + err.Error() + ")"
 		}
+	case auditlog.TypeRestart:
+		ev.Text = restartText(payload)
 	}
 	if terr != nil {
 		ev.Text += " (the auditor does not trust it: " + terr.Error() + ")"
@@ -356,4 +358,20 @@ func oneLine(s string) string {
 		return string(r[:200]) + "…"
 	}
 	return s
+}
+
+// restartText tells a restart record: the log started over after a broken
+// one.
+func restartText(payload []byte) string {
+	r, err := auditlog.DecodeRestart(payload)
+	if err != nil {
+		return "the log started over after a broken one (unreadable: " + err.Error() + ")"
+	}
+	text := fmt.Sprintf("the log started over after a broken one, kept as %s (%s)", r.OldFile, count(r.OldRecords, "record", "records"))
+	if c, _, err := auditlog.ParseCheckpoint([]byte(r.Checkpoint)); err == nil {
+		text += fmt.Sprintf(": its records up to its checkpoint of size %d, root %s, were the agency's", c.Size, c.Root)
+	} else {
+		text += ": none of its checkpoints verified"
+	}
+	return text + "; it failed with: " + r.Reason
 }

@@ -1,10 +1,12 @@
 package agency_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,6 +38,26 @@ func TestForgedAuditTailRefusedAtStart(t *testing.T) {
 	}
 	if !stamped {
 		t.Fatal("the received record does not carry the hub's stamp")
+	}
+	// A snapshot of the running node: every record is covered, and the
+	// received record is judged at the hub's time (point 6: no "the node
+	// stopped before signing them").
+	var snap bytes.Buffer
+	if _, err := w.node("gh-ag").AuditSnapshot(&snap); err != nil {
+		t.Fatal(err)
+	}
+	snapPath := filepath.Join(t.TempDir(), auditlog.FileName)
+	if err := os.WriteFile(snapPath, snap.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sr, err := auditlog.OpenReader(snapPath, auditlog.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sr.Verify(context.Background(), auditlog.VerifyOptions{CheckMessage: auditlog.CheckMessage})
+	sr.Close()
+	if err != nil || rep.Latest == nil || rep.Latest.Size != rep.Records {
+		t.Fatalf("snapshot of a running node: %+v, %v; want every record covered", rep, err)
 	}
 
 	w.stopNode("sn-pj-dakar")
