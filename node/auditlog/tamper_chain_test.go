@@ -118,7 +118,11 @@ func TestConsistencyProofBacksTheRootCheck(t *testing.T) {
 			return err
 		}
 		v.msgs = startMessageChecks(nil, 1)
-		if err := v.records(); err != nil {
+		err = v.records()
+		if werr := v.msgs.wait(); err == nil && werr != nil {
+			err = werr
+		}
+		if err != nil {
 			return err
 		}
 		if v.rep.Given == nil || v.rep.Given.Root != given.Root {

@@ -123,17 +123,18 @@ type verifier struct {
 	origin string
 	rep    *Report
 
-	total    int64
-	trail    TrustTrail
-	frontier *frontier
-	prev     tlog.Hash
-	lastTime int64
-	cps      map[int64][]byte // stored checkpoints by tree size
-	given    *Checkpoint      // VerifyOptions.Checkpoint, signature not yet checked
-	lastGood *Checkpoint
-	ownKeys  []*protocol.MemberCard
-	anchored bool // the anchor card's key is one of the log's own keys
-	msgs     *messageChecks
+	total            int64
+	trail            TrustTrail
+	frontier         *frontier
+	prev             tlog.Hash
+	lastTime         int64
+	cps              map[int64][]byte // stored checkpoints by tree size
+	newestCheckpoint int64            // the largest stored checkpoint size
+	given            *Checkpoint      // VerifyOptions.Checkpoint, signature not yet checked
+	lastGood         *Checkpoint
+	ownKeys          []*protocol.MemberCard
+	anchored         bool // the anchor card's key is one of the log's own keys
+	msgs             *messageChecks
 }
 
 // fail returns the failure of kind at record (or checkpoint) i.
@@ -174,7 +175,7 @@ func (v *verifier) run() error {
 // than the message failure m.
 func isLater(err error, m *VerifyError) bool {
 	e, ok := err.(*VerifyError)
-	return ok && e.Index > m.Index
+	return ok && (e.Index > m.Index || e.Index == m.Index && m.AtCheckpoint && !e.AtCheckpoint)
 }
 
 // loadCheckpoints reads the stored checkpoints' bytes by tree size.
@@ -187,6 +188,7 @@ func (v *verifier) loadCheckpoints() error {
 			return v.failAt(KindIntegrity, n, "checkpoint key", "a tree size of at least 1", hex.EncodeToString(k))
 		}
 		v.cps[n] = val
+		v.newestCheckpoint = max(v.newestCheckpoint, n)
 	}
 	return nil
 }

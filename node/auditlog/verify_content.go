@@ -125,13 +125,14 @@ type messageJob struct {
 	payload  []byte
 	trust    *Trust
 	lastGood *Checkpoint
+	// sig, when set, is the check of a stored checkpoint's signature at
+	// tree size i instead: every commit stores one, so they are checked
+	// on the workers too.
+	sig func() *VerifyError
 }
 
 func startMessageChecks(check MessageCheck, workers int) *messageChecks {
 	m := &messageChecks{check: check}
-	if check == nil {
-		return m
-	}
 	m.jobs = make(chan messageJob, 4*workers)
 	for range workers {
 		m.wg.Add(1)
@@ -139,6 +140,12 @@ func startMessageChecks(check MessageCheck, workers int) *messageChecks {
 			defer m.wg.Done()
 			for j := range m.jobs {
 				if m.failedBefore(j.i) {
+					continue
+				}
+				if j.sig != nil {
+					if e := j.sig(); e != nil {
+						m.failedAt(e)
+					}
 					continue
 				}
 				if err := m.check(j.rec, j.payload, j.trust); err != nil {
@@ -157,6 +164,21 @@ func (m *messageChecks) add(j messageJob) {
 	}
 	m.checked++
 	m.jobs <- j
+}
+
+// addSignature queues the signature check of the stored checkpoint of
+// size i.
+func (m *messageChecks) addSignature(i int64, check func() *VerifyError) {
+	m.jobs <- messageJob{i: i, sig: check}
+}
+
+// failedAt notes a checkpoint's failure, if it is the first.
+func (m *messageChecks) failedAt(e *VerifyError) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.first == nil || e.Index <= m.first.Index {
+		m.first = e
+	}
 }
 
 func (m *messageChecks) failedBefore(i int64) bool {
@@ -179,9 +201,6 @@ func (m *messageChecks) failed(j messageJob, err error) {
 
 // wait waits for the checks queued and returns the first failure.
 func (m *messageChecks) wait() *VerifyError {
-	if m.check == nil {
-		return nil
-	}
 	close(m.jobs)
 	m.wg.Wait()
 	return m.first
