@@ -35,14 +35,6 @@ func (st *state) signTree(b *buckets, s *noteSigner) error {
 	return nil
 }
 
-// cpSize is the size of the newest checkpoint.
-func (st *state) cpSize() int64 {
-	if st.cp == nil {
-		return 0
-	}
-	return st.cp.Size
-}
-
 // signingIntent returns the size and root a log written before every
 // commit signed last meant to sign (meta "signing"); the log no longer
 // writes it.

@@ -55,16 +55,6 @@ func (f *tamperFixture) firstCheckpointAfter(t *testing.T, i int64) int64 {
 	return 0
 }
 
-// isCheckpointSize says whether record i holds a checkpoint.
-func (f *tamperFixture) isCheckpointRecord(i int64) bool {
-	for _, s := range f.sizes {
-		if s == i {
-			return true
-		}
-	}
-	return false
-}
-
 func (f *tamperFixture) verify(t *testing.T, o VerifyOptions) error {
 	t.Helper()
 	if o.Card == nil {
