@@ -283,8 +283,8 @@ func TestTamperNonCanonicalRecord(t *testing.T) {
 func TestTamperCheckpointRecordRemoved(t *testing.T) {
 	f := newFixture(t)
 	s := f.sizes[0]
-	// The stored checkpoint's copy in the log is replaced by a config
-	// record, rehashed: the log no longer says it signed that checkpoint.
+	// Record s replaced by a config record, rehashed: the checkpoint its
+	// commit signed no longer matches, and names it.
 	rewrite(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
 		p := []byte("nothing to see")
 		recs[s] = &Record{Time: recs[s].Time, Type: TypeConfig, Actor: "operator", PayloadHash: sha256.Sum256(p), PayloadSize: int64(len(p))}

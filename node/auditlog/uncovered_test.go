@@ -152,3 +152,28 @@ func TestOpenChecksTheNewestCheckpointSignature(t *testing.T) {
 		t.Fatal("opened a log whose newest checkpoint another key signed")
 	}
 }
+
+// TestFormatOneStillOpens: a log written before every commit signed says
+// format 1; it verifies, opens, and its first commit marks it format 2.
+func TestFormatOneStillOpens(t *testing.T) {
+	a, peer := newAgency(t, "wacap", "sn-pj-dakar"), newAgency(t, "wacap", "gh-ag-accra")
+	path := testPath(t)
+	buildLog(t, path, a, peer, 3, 0)
+	tamper(t, path, func(b *buckets) error { return b.meta.Put([]byte(metaFormat), []byte(formatIDV1)) })
+	if _, err := verify(t, path, VerifyOptions{Card: a.card}); err != nil {
+		t.Fatalf("a format 1 log: %v", err)
+	}
+	l := openLog(t, path, a.options())
+	if _, err := l.Append(context.Background(), entry(1, peer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tamper(t, path, func(b *buckets) error {
+		if f := string(b.meta.Get([]byte(metaFormat))); f != formatID {
+			return errors.New("format " + f + " after a commit, want " + formatID)
+		}
+		return nil
+	})
+}
