@@ -180,6 +180,12 @@ func TestEveryCommitSigns(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(sizes) {
 		t.Fatalf("stored checkpoints of sizes %v, want one per commit %v", got, sizes)
 	}
+	if c, err := r.CheckpointAt(sizes[3]); err != nil || c.Size != sizes[3] {
+		t.Fatalf("checkpoint of size %d: %v, %v", sizes[3], c, err)
+	}
+	if _, err := r.CheckpointAt(1000); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("checkpoint of a size the log never had: %v", err)
+	}
 	if err := r.Iterate(0, func(rec *Record, _ []byte) error {
 		if rec.Type == TypeCheckpoint {
 			return fmt.Errorf("record %d is a checkpoint record", rec.Seq)

@@ -201,3 +201,19 @@ func (r *Reader) ProveTree(n, old int64) (p tlog.TreeProof, err error) {
 	})
 	return p, err
 }
+
+// CheckpointAt returns the stored checkpoint of tree size n, signature
+// unchecked: every commit stores the checkpoint of the size it leaves, so
+// every size the log had at the end of a commit has one. It returns an
+// error wrapping ErrNotFound for any other size.
+func (r *Reader) CheckpointAt(n int64) (c *Checkpoint, err error) {
+	err = r.view(func(b *buckets) error {
+		v := b.checkpoints.Get(itob(n))
+		if v == nil {
+			return fmt.Errorf("checkpoint of size %d: %w", n, ErrNotFound)
+		}
+		c, _, err = ParseCheckpoint(v)
+		return err
+	})
+	return c, err
+}
