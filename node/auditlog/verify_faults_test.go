@@ -74,3 +74,19 @@ func tamperTx(t testing.TB, path string, fn func(tx *bolt.Tx) error) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyReportsADeletedRecordWhereTheGapIs: a record deleted, the
+// later ones renumbered and every hash recomputed; the checkpoint of the
+// commit that wrote the deleted record no longer matches, and the failure
+// names that record, not a later checkpoint.
+func TestVerifyReportsADeletedRecordWhereTheGapIs(t *testing.T) {
+	f := newFixture(t)
+	const k = 30
+	rewrite(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
+		return append(recs[:k:k], recs[k+1:]...), append(payloads[:k:k], payloads[k+1:]...)
+	}, true)
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, k, false)
+	if ve.Through != k || ve.LastGood == nil || ve.LastGood.Size != k {
+		t.Fatalf("failure %+v, want it at record %d, after the checkpoint of size %d", ve, k, k)
+	}
+}
