@@ -61,7 +61,7 @@ func NodeCollector(n *agency.Node, now func() time.Time) prometheus.Collector {
 		receiptsQueue: desc("receipts_queued", "Receipts this node signed that wait to be published."),
 		auditRecords:  desc("audit_records", "Records in the audit log."),
 		auditBytes:    desc("audit_file_bytes", "Size of the audit log file."),
-		auditUnsigned: desc("audit_unsigned_records", "Records in the audit log not yet covered by a signed checkpoint."),
+		auditUnsigned: desc("audit_unsigned_records", "Records in the audit log that no signed checkpoint covers: every commit signs one, so anything but 0 means someone wrote to the file without the agency's key (the node then takes no input: the audit-uncovered alarm)."),
 		auditFailed:   desc("audit_failed", "1 while the audit log takes no records, else 0."),
 		writeBlocked:  desc("disk_full", "1 while the node cannot write its files for want of space (it takes no input), else 0."),
 		rosterSerial:  desc("roster_serial", "Serial of the roster in force."),
