@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // payload1K is a 1 KiB payload.
@@ -192,6 +193,36 @@ func BenchmarkExport(b *testing.B) {
 		}
 		if i == 0 {
 			b.ReportMetric(float64(len(m.Files)), "files")
+		}
+	}
+}
+
+// BenchmarkSignCheckpoint is what every commit adds to the commit's
+// transaction: the tree's root from the frontier and one checkpoint
+// signature.
+func BenchmarkSignCheckpoint(b *testing.B) {
+	a := newAgency(b, "wacap", "sn-pj-dakar")
+	s, err := newNoteSigner(Origin("wacap", "sn-pj-dakar"), a.key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := state{frontier: *newFrontier()}
+	for i := range int64(1000) {
+		hashes, err := tlog.StoredHashesForRecordHash(i, tlog.RecordHash([]byte{byte(i)}), &st.frontier)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.frontier.add(i, hashes)
+		st.size++
+	}
+	b.ResetTimer()
+	for range b.N {
+		root, err := tlog.TreeHash(st.size, &st.frontier)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := signCheckpoint(s, st.size, root); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
