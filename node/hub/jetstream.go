@@ -97,11 +97,41 @@ func setupJetStream(ctx context.Context, js jetstream.JetStream, cfg *config.Hub
 		case <-time.After(wait):
 		}
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, rosterBucketConfig(cfg.Network))
-	if err != nil {
+	if _, err := js.CreateOrUpdateKeyValue(ctx, rosterBucketConfig(cfg.Network)); err != nil {
 		return nil, fmt.Errorf("create roster bucket %s: %w", protocol.RosterBucket(cfg.Network), err)
 	}
+	if err := noDirectGets(ctx, js, "KV_"+protocol.RosterBucket(cfg.Network)); err != nil {
+		return nil, err
+	}
+	// Bound after the change, so that the hub's own reads follow it.
+	kv, err := js.KeyValue(ctx, protocol.RosterBucket(cfg.Network))
+	if err != nil {
+		return nil, fmt.Errorf("open roster bucket %s: %w", protocol.RosterBucket(cfg.Network), err)
+	}
 	return kv, nil
+}
+
+// noDirectGets turns off direct gets on stream name, which a key-value
+// bucket has on by default: its readers then get values through the
+// JetStream API. nats-server (2.15.3) reads its options without their lock
+// when it answers a direct get (stream.go, getDirectRequest), while a
+// configuration reload — which the hub makes at every roster change —
+// replaces them: a data race. The roster is read once a minute per node;
+// the API path costs nothing that matters.
+func noDirectGets(ctx context.Context, js jetstream.JetStream, name string) error {
+	st, err := js.Stream(ctx, name)
+	if err != nil {
+		return fmt.Errorf("read stream %s: %w", name, err)
+	}
+	c := st.CachedInfo().Config
+	if !c.AllowDirect {
+		return nil
+	}
+	c.AllowDirect = false
+	if _, err := js.UpdateStream(ctx, c); err != nil {
+		return fmt.Errorf("turn off direct gets on %s: %w", name, err)
+	}
+	return nil
 }
 
 // ensureConsumers creates or updates the inbox consumer of every active
