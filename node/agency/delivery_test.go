@@ -44,7 +44,7 @@ func copyState(t *testing.T, n *agency.Node, id, recipient string) agency.CopySt
 func waitState(t *testing.T, n *agency.Node, id string, state agency.CopyState, recipients ...string) {
 	t.Helper()
 	for _, r := range recipients {
-		poll.Until(t, 20*time.Second, "copy of "+id+" for "+r+" "+string(state), func() bool { return copyState(t, n, id, r) == state })
+		poll.Until(t, time.Minute, "copy of "+id+" for "+r+" "+string(state), func() bool { return copyState(t, n, id, r) == state })
 	}
 }
 
