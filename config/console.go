@@ -53,30 +53,31 @@ func (c *Console) Max() time.Duration {
 	return time.Duration(c.SessionMax)
 }
 
-// validate checks the console's fields.
-func (c *Console) validate() error {
+// validate checks the console's fields; errors name them under prefix
+// ("node.console", "hub.console").
+func (c *Console) validate(prefix string) error {
 	if c.Listen == "" {
 		if c.TLSCertFile != "" || c.TLSKeyFile != "" {
-			return fmt.Errorf("node.console.listen: must be set when node.console.tls_cert_file is (or remove the TLS files)")
+			return fmt.Errorf("%s.listen: must be set when %s.tls_cert_file is (or remove the TLS files)", prefix, prefix)
 		}
 		return nil
 	}
-	if err := checkListen("node.console.listen", c.Listen); err != nil {
+	if err := checkListen(prefix+".listen", c.Listen); err != nil {
 		return err
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
-		return fmt.Errorf("node.console.tls_key_file: tls_cert_file and tls_key_file go together")
+		return fmt.Errorf("%s.tls_key_file: tls_cert_file and tls_key_file go together", prefix)
 	}
 	if !c.TLS() && !loopback(c.Listen) {
-		return fmt.Errorf("node.console.listen: %q is not a loopback address: set node.console.tls_cert_file and tls_key_file to serve the office network over HTTPS, or listen on 127.0.0.1", c.Listen)
+		return fmt.Errorf("%s.listen: %q is not a loopback address: set %s.tls_cert_file and tls_key_file to serve the network over HTTPS, or listen on 127.0.0.1", prefix, c.Listen, prefix)
 	}
 	if c.SessionIdle != 0 {
-		if err := checkRange("node.console.session_idle", c.SessionIdle, time.Minute, 24*time.Hour); err != nil {
+		if err := checkRange(prefix+".session_idle", c.SessionIdle, time.Minute, 24*time.Hour); err != nil {
 			return err
 		}
 	}
 	if c.SessionMax != 0 {
-		if err := checkRange("node.console.session_max", c.SessionMax, time.Minute, 7*24*time.Hour); err != nil {
+		if err := checkRange(prefix+".session_max", c.SessionMax, time.Minute, 7*24*time.Hour); err != nil {
 			return err
 		}
 	}

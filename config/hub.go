@@ -50,6 +50,12 @@ type Hub struct {
 	TLS HubTLS `json:"tls,omitzero"`
 	// MemberLimits bound what each member agency may publish and store.
 	MemberLimits MemberLimits `json:"member_limits"`
+	// Console is the secretariat's web console; off unless console.listen
+	// is set.
+	Console Console `json:"console,omitzero"`
+	// MemberSilentAfter is how long a member may go without connecting or
+	// publishing before the secretariat's console raises an alarm.
+	MemberSilentAfter Duration `json:"member_silent_after"`
 }
 
 // Defaults of a hub configuration.
@@ -62,21 +68,25 @@ const (
 	// HeaderAllowance is added to MaxPayload for the NATS headers of a
 	// message (Nats-Msg-Id, Nats-Expected-Stream, …).
 	HeaderAllowance = 16 << 10
+	// DefaultMemberSilentAfter is how long a member may be silent before
+	// the secretariat's console raises an alarm.
+	DefaultMemberSilentAfter = 7 * 24 * time.Hour
 )
 
 // DefaultHub returns a hub configuration with every optional field set.
 func DefaultHub() *Hub {
 	return &Hub{
-		Listen:          DefaultHubListen,
-		StoreDir:        "jetstream",
-		MaxPayload:      DefaultMaxPayload,
-		DuplicateWindow: Duration(DefaultDuplicates),
-		Retention:       Duration(DefaultRetention),
-		Sync:            SyncAlways,
-		RosterValidity:  Duration(DefaultRosterValidity),
-		LogLevel:        "info",
-		LogFormat:       "text",
-		MemberLimits:    DefaultMemberLimits(),
+		Listen:            DefaultHubListen,
+		StoreDir:          "jetstream",
+		MaxPayload:        DefaultMaxPayload,
+		DuplicateWindow:   Duration(DefaultDuplicates),
+		Retention:         Duration(DefaultRetention),
+		Sync:              SyncAlways,
+		RosterValidity:    Duration(DefaultRosterValidity),
+		LogLevel:          "info",
+		LogFormat:         "text",
+		MemberLimits:      DefaultMemberLimits(),
+		MemberSilentAfter: Duration(DefaultMemberSilentAfter),
 	}
 }
 
@@ -105,6 +115,8 @@ func LoadHub(dir string) (*Hub, error) {
 	}
 	h.StoreDir = resolve(dir, h.StoreDir)
 	h.TLS.resolve(dir)
+	h.Console.TLSCertFile = resolve(dir, h.Console.TLSCertFile)
+	h.Console.TLSKeyFile = resolve(dir, h.Console.TLSKeyFile)
 	return h, nil
 }
 
@@ -171,6 +183,12 @@ func (h *Hub) Validate() error {
 		return err
 	}
 	if err := checkLogFormat("hub.log_format", h.LogFormat); err != nil {
+		return err
+	}
+	if err := h.Console.validate("hub.console"); err != nil {
+		return err
+	}
+	if err := checkRange("hub.member_silent_after", h.MemberSilentAfter, time.Hour, 365*24*time.Hour); err != nil {
 		return err
 	}
 	return checkLogLevel("hub.log_level", h.LogLevel)

@@ -203,7 +203,7 @@ func (n *Node) Validate() error {
 	if err := n.Metrics.validate("node"); err != nil {
 		return err
 	}
-	if err := n.Console.validate(); err != nil {
+	if err := n.Console.validate("node.console"); err != nil {
 		return err
 	}
 	if err := checkRange("node.resend_timeout", n.ResendTimeout, time.Second, time.Hour); err != nil {

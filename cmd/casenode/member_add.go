@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/node/hub"
@@ -34,28 +33,14 @@ func runMemberAdd(ctx context.Context, e *env, args []string) error {
 		return hubDirHint(err, d.dir)
 	}
 	defer s.Close()
-	sr, err := s.Add(card, *credsOut, e.now())
+	ad, err := s.Admit(card, hub.AdmitOptions{CredsOut: *credsOut, ClientCert: *clientCert}, e.now())
 	if err != nil {
 		return err
 	}
-	creds := *credsOut
-	if creds == "" {
-		creds = filepath.Join(d.dir, hub.CredsDir, card.Agency+".creds")
-	}
+	sr := ad.Roster
 	res := memberAdded{Agency: card.Agency, Name: card.Name, Country: card.Country, Network: sr.Roster.Network, Serial: sr.Roster.Serial,
-		KeyID: card.KeyID(), Credentials: creds, SecretariatKeyID: sr.Roster.Member(sr.Roster.Secretariat).Card.KeyID()}
-	if *clientCert || s.Config().TLS.VerifyClients {
-		certFile, keyFile := hub.ClientCertPaths(creds)
-		c, err := s.IssueClientCert(card.Agency, certFile, keyFile, e.now())
-		if err != nil {
-			return withHintIfMissing(fmt.Errorf("%s is admitted, but its client certificate was not issued: %w", card.Agency, err),
-				fmt.Sprintf("issue it with 'casenode member cert --dir %s %s'", d.dir, card.Agency))
-		}
-		res.ClientCert, res.ClientKey = c.CertFile, c.KeyFile
-	}
-	if s.Config().TLS.Enabled() {
-		res.NetworkCA = filepath.Join(d.dir, hub.CACertFile)
-	}
+		KeyID: card.KeyID(), Credentials: ad.Credentials, SecretariatKeyID: sr.Roster.Member(sr.Roster.Secretariat).Card.KeyID(),
+		ClientCert: ad.ClientCert, ClientKey: ad.ClientKey, NetworkCA: ad.NetworkCA}
 	if *asJSON {
 		return printJSON(e, res)
 	}

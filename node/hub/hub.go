@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -67,6 +68,12 @@ type Hub struct {
 	quotas    *quotas
 	guard     *rosterGuard
 	unlockRun func()
+	// own is the hub's own audit log (ownlog.go); stats the network's
+	// figures (stats.go), both for the secretariat's console.
+	own   *auditlog.Log
+	stats *stats
+	// started is when Open started the hub.
+	started time.Time
 
 	mu     sync.Mutex // serializes reloads and guards the fields below
 	roster *SignedRoster
@@ -89,7 +96,7 @@ func Open(ctx context.Context, dir string, o Options) (*Hub, error) {
 			return nil, err
 		}
 	}
-	h := &Hub{dir: dir, cfg: cfg, log: o.Logger, poll: o.PollInterval, listen: cfg.Listen}
+	h := &Hub{dir: dir, cfg: cfg, log: o.Logger, poll: o.PollInterval, listen: cfg.Listen, started: time.Now()}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -126,6 +133,9 @@ func (h *Hub) open(ctx context.Context) error {
 	}
 	h.stamp = h.fileStamp()
 	if h.roster, err = loadRoster(h.dir, h.cfg.Network); err != nil {
+		return err
+	}
+	if h.own, err = openOwnLog(h.dir, h.card); err != nil {
 		return err
 	}
 	if h.users, err = loadUsers(h.dir); err != nil {
@@ -196,6 +206,9 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if h.guard, err = h.guardRoster(); err != nil {
+		return err
+	}
+	if h.stats, err = startStats(h.dir, h.js, h.cfg.Network, h.Roster, h.log); err != nil {
 		return err
 	}
 	return h.listenClients()
@@ -421,6 +434,9 @@ func (h *Hub) Close() error {
 	if h.ingest != nil {
 		h.ingest.close()
 	}
+	if h.stats != nil {
+		h.stats.close()
+	}
 	h.guard.stop()
 	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {
 		if nc != nil {
@@ -430,6 +446,10 @@ func (h *Hub) Close() error {
 	if h.srv != nil {
 		h.srv.Shutdown()
 		h.srv.WaitForShutdown()
+	}
+	if h.own != nil {
+		h.own.Close()
+		h.own = nil
 	}
 	if h.unlockRun != nil {
 		h.unlockRun()

@@ -55,6 +55,7 @@ type ingest struct {
 	quotas  *quotas
 	members atomic.Pointer[map[string]bool] // the active members
 	refused refusalLog                      // on the subscription's goroutine only
+	counts  *memberCounts                   // refusals and last publication per member (refusals.go)
 	now     func() time.Time
 	sub     *nats.Subscription
 	queue   chan *ingested
@@ -86,7 +87,7 @@ func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q 
 	if err != nil {
 		return nil, err
 	}
-	g := &ingest{network: network, log: log, nc: nc, answers: answers, js: js, syncer: syncer, quotas: q, now: time.Now,
+	g := &ingest{network: network, log: log, nc: nc, answers: answers, js: js, syncer: syncer, quotas: q, now: time.Now, counts: newMemberCounts(),
 		queue: make(chan *ingested, ingestPending), done: make(chan struct{})}
 	g.setMembers(members)
 	go g.answer()
@@ -180,6 +181,7 @@ func (g *ingest) take(m *nats.Msg) {
 	from, to, ok := ingestParts(g.network, m.Subject)
 	if !ok {
 		g.refused.log(g.log, now, publisherToken(g.network, m.Subject), "publication refused: not an ingest subject of two agency ids", "subject", m.Subject)
+		g.counts.published(publisherToken(g.network, m.Subject), now, true)
 		return
 	}
 	// The publisher is the agency of the account the publication came
@@ -189,10 +191,12 @@ func (g *ingest) take(m *nats.Msg) {
 	publisher, err := requesterAgency(m.Header)
 	if err != nil {
 		g.refused.log(g.log, now, from, "publication refused: the server did not say which member's account it came from", "err", err)
+		g.counts.published(from, now, true)
 		return
 	}
 	if publisher != from {
 		g.refused.log(g.log, now, publisher, "publication refused: its subject names another agency than the account it came from", "subject_agency", from, "subject", m.Subject)
+		g.counts.published(publisher, now, true)
 		return
 	}
 	if m.Reply != "" && !strings.HasPrefix(m.Reply, responsePrefix) {
@@ -202,6 +206,7 @@ func (g *ingest) take(m *nats.Msg) {
 		// answering it could publish into the roster bucket or another
 		// agency's inbox.
 		g.refused.log(g.log, now, from, "publication refused: its reply subject does not lead back to the member's account", "reply", m.Reply, "allowed", responsePrefix+">")
+		g.counts.published(from, now, true)
 		return
 	}
 	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now}
@@ -239,6 +244,7 @@ func (g *ingest) take(m *nats.Msg) {
 		out.Header.Set(protocol.PublisherHeader, from)
 		x.fut, x.err = g.js.PublishMsgAsync(out, jetstream.WithStallWait(ingestTimeout))
 	}
+	g.counts.published(from, now, x.err != nil)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {

@@ -92,6 +92,9 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	if err := id.SaveWorkFactor(idDir, o.Passphrase, o.WorkFactor); err != nil {
 		return nil, err
 	}
+	if err := ensureOwnLogIdentity(dir, id.Card, o.Now); err != nil {
+		return nil, err
+	}
 	res := &InitResult{
 		Card:       id.Card,
 		CardPath:   filepath.Join(idDir, identity.CardFile),

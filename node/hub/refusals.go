@@ -1,0 +1,46 @@
+package hub
+
+import (
+	"sync"
+	"time"
+)
+
+// memberCounts counts, per publishing member, the publications the ingest
+// refused and the time of its last publication: what the secretariat's
+// console shows of a member's traffic. The member is the FROM token of
+// the ingest subject, which the server's permissions make the publisher
+// (an unparsable subject counts under its first token, bounded by
+// maxCounted).
+type memberCounts struct {
+	mu      sync.Mutex
+	refused map[string]int64
+	last    map[string]time.Time
+}
+
+// maxCounted bounds the members counted, against a flood of forged
+// tokens.
+const maxCounted = 10000
+
+func newMemberCounts() *memberCounts {
+	return &memberCounts{refused: map[string]int64{}, last: map[string]time.Time{}}
+}
+
+// published notes a publication of member's at t, refused or not.
+func (c *memberCounts) published(member string, t time.Time, refused bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.last[member]; !ok && len(c.last) >= maxCounted {
+		return
+	}
+	c.last[member] = t
+	if refused {
+		c.refused[member]++
+	}
+}
+
+// get returns member's refusals and its last publication.
+func (c *memberCounts) get(member string) (refused int64, last time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.refused[member], c.last[member]
+}
