@@ -57,7 +57,7 @@ func (d *demo) keepRunning(ctx context.Context, kept bool) error {
 	d.say("")
 	d.say("Stopping the network.")
 	var errs []error
-	for range demoAgencies() {
+	for range len(demoAgencies()) + 1 { // the agencies' consoles and the secretariat's
 		errs = append(errs, <-consoles)
 	}
 	return errors.Join(errs...)

@@ -17,6 +17,7 @@ func hubVerbs() []nounVerb {
 		{"tls", "make the hub serve TLS with a network CA, or renew its certificate", runHubTLS},
 		{"backup", "write one archive of a stopped hub's directory", runHubBackup},
 		{"restore", "bring a hub's backup back into a new directory", runHubRestore},
+		{"user", "manage the accounts of the secretariat's web console (add, list, disable)", runHubUser},
 	}
 }
 

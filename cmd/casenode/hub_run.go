@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/console/secretariat"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/coreos/go-systemd/v22/daemon"
 )
@@ -37,6 +39,10 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer h.Close()
+	consoleDone, err := startSecretariatConsole(ctx, h, cfg, log)
+	if err != nil {
+		return err
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -57,5 +63,25 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	err = h.Run(ctx)
 	notifySystemd(log, daemon.SdNotifyStopping)
 	log.Info("hub stopping")
-	return err
+	return errors.Join(err, <-consoleDone)
+}
+
+// startSecretariatConsole serves the secretariat's web console when
+// hub.json sets console.listen; the channel yields Serve's error once ctx
+// ends (nil at once when the console is off).
+func startSecretariatConsole(ctx context.Context, h *hub.Hub, cfg *config.Hub, log *slog.Logger) (<-chan error, error) {
+	done := make(chan error, 1)
+	if cfg.Console.Listen == "" {
+		done <- nil
+		return done, nil
+	}
+	srv, err := secretariat.New(h, cfg.Console, secretariat.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Listen(); err != nil {
+		return nil, withHint(err, "change console.listen in hub.json, or stop what uses that port")
+	}
+	go func() { done <- srv.Serve(ctx) }()
+	return done, nil
 }

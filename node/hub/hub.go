@@ -436,6 +436,7 @@ func (h *Hub) Close() error {
 	}
 	if h.stats != nil {
 		h.stats.close()
+		h.stats = nil
 	}
 	h.guard.stop()
 	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {

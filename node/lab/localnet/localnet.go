@@ -218,6 +218,13 @@ func (n *Net) StopHub() error {
 	return err
 }
 
+// Hub returns the running hub, or nil.
+func (n *Net) Hub() *hub.Hub {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.hub
+}
+
 // HubURL returns the hub's client URL.
 func (n *Net) HubURL() string {
 	n.mu.Lock()

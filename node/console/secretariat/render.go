@@ -1,0 +1,126 @@
+package secretariat
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/node/console/locale"
+	"github.com/casenode/casenode/node/hub"
+)
+
+// page is what every template gets: the layout's fields and the page's
+// own data.
+type page struct {
+	Lang    string
+	Title   string
+	Nav     string
+	Path    string
+	Network string
+	Account string
+	Role    string
+	// Secretariat says the person may change the roster.
+	Secretariat bool
+	CSRF        string
+	// Alarms is the count shown on every page.
+	Alarms int
+	Langs  []string
+	Data   any
+}
+
+func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
+	return template.FuncMap{
+		"T":        func(id string, args ...any) string { return p.T(id, args...) },
+		"date":     func(t time.Time) string { return p.Date(t) },
+		"datetime": func(t time.Time) string { return p.DateTime(t) },
+		"since":    func(t time.Time) string { return p.Duration(now().Sub(t)) },
+		"num":      func(n int64) string { return p.Number(n) },
+		"int":      func(n int) int64 { return int64(n) },
+		"dur":      func(d time.Duration) string { return p.Duration(d) },
+		"size":     func(n int64) string { return size(p, n) },
+		"pct": func(n, of int64) int64 {
+			if of <= 0 {
+				return 0
+			}
+			return n * 100 / of
+		},
+		"short": func(kid string) string {
+			if len(kid) > 12 {
+				return kid[:12] + "…"
+			}
+			return kid
+		},
+	}
+}
+
+// size writes a byte count with a binary unit.
+func size(p *locale.Printer, n int64) string {
+	switch {
+	case n >= 1<<30:
+		return p.Number(n>>30) + " GiB"
+	case n >= 1<<20:
+		return p.Number(n>>20) + " MiB"
+	case n >= 1<<10:
+		return p.Number(n>>10) + " KiB"
+	}
+	return p.Number(n) + " B"
+}
+
+// render executes template name with the layout's fields filled from c.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, nav string, data any) {
+	var p *locale.Printer
+	pg := &page{Nav: nav, Network: s.h.Config().Network, Data: data, Langs: locale.Languages(), Path: "/members"}
+	if r.Method == http.MethodGet {
+		pg.Path = r.URL.RequestURI()
+	}
+	if c != nil {
+		p = c.p
+		pg.Account, pg.Role, pg.CSRF = c.staff.Name, string(c.staff.Role), c.sess.CSRF
+		pg.Secretariat = c.staff.Role == hub.RoleSecretariat
+		if as, err := s.h.Alarms(r.Context(), s.now()); err == nil {
+			pg.Alarms = len(as)
+		}
+	} else {
+		p = s.cat.Printer(s.language(r))
+	}
+	pg.Lang = p.Lang()
+	pg.Title = p.T(title)
+	t, err := s.tmpl.Clone()
+	if err == nil {
+		t = t.Funcs(funcs(p, s.now))
+		var buf bytes.Buffer
+		if err = t.ExecuteTemplate(&buf, name, pg); err == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			w.Write(buf.Bytes())
+			return
+		}
+	}
+	s.log.Error("render page", "template", name, "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// fail renders an error page with message id msg.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *call, status int, msg string, args ...any) {
+	p := s.cat.Printer("en")
+	if c != nil {
+		p = c.p
+	}
+	s.render(w, r, c, status, "error", "sec.error.title", "", p.T(msg, args...))
+}
+
+// failErr renders an error page for an error of the hub, as the hub says
+// it (its errors are in English), with its fix when it has one.
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, c *call, status int, err error) {
+	s.log.Warn("console request failed", "path", r.URL.Path, "err", err)
+	msg := err.Error()
+	var h hint.Hinted
+	if errors.As(err, &h) && h.Hint() != "" {
+		msg += " — " + h.Hint()
+	}
+	s.render(w, r, c, status, "error", "sec.error.title", "", c.p.T("sec.error.hub", "Detail", msg))
+}

@@ -1,0 +1,140 @@
+// Package secretariat is the secretariat's web console, served by
+// 'casenode hub run' (console.listen in hub.json): the members of the
+// network with their health at the hub, admission, key rotation,
+// revocation and renewal of the roster, the alarms, and the network's
+// statistics from routing metadata, in English, French or Portuguese.
+//
+// It is a client of the hub (package hub) as the CLI is: every change goes
+// through the hub's own operations, with the same checks as the commands,
+// the secretariat key's passphrase asked in the form for each signing, and
+// is recorded in the hub's audit log under "console:ACCOUNT". Sessions,
+// CSRF and the security headers are package gate's, the languages package
+// locale's, the style sheet package web's.
+package secretariat
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/console/gate"
+	"github.com/casenode/casenode/node/console/locale"
+	"github.com/casenode/casenode/node/console/web"
+	"github.com/casenode/casenode/node/hub"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+//go:embed static
+var static embed.FS
+
+// ActorPrefix starts the hub audit log's actor of every change made in the
+// console: "console:" then the account name.
+const ActorPrefix = "console:"
+
+// Server serves the secretariat's console of one hub.
+type Server struct {
+	h        *hub.Hub
+	cfg      config.Console
+	log      *slog.Logger
+	now      func() time.Time
+	cat      *locale.Catalog
+	tmpl     *template.Template
+	sessions *gate.Sessions
+	limiter  *gate.Limiter
+	ln       net.Listener
+}
+
+// Options adjust a Server.
+type Options struct {
+	// Logger receives the console's log; nil discards it.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns the console of hub h, configured by cfg (hub.json's
+// console section).
+func New(h *hub.Hub, cfg config.Console, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := template.New("").Funcs(funcs(nil, o.Now)).ParseFS(templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Server{h: h, cfg: cfg, log: o.Logger.With("component", "secretariat console"), now: o.Now, cat: cat, tmpl: tmpl,
+		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now)}, nil
+}
+
+// Listen opens the console's address (cfg.Listen).
+func (s *Server) Listen() error {
+	ln, err := gate.Listen(s.cfg.Listen, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+	if err != nil {
+		return fmt.Errorf("secretariat console: %w", err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// URL returns the console's address once Listen has returned.
+func (s *Server) URL() string { return gate.URL(s.ln, s.cfg.TLS()) }
+
+// Serve serves the console until ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	s.log.Info("secretariat console serving", "url", s.URL())
+	if err := gate.Serve(ctx, s.ln, s.Handler(), s.log); err != nil {
+		return fmt.Errorf("secretariat console: %w", err)
+	}
+	return nil
+}
+
+// Handler returns the console's routes behind its middleware.
+func (s *Server) Handler() http.Handler {
+	own, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/sec/", http.StripPrefix("/static/sec/", gate.Static(own)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", gate.Static(web.Static())))
+	mux.HandleFunc("GET /signin", s.signinPage)
+	mux.HandleFunc("POST /signin", s.signin)
+	mux.Handle("POST /signout", s.auth(s.signout))
+	mux.Handle("GET /{$}", s.auth(func(w http.ResponseWriter, r *http.Request, c *call) {
+		http.Redirect(w, r, "/members", http.StatusSeeOther)
+	}))
+	mux.Handle("GET /members", s.auth(s.members))
+	mux.Handle("GET /members/{id}", s.auth(s.member))
+	mux.Handle("POST /members/{id}/revoke", s.auth(s.secretariatOnly(s.revoke)))
+	mux.Handle("POST /members/{id}/rotate", s.auth(s.secretariatOnly(s.rotate)))
+	mux.Handle("GET /admit", s.auth(s.secretariatOnly(s.admitPage)))
+	mux.Handle("POST /admit", s.auth(s.secretariatOnly(s.admit)))
+	mux.Handle("POST /renew", s.auth(s.secretariatOnly(s.renew)))
+	mux.Handle("GET /alarms", s.auth(s.alarms))
+	mux.Handle("GET /stats", s.auth(s.statsPage))
+	mux.Handle("GET /stats.csv", s.auth(s.statsCSV))
+	mux.Handle("POST /settings/language", s.auth(s.setLanguage))
+	mux.HandleFunc("/", http.NotFound)
+	return gate.Headers(mux, s.cfg.TLS())
+}

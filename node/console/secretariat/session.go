@@ -1,0 +1,103 @@
+package secretariat
+
+import (
+	"net/http"
+
+	"github.com/casenode/casenode/node/console/gate"
+	"github.com/casenode/casenode/node/console/locale"
+	"github.com/casenode/casenode/node/hub"
+)
+
+// langCookie keeps the language a person picked, per browser.
+const langCookie = "casenode_lang_"
+
+// call is what a signed-in request carries to its handler.
+type call struct {
+	sid   string
+	sess  *gate.Session
+	staff *hub.Staff
+	p     *locale.Printer
+}
+
+// actor is the person as the hub's audit log records them.
+func (c *call) actor() string { return ActorPrefix + c.staff.Name }
+
+// cookies names and sets this console's cookies, whose names end with
+// "hub-" and the network id.
+func (s *Server) cookies() gate.Cookies {
+	return gate.Cookies{Suffix: "hub-" + s.h.Config().Network, TLS: s.cfg.TLS()}
+}
+
+// auth lets only signed-in people with an enabled account through and
+// checks the CSRF token of every POST.
+func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ck, err := r.Cookie(s.cookies().Session())
+		var sess *gate.Session
+		if err == nil {
+			sess = s.sessions.Get(ck.Value)
+		}
+		if sess == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/signin", http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+			return
+		}
+		st, err := s.h.StaffMember(sess.Account)
+		if err != nil || st.Disabled != nil {
+			s.sessions.End(ck.Value)
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		c := &call{sid: ck.Value, sess: sess, staff: st, p: s.cat.Printer(s.language(r))}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, gate.MaxForm)
+			if err := r.ParseForm(); err != nil {
+				s.fail(w, r, c, http.StatusRequestEntityTooLarge, "sec.error.form")
+				return
+			}
+			if !gate.CSRFOK(r, sess) {
+				s.fail(w, r, c, http.StatusForbidden, "sec.error.csrf")
+				return
+			}
+		}
+		h(w, r, c)
+	})
+}
+
+// secretariatOnly refuses observers.
+func (s *Server) secretariatOnly(h func(w http.ResponseWriter, r *http.Request, c *call)) func(w http.ResponseWriter, r *http.Request, c *call) {
+	return func(w http.ResponseWriter, r *http.Request, c *call) {
+		if c.staff.Role != hub.RoleSecretariat {
+			s.fail(w, r, c, http.StatusForbidden, "sec.error.observer")
+			return
+		}
+		h(w, r, c)
+	}
+}
+
+// language is the language the person picked in this browser, else the
+// browser's.
+func (s *Server) language(r *http.Request) string {
+	if ck, err := r.Cookie(langCookie + s.cookies().Suffix); err == nil && locale.Supported(ck.Value) {
+		return ck.Value
+	}
+	return s.cat.Match(r.Header.Get("Accept-Language"))
+}
+
+// setLanguage keeps the language the person picked.
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, c *call) {
+	lang := r.PostFormValue("lang")
+	if !locale.Supported(lang) {
+		s.fail(w, r, c, http.StatusBadRequest, "sec.error.lang")
+		return
+	}
+	s.cookies().Set(w, langCookie+s.cookies().Suffix, lang, 365*24*3600)
+	back := r.PostFormValue("back")
+	if !gate.LocalPath(back) {
+		back = "/members"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
