@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
@@ -102,3 +103,40 @@ func (h *Hub) record(ctx context.Context, actor string, a Action) error {
 
 // OwnLogPath returns the path of the hub's audit log.
 func (h *Hub) OwnLogPath() string { return filepath.Join(h.dir, OwnLogFile) }
+
+// RecordedAction is an action as the hub's audit log holds it.
+type RecordedAction struct {
+	Seq   int64
+	Time  time.Time
+	Actor string
+	Action
+}
+
+// RecentActions returns the last n actions of the hub's audit log, newest
+// first.
+func (h *Hub) RecentActions(n int) ([]RecordedAction, error) {
+	size, err := h.own.Size()
+	if err != nil {
+		return nil, err
+	}
+	var out []RecordedAction
+	err = h.own.Iterate(max(0, size-int64(4*n)), func(rec *auditlog.Record, payload []byte) error {
+		if rec.Type != auditlog.TypeAccess {
+			return nil
+		}
+		var a Action
+		if err := protocol.DecodeStrict("action", payload, auditlog.MaxPayloadSize, &a); err != nil {
+			return nil
+		}
+		out = append(out, RecordedAction{Seq: rec.Seq, Time: rec.Time, Actor: rec.Actor, Action: a})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(out)
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
+}

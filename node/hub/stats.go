@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -94,16 +95,30 @@ func newAggregates() *Aggregates {
 // checks its keys.
 func ParseAggregates(data []byte) (*Aggregates, error) {
 	a := newAggregates()
-	if err := protocol.DecodeStrict(StatsFile, data, maxStatsFile, a); err != nil {
-		return nil, err
+	if len(data) > maxStatsFile {
+		return nil, fmt.Errorf("%s is %d bytes, over the limit of %d", StatsFile, len(data), maxStatsFile)
+	}
+	// Not protocol.DecodeStrict: the maps' keys are dates, country pairs
+	// and message types, checked below, not field names.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(a); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", StatsFile, err)
+	}
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
+		return nil, fmt.Errorf("decode %s: trailing data after the JSON value", StatsFile)
 	}
 	if a.Version != 1 {
 		return nil, fmt.Errorf("%s: unknown version %d", StatsFile, a.Version)
 	}
+	// A null map decodes as nil: make every map writable.
+	a.Days, a.Open, a.Delivered = orEmpty(a.Days), orEmpty(a.Open), orEmpty(a.Delivered)
+	a.ReplyTimes, a.ReadTimes = orEmpty(a.ReplyTimes), orEmpty(a.ReadTimes)
 	for d, c := range a.Days {
-		if _, err := time.Parse(time.DateOnly, d); err != nil || c == nil {
+		if _, err := time.Parse(time.DateOnly, d); err != nil || c == nil || c.Bytes < 0 {
 			return nil, fmt.Errorf("%s: days: bad day %q", StatsFile, d)
 		}
+		c.Pairs, c.Types = orEmpty(c.Pairs), orEmpty(c.Types)
 		for k, n := range c.Pairs {
 			if from, to, ok := strings.Cut(k, ">"); !ok || !statCountry(from) || !statCountry(to) || n < 0 {
 				return nil, fmt.Errorf("%s: days.%s.pairs: bad pair %q", StatsFile, d, k)
@@ -126,6 +141,13 @@ func ParseAggregates(data []byte) (*Aggregates, error) {
 		return nil, fmt.Errorf("%s: too many open requests or deliveries", StatsFile)
 	}
 	return a, nil
+}
+
+func orEmpty[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return m
 }
 
 // statCountry says whether c is a country as the figures key it: two

@@ -18,6 +18,8 @@ type membersData struct {
 	Witness  bool   // whether the hub's witness reports checkpoints
 	Silent   time.Duration
 	Observer bool
+	// Actions are the latest changes made at the hub, from its audit log.
+	Actions []hub.RecordedAction
 }
 
 func (s *Server) members(w http.ResponseWriter, r *http.Request, c *call) {
@@ -29,6 +31,9 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request, c *call) {
 	ro := s.h.Roster().Roster
 	d := &membersData{Serial: ro.Serial, Issued: ro.Issued.Time, Expires: ro.Expires.Time, Members: ms,
 		Silent: time.Duration(s.h.Config().MemberSilentAfter), Observer: c.staff.Role != hub.RoleSecretariat}
+	if d.Actions, err = s.h.RecentActions(10); err != nil {
+		s.log.Warn("read the hub's audit log", "err", err)
+	}
 	s.render(w, r, c, http.StatusOK, "members", "sec.members.title", "members", d)
 }
 
