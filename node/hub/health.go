@@ -25,8 +25,13 @@ type MemberHealth struct {
 	// each until its ValidUntil.
 	KeyID    string
 	Previous []PreviousKeyView
-	// Connections is how many connections the member has open now.
+	// Connections is how many connections the member has open now. A
+	// member that is not active may still connect, to read the roster
+	// that tells its node so, and nothing else.
 	Connections int
+	// Disconnected is when the member's last connection ended, as far
+	// as the server remembers; zero if none did since the hub started.
+	Disconnected time.Time
 	// LastSeen is the last time the hub saw the member connected or
 	// publishing (since the hub started); zero if never.
 	LastSeen time.Time
@@ -74,6 +79,7 @@ func (h *Hub) Members(ctx context.Context) ([]MemberHealth, error) {
 		refused, lastPub := h.ingest.counts.get(a)
 		mh.Refused = refused
 		mh.LastSeen = latest(lastPub, closed[a])
+		mh.Disconnected = closed[a]
 		if mh.Connections > 0 {
 			mh.LastSeen = time.Now()
 		}

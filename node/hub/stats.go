@@ -447,7 +447,11 @@ func (s *stats) snapshot() (*Aggregates, time.Time) {
 // (inclusive, UTC dates), computed from the aggregates.
 func (h *Hub) Stats(from, to time.Time, now time.Time) *Figures {
 	a, updated := h.stats.snapshot()
-	return figures(a, from, to, now, updated)
+	var members []string
+	for _, m := range h.Roster().Roster.Active() {
+		members = append(members, m.Card.Country)
+	}
+	return figures(a, from, to, now, updated, members...)
 }
 
 // Figures are the network's statistics over a period.
@@ -464,7 +468,8 @@ type Figures struct {
 	Pairs []PairCount
 	// Types are messages by type, in protocol order.
 	Types []TypeCount
-	// Countries are every country in Pairs, sorted.
+	// Countries are the active members' countries and every country in
+	// Pairs, sorted.
 	Countries []string
 	// Matrix[i][j] is the messages from Countries[i] to Countries[j].
 	Matrix [][]int64
@@ -509,7 +514,9 @@ type AgeCount struct {
 	Count int64
 }
 
-func figures(a *Aggregates, from, to, now, updated time.Time) *Figures {
+// figures computes the figures of a over the days from and to; the flow
+// matrix has the countries of members as well as those with traffic.
+func figures(a *Aggregates, from, to, now, updated time.Time, members ...string) *Figures {
 	f := &Figures{From: from, To: to, Seq: a.Seq, Updated: updated}
 	lo, hi := from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly)
 	pairs, types := map[string]int64{}, map[string]int64{}
@@ -536,6 +543,11 @@ func figures(a *Aggregates, from, to, now, updated time.Time) *Figures {
 		f.Bytes += c.Bytes
 	}
 	countries := map[string]bool{}
+	for _, c := range members {
+		if statCountry(c) {
+			countries[c] = true
+		}
+	}
 	for k, v := range pairs {
 		fc, tc, _ := strings.Cut(k, ">")
 		f.Pairs = append(f.Pairs, PairCount{From: fc, To: tc, Messages: v})

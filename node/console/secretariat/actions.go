@@ -48,13 +48,13 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) {
 	id := r.PathValue("id")
 	pass, fe := parseRevokeForm(r.PostForm, id)
 	if fe != nil {
-		s.memberPage(w, r, c, http.StatusBadRequest, &memberData{Error: c.p.T(fe.Msg), Overlap: defaultOverlap.String()})
+		s.memberPage(w, r, c, http.StatusBadRequest, &memberData{Error: c.p.T(fe.Msg), Overlap: "72h"})
 		return
 	}
 	_, err := s.h.RevokeMember(r.Context(), c.actor(), id, pass, s.now())
 	clear(pass)
 	if err != nil {
-		s.memberPage(w, r, c, statusOfChange(err), &memberData{Error: s.changeError(c, err), Overlap: defaultOverlap.String()})
+		s.memberPage(w, r, c, statusOfChange(err), &memberData{Error: s.changeError(c, err), Overlap: "72h"})
 		return
 	}
 	http.Redirect(w, r, "/members/"+url.PathEscape(id)+"?done=revoked", http.StatusSeeOther)

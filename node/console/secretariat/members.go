@@ -63,7 +63,7 @@ func (s *Server) memberHealth(r *http.Request, id string) (*hub.MemberHealth, er
 }
 
 func (s *Server) member(w http.ResponseWriter, r *http.Request, c *call) {
-	s.memberPage(w, r, c, http.StatusOK, &memberData{Done: doneMessage(r.URL.Query().Get("done")), Overlap: defaultOverlap.String()})
+	s.memberPage(w, r, c, http.StatusOK, &memberData{Done: doneMessage(r.URL.Query().Get("done")), Overlap: "72h"})
 }
 
 // doneMessage is the message id of a change named in a redirect's query.

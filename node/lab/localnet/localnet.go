@@ -55,6 +55,9 @@ type Options struct {
 	// hub at hubAddr, as written into its node.json: a proxy in front of
 	// the hub, to measure or degrade the agency's link.
 	HubAddr func(agency, hubAddr string) string
+	// SecretariatPassphrase, if set, encrypts the secretariat's key with
+	// it (at a low work factor: a test's), as an operator's would be.
+	SecretariatPassphrase []byte
 	// API makes Start also serve each node's local API on its Unix socket
 	// (api.sock in the agency's directory), as 'casenode run' does, so that
 	// the casenode commands can talk to the node.
@@ -105,7 +108,11 @@ func Create(ctx context.Context, dir string, o Options, agencies ...Agency) (*Ne
 		o.Country = "SN"
 	}
 	n := &Net{Dir: dir, Network: o.Network, o: o, nodes: map[string]*running{}, ids: map[string]*identity.Identity{}}
-	res, err := hub.Init(n.HubDir(), hub.InitOptions{Network: o.Network, Country: o.Country, Kind: o.Kind, Listen: o.Listen, Now: time.Now()})
+	io := hub.InitOptions{Network: o.Network, Country: o.Country, Kind: o.Kind, Listen: o.Listen, Now: time.Now()}
+	if o.SecretariatPassphrase != nil {
+		io.Passphrase, io.WorkFactor = o.SecretariatPassphrase, 10
+	}
+	res, err := hub.Init(n.HubDir(), io)
 	if err != nil {
 		return nil, fmt.Errorf("create hub: %w", err)
 	}
@@ -128,7 +135,7 @@ func Create(ctx context.Context, dir string, o Options, agencies ...Agency) (*Ne
 // Admit creates the agencies' identities, admits them to the roster, joins
 // them, and has the running hub take the new roster.
 func (n *Net) Admit(ctx context.Context, agencies ...Agency) error {
-	sec, err := hub.OpenSecretariat(n.HubDir(), nil)
+	sec, err := hub.OpenSecretariat(n.HubDir(), func() ([]byte, error) { return n.o.SecretariatPassphrase, nil })
 	if err != nil {
 		return err
 	}
