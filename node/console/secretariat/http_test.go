@@ -131,7 +131,7 @@ func TestSecretariatHTTP(t *testing.T) {
 		t.Fatalf("rotation: %d %.400s", resp.StatusCode, body)
 	}
 	m := h.Roster().Roster.Member("ng-moj-abuja")
-	if m.Card.KeyID() != next.KeyID() || len(m.Previous) != 1 || m.Previous[0].KeyID() != id.KeyID() || m.Previous[0].ValidUntil.Sub(time.Now()) > 24*time.Hour {
+	if m.Card.KeyID() != next.KeyID() || len(m.Previous) != 1 || m.Previous[0].KeyID() != id.KeyID() || time.Until(m.Previous[0].ValidUntil.Time) > 24*time.Hour {
 		t.Errorf("after rotation: key %s, previous %+v", m.Card.KeyID(), m.Previous)
 	}
 
