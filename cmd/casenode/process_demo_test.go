@@ -115,7 +115,8 @@ func testDemoKeep(t *testing.T, exe string) {
 }
 
 // checkDemoConsoles signs in to each console the demo printed, with the
-// account and password it printed, and reads the inbox.
+// account and password it printed, and reads the inbox, or the members
+// page of the secretariat's console.
 func checkDemoConsoles(t *testing.T, out string) {
 	t.Helper()
 	pw := regexp.MustCompile(`the password is ([A-Za-z0-9_-]{16})`).FindStringSubmatch(out)
@@ -123,8 +124,8 @@ func checkDemoConsoles(t *testing.T, out string) {
 		t.Fatalf("the demo printed no console password:\n%s", out)
 	}
 	lines := regexp.MustCompile(`(?m)^  ([a-z-]+) +(http://127\.0\.0\.1:[0-9]+/) +account ([a-z-]+)$`).FindAllStringSubmatch(out, -1)
-	if len(lines) != 3 {
-		t.Fatalf("the demo printed %d console addresses, want 3:\n%s", len(lines), out)
+	if len(lines) != 4 || lines[3][1] != "hub" {
+		t.Fatalf("the demo printed %d console addresses, want the three agencies' and then the hub's:\n%s", len(lines), out)
 	}
 	for _, l := range lines {
 		jar, _ := cookiejar.New(nil)
@@ -145,7 +146,11 @@ func checkDemoConsoles(t *testing.T, out string) {
 		}
 		body, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/inbox" || !strings.Contains(string(body), "<table") {
+		want := "/inbox"
+		if l[1] == "hub" {
+			want = "/members"
+		}
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != want || !strings.Contains(string(body), "<table") {
 			t.Errorf("%s: signing in as %s gave %d at %s:\n%.400s", l[1], l[3], resp.StatusCode, resp.Request.URL.Path, body)
 		}
 	}

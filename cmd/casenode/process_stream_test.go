@@ -24,7 +24,8 @@ const (
 // messages, restarts them, and checks that every message arrives in the
 // recipient's inbox exactly once and every copy is receipted, and that
 // both audit logs verify; runs 'casenode demo --keep' with the
-// commands it suggests; and signs in to a node's web console.
+// commands it suggests; and signs in to a node's web console and to the
+// secretariat's.
 func TestProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs processes")
@@ -38,6 +39,7 @@ func TestProcess(t *testing.T) {
 	t.Run("DemoKeep", func(t *testing.T) { testDemoKeep(t, exe) })
 	t.Run("Console", func(t *testing.T) { testConsoleRun(t, exe) })
 	t.Run("Metrics", func(t *testing.T) { testMetricsRun(t, exe) })
+	t.Run("HubConsole", func(t *testing.T) { testHubConsoleRun(t, exe) })
 }
 
 // startProcNet starts the hub and both nodes and waits until they are
