@@ -148,6 +148,7 @@ func TestDocsWalk(t *testing.T) {
 
 	// The secretariat's routine: members, renewal, a revocation.
 	w.run("operator-members", "revoked ne-mj")
+	w.run("operator-console-users", "account ousmane disabled")
 
 	// An inspector audits Dakar's log, in March and in April.
 	w.run("audit-snapshot", "a consistent copy of the audit log")
