@@ -55,6 +55,10 @@ func TestParseHubErrors(t *testing.T) {
 		{`{"network":"wacap","member_limits":{"bytes_per_second":10}}`, "hub.member_limits.bytes_per_second: "},
 		{`{"network":"wacap","member_limits":{"messages_per_sec":10}}`, `unknown field "messages_per_sec"`},
 		{`{"network":"wacap","listne":"127.0.0.1:4222"}`, `unknown field "listne"`},
+		{`{"network":"wacap","console":{"listen":"0.0.0.0:8450"}}`, "hub.console.listen: \"0.0.0.0:8450\" is not a loopback address: set hub.console.tls_cert_file"},
+		{`{"network":"wacap","console":{"tls_cert_file":"c.pem","tls_key_file":"k.pem"}}`, "hub.console.listen: must be set"},
+		{`{"network":"wacap","console":{"listen":"127.0.0.1:8450","session_idle":"1s"}}`, "hub.console.session_idle: "},
+		{`{"network":"wacap","member_silent_after":"1m"}`, "hub.member_silent_after: "},
 		{`{"network":"wacap"} {}`, "trailing data"},
 		{`{"network":"wacap","network":"eccas"}`, `duplicate key "network"`},
 	}
