@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -55,6 +56,11 @@ func (h *history) sealed(from, to string, t protocol.MessageType, caseID string,
 // receipt appends a receipt of kind about message id, issued by from to
 // to and signed by signer's key.
 func (h *history) receipt(from, to, signer, id string, kind protocol.ReceiptKind, stored time.Time) {
+	h.add(from, from, to, protocol.TypeReceipt, h.signedReceipt(from, to, signer, id, kind, stored), stored)
+}
+
+// signedReceipt returns a receipt's compact JWS.
+func (h *history) signedReceipt(from, to, signer, id string, kind protocol.ReceiptKind, stored time.Time) []byte {
 	r := &protocol.Receipt{Version: protocol.ReceiptVersion, ID: protocol.NewMessageID(stored), Network: testNetwork, From: from, To: to,
 		MessageID: id, MessageHash: strings.Repeat("ab", 32), Kind: kind, Time: protocol.NewTime(stored)}
 	payload, err := r.Marshal()
@@ -65,7 +71,7 @@ func (h *history) receipt(from, to, signer, id string, kind protocol.ReceiptKind
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.add(from, from, to, protocol.TypeReceipt, signed, stored)
+	return signed
 }
 
 func (h *history) add(publisher, from, to string, t protocol.MessageType, data []byte, stored time.Time) {
@@ -77,7 +83,8 @@ func (h *history) add(publisher, from, to string, t protocol.MessageType, data [
 // day, country pair and type; request → first reply and delivery → read
 // times per country; unanswered requests by age; and what is not counted
 // (a second reply, a forged publisher, a receipt signed by another
-// agency, a message seen twice). The aggregates survive their encoding.
+// agency, one published by another than its issuer, one whose signature
+// does not match, a message seen twice). The aggregates survive their encoding.
 func TestStatsKnownHistory(t *testing.T) {
 	h := newHistory(t)
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -91,6 +98,14 @@ func TestStatsKnownHistory(t *testing.T) {
 	h.sealed("ng-moj", "gh-ag", protocol.TypeLead, "", d1)
 	h.receipt("ng-moj", "sn-pj", "ng-moj", req2, protocol.ReceiptDelivered, d1.Add(time.Minute))
 	h.receipt("ng-moj", "sn-pj", "gh-ag", req2, protocol.ReceiptRead, d1.Add(2*time.Minute)) // signed by another: not a read
+	// Niamey's genuine receipts published by Dakar: not Niamey's read.
+	h.add("sn-pj", "sn-pj", "ng-moj", protocol.TypeReceipt, h.signedReceipt("ng-moj", "sn-pj", "ng-moj", req2, protocol.ReceiptDelivered, d1), d1.Add(3*time.Minute))
+	h.add("sn-pj", "sn-pj", "ng-moj", protocol.TypeReceipt, h.signedReceipt("ng-moj", "sn-pj", "ng-moj", req2, protocol.ReceiptRead, d1), d1.Add(3*time.Minute))
+	// A read receipt whose payload does not match its signature.
+	genuine := h.signedReceipt("ng-moj", "sn-pj", "ng-moj", req2, protocol.ReceiptDelivered, d1)
+	other := h.signedReceipt("ng-moj", "sn-pj", "ng-moj", req2, protocol.ReceiptRead, d1)
+	gp, op := bytes.SplitN(genuine, []byte("."), 3), bytes.SplitN(other, []byte("."), 3)
+	h.add("ng-moj", "ng-moj", "sn-pj", protocol.TypeReceipt, bytes.Join([][]byte{gp[0], op[1], gp[2]}, []byte(".")), d1.Add(4*time.Minute))
 	forged := h.events[0]
 	forged.Seq, forged.Publisher = 100, "ng-moj"     // the subject's sender is not the publisher
 	h.events = append(h.events, forged, h.events[2]) // and a message seen again
@@ -101,22 +116,22 @@ func TestStatsKnownHistory(t *testing.T) {
 	}
 	now := t0.Add(10 * 24 * time.Hour)
 	f := figures(a, t0, d1, now, time.Time{})
-	if f.Messages != 9 || a.Seq != 100 {
-		t.Errorf("messages %d, seq %d; want 9 counted up to 100", f.Messages, a.Seq)
+	if f.Messages != 12 || a.Seq != 100 {
+		t.Errorf("messages %d, seq %d; want 12 counted up to 100", f.Messages, a.Seq)
 	}
-	wantDays := []DayTotal{{Day: t0.Truncate(24 * time.Hour), Messages: 5}, {Day: d1.Truncate(24 * time.Hour), Messages: 4}}
+	wantDays := []DayTotal{{Day: t0.Truncate(24 * time.Hour), Messages: 5}, {Day: d1.Truncate(24 * time.Hour), Messages: 7}}
 	if !reflect.DeepEqual(f.Days, wantDays) {
 		t.Errorf("days %+v, want %+v", f.Days, wantDays)
 	}
-	wantPairs := []PairCount{{"GH", "SN", 4}, {"NG", "SN", 2}, {"NG", "GH", 1}, {"SN", "GH", 1}, {"SN", "NG", 1}}
+	wantPairs := []PairCount{{"GH", "SN", 4}, {"NG", "SN", 3}, {"SN", "NG", 3}, {"NG", "GH", 1}, {"SN", "GH", 1}}
 	if !reflect.DeepEqual(f.Pairs, wantPairs) {
 		t.Errorf("pairs %+v, want %+v", f.Pairs, wantPairs)
 	}
-	wantTypes := []TypeCount{{protocol.TypeLead, 1}, {protocol.TypeRequest, 2}, {protocol.TypeReply, 2}, {protocol.TypeReceipt, 4}}
+	wantTypes := []TypeCount{{protocol.TypeLead, 1}, {protocol.TypeRequest, 2}, {protocol.TypeReply, 2}, {protocol.TypeReceipt, 7}}
 	if !reflect.DeepEqual(f.Types, wantTypes) {
 		t.Errorf("types %+v, want %+v", f.Types, wantTypes)
 	}
-	if !slices.Equal(f.Countries, []string{"GH", "NG", "SN"}) || f.Matrix[0][2] != 4 || f.Matrix[2][1] != 1 || f.Matrix[1][1] != 0 {
+	if !slices.Equal(f.Countries, []string{"GH", "NG", "SN"}) || f.Matrix[0][2] != 4 || f.Matrix[2][1] != 3 || f.Matrix[1][1] != 0 {
 		t.Errorf("matrix %v %v", f.Countries, f.Matrix)
 	}
 	wantTimes := []CountryTimes{{Country: "GH", Replies: 1, Reads: 1, ReplyMedian: 2 * time.Hour, ReplyP90: 2 * time.Hour, ReadMedian: time.Hour, ReadP90: time.Hour}}
@@ -127,8 +142,8 @@ func TestStatsKnownHistory(t *testing.T) {
 	if !reflect.DeepEqual(f.Unanswered, wantOpen) {
 		t.Errorf("unanswered %+v, want %+v", f.Unanswered, wantOpen)
 	}
-	if only := figures(a, d1, d1, now, time.Time{}); only.Messages != 4 {
-		t.Errorf("the second day alone has %d messages, want 4", only.Messages)
+	if only := figures(a, d1, d1, now, time.Time{}); only.Messages != 7 {
+		t.Errorf("the second day alone has %d messages, want 7", only.Messages)
 	}
 
 	data, err := json.Marshal(a)
