@@ -2,7 +2,9 @@ package secretariat_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,7 +148,10 @@ func TestBrowserSecretariat(t *testing.T) {
 	base := th.url
 
 	// Sign in with the keyboard alone: type, Tab, type, Enter.
-	do(t, b, chromedp.Navigate(base+"signin"), chromedp.WaitVisible("#name"), chromedp.Focus("#name"),
+	do(t, b, chromedp.Navigate(base+"signin"), chromedp.WaitVisible("#name"))
+	measure(t, b, "signin")
+	checkAccessible(t, b, "signin")
+	do(t, b, chromedp.Focus("#name"),
 		chromedp.KeyEvent("fatou"), chromedp.KeyEvent("\t"), chromedp.KeyEvent(password), chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible("#signout"))
 	poll.Until(t, time.Minute, "both agencies connected on the members page", func() bool {
@@ -172,6 +177,7 @@ func TestBrowserSecretariat(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, b, chromedp.Navigate(base+"admit"), chromedp.WaitVisible("#card"))
+	measure(t, b, "admit")
 	checkAccessible(t, b, "admit")
 	do(t, b, chromedp.SetValue("#card", string(card)), chromedp.SendKeys("#passphrase", passphrase))
 	shot(t, b, "admit")
@@ -229,6 +235,7 @@ func TestBrowserSecretariat(t *testing.T) {
 
 	// Revoke Accra and see it disconnected.
 	do(t, b, chromedp.Navigate(base+"members/"+accra), chromedp.WaitVisible("#revoke-confirm"))
+	measure(t, b, "member")
 	checkAccessible(t, b, "member")
 	shot(t, b, "member")
 	do(t, b, chromedp.SendKeys("#revoke-confirm", accra), chromedp.SendKeys("#revoke-passphrase", passphrase),
@@ -270,6 +277,14 @@ func TestBrowserSecretariat(t *testing.T) {
 	if n := eval[int](t, b, `document.querySelectorAll('svg.chart rect').length`); n < 4 {
 		t.Errorf("the flow map has %d cells", n)
 	}
+	// The CSV export says the same, fetched with the browser's session.
+	csvURL := eval[string](t, b, `document.querySelector('#csv').href`)
+	rows := csvRows(t, b, csvURL)
+	for _, want := range [][]string{{"messages_by_country_pair", "", "SN", "NG", "4"}, {"messages_by_type", "case.lead", "", "", "3"}, {"requests_unanswered", "lt7d", "", "", "1"}} {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return slices.Equal(r, want) }) {
+			t.Errorf("the CSV lacks %q", want)
+		}
+	}
 
 	do(t, b, chromedp.Navigate(base+"alarms"), chromedp.WaitVisible("main"))
 	measure(t, b, "alarms")
@@ -287,4 +302,30 @@ func TestBrowserSecretariat(t *testing.T) {
 			shot(t, b, "stats-fr")
 		}
 	}
+}
+
+// csvRows fetches a CSV export with the tab's cookies and parses it.
+func csvRows(t *testing.T, ctx context.Context, u string) [][]string {
+	t.Helper()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{u}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("CSV: %d %v", resp.StatusCode, err)
+	}
+	return rows
 }
