@@ -1,9 +1,14 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +28,8 @@ func TestConsoleChangesAreSignedAndRecorded(t *testing.T) {
 		Passphrase: pass, WorkFactor: 10, Now: time.Now().Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Open(context.Background(), dir, Options{Logger: slog.New(slog.DiscardHandler)})
+	var logs bytes.Buffer
+	h, err := Open(context.Background(), dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,5 +82,39 @@ func TestConsoleChangesAreSignedAndRecorded(t *testing.T) {
 	}
 	if acts[3].Serial != serial+1 || acts[3].Agency != "gh-ag" || acts[3].KeyID != id.KeyID() {
 		t.Errorf("the admission's record %+v", acts[3])
+	}
+	// The passphrases, right and wrong, are nowhere: not in the log, not
+	// in any file of the hub directory.
+	if strings.Contains(logs.String(), string(pass)) || strings.Contains(logs.String(), "wrong\"") {
+		t.Error("a passphrase is in the hub's log")
+	}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, err := os.ReadFile(path); err == nil && bytes.Contains(b, pass) {
+				t.Errorf("the passphrase is in %s", path)
+			}
+		}
+		return nil
+	})
+}
+
+// TestOwnLogKeyForAnOlderHub: a hub directory made before the hub had its
+// own audit log gets the log's key, 0600, at its first start.
+func TestOwnLogKeyForAnOlderHub(t *testing.T) {
+	n := newTestNet(t)
+	n.hub.Close()
+	if err := os.RemoveAll(filepath.Join(n.dir, OwnLogDir)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(n.dir, OwnLogFile))
+	n.start(t)
+	for _, f := range []string{identity.SigningKeyFile, identity.AgeIdentityFile} {
+		fi, err := os.Stat(filepath.Join(n.dir, OwnLogDir, f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v", f, fi, err)
+		}
+	}
+	if size, err := n.hub.own.Size(); err != nil || size < 1 {
+		t.Errorf("the hub's audit log holds %d records, %v", size, err)
 	}
 }
