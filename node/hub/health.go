@@ -47,6 +47,9 @@ type MemberHealth struct {
 	StoredMsgs, StoredBytes int64
 	QuotaMsgs, QuotaBytes   int64
 	Over                    string
+	// WITNESS: the member's audit-log checkpoints as the hub's witness saw
+	// them belong here once the witness ((*Hub).WitnessForks and its
+	// state) is in this version; the console shows a placeholder column.
 }
 
 // PreviousKeyView is a member's previous key.
