@@ -25,8 +25,12 @@ func newMemberCounts() *memberCounts {
 	return &memberCounts{refused: map[string]int64{}, last: map[string]time.Time{}}
 }
 
-// published notes a publication of member's at t, refused or not.
+// published notes a publication of member's at t, refused or not. A nil
+// *memberCounts counts nothing (an ingest built without one, in tests).
 func (c *memberCounts) published(member string, t time.Time, refused bool) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.last[member]; !ok && len(c.last) >= maxCounted {
@@ -40,6 +44,9 @@ func (c *memberCounts) published(member string, t time.Time, refused bool) {
 
 // get returns member's refusals and its last publication.
 func (c *memberCounts) get(member string) (refused int64, last time.Time) {
+	if c == nil {
+		return 0, time.Time{}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.refused[member], c.last[member]
