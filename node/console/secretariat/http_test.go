@@ -60,6 +60,15 @@ func TestSecretariatHTTP(t *testing.T) {
 		}
 	}
 	csrf := csrfOf(t, body)
+	// The nodes are not needed past this point. Stopping them keeps their
+	// traffic away from the roster reloads below: nats-server's
+	// ReloadOptions races with service-import traffic under the race
+	// detector (nats-io/nats-server#8499).
+	for _, a := range []string{dakar, accra} {
+		if err := th.net.Stop(a); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	obs := client(t)
 	signIn(t, obs, base, "ousmane", password)
