@@ -75,10 +75,12 @@ type Hub struct {
 	// started is when Open started the hub.
 	started time.Time
 
-	mu     sync.Mutex // serializes reloads and guards the fields below
-	roster *SignedRoster
-	users  *userKeys
-	stamp  string
+	mu sync.Mutex // serializes reloads and guards the fields below
+	// natsReloads counts the reconfigurations of NATS, for tests.
+	natsReloads int
+	roster      *SignedRoster
+	users       *userKeys
+	stamp       string
 }
 
 // Open starts the hub of directory dir: it loads and verifies the roster,
@@ -388,7 +390,10 @@ func (h *Hub) Reload(ctx context.Context) error {
 	// reload adds only at the next reload: a new member's account needs a
 	// second one before its node can reach the hub account.
 	reloads := 1
-	if addsAccounts(cur.Roster, h.users, next.Roster, users) {
+	switch {
+	case authPrint(cur.Roster, h.users) == authPrint(next.Roster, users):
+		reloads = 0
+	case addsAccounts(cur.Roster, h.users, next.Roster, users):
 		reloads = 2
 	}
 	for range reloads {
@@ -399,6 +404,7 @@ func (h *Hub) Reload(ctx context.Context) error {
 		if err := h.srv.ReloadOptions(opts); err != nil {
 			return fmt.Errorf("reconfigure NATS users: %w", err)
 		}
+		h.natsReloads++
 	}
 	disconnectLapsed(h.srv, cur.Roster, next.Roster, users)
 	h.roster, h.users = next, users
