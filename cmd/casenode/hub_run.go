@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/console/secretariat"
 	"github.com/casenode/casenode/node/hub"
+	"github.com/casenode/casenode/node/metrics"
 	"github.com/coreos/go-systemd/v22/daemon"
 )
 
@@ -43,6 +45,10 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	metricsDone, err := startHubMetrics(ctx, h, cfg, log)
+	if err != nil {
+		return err
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -63,7 +69,31 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	err = h.Run(ctx)
 	notifySystemd(log, daemon.SdNotifyStopping)
 	log.Info("hub stopping")
-	return errors.Join(err, <-consoleDone)
+	return errors.Join(err, <-consoleDone, <-metricsDone)
+}
+
+// startHubMetrics serves the hub's metrics and health endpoints when
+// hub.json sets metrics.listen; the channel yields Serve's error once ctx
+// ends (nil at once when they are off).
+func startHubMetrics(ctx context.Context, h *hub.Hub, cfg *config.Hub, log *slog.Logger) (<-chan error, error) {
+	done := make(chan error, 1)
+	if cfg.Metrics.Listen == "" {
+		done <- nil
+		return done, nil
+	}
+	s := metrics.NewServer(metrics.HubReady(h), log)
+	certs := map[string]string{"hub": cfg.TLS.CertFile, "console": cfg.Console.TLSCertFile}
+	if err := s.Registry().Register(metrics.HubCollector(h, time.Now)); err != nil {
+		return nil, err
+	}
+	if err := s.Registry().Register(metrics.CertCollector(certs, time.Now)); err != nil {
+		return nil, err
+	}
+	if err := s.Listen(cfg.Metrics.Listen); err != nil {
+		return nil, withHint(err, "change metrics.listen in hub.json, or stop what uses that port")
+	}
+	go func() { done <- s.Serve(ctx) }()
+	return done, nil
 }
 
 // startSecretariatConsole serves the secretariat's web console when

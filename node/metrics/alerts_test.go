@@ -59,7 +59,7 @@ func TestAlertRules(t *testing.T) {
 			}
 		}
 	}
-	if alerts < 6 {
+	if alerts < 10 {
 		t.Errorf("%d alerts", alerts)
 	}
 	if _, err := exec.LookPath("promtool"); err == nil {
@@ -77,6 +77,7 @@ func nodeMetricNames(t *testing.T) map[string]bool {
 	metrics.NodeCollector(nil, nil).Describe(ch)
 	metrics.NodeCommitSeconds().Describe(ch)
 	metrics.CertCollector(nil, nil).Describe(ch)
+	metrics.HubCollector(nil, nil).Describe(ch)
 	close(ch)
 	names := map[string]bool{}
 	re := regexp.MustCompile(`fqName: "([a-z_]+)"`)
