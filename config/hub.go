@@ -56,6 +56,9 @@ type Hub struct {
 	// MemberSilentAfter is how long a member may go without connecting or
 	// publishing before the secretariat's console raises an alarm.
 	MemberSilentAfter Duration `json:"member_silent_after"`
+	// MaxAttachmentSize is the largest attachment the hub takes, in bytes
+	// of ciphertext.
+	MaxAttachmentSize int64 `json:"max_attachment_size"`
 }
 
 // Defaults of a hub configuration.
@@ -87,8 +90,12 @@ func DefaultHub() *Hub {
 		LogFormat:         "text",
 		MemberLimits:      DefaultMemberLimits(),
 		MemberSilentAfter: Duration(DefaultMemberSilentAfter),
+		MaxAttachmentSize: DefaultMaxAttachmentSize,
 	}
 }
+
+// DefaultMaxAttachmentSize is the default largest attachment: 4 GiB.
+const DefaultMaxAttachmentSize = 4 << 30
 
 // ParseHub decodes a hub configuration over the defaults and validates it.
 func ParseHub(data []byte) (*Hub, error) {
@@ -190,6 +197,12 @@ func (h *Hub) Validate() error {
 	}
 	if err := checkRange("hub.member_silent_after", h.MemberSilentAfter, time.Hour, 365*24*time.Hour); err != nil {
 		return err
+	}
+	if h.MaxAttachmentSize < 1<<20 || h.MaxAttachmentSize > protocol.MaxAttachmentSize {
+		return fmt.Errorf("hub.max_attachment_size: %d is out of range: must be between 1048576 (1 MiB) and %d (1 TiB)", h.MaxAttachmentSize, int64(protocol.MaxAttachmentSize))
+	}
+	if h.MemberLimits.AttachmentBytes < h.MaxAttachmentSize {
+		return fmt.Errorf("hub.member_limits.attachment_bytes: %d is too small: must hold at least one attachment of max_attachment_size (%d bytes)", h.MemberLimits.AttachmentBytes, h.MaxAttachmentSize)
 	}
 	return checkLogLevel("hub.log_level", h.LogLevel)
 }

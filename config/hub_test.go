@@ -27,7 +27,7 @@ func TestParseHubDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (MemberLimits{DefaultStoredBytes, DefaultStoredMessages, 7, DefaultBytesPerSecond}); h.MemberLimits != want {
+	if want := (MemberLimits{DefaultStoredBytes, DefaultStoredMessages, 7, DefaultBytesPerSecond, DefaultAttachmentBytes}); h.MemberLimits != want {
 		t.Fatalf("member limits %+v, want %+v", h.MemberLimits, want)
 	}
 }
@@ -36,6 +36,8 @@ func TestParseHubErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{}`, "hub.network: "},
 		{`{"network":"wacap","listen":"4222"}`, "hub.listen: "},
+		{`{"network":"wacap","max_attachment_size":1000}`, "hub.max_attachment_size: "},
+		{`{"network":"wacap","member_limits":{"attachment_bytes":1048576}}`, "hub.member_limits.attachment_bytes: "},
 		{`{"network":"wacap","listen":"127.0.0.1:99999"}`, "hub.listen: port"},
 		{`{"network":"wacap","listen":"bad host!:4222"}`, "hub.listen: "},
 		{`{"network":"wacap","store_dir":""}`, "hub.store_dir: must be set"},

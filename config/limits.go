@@ -17,6 +17,10 @@ type MemberLimits struct {
 	// BytesPerSecond bounds an agency's publication rate in bytes, over
 	// the same burst.
 	BytesPerSecond int64 `json:"bytes_per_second"`
+	// AttachmentBytes bounds the ciphertext bytes of the attachments an
+	// agency declared that the hub still holds: refused when it declares
+	// one more, before any of it is uploaded.
+	AttachmentBytes int64 `json:"attachment_bytes"`
 }
 
 // Defaults of the member limits: far above what an office sends (a few
@@ -27,6 +31,7 @@ const (
 	DefaultStoredMessages    = 1_000_000
 	DefaultMessagesPerSecond = 500
 	DefaultBytesPerSecond    = 16 << 20
+	DefaultAttachmentBytes   = 64 << 30
 	// RateBurst is how many seconds of the rate limits a member may
 	// publish at once.
 	RateBurst = 2
@@ -39,6 +44,7 @@ func DefaultMemberLimits() MemberLimits {
 		StoredMessages:    DefaultStoredMessages,
 		MessagesPerSecond: DefaultMessagesPerSecond,
 		BytesPerSecond:    DefaultBytesPerSecond,
+		AttachmentBytes:   DefaultAttachmentBytes,
 	}
 }
 

@@ -73,6 +73,10 @@ type Node struct {
 	// LogFormat is text (for people, the default) or json (one object
 	// per line, for log collectors); both carry the same fields.
 	LogFormat string `json:"log_format"`
+	// AttachmentAutoFetch is the largest attachment, in bytes, the node
+	// fetches as soon as its message arrives; larger ones wait for
+	// 'casenode attachment get' (0: every attachment waits).
+	AttachmentAutoFetch int64 `json:"attachment_auto_fetch"`
 }
 
 // API is the node's local API endpoint.
@@ -93,6 +97,9 @@ const (
 	DefaultResendTimeout = 30 * time.Second
 	DefaultMaxClockSkew  = 5 * time.Minute
 	DefaultMaxMessageAge = 30 * 24 * time.Hour
+	// DefaultAttachmentAutoFetch: attachments up to 1 GiB come with their
+	// message.
+	DefaultAttachmentAutoFetch = 1 << 30
 	// DefaultRejectionsKeptPerHour keeps every rejection of a peer whose
 	// software misbehaves, and at most 100 × 64 KiB an hour of a flood.
 	DefaultRejectionsKeptPerHour = 100
@@ -106,6 +113,7 @@ func DefaultNode() *Node {
 		ResendTimeout:         Duration(DefaultResendTimeout),
 		MaxClockSkew:          Duration(DefaultMaxClockSkew),
 		MaxMessageAge:         Duration(DefaultMaxMessageAge),
+		AttachmentAutoFetch:   DefaultAttachmentAutoFetch,
 		RejectionsKeptPerHour: DefaultRejectionsKeptPerHour,
 		LogLevel:              "info",
 		LogFormat:             "text",
@@ -211,6 +219,9 @@ func (n *Node) Validate() error {
 	}
 	if err := checkRange("node.max_clock_skew", n.MaxClockSkew, 0, time.Hour); err != nil {
 		return err
+	}
+	if n.AttachmentAutoFetch < 0 || n.AttachmentAutoFetch > protocol.MaxAttachmentSize {
+		return fmt.Errorf("node.attachment_auto_fetch: %d is out of range: must be between 0 and %d", n.AttachmentAutoFetch, int64(protocol.MaxAttachmentSize))
 	}
 	if err := checkRange("node.max_message_age", n.MaxMessageAge, time.Hour, 366*24*time.Hour); err != nil {
 		return err

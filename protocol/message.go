@@ -197,16 +197,19 @@ func (e *VersionError) Error() string {
 // body and, bound to it, every field of the clear header that says who sent
 // what to whom. Fields are in canonical (sorted) order.
 type Inner struct {
-	Body    json.RawMessage `json:"body"`
-	Case    string          `json:"case,omitempty"`
-	Created Time            `json:"created"`
-	Expires *Time           `json:"expires,omitempty"`
-	From    string          `json:"from"`
-	ID      string          `json:"id"`
-	MsgType MessageType     `json:"msgtype"`
-	Net     string          `json:"net"`
-	To      []string        `json:"to"`
-	V       int             `json:"v"`
+	// Attachments are the manifests of the files sent with the message
+	// (attachment.go); absent when there are none.
+	Attachments []Attachment    `json:"attachments,omitempty"`
+	Body        json.RawMessage `json:"body"`
+	Case        string          `json:"case,omitempty"`
+	Created     Time            `json:"created"`
+	Expires     *Time           `json:"expires,omitempty"`
+	From        string          `json:"from"`
+	ID          string          `json:"id"`
+	MsgType     MessageType     `json:"msgtype"`
+	Net         string          `json:"net"`
+	To          []string        `json:"to"`
+	V           int             `json:"v"`
 }
 
 // ParseInner decodes the inner signed payload strictly and canonically.

@@ -165,6 +165,8 @@ type Opened struct {
 	*Envelope
 	// Body is the verified body, compact JSON.
 	Body json.RawMessage
+	// Attachments are the verified manifests of the files sent with it.
+	Attachments []protocol.Attachment
 	// Signed is the sender's inner JWS over the body and the bound header
 	// fields, as a compact JWS with its payload attached (in version 2 it
 	// travels detached; the signature is the same): proof of authorship
@@ -237,7 +239,12 @@ func openParsed(env *Envelope, outer *jws.Parsed, me *identity.Identity, keys Ke
 	if err := protocol.ValidateBody(h.MsgType, in.Body); err != nil {
 		return nil, reject(protocol.ReasonInvalidBody, "%v", err)
 	}
-	return &Opened{Envelope: env, Body: in.Body, Signed: p.Marshal()}, nil
+	// A manifest names the object of its own message and sender only: one
+	// copied from another message is refused here.
+	if err := protocol.ValidateAttachments(h.From, h.ID, in.Attachments); err != nil {
+		return nil, reject(protocol.ReasonInvalidBody, "%v", err)
+	}
+	return &Opened{Envelope: env, Body: in.Body, Attachments: in.Attachments, Signed: p.Marshal()}, nil
 }
 
 // innerV1 decrypts a version 1 message's age file, which names the sender

@@ -23,6 +23,10 @@ type Options struct {
 	Now time.Time
 	// ID is the message id; empty means a fresh UUIDv7. Resends reuse it.
 	ID string
+	// Attachments are the manifests of the files sent with the message,
+	// in the signed body; the index-th names AttachmentObject(sender, ID,
+	// index), so ID must be set when there are attachments.
+	Attachments []protocol.Attachment
 	// Version is the format version to seal in: 0 means
 	// protocol.FormatVersion (2); 1 writes the version 1 format, which
 	// every node still reads.
@@ -122,8 +126,11 @@ func (s *Sealer) Seal(to []*protocol.MemberCard, t protocol.MessageType, body []
 		return nil, fmt.Errorf("seal: %w", err)
 	}
 
+	if err := protocol.ValidateAttachments(h.From, h.ID, o.Attachments); err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
 	inner, err := protocol.Marshal(&protocol.Inner{
-		Body: compact.Bytes(), Case: h.Case, Created: h.Created, Expires: h.Expires, From: h.From,
+		Attachments: o.Attachments, Body: compact.Bytes(), Case: h.Case, Created: h.Created, Expires: h.Expires, From: h.From,
 		ID: h.ID, MsgType: h.MsgType, Net: h.Net, To: h.To, V: h.V,
 	})
 	if err != nil {

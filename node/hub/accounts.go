@@ -75,6 +75,8 @@ func memberServices(network string) []struct {
 		stream  bool
 	}{
 		{protocol.IngestFilter(network), false},
+		// The attachment service (attach.go).
+		{protocol.AttachService(network), false},
 		{jsAccountInfo, false},
 		{"$JS.API.CONSUMER.INFO." + stream + ".*", false},
 		{"$JS.API.CONSUMER.MSG.NEXT." + stream + ".*", true},

@@ -250,7 +250,7 @@ func (n *testNet) setLimits(t *testing.T, limits config.MemberLimits) {
 func TestMemberStoredMessagesLimit(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn, ml)
-	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 3, MessagesPerSecond: 1000, BytesPerSecond: 64 << 20})
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 3, MessagesPerSecond: 1000, BytesPerSecond: 64 << 20, AttachmentBytes: config.DefaultAttachmentBytes})
 	c := n.connect(t, gh)
 	for range 3 {
 		settleIngest(t, c, gh)
@@ -278,7 +278,7 @@ func TestMemberStoredBytesLimit(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
 	limit := int64(config.DefaultMaxPayload + config.HeaderAllowance)
-	n.setLimits(t, config.MemberLimits{StoredBytes: limit, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 64 << 20})
+	n.setLimits(t, config.MemberLimits{StoredBytes: limit, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 64 << 20, AttachmentBytes: config.DefaultAttachmentBytes})
 	c := n.connect(t, gh)
 	big := bytes.Repeat([]byte("x"), config.DefaultMaxPayload-1000)
 	if _, err := c.js.Publish(ctxT(t), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), big,
@@ -293,7 +293,7 @@ func TestMemberStoredBytesLimit(t *testing.T) {
 func TestMemberRateLimit(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
-	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 5, BytesPerSecond: 64 << 20})
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 5, BytesPerSecond: 64 << 20, AttachmentBytes: config.DefaultAttachmentBytes})
 	c := n.connect(t, gh)
 	// The bucket holds RateBurst seconds: the burst after it is refused.
 	var futs []jetstream.PubAckFuture

@@ -56,6 +56,7 @@ type Hub struct {
 	js     jetstream.JetStream
 	kv     jetstream.KeyValue
 	ingest *ingest
+	attach *attachService
 	listen string
 	// tls is the server's TLS configuration, nil for plain TCP; built once
 	// per start.
@@ -189,6 +190,9 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if err := ensureConsumers(ctx, h.js, h.roster.Roster); err != nil {
+		return err
+	}
+	if h.attach, err = startAttach(ctx, h.nc, h.js, h.cfg, h.log); err != nil {
 		return err
 	}
 	var syncer *blockSyncer
@@ -443,6 +447,9 @@ func (h *Hub) Close() error {
 	if h.stats != nil {
 		h.stats.close()
 		h.stats = nil
+	}
+	if h.attach != nil {
+		h.attach.close()
 	}
 	h.guard.stop()
 	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {

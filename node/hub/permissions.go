@@ -14,6 +14,7 @@ func agencyPermissions(network, agency string) *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
 			protocol.SenderFilter(network, agency),
+			protocol.AttachAgencyFilter(network, agency),
 			"$JS.API.CONSUMER.INFO." + stream + "." + consumer,
 			"$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer,
 			"$JS.ACK." + stream + "." + consumer + ".>",
@@ -71,15 +72,19 @@ const (
 
 // servicePermissions are those of the hub's service connection: the
 // JetStream API (stream, consumers, the roster bucket) and the roster
-// bucket's subjects, which it also watches (rosterGuard), and nothing a
-// node publishes to or reads from.
+// bucket's subjects, which it also watches (rosterGuard); and the
+// attachment service (attach.go): its requests, its chunk subjects and
+// record bucket, and the reply subjects that lead back to the members.
 func servicePermissions(network string) *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
 			"$JS.API.>",
 			"$KV." + protocol.RosterBucket(network) + ".>",
+			"$KV." + attachBucket(network) + ".>",
+			"casenet." + network + ".attdata.>",
+			responsePrefix + ">",
 		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network)}},
+		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network)}},
 	}
 }
 

@@ -258,6 +258,7 @@ func TestAgencyPermissionsAreExactlyTheContract(t *testing.T) {
 	p := agencyPermissions(testNetwork, gh)
 	wantPub := []string{
 		"casenet.wacap.in.gh-ag.*.>",
+		"casenet.wacap.att.gh-ag.>",
 		"$JS.API.CONSUMER.INFO.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.API.CONSUMER.MSG.NEXT.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.ACK.casenet-wacap-messages.inbox-gh-ag.>",

@@ -1,0 +1,209 @@
+package attach
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+)
+
+// Defaults of a Client.
+const (
+	// DefaultInFlight is how many chunks a transfer has in flight.
+	DefaultInFlight = 8
+	// DefaultTimeout bounds one request.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxBackoff bounds the wait before a failed chunk is asked
+	// again.
+	DefaultMaxBackoff = 10 * time.Second
+)
+
+// Client talks to the attachment service as one agency.
+type Client struct {
+	nc       *nats.Conn
+	network  string
+	agency   string
+	inFlight int
+	timeout  time.Duration
+	backoff  time.Duration // the first wait; doubled up to maxWait
+	maxWait  time.Duration
+
+	// Chunks and Bytes count the chunks and bytes this client put or got
+	// (not those the hub already had): what a resumed transfer re-sent.
+	Chunks, Bytes atomic.Int64
+}
+
+// Options adjust a Client; zero values are the defaults.
+type Options struct {
+	InFlight   int
+	Timeout    time.Duration
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+}
+
+// New returns a client of agency in network over nc.
+func New(nc *nats.Conn, network, agency string, o Options) *Client {
+	c := &Client{nc: nc, network: network, agency: agency, inFlight: o.InFlight, timeout: o.Timeout, backoff: o.Backoff, maxWait: o.MaxBackoff}
+	if c.inFlight <= 0 {
+		c.inFlight = DefaultInFlight
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.backoff <= 0 {
+		c.backoff = 100 * time.Millisecond
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = DefaultMaxBackoff
+	}
+	return c
+}
+
+// ServiceError is the hub's refusal of a request.
+type ServiceError struct {
+	Code string // one of protocol's Attach* codes
+	Msg  string
+}
+
+func (e *ServiceError) Error() string { return e.Msg }
+
+// ChunkError reports a chunk whose bytes do not match its digest.
+type ChunkError struct {
+	Object string
+	Chunk  int64
+}
+
+func (e *ChunkError) Error() string {
+	return fmt.Sprintf("chunk %d of object %s does not match its SHA-256: altered at the hub or on the way", e.Chunk, e.Object)
+}
+
+// retryable reports whether a failed request may succeed when asked again:
+// not a refusal that asking again cannot change.
+func retryable(err error) bool {
+	var se *ServiceError
+	if errors.As(err, &se) {
+		return se.Code == protocol.AttachFailed
+	}
+	var ce *ChunkError
+	return !errors.As(err, &ce) && !errors.Is(err, context.Canceled)
+}
+
+// request sends one request and returns the answer, or the hub's refusal
+// as a *ServiceError.
+func (c *Client) request(ctx context.Context, m *nats.Msg) (*nats.Msg, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	ans, err := c.nc.RequestMsgWithContext(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	switch st := ans.Header.Get(protocol.AttachStatusHeader); st {
+	case protocol.AttachOK:
+		return ans, nil
+	case "":
+		return nil, fmt.Errorf("the hub answered without a status: does it serve attachments?")
+	default:
+		return nil, &ServiceError{Code: st, Msg: ans.Header.Get(protocol.AttachErrorHeader)}
+	}
+}
+
+// retry calls fn until it succeeds, fails for good, or ctx ends, waiting
+// with back-off between attempts.
+func (c *Client) retry(ctx context.Context, fn func() error) error {
+	wait := c.backoff
+	for {
+		err := fn()
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, c.maxWait)
+	}
+}
+
+func (c *Client) subject(verb, object string, chunk int64) string {
+	return protocol.AttachRequestSubject(c.network, c.agency, verb, object, chunk)
+}
+
+// Declare declares object at the hub; declaring it again with the same
+// values is not an error.
+func (c *Client) Declare(ctx context.Context, object string, req *protocol.AttachNewRequest) error {
+	b, err := protocol.Marshal(req)
+	if err != nil {
+		return err
+	}
+	return c.retry(ctx, func() error {
+		m := nats.NewMsg(c.subject(protocol.AttachNew, object, 0))
+		m.Data = b
+		_, err := c.request(ctx, m)
+		return err
+	})
+}
+
+// Stat returns the hub's record of object and the chunks it has.
+func (c *Client) Stat(ctx context.Context, object string) (*protocol.AttachStatReply, protocol.ChunkSet, error) {
+	var r *protocol.AttachStatReply
+	var have protocol.ChunkSet
+	err := c.retry(ctx, func() error {
+		ans, err := c.request(ctx, nats.NewMsg(c.subject(protocol.AttachStat, object, 0)))
+		if err != nil {
+			return err
+		}
+		if r, err = protocol.ParseAttachStat(ans.Data); err != nil {
+			return &ServiceError{Code: protocol.AttachInvalid, Msg: "the hub's answer: " + err.Error()}
+		}
+		have, err = protocol.DecodeChunkSet(r.Have, protocol.AttachChunks(r.CipherSize))
+		return err
+	})
+	return r, have, err
+}
+
+// Done tells the hub that this agency has the whole object.
+func (c *Client) Done(ctx context.Context, object string) error {
+	return c.retry(ctx, func() error {
+		_, err := c.request(ctx, nats.NewMsg(c.subject(protocol.AttachDone, object, 0)))
+		return err
+	})
+}
+
+// put uploads one chunk.
+func (c *Client) put(ctx context.Context, object string, n int64, data []byte) error {
+	sum := sha256.Sum256(data)
+	m := nats.NewMsg(c.subject(protocol.AttachPut, object, n))
+	m.Data = data
+	m.Header.Set(protocol.AttachChunkHeader, hex.EncodeToString(sum[:]))
+	if _, err := c.request(ctx, m); err != nil {
+		return err
+	}
+	c.Chunks.Add(1)
+	c.Bytes.Add(int64(len(data)))
+	return nil
+}
+
+// get downloads one chunk of size bytes into buf and checks it.
+func (c *Client) get(ctx context.Context, object string, n int64, size int64) ([]byte, error) {
+	ans, err := c.request(ctx, nats.NewMsg(c.subject(protocol.AttachGet, object, n)))
+	if err != nil {
+		return nil, err
+	}
+	c.Chunks.Add(1)
+	c.Bytes.Add(int64(len(ans.Data)))
+	sum := sha256.Sum256(ans.Data)
+	if want := protocol.AttachChunkLen(size, n); int64(len(ans.Data)) != want || ans.Header.Get(protocol.AttachChunkHeader) != hex.EncodeToString(sum[:]) {
+		return nil, &ChunkError{Object: object, Chunk: n}
+	}
+	return ans.Data, nil
+}

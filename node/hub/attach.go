@@ -1,0 +1,526 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The attachment service (docs/PROTOCOL.md, attachments): members declare
+// an object, upload its chunks, ask which chunks the hub has, fetch them,
+// and confirm them. The hub keeps each object's record in the attachment
+// bucket and its chunks in the attachment stream, one subject per chunk,
+// both kept for the network's retention. It never reads the ciphertext
+// beyond each chunk's digest.
+
+// attachWorkers is how many requests the service handles at a time.
+const attachWorkers = 4
+
+// attachTimeout bounds one request's JetStream operations.
+const attachTimeout = 30 * time.Second
+
+// attachRecord is the hub's record of an object: the stored format of the
+// attachment bucket's values.
+type attachRecord struct {
+	Owner        string    `json:"owner"`
+	Message      string    `json:"message"`
+	Index        int       `json:"index"`
+	To           []string  `json:"to"`
+	CipherSize   int64     `json:"cipher_size"`
+	CipherSHA256 string    `json:"cipher_sha256"`
+	Created      time.Time `json:"created"`
+	Confirmed    []string  `json:"confirmed,omitempty"`
+}
+
+// maxAttachRecord bounds a stored record.
+const maxAttachRecord = 16 << 10
+
+// allowed reports whether agency may fetch the object: its owner or one of
+// its declared recipients.
+func (r *attachRecord) allowed(agency string) bool {
+	return agency == r.Owner || slices.Contains(r.To, agency)
+}
+
+// attachStreamName, attachBucket and the chunk subjects name where the
+// service keeps objects. Members reach none of them.
+func attachStreamName(network string) string { return "casenet-" + network + "-att" }
+func attachBucket(network string) string     { return "casenet-" + network + "-attach" }
+func attachChunkSubject(network, object string, n int64) string {
+	return "casenet." + network + ".attdata." + object + "." + strconv.FormatInt(n, 10)
+}
+func attachChunkFilter(network, object string) string {
+	return "casenet." + network + ".attdata." + object + ".*"
+}
+
+// attachStreamConfig is the chunk stream: file storage, kept for the
+// network's retention, one message per chunk subject.
+func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:              attachStreamName(cfg.Network),
+		Description:       "casenode: encrypted attachment chunks of network " + cfg.Network,
+		Subjects:          []string{"casenet." + cfg.Network + ".attdata.>"},
+		Retention:         jetstream.LimitsPolicy,
+		Discard:           jetstream.DiscardNew,
+		MaxAge:            time.Duration(cfg.Retention),
+		MaxMsgsPerSubject: 1,
+		MaxMsgSize:        protocol.AttachChunkSize + config.HeaderAllowance,
+		Storage:           jetstream.FileStorage,
+		Replicas:          1,
+		AllowDirect:       true,
+	}
+}
+
+// attachBucketConfig is the records' bucket.
+func attachBucketConfig(cfg *config.Hub) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:       attachBucket(cfg.Network),
+		Description:  "casenode: attachment records of network " + cfg.Network,
+		History:      1,
+		TTL:          time.Duration(cfg.Retention),
+		MaxValueSize: maxAttachRecord,
+		Storage:      jetstream.FileStorage,
+		Replicas:     1,
+	}
+}
+
+// attachService answers the members' attachment requests.
+type attachService struct {
+	network string
+	maxSize int64 // hub.json max_attachment_size
+	quota   int64 // member_limits.attachment_bytes
+	log     *slog.Logger
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	kv      jetstream.KeyValue
+	syncer  *blockSyncer // nil: the server syncs at an interval
+	sub     *nats.Subscription
+	reqs    chan *nats.Msg
+	stop    chan struct{}
+	wg      sync.WaitGroup
+
+	syncMu sync.Mutex // serializes syncer
+
+	mu     sync.Mutex       // guards used, locks and closed
+	used   map[string]int64 // owner → declared bytes held
+	locks  map[string]*objectLock
+	closed bool
+}
+
+// startAttach creates the stream and the bucket, counts what each member
+// holds, and subscribes to the service's subjects on nc.
+func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg *config.Hub, log *slog.Logger) (*attachService, error) {
+	s := &attachService{network: cfg.Network, maxSize: cfg.MaxAttachmentSize, quota: cfg.MemberLimits.AttachmentBytes, log: log,
+		nc: nc, js: js, used: map[string]int64{}, locks: map[string]*objectLock{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
+	var err error
+	if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", attachStreamName(cfg.Network), err)
+	}
+	if s.kv, err = js.CreateOrUpdateKeyValue(ctx, attachBucketConfig(cfg)); err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", attachBucket(cfg.Network), err)
+	}
+	if cfg.Sync == config.SyncAlways {
+		if s.syncer, err = newBlockSyncer(cfg.StoreDir, attachStreamName(cfg.Network)); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.count(ctx); err != nil {
+		return nil, err
+	}
+	for range attachWorkers {
+		s.wg.Go(func() {
+			for {
+				select {
+				case <-s.stop:
+					return
+				case m := <-s.reqs:
+					s.handle(m)
+				}
+			}
+		})
+	}
+	s.sub, err = nc.Subscribe(protocol.AttachService(cfg.Network), func(m *nats.Msg) {
+		select {
+		case s.reqs <- m:
+		case <-s.stop:
+		}
+	})
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("subscribe to %s: %w", protocol.AttachService(cfg.Network), err)
+	}
+	if err := s.sub.SetPendingLimits(1024, 512<<20); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nc.Flush()
+}
+
+// recount counts again what each member holds.
+func (s *attachService) recount(ctx context.Context) error {
+	s.mu.Lock()
+	s.used = map[string]int64{}
+	s.mu.Unlock()
+	return s.count(ctx)
+}
+
+// count adds the declared bytes of every record to its owner's.
+func (s *attachService) count(ctx context.Context) error {
+	lister, err := s.kv.ListKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("list attachment records: %w", err)
+	}
+	for k := range lister.Keys() {
+		r, err := s.record(ctx, k)
+		if err != nil || r == nil {
+			continue
+		}
+		s.mu.Lock()
+		s.used[r.Owner] += r.CipherSize
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// close stops taking requests and waits for those being answered.
+func (s *attachService) close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	if s.sub != nil {
+		s.sub.Unsubscribe()
+	}
+	close(s.stop)
+	s.wg.Wait()
+	if s.syncer != nil {
+		s.syncer.close()
+	}
+}
+
+// attachError is a refusal: its code goes into AttachStatusHeader.
+type attachError struct {
+	code, msg string
+}
+
+func (e *attachError) Error() string { return e.msg }
+
+func refuse(code, format string, args ...any) *attachError {
+	return &attachError{code: code, msg: "casenode hub: " + fmt.Sprintf(format, args...)}
+}
+
+// handle answers one request.
+func (s *attachService) handle(m *nats.Msg) {
+	if m.Reply == "" || !strings.HasPrefix(m.Reply, responsePrefix) {
+		// Only requests from the members' account, through the service
+		// import, are answered (see ingest.take).
+		return
+	}
+	ans := nats.NewMsg(m.Reply)
+	req, err := protocol.ParseAttachSubject(s.network, m.Subject)
+	if err == nil {
+		err = s.serve(req, m, ans)
+	} else {
+		err = refuse(protocol.AttachInvalid, "%v", err)
+	}
+	if err != nil {
+		var ae *attachError
+		if !errors.As(err, &ae) {
+			s.log.Error("attachment request failed", "subject", m.Subject, "err", err)
+			ae = refuse(protocol.AttachFailed, "cannot serve the request now, try again")
+		}
+		ans.Data = nil
+		ans.Header = nats.Header{}
+		ans.Header.Set(protocol.AttachStatusHeader, ae.code)
+		ans.Header.Set(protocol.AttachErrorHeader, ae.msg)
+	} else {
+		ans.Header.Set(protocol.AttachStatusHeader, protocol.AttachOK)
+	}
+	if err := s.nc.PublishMsg(ans); err != nil {
+		s.log.Warn("cannot answer an attachment request", "err", err)
+	}
+}
+
+// serve does what req asks, writing the answer into ans.
+func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nats.Msg) error {
+	ctx, cancel := context.WithTimeout(context.Background(), attachTimeout)
+	defer cancel()
+	unlock := s.lock(req.Object)
+	defer unlock()
+	if req.Verb == protocol.AttachNew {
+		return s.declare(ctx, req, m.Data)
+	}
+	r, err := s.record(ctx, req.Object)
+	if err != nil {
+		return err
+	}
+	if r == nil || !r.allowed(req.Agency) {
+		// Whether an object exists is not told to those who may not
+		// fetch it.
+		return refuse(protocol.AttachForbidden, "agency %s may not use object %s: only its sender and the recipients it declared may", req.Agency, req.Object)
+	}
+	switch req.Verb {
+	case protocol.AttachPut:
+		if req.Agency != r.Owner {
+			return refuse(protocol.AttachForbidden, "only the sender of object %s uploads it", req.Object)
+		}
+		return s.put(ctx, r, req, m)
+	case protocol.AttachGet:
+		return s.get(ctx, r, req, ans)
+	case protocol.AttachStat:
+		return s.stat(ctx, r, req.Object, ans)
+	case protocol.AttachDone:
+		return s.done(ctx, r, req)
+	}
+	return refuse(protocol.AttachInvalid, "unknown verb %s", req.Verb)
+}
+
+// lock serializes the requests about one object.
+func (s *attachService) lock(object string) func() {
+	s.mu.Lock()
+	l := s.locks[object]
+	if l == nil {
+		l = &objectLock{}
+		s.locks[object] = l
+	}
+	l.users++
+	s.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		s.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(s.locks, object)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// objectLock is the lock of one object and how many requests hold or wait
+// for it.
+type objectLock struct {
+	sync.Mutex
+	users int
+}
+
+// record reads an object's record, nil when there is none.
+func (s *attachService) record(ctx context.Context, object string) (*attachRecord, error) {
+	e, err := s.kv.Get(ctx, object)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read attachment record: %w", err)
+	}
+	var r attachRecord
+	if err := protocol.DecodeStrict("attachment record", e.Value(), maxAttachRecord, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// declare records a new object, within the network's size limit and the
+// owner's quota.
+func (s *attachService) declare(ctx context.Context, req *protocol.AttachRequest, data []byte) error {
+	n, err := protocol.ParseAttachNew(req.Agency, req.Object, data)
+	if err != nil {
+		return refuse(protocol.AttachInvalid, "%v", err)
+	}
+	r := &attachRecord{Owner: req.Agency, Message: n.Message, Index: n.Index, To: n.To, CipherSize: n.CipherSize, CipherSHA256: n.CipherSHA256}
+	old, err := s.record(ctx, req.Object)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		if old.Owner != r.Owner || old.Message != r.Message || old.CipherSize != r.CipherSize || old.CipherSHA256 != r.CipherSHA256 || !slices.Equal(old.To, r.To) {
+			return refuse(protocol.AttachConflict, "object %s is already declared with other values", req.Object)
+		}
+		return nil
+	}
+	if n.CipherSize > s.maxSize {
+		return refuse(protocol.AttachLimit, "the attachment is %d bytes encrypted, over the network's limit max_attachment_size of %d bytes", n.CipherSize, s.maxSize)
+	}
+	s.mu.Lock()
+	if s.used[r.Owner]+n.CipherSize > s.quota {
+		// Records leave the bucket at the retention without telling the
+		// service: count again before refusing.
+		s.mu.Unlock()
+		if err := s.recount(ctx); err != nil {
+			return err
+		}
+		s.mu.Lock()
+	}
+	if used := s.used[r.Owner]; used+n.CipherSize > s.quota {
+		s.mu.Unlock()
+		return refuse(protocol.AttachLimit, "agency %s holds %d bytes of attachments at the hub; %d more is over its limit member_limits.attachment_bytes of %d bytes", r.Owner, used, n.CipherSize, s.quota)
+	}
+	s.used[r.Owner] += n.CipherSize
+	s.mu.Unlock()
+	r.Created = time.Now().UTC()
+	b, err := json.Marshal(r)
+	if err == nil {
+		_, err = s.kv.Create(ctx, req.Object, b)
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.used[r.Owner] -= n.CipherSize
+		s.mu.Unlock()
+		return fmt.Errorf("record attachment %s: %w", req.Object, err)
+	}
+	s.log.Info("attachment declared", "object", req.Object, "owner", r.Owner, "size", r.CipherSize, "recipients", len(r.To))
+	return nil
+}
+
+// put stores one chunk, unless the hub has it, once it is on disk.
+func (s *attachService) put(ctx context.Context, r *attachRecord, req *protocol.AttachRequest, m *nats.Msg) error {
+	want := protocol.AttachChunkLen(r.CipherSize, req.Chunk)
+	if want < 0 {
+		return refuse(protocol.AttachInvalid, "object %s has %d chunks, not %d", req.Object, protocol.AttachChunks(r.CipherSize), req.Chunk+1)
+	}
+	if int64(len(m.Data)) != want {
+		return refuse(protocol.AttachInvalid, "chunk %d of object %s is %d bytes, not %d", req.Chunk, req.Object, len(m.Data), want)
+	}
+	sum := sha256.Sum256(m.Data)
+	digest := hex.EncodeToString(sum[:])
+	if m.Header.Get(protocol.AttachChunkHeader) != digest {
+		return refuse(protocol.AttachInvalid, "chunk %d of object %s does not match its digest: damaged on the way", req.Chunk, req.Object)
+	}
+	subj := attachChunkSubject(s.network, req.Object, req.Chunk)
+	if have, err := s.stream.GetLastMsgForSubject(ctx, subj); err == nil {
+		if have.Header.Get(protocol.AttachChunkHeader) != digest {
+			return refuse(protocol.AttachConflict, "chunk %d of object %s is stored with another digest", req.Chunk, req.Object)
+		}
+		return nil
+	} else if !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("look up chunk: %w", err)
+	}
+	out := nats.NewMsg(subj)
+	out.Data = m.Data
+	out.Header.Set(protocol.AttachChunkHeader, digest)
+	out.Header.Set(jetstream.MsgIDHeader, req.Object+"."+strconv.FormatInt(req.Chunk, 10))
+	if _, err := s.js.PublishMsg(ctx, out, jetstream.WithExpectStream(attachStreamName(s.network))); err != nil {
+		return fmt.Errorf("store chunk: %w", err)
+	}
+	if s.syncer != nil {
+		s.syncMu.Lock()
+		err := s.syncer.sync()
+		s.syncMu.Unlock()
+		if err != nil {
+			return fmt.Errorf("sync chunk: %w", err)
+		}
+	}
+	return nil
+}
+
+// get answers one chunk and its digest.
+func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.AttachRequest, ans *nats.Msg) error {
+	if protocol.AttachChunkLen(r.CipherSize, req.Chunk) < 0 {
+		return refuse(protocol.AttachInvalid, "object %s has %d chunks, not %d", req.Object, protocol.AttachChunks(r.CipherSize), req.Chunk+1)
+	}
+	m, err := s.stream.GetLastMsgForSubject(ctx, attachChunkSubject(s.network, req.Object, req.Chunk))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return refuse(protocol.AttachNotFound, "the hub does not have chunk %d of object %s", req.Chunk, req.Object)
+	}
+	if err != nil {
+		return fmt.Errorf("read chunk: %w", err)
+	}
+	ans.Data = m.Data
+	ans.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))
+	return nil
+}
+
+// have returns the chunks of an object the hub has.
+func (s *attachService) have(ctx context.Context, r *attachRecord, object string) (protocol.ChunkSet, error) {
+	set := protocol.NewChunkSet(protocol.AttachChunks(r.CipherSize))
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(s.network, object)))
+	if err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	prefix := "casenet." + s.network + ".attdata." + object + "."
+	for subj := range info.State.Subjects {
+		n, err := strconv.ParseInt(strings.TrimPrefix(subj, prefix), 10, 64)
+		if err == nil && protocol.AttachChunkLen(r.CipherSize, n) >= 0 {
+			set.Add(n)
+		}
+	}
+	return set, nil
+}
+
+// stat answers the record and the chunks the hub has.
+func (s *attachService) stat(ctx context.Context, r *attachRecord, object string, ans *nats.Msg) error {
+	set, err := s.have(ctx, r, object)
+	if err != nil {
+		return err
+	}
+	b, err := protocol.Marshal(&protocol.AttachStatReply{CipherSHA256: r.CipherSHA256, CipherSize: r.CipherSize, Have: set.String(),
+		Message: r.Message, Owner: r.Owner, Stored: set.Count(), To: r.To})
+	if err != nil {
+		return err
+	}
+	ans.Data = b
+	return nil
+}
+
+// done records that a recipient has the whole object; once every
+// recipient has, the object is deleted.
+func (s *attachService) done(ctx context.Context, r *attachRecord, req *protocol.AttachRequest) error {
+	if req.Agency == r.Owner {
+		return nil
+	}
+	set, err := s.have(ctx, r, req.Object)
+	if err != nil {
+		return err
+	}
+	if set.Count() != protocol.AttachChunks(r.CipherSize) {
+		return refuse(protocol.AttachIncomplete, "the hub does not have all of object %s", req.Object)
+	}
+	if !slices.Contains(r.Confirmed, req.Agency) {
+		r.Confirmed = append(r.Confirmed, req.Agency)
+		slices.Sort(r.Confirmed)
+	}
+	if len(r.Confirmed) < len(r.To) {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if _, err := s.kv.Put(ctx, req.Object, b); err != nil {
+			return fmt.Errorf("record confirmation: %w", err)
+		}
+		return nil
+	}
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(attachChunkFilter(s.network, req.Object))); err != nil {
+		return fmt.Errorf("delete chunks: %w", err)
+	}
+	if err := s.kv.Purge(ctx, req.Object); err != nil {
+		return fmt.Errorf("delete attachment record: %w", err)
+	}
+	s.mu.Lock()
+	s.used[r.Owner] -= r.CipherSize
+	s.mu.Unlock()
+	s.log.Info("attachment deleted: every recipient has it", "object", req.Object, "owner", r.Owner)
+	return nil
+}
+
+// usedBy returns what agency holds, for the log and tests.
+func (s *attachService) usedBy(agency string) (string, int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return agency, s.used[agency]
+}

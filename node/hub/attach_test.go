@@ -1,0 +1,264 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/internal/poll"
+	"github.com/casenode/casenode/node/attach"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// testObject is a ciphertext declared by from for message id to to.
+type testObject struct {
+	object string
+	data   []byte
+	decl   *protocol.AttachNewRequest
+}
+
+func newTestObject(t *testing.T, from string, size int, to ...string) *testObject {
+	t.Helper()
+	data := make([]byte, size)
+	rand.Read(data)
+	sum := sha256.Sum256(data)
+	id := protocol.NewMessageID(time.Now())
+	return &testObject{object: protocol.AttachmentObject(from, id, 0), data: data,
+		decl: &protocol.AttachNewRequest{CipherSHA256: hex.EncodeToString(sum[:]), CipherSize: int64(size), Message: id, To: to}}
+}
+
+func attachClient(c *agencyConn, agency string) *attach.Client {
+	return attach.New(c.nc, testNetwork, agency, attach.Options{InFlight: 4, Timeout: 5 * time.Second, Backoff: 10 * time.Millisecond})
+}
+
+func refusedCode(t *testing.T, err error, code string, want ...string) {
+	t.Helper()
+	var se *attach.ServiceError
+	if !errors.As(err, &se) || se.Code != code || !containsAll(se.Msg, want) {
+		t.Fatalf("got %v, want the hub's refusal %s saying %q", err, code, want)
+	}
+}
+
+func TestAttachmentUploadResumesAndOnlyRecipientsFetch(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	up := attachClient(n.connect(t, gh), gh)
+	o := newTestObject(t, gh, 3*protocol.AttachChunkSize+1000, sn)
+	ctx := ctxT(t)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	// The first upload stops after two chunks: the hub keeps them.
+	for i := range int64(2) {
+		if err := up.Upload(ctx, o.object, &prefixReader{data: o.data, limit: (i + 1) * protocol.AttachChunkSize}, int64(len(o.data)), nil); err == nil {
+			t.Fatal("an upload of a truncated file succeeded")
+		}
+	}
+	if got := up.Chunks.Load(); got != 2 {
+		t.Fatalf("%d chunks sent before the cut, want 2", got)
+	}
+	_, have, err := up.Stat(ctx, o.object)
+	if err != nil || have.Count() != 2 || !have.Has(0) || !have.Has(1) {
+		t.Fatalf("stat after the cut: %v %v", have, err)
+	}
+	up.Chunks.Store(0)
+	if err := up.Upload(ctx, o.object, bytes.NewReader(o.data), int64(len(o.data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := up.Chunks.Load(); got != 2 {
+		t.Fatalf("the resumed upload sent %d chunks, want the 2 the hub did not have", got)
+	}
+
+	// The recipient gets it whole; the other member is refused by the hub,
+	// and asking as someone else is refused by the server.
+	down := attachClient(n.connect(t, sn), sn)
+	var got bytes.Buffer
+	if err := down.Download(ctx, o.object, &got, int64(len(o.data)), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), o.data) {
+		t.Fatal("downloaded bytes differ")
+	}
+	mlc := n.connect(t, ml)
+	err = attachClient(mlc, ml).Download(ctx, o.object, &got, int64(len(o.data)), 0, nil)
+	refusedCode(t, err, protocol.AttachForbidden, "may not use object")
+	_, _, err = attachClient(mlc, ml).Stat(ctx, o.object)
+	refusedCode(t, err, protocol.AttachForbidden)
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = mlc.nc.RequestWithContext(short, protocol.AttachRequestSubject(testNetwork, sn, protocol.AttachGet, o.object, 0), nil)
+	if err == nil {
+		t.Fatal("a request on another agency's attachment subject was answered")
+	}
+	mlc.waitError(t, "Permissions Violation", "casenet.wacap.att.sn-pj-dakar.get")
+
+	// Once the only recipient confirms, the hub deletes the object.
+	if err := down.Done(ctx, o.object); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = up.Stat(ctx, o.object)
+	refusedCode(t, err, protocol.AttachForbidden)
+	if _, used := n.hub.attach.usedBy(gh); used != 0 {
+		t.Fatalf("%s still holds %d bytes after the deletion", gh, used)
+	}
+}
+
+// prefixReader is a file of which only the first limit bytes can be read:
+// an upload reading it fails past them, as if the node died there.
+type prefixReader struct {
+	data  []byte
+	limit int64
+}
+
+func (p *prefixReader) ReadAt(b []byte, off int64) (int, error) {
+	if off+int64(len(b)) > p.limit {
+		return 0, errors.New("cut")
+	}
+	return copy(b, p.data[off:]), nil
+}
+
+func TestAttachmentTamperedChunkIsDetected(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	up := attachClient(n.connect(t, gh), gh)
+	o := newTestObject(t, gh, 2*protocol.AttachChunkSize, sn)
+	ctx := ctxT(t)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.Upload(ctx, o.object, bytes.NewReader(o.data), int64(len(o.data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Flip one byte of chunk 1 in the stream, through the hub's own
+	// connection, keeping its recorded digest.
+	s := n.hub.attach
+	subj := attachChunkSubject(testNetwork, o.object, 1)
+	m, err := s.stream.GetLastMsgForSubject(ctx, subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.stream.DeleteMsg(ctx, m.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	bad := nats.NewMsg(subj)
+	bad.Data = bytes.Clone(m.Data)
+	bad.Data[1000] ^= 1
+	bad.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))
+	if _, err := s.js.PublishMsg(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	err = attachClient(n.connect(t, sn), sn).Download(ctx, o.object, &got, int64(len(o.data)), 0, nil)
+	var ce *attach.ChunkError
+	if !errors.As(err, &ce) || ce.Chunk != 1 || ce.Object != o.object {
+		t.Fatalf("got %v, want a bad chunk 1 of %s", err, o.object)
+	}
+	if got.Len() != protocol.AttachChunkSize {
+		t.Fatalf("%d bytes written, want only the good first chunk", got.Len())
+	}
+}
+
+func TestAttachmentLimitsAreRefusedBeforeUpload(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	n.hub.Close()
+	cfg, err := config.LoadHub(n.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.StoreDir = "jetstream"
+	cfg.MaxAttachmentSize = 1 << 20
+	cfg.MemberLimits.AttachmentBytes = 3 << 19
+	data, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n.dir, config.HubFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n.start(t)
+	c := attachClient(n.connect(t, gh), gh)
+	ctx := ctxT(t)
+	big := newTestObject(t, gh, 1<<20+1, sn)
+	refusedCode(t, c.Declare(ctx, big.object, big.decl), protocol.AttachLimit, "max_attachment_size", "1048576")
+	first := newTestObject(t, gh, 1<<20, sn)
+	if err := c.Declare(ctx, first.object, first.decl); err != nil {
+		t.Fatal(err)
+	}
+	second := newTestObject(t, gh, 1<<20, sn)
+	refusedCode(t, c.Declare(ctx, second.object, second.decl), protocol.AttachLimit, "member_limits.attachment_bytes", gh)
+	// Nothing of either refused object can be uploaded.
+	err = c.Upload(ctx, second.object, bytes.NewReader(second.data), int64(len(second.data)), nil)
+	refusedCode(t, err, protocol.AttachForbidden)
+}
+
+func TestAttachmentDeclarationIsBoundToItsOwner(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	ctx := ctxT(t)
+	o := newTestObject(t, gh, 1000, sn)
+	// sn cannot declare the object of gh's message: its id is derived from
+	// the sender and the message.
+	err := attachClient(n.connect(t, sn), sn).Declare(ctx, o.object, &protocol.AttachNewRequest{CipherSHA256: o.decl.CipherSHA256,
+		CipherSize: 1000, Message: o.decl.Message, To: []string{gh}})
+	refusedCode(t, err, protocol.AttachInvalid, "is not attachment 0 of message")
+	up := attachClient(n.connect(t, gh), gh)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatalf("declaring again with the same values: %v", err)
+	}
+	other := *o.decl
+	other.CipherSize++
+	refusedCode(t, up.Declare(ctx, o.object, &other), protocol.AttachConflict)
+	// A chunk with the wrong length or digest is refused.
+	m := nats.NewMsg(protocol.AttachRequestSubject(testNetwork, gh, protocol.AttachPut, o.object, 0))
+	m.Data = o.data
+	m.Header.Set(protocol.AttachChunkHeader, strings.Repeat("0", 64))
+	ans, err := n.connect(t, gh).nc.RequestMsg(m, 5*time.Second)
+	if err != nil || ans.Header.Get(protocol.AttachStatusHeader) != protocol.AttachInvalid {
+		t.Fatalf("a chunk with a wrong digest: %v %v", ans, err)
+	}
+}
+
+func TestAttachmentChunksSurviveAHubRestart(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	ctx := ctxT(t)
+	o := newTestObject(t, gh, 3*protocol.AttachChunkSize, sn)
+	up := attachClient(n.connect(t, gh), gh)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.Upload(ctx, o.object, &prefixReader{data: o.data, limit: 2 * protocol.AttachChunkSize}, int64(len(o.data)), nil); err == nil {
+		t.Fatal("a cut upload succeeded")
+	}
+	n.hub.Close()
+	n.start(t)
+	up = attachClient(n.connect(t, gh), gh)
+	if err := up.Upload(ctx, o.object, bytes.NewReader(o.data), int64(len(o.data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := up.Chunks.Load(); got != 1 {
+		t.Fatalf("after the hub's restart %d chunks were sent, want 1", got)
+	}
+	if _, used := n.hub.attach.usedBy(gh); used != int64(len(o.data)) {
+		t.Fatalf("the restarted hub counts %d bytes for %s, want %d", used, gh, len(o.data))
+	}
+	poll.Until(t, 5*time.Second, "the record", func() bool {
+		_, err := n.hub.attach.kv.Get(ctx, o.object)
+		return err == nil || !errors.Is(err, jetstream.ErrKeyNotFound)
+	})
+}

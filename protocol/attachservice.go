@@ -1,0 +1,240 @@
+package protocol
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The hub's attachment service. A member asks it on
+// casenet.<network>.att.<agency>.<verb>.<object>[.<chunk>], where agency is
+// its own id (the server lets a member publish only there) and verb one of
+// the Attach* verbs. Every answer carries AttachStatusHeader: AttachOK, or
+// one of the Attach* error codes with the reason in AttachErrorHeader.
+const (
+	// AttachNew declares an object (body: AttachNewRequest); declaring the
+	// same object again with the same values is not an error.
+	AttachNew = "new"
+	// AttachPut stores one chunk (body: its bytes; AttachChunkHeader: its
+	// SHA-256). A chunk the hub has is answered AttachOK and not stored
+	// again.
+	AttachPut = "put"
+	// AttachGet returns one chunk (body: its bytes; AttachChunkHeader).
+	AttachGet = "get"
+	// AttachStat returns the object's record and the chunks the hub has
+	// (body: AttachStatReply).
+	AttachStat = "stat"
+	// AttachDone says that a recipient has the whole object; once every
+	// recipient said so, the hub deletes it.
+	AttachDone = "done"
+)
+
+// Headers and codes of the attachment service's answers.
+const (
+	AttachStatusHeader = "Casenode-Att-Status"
+	AttachErrorHeader  = "Casenode-Att-Error"
+	AttachChunkHeader  = "Casenode-Chunk-Sha256"
+
+	AttachOK         = "ok"
+	AttachInvalid    = "invalid"    // malformed request
+	AttachForbidden  = "forbidden"  // not the owner, nor a declared recipient
+	AttachNotFound   = "not-found"  // no such object or chunk
+	AttachLimit      = "limit"      // over the network's size limit or the agency's quota
+	AttachConflict   = "conflict"   // declared again with other values, or a chunk with another digest
+	AttachIncomplete = "incomplete" // done for an object the hub does not fully have
+	AttachFailed     = "failed"     // the hub could not store or read
+)
+
+// AttachService is the subject filter of the attachment service.
+func AttachService(network string) string { return "casenet." + network + ".att.>" }
+
+// AttachAgencyFilter matches every request agency may make to the service.
+func AttachAgencyFilter(network, agency string) string {
+	return "casenet." + network + ".att." + agency + ".>"
+}
+
+// AttachRequestSubject is the subject of a request; chunk is ignored
+// unless the verb is AttachPut or AttachGet.
+func AttachRequestSubject(network, agency, verb, object string, chunk int64) string {
+	s := "casenet." + network + ".att." + agency + "." + verb + "." + object
+	if verb == AttachPut || verb == AttachGet {
+		s += "." + strconv.FormatInt(chunk, 10)
+	}
+	return s
+}
+
+// AttachRequest is a parsed request subject.
+type AttachRequest struct {
+	Agency, Verb, Object string
+	Chunk                int64 // for put and get
+}
+
+// ParseAttachSubject parses a request subject of network strictly.
+func ParseAttachSubject(network, subject string) (*AttachRequest, error) {
+	rest, ok := strings.CutPrefix(subject, "casenet."+network+".att.")
+	if !ok {
+		return nil, fmt.Errorf("not an attachment subject of network %s", network)
+	}
+	parts := strings.Split(rest, ".")
+	if len(parts) < 3 {
+		return nil, fmt.Errorf("attachment subject: too few tokens")
+	}
+	r := &AttachRequest{Agency: parts[0], Verb: parts[1], Object: parts[2]}
+	if err := ValidateID("agency", r.Agency); err != nil {
+		return nil, err
+	}
+	if err := ValidateObjectID(r.Object); err != nil {
+		return nil, err
+	}
+	switch r.Verb {
+	case AttachNew, AttachStat, AttachDone:
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("attachment subject: %s takes no chunk number", r.Verb)
+		}
+	case AttachPut, AttachGet:
+		if len(parts) != 4 {
+			return nil, fmt.Errorf("attachment subject: %s takes a chunk number", r.Verb)
+		}
+		n, err := strconv.ParseInt(parts[3], 10, 64)
+		if err != nil || n < 0 || strconv.FormatInt(n, 10) != parts[3] {
+			return nil, fmt.Errorf("attachment subject: invalid chunk number %s", quote(parts[3]))
+		}
+		r.Chunk = n
+	default:
+		return nil, fmt.Errorf("attachment subject: unknown verb %s", quote(r.Verb))
+	}
+	return r, nil
+}
+
+// MaxAttachRequest bounds the JSON body of a new request and of a stat
+// reply (whose bitmap takes one bit per chunk).
+const MaxAttachRequest = 64<<10 + MaxAttachmentSize/AttachChunkSize/6
+
+// AttachNewRequest declares an object: the message it belongs to, its
+// recipients, and its ciphertext's size and digest. Fields in canonical
+// order.
+type AttachNewRequest struct {
+	CipherSHA256 string   `json:"cipher_sha256"`
+	CipherSize   int64    `json:"cipher_size"`
+	Index        int      `json:"index"`
+	Message      string   `json:"message"`
+	To           []string `json:"to"`
+}
+
+// Validate checks the request of owner for object.
+func (r *AttachNewRequest) Validate(owner, object string) error {
+	if err := ValidateMessageID(r.Message); err != nil {
+		return fmt.Errorf("message: %w", err)
+	}
+	if err := ValidateRecipients(owner, r.To); err != nil {
+		return fmt.Errorf("to: %w", err)
+	}
+	if r.Index < 0 || r.Index >= MaxAttachments {
+		return fmt.Errorf("index: must be 0 to %d", MaxAttachments-1)
+	}
+	if AttachmentObject(owner, r.Message, r.Index) != object {
+		return fmt.Errorf("object: %s is not attachment %d of message %s from %s", object, r.Index, r.Message, owner)
+	}
+	if r.CipherSize <= 0 || r.CipherSize > MaxAttachmentSize {
+		return fmt.Errorf("cipher_size: must be 1 to %d", int64(MaxAttachmentSize))
+	}
+	return checkSHA256("cipher_sha256", r.CipherSHA256)
+}
+
+// ParseAttachNew decodes a new request strictly and validates it.
+func ParseAttachNew(owner, object string, data []byte) (*AttachNewRequest, error) {
+	var r AttachNewRequest
+	if err := DecodeCanonical("attachment declaration", data, MaxAttachRequest, &r); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(owner, object); err != nil {
+		return nil, fmt.Errorf("attachment declaration: %w", err)
+	}
+	return &r, nil
+}
+
+// AttachStatReply is the hub's record of an object and the chunks it has.
+// Fields in canonical order.
+type AttachStatReply struct {
+	CipherSHA256 string   `json:"cipher_sha256"`
+	CipherSize   int64    `json:"cipher_size"`
+	Have         string   `json:"have"` // bitmap, bit n (LSB first) = chunk n, base64
+	Message      string   `json:"message"`
+	Owner        string   `json:"owner"`
+	Stored       int64    `json:"stored"` // chunks the hub has
+	To           []string `json:"to"`
+}
+
+// ParseAttachStat decodes a stat reply strictly and validates it.
+func ParseAttachStat(data []byte) (*AttachStatReply, error) {
+	var r AttachStatReply
+	if err := DecodeCanonical("attachment record", data, MaxAttachRequest, &r); err != nil {
+		return nil, err
+	}
+	if err := ValidateID("agency", r.Owner); err != nil {
+		return nil, fmt.Errorf("attachment record owner: %w", err)
+	}
+	if err := ValidateMessageID(r.Message); err != nil {
+		return nil, fmt.Errorf("attachment record message: %w", err)
+	}
+	if err := ValidateRecipients(r.Owner, r.To); err != nil {
+		return nil, fmt.Errorf("attachment record to: %w", err)
+	}
+	if r.CipherSize <= 0 || r.CipherSize > MaxAttachmentSize {
+		return nil, fmt.Errorf("attachment record cipher_size: must be 1 to %d", int64(MaxAttachmentSize))
+	}
+	if err := checkSHA256("attachment record cipher_sha256", r.CipherSHA256); err != nil {
+		return nil, err
+	}
+	have, err := DecodeChunkSet(r.Have, AttachChunks(r.CipherSize))
+	if err != nil {
+		return nil, fmt.Errorf("attachment record have: %w", err)
+	}
+	if got := have.Count(); got != r.Stored {
+		return nil, fmt.Errorf("attachment record stored: %d, but the bitmap has %d", r.Stored, got)
+	}
+	return &r, nil
+}
+
+// ChunkSet is a set of chunk numbers, a bitmap.
+type ChunkSet []byte
+
+// NewChunkSet returns an empty set for n chunks.
+func NewChunkSet(n int64) ChunkSet { return make(ChunkSet, (n+7)/8) }
+
+// Add adds chunk i.
+func (s ChunkSet) Add(i int64) { s[i/8] |= 1 << (i % 8) }
+
+// Has reports whether chunk i is in the set.
+func (s ChunkSet) Has(i int64) bool { return i >= 0 && i/8 < int64(len(s)) && s[i/8]&(1<<(i%8)) != 0 }
+
+// Count is the number of chunks in the set.
+func (s ChunkSet) Count() int64 {
+	var n int64
+	for _, b := range s {
+		for ; b != 0; b &= b - 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// String encodes the set in base64 (standard, padded).
+func (s ChunkSet) String() string { return base64.StdEncoding.EncodeToString(s) }
+
+// DecodeChunkSet decodes a set of n chunks strictly: the exact length, no
+// bit beyond chunk n-1.
+func DecodeChunkSet(s string, n int64) (ChunkSet, error) {
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	if int64(len(b)) != (n+7)/8 {
+		return nil, fmt.Errorf("%d bytes for %d chunks", len(b), n)
+	}
+	if n%8 != 0 && b[len(b)-1]>>(n%8) != 0 {
+		return nil, fmt.Errorf("chunks beyond the last")
+	}
+	return ChunkSet(b), nil
+}
