@@ -366,6 +366,12 @@ func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
 		if err := tx.AddInbox(e); err != nil {
 			return err
 		}
+		if len(o.Attachments) > 0 {
+			if err := tx.PutAttachJob(n.receivedAttachments(o)); err != nil {
+				return err
+			}
+			n.xfer.wake()
+		}
 		if res.contact != nil {
 			if _, err := tx.OfferContact(&store.Contact{Card: res.contact, MessageID: o.Header.ID, Received: now}); err != nil {
 				return err

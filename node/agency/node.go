@@ -38,6 +38,7 @@ type Node struct {
 	// exposed credentials file stops the node at once.
 	connOpts []nats.Option
 	pub      *publisher
+	xfer     *transfers
 	sends    *sendCommitter
 	sealers  sealers
 
@@ -122,6 +123,7 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	if n.pub, err = newPublisher(n); err != nil {
 		return nil, err
 	}
+	n.xfer = newTransfers(n)
 	n.sends = newSendCommitter(n)
 	return n, nil
 }

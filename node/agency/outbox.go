@@ -35,6 +35,9 @@ type OutboxItem struct {
 	Copies map[string]*Copy `json:"copies"`
 	// Pending says that a copy still waits for its recipient.
 	Pending bool `json:"pending"`
+	// Attachments are the files sent with it: until they are all at the
+	// hub (their Done reaches CipherSize), the message is held.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Outbox lists the sent messages q selects, in sending order.
@@ -51,6 +54,9 @@ func (n *Node) Outbox(ctx context.Context, q OutboxQuery) ([]*OutboxItem, error)
 	out := make([]*OutboxItem, len(es))
 	for i, e := range es {
 		out[i] = outboxItem(e)
+		if j, err := n.attachJob(e.Header.ID); err == nil {
+			out[i].Attachments = n.attachments(j)
+		}
 	}
 	return out, nil
 }

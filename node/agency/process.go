@@ -207,6 +207,11 @@ func (n *Node) processMessage(res *result, rf *rosterInForce, stored, now time.T
 			res.contact = &c
 		}
 	}
+	if len(o.Attachments) > 0 {
+		// The delivered receipt waits for the attachments
+		// (deliveredAfterAttachments).
+		return
+	}
 	n.replyTo(res, rf, h, protocol.ReceiptDelivered, "", now)
 }
 

@@ -46,6 +46,8 @@ type outCopy struct {
 	fails    int // failed publications in a row
 	inflight bool
 	done     bool
+	// held: the message's attachments are not all at the hub yet.
+	held bool
 	// lateOn is the connection whose acknowledgement of this copy came
 	// late: the copy is not published again on it.
 	lateOn uint64
@@ -92,6 +94,11 @@ func newPublisher(n *Node) (*publisher, error) {
 				}
 				oc := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(n.cfg.Network, n.cfg.Agency, to, e.Header.MsgType),
 					raw: raw, next: now, attempts: c.Attempts}
+				if j, err := tx.AttachJob(store.DirectionOut, e.Header.ID); err != nil {
+					return err
+				} else if j != nil && !j.Complete() {
+					oc.held = true
+				}
 				if c.State == store.CopyRelayed && c.Relayed != nil {
 					oc.relayed = true
 					oc.next = c.Relayed.Add(n.o.ReceiptTimeout)
@@ -120,14 +127,28 @@ func (p *publisher) wake() {
 	}
 }
 
-// addMessage queues the copies of a message just recorded.
-func (p *publisher) addMessage(e *store.OutboxEntry, raw []byte) {
+// addMessage queues the copies of a message just recorded; held ones wait
+// for unhold.
+func (p *publisher) addMessage(e *store.OutboxEntry, raw []byte, held bool) {
 	now := p.n.o.Now()
 	p.mu.Lock()
 	for _, to := range e.Recipients() {
-		c := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(p.n.cfg.Network, p.n.cfg.Agency, to, e.Header.MsgType), raw: raw, next: now}
+		c := &outCopy{key: copyKey{e.Header.ID, to}, subject: protocol.IngestSubject(p.n.cfg.Network, p.n.cfg.Agency, to, e.Header.MsgType), raw: raw, next: now, held: held}
 		p.copies = append(p.copies, c)
 		p.index[c.key] = c
+	}
+	p.mu.Unlock()
+	p.wake()
+}
+
+// unhold lets the copies of message id go: its attachments are at the hub.
+func (p *publisher) unhold(id string) {
+	now := p.n.o.Now()
+	p.mu.Lock()
+	for _, c := range p.copies {
+		if c.key.id == id && c.held {
+			c.held, c.next = false, now
+		}
 	}
 	p.mu.Unlock()
 	p.wake()
@@ -188,7 +209,7 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			// acknowledgement cannot come any more.
 			c.lateOn, c.next = 0, now
 		}
-		if !c.done && !c.inflight && consider(c.next) {
+		if !c.done && !c.inflight && !c.held && consider(c.next) {
 			c.inflight = true
 			c.attempts++
 			out = append(out, &flight{c: c, attempts: c.attempts})

@@ -23,6 +23,9 @@ type SendRequest struct {
 	Body json.RawMessage `json:"body"`
 	// Expires, if set, is when recipients stop accepting the message.
 	Expires *time.Time `json:"expires,omitempty"`
+	// Attach lists files to send with it, encrypted like it; the message
+	// is published once they are all at the hub.
+	Attach []AttachFile `json:"attach,omitempty"`
 }
 
 // SendResult says what Send recorded.
@@ -96,8 +99,31 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 	if err != nil {
 		return nil, err
 	}
+	var job *store.AttachJob
+	if len(req.Attach) > 0 {
+		if err := protocol.ValidateBody(req.Type, body); err != nil {
+			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", err)
+		}
+		o.ID = protocol.NewMessageID(now)
+		if o.Attachments, err = n.spool(o.ID, n.sealers.get(signer), cards, req.Attach); err != nil {
+			return nil, err
+		}
+		job = &store.AttachJob{Direction: store.DirectionOut, MessageID: o.ID, From: n.cfg.Agency}
+		for _, c := range cards {
+			job.To = append(job.To, c.Agency)
+		}
+		job.To = protocol.SortRecipients(job.To)
+		for _, a := range o.Attachments {
+			job.Items = append(job.Items, store.AttachItem{Attachment: a, State: store.AttachPending})
+		}
+		if err := n.xfer.declare(ctx, job); err != nil {
+			n.unspool(job)
+			return nil, err
+		}
+	}
 	sealed, err := n.sealers.get(signer).Seal(cards, req.Type, body, o)
 	if err != nil {
+		n.unspool(job)
 		if verr := protocol.ValidateBody(req.Type, body); verr != nil {
 			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", verr)
 		}
@@ -105,7 +131,7 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 	}
 	h := sealed.Header
 	e := &store.OutboxEntry{Header: h, Body: body, Hash: messageHash(sealed.Raw), Size: len(sealed.Raw), Sent: now, Actor: actor.Name}
-	if err := n.sends.commit(ctx, &pendingSend{actor: actor.Name, raw: sealed.Raw, entry: e}); err != nil {
+	if err := n.sends.commit(ctx, &pendingSend{actor: actor.Name, raw: sealed.Raw, entry: e, attach: job}); err != nil {
 		return nil, fmt.Errorf("record message %s: %w", h.ID, err)
 	}
 	n.log.Info("message queued", "id", h.ID, "type", h.MsgType, "to", h.To, "case", h.Case)

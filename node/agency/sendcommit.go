@@ -48,8 +48,11 @@ type pendingSend struct {
 	actor string
 	raw   []byte
 	entry *store.OutboxEntry
-	err   error
-	done  chan struct{}
+	// attach is the record of its attachments, to upload before it is
+	// published; nil when it has none.
+	attach *store.AttachJob
+	err    error
+	done   chan struct{}
 }
 
 // errClosed reports a Send on a closed node.
@@ -140,6 +143,11 @@ func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 					if err := tx.AddOutbox(p.entry, p.raw); err != nil {
 						return err
 					}
+					if p.attach != nil {
+						if err := tx.PutAttachJob(p.attach); err != nil {
+							return err
+						}
+					}
 				}
 			}
 			return nil
@@ -180,7 +188,10 @@ func (c *sendCommitter) storeGroups(groups []*sendGroup) {
 		for _, p := range g.ps {
 			if gerr == nil {
 				n.counts.add(&n.counts.c.Sent, string(p.entry.Header.MsgType))
-				n.pub.addMessage(p.entry, p.raw)
+				n.pub.addMessage(p.entry, p.raw, p.attach != nil)
+				if p.attach != nil {
+					n.xfer.wake()
+				}
 			}
 			p.err = gerr
 			close(p.done)

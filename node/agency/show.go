@@ -33,6 +33,8 @@ type Message struct {
 	Sent   *time.Time       `json:"sent,omitempty"`
 	SentBy string           `json:"sent_by,omitempty"`
 	Copies map[string]*Copy `json:"copies,omitempty"`
+	// Attachments are the files sent with it, with where each stands.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Signer is the agency that signed a message.
@@ -137,6 +139,9 @@ func (n *Node) messageView(in *store.InboxEntry, out *store.OutboxEntry) *Messag
 	} else {
 		m = &Message{ID: out.Header.ID, Direction: DirectionOut, Header: out.Header, Body: out.Body, Hash: out.Hash, Size: out.Size,
 			Sent: &out.Sent, SentBy: out.Actor, Copies: copiesOf(out.Copies)}
+	}
+	if j, err := n.attachJob(m.ID); err == nil {
+		m.Attachments = n.attachments(j)
 	}
 	if m.Header.From == n.cfg.Agency {
 		c := n.ident().Card

@@ -84,6 +84,17 @@ func (t *Tx) putInbox(e *InboxEntry) error {
 	return t.bucket(bucketInbox).Put([]byte(e.Header.ID), v)
 }
 
+// SetInboxReceipt records the delivered receipt of message id, signed
+// once its attachments were all here.
+func (t *Tx) SetInboxReceipt(id, receiptID string, receipt []byte) error {
+	e, err := t.Inbox(id)
+	if err != nil || e == nil {
+		return err
+	}
+	e.ReceiptID, e.Receipt = receiptID, receipt
+	return t.putInbox(e)
+}
+
 // MarkRead records that by opened message id at time at. It reports
 // whether this was the first time; an entry already read is left alone.
 func (t *Tx) MarkRead(id, by string, at time.Time) (first bool, err error) {

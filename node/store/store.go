@@ -31,11 +31,12 @@ var (
 	bucketRejected = []byte("rejected")       // seq → Rejection
 	bucketIntents  = []byte("audit-intents")  // seq → AuditIntent
 	bucketMeta     = []byte("meta")           // see meta.go
+	bucketAttach   = []byte("attachments")    // direction/message id → AttachJob
 )
 
 func allBuckets() [][]byte {
 	return [][]byte{bucketInbox, bucketInSeq, bucketOutbox, bucketOutRaw, bucketOutCopy, bucketOutSeq, bucketOutWait, bucketThreads,
-		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketIntents, bucketMeta}
+		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketIntents, bucketMeta, bucketAttach}
 }
 
 // Store is an open node database.

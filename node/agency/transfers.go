@@ -1,0 +1,496 @@
+package agency
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/durable"
+	"github.com/casenode/casenode/node/attach"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/store"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+)
+
+// transfers moves attachments to and from the hub while the node runs:
+// the uploads of messages held in the outbox until their attachments are
+// at the hub, then the downloads of messages received, whose delivered
+// receipts wait for them. The store's attachment records say what is left
+// to do, so a node killed at any point resumes where it was.
+type transfers struct {
+	n      *Node
+	kick   chan struct{}
+	client atomic.Pointer[attach.Client]
+
+	mu      sync.Mutex
+	prog    map[string]*progress // object → the transfer under way
+	changed chan struct{}        // closed when an item changes state
+}
+
+// progress is a transfer under way.
+type progress struct {
+	done, total int64
+	start       time.Time
+	from        int64 // done at start
+	now         func() time.Time
+}
+
+// rate is the bytes a second moved since the transfer started.
+func (p *progress) rate() float64 {
+	el := p.now().Sub(p.start).Seconds()
+	if el <= 0 {
+		return 0
+	}
+	return float64(p.done-p.from) / el
+}
+
+func newTransfers(n *Node) *transfers {
+	return &transfers{n: n, kick: make(chan struct{}, 1), prog: map[string]*progress{}, changed: make(chan struct{})}
+}
+
+func (x *transfers) wake() {
+	select {
+	case x.kick <- struct{}{}:
+	default:
+	}
+}
+
+// notify wakes those waiting for an item to change.
+func (x *transfers) notify() {
+	x.mu.Lock()
+	close(x.changed)
+	x.changed = make(chan struct{})
+	x.mu.Unlock()
+}
+
+func (x *transfers) progress(object string) (progress, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p := x.prog[object]
+	if p == nil {
+		return progress{}, false
+	}
+	return *p, true
+}
+
+// track returns the progress callback of a transfer of object.
+func (x *transfers) track(object string) attach.Progress {
+	var p *progress
+	return func(done, total int64) {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if p == nil {
+			p = &progress{total: total, start: x.n.o.Now(), from: done, now: x.n.o.Now}
+			x.prog[object] = p
+		}
+		p.done = done
+	}
+}
+
+func (x *transfers) untrack(object string) {
+	x.mu.Lock()
+	delete(x.prog, object)
+	x.mu.Unlock()
+}
+
+// run works until ctx ends, over nc.
+func (x *transfers) run(ctx context.Context, nc *nats.Conn) {
+	x.client.Store(attach.New(nc, x.n.cfg.Network, x.n.cfg.Agency, attach.Options{
+		Backoff: x.n.o.ReconnectWait, MaxBackoff: x.n.o.MaxReconnectWait}))
+	defer x.client.Store(nil)
+	wait := x.n.o.ReconnectWait
+	for {
+		err := x.pass(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		next := time.Minute
+		if err != nil {
+			x.n.log.Warn("attachments: transfer interrupted, resuming later", "err", err, "retry_in", wait)
+			next, wait = wait, min(2*wait, x.n.o.MaxReconnectWait)
+		} else {
+			wait = x.n.o.ReconnectWait
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.kick:
+		case <-time.After(next):
+		}
+	}
+}
+
+// due reports whether an item is to be moved now: pending, or refused and
+// its back-off over.
+func (x *transfers) due(it *store.AttachItem, now time.Time) bool {
+	switch it.State {
+	case store.AttachPending:
+		return true
+	case store.AttachRefused:
+		wait := min(x.n.o.ReconnectWait<<min(it.Attempts, 16), time.Hour)
+		return it.Tried == nil || now.Sub(*it.Tried) >= wait
+	}
+	return false
+}
+
+// pass moves everything due, uploads first.
+func (x *transfers) pass(ctx context.Context) error {
+	c := x.client.Load()
+	if c == nil {
+		return errors.New("not connected")
+	}
+	if online, _ := x.n.hub.watch(); !online {
+		return nil
+	}
+	for _, dir := range []store.Direction{store.DirectionOut, store.DirectionIn} {
+		var jobs []*store.AttachJob
+		if err := x.n.store.View(func(tx *store.Tx) error {
+			var err error
+			jobs, err = tx.AttachJobs(dir)
+			return err
+		}); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			for i := range j.Items {
+				if !x.due(&j.Items[i], x.n.o.Now()) {
+					continue
+				}
+				var err error
+				if dir == store.DirectionOut {
+					err = x.upload(ctx, c, j, i)
+				} else {
+					err = x.download(ctx, c, j, i)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// update changes item i of a job in the store.
+func (x *transfers) update(j *store.AttachJob, i int, fn func(it *store.AttachItem)) (*store.AttachJob, error) {
+	var cur *store.AttachJob
+	err := x.n.store.Commit(func(tx *store.Tx) error {
+		var err error
+		if cur, err = tx.AttachJob(j.Direction, j.MessageID); err != nil || cur == nil {
+			return err
+		}
+		fn(&cur.Items[i])
+		return tx.PutAttachJob(cur)
+	})
+	if err == nil && cur == nil {
+		err = fmt.Errorf("the attachments of %s are no longer recorded", j.MessageID)
+	}
+	x.notify()
+	return cur, err
+}
+
+// record appends an attachment record to the audit log.
+func (x *transfers) record(ctx context.Context, action string, j *store.AttachJob, it *store.AttachItem, detail string) error {
+	b, err := json.Marshal(attachRecord{Action: action, MessageID: j.MessageID, Direction: j.Direction, Name: it.Name, Object: it.Object,
+		SHA256: it.SHA256, CipherSHA256: it.CipherSHA256, Size: it.Size, Detail: detail})
+	if err != nil {
+		return err
+	}
+	_, err = x.n.audit.AppendBatch(ctx, []auditlog.Entry{{Type: auditlog.TypeAccess, Actor: x.n.cfg.Agency, MessageID: j.MessageID, Payload: b}})
+	return err
+}
+
+// refuse records that item i failed for good this time: it is tried
+// again after a back-off.
+func (x *transfers) refuse(ctx context.Context, j *store.AttachJob, i int, why string) error {
+	it := &j.Items[i]
+	if j.Direction == store.DirectionIn {
+		x.n.log.Warn("attachment refused: it does not match its manifest; asking for it again later", "message", j.MessageID, "from", j.From, "attachment", it.Name, "reason", why)
+	} else {
+		x.n.log.Error("attachment refused by the hub: the message is held in the outbox", "message", j.MessageID, "attachment", it.Name, "reason", why)
+	}
+	if err := x.record(ctx, "attachment-refused", j, it, why); err != nil {
+		return err
+	}
+	now := x.n.o.Now()
+	_, err := x.update(j, i, func(it *store.AttachItem) {
+		it.State, it.Error, it.Tried = store.AttachRefused, why, &now
+		it.Attempts++
+	})
+	return err
+}
+
+// permanent reports whether the hub's refusal cannot change by asking
+// again at once.
+func permanent(err error) (string, bool) {
+	var se *attach.ServiceError
+	if errors.As(err, &se) && se.Code != protocol.AttachFailed {
+		return se.Msg, true
+	}
+	var ce *attach.ChunkError
+	if errors.As(err, &ce) {
+		return ce.Error(), true
+	}
+	return "", false
+}
+
+// upload declares and uploads item i of a message sent.
+func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.AttachJob, i int) error {
+	it := &j.Items[i]
+	defer x.untrack(it.Object)
+	f, err := os.Open(x.n.attachPath(store.DirectionOut, it.Object))
+	if err != nil {
+		return x.refuse(ctx, j, i, fmt.Sprintf("the encrypted file is gone: %v", err))
+	}
+	defer f.Close()
+	err = c.Declare(ctx, it.Object, &protocol.AttachNewRequest{CipherSHA256: it.CipherSHA256, CipherSize: it.CipherSize, Index: i, Message: j.MessageID, To: j.To})
+	if err == nil {
+		err = c.Upload(ctx, it.Object, f, it.CipherSize, x.track(it.Object))
+	}
+	if why, ok := permanent(err); ok {
+		return x.refuse(ctx, j, i, why)
+	}
+	if err != nil {
+		return err
+	}
+	if err := x.record(ctx, "attachment-uploaded", j, it, ""); err != nil {
+		return err
+	}
+	now := x.n.o.Now()
+	cur, err := x.update(j, i, func(it *store.AttachItem) { it.State, it.Error, it.DoneAt = store.AttachDone, "", &now })
+	if err != nil {
+		return err
+	}
+	x.n.log.Info("attachment uploaded", "message", j.MessageID, "attachment", it.Name, "size", it.Size)
+	if cur.Complete() {
+		x.n.pub.unhold(j.MessageID)
+	}
+	return nil
+}
+
+// download fetches item i of a message received, checks it against its
+// manifest and the hub's record, and keeps its ciphertext.
+func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.AttachJob, i int) error {
+	it := &j.Items[i]
+	defer x.untrack(it.Object)
+	rec, _, err := c.Stat(ctx, it.Object)
+	if why, ok := permanent(err); ok {
+		return x.refuse(ctx, j, i, why)
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Owner != j.From || rec.Message != j.MessageID || rec.CipherSHA256 != it.CipherSHA256 || rec.CipherSize != it.CipherSize {
+		return x.refuse(ctx, j, i, fmt.Sprintf("the hub's object %s (from %s, message %s, %d bytes) is not the one the manifest names", it.Object, rec.Owner, rec.Message, rec.CipherSize))
+	}
+	path := x.n.attachPath(store.DirectionIn, it.Object)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	part := path + ".part"
+	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	// The partial file grows by whole chunks, each checked: resume after
+	// the last whole one.
+	st, err := f.Stat()
+	if err == nil {
+		from := min(st.Size()/protocol.AttachChunkSize, protocol.AttachChunks(it.CipherSize))
+		if err = f.Truncate(from * protocol.AttachChunkSize); err == nil {
+			if _, err = f.Seek(from*protocol.AttachChunkSize, io.SeekStart); err == nil {
+				err = c.Download(ctx, it.Object, f, it.CipherSize, from, x.track(it.Object))
+			}
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	f.Close()
+	if why, ok := permanent(err); ok {
+		os.Remove(part)
+		return x.refuse(ctx, j, i, why)
+	}
+	if err != nil {
+		return err
+	}
+	if why := x.check(part, it); why != "" {
+		os.Remove(part)
+		return x.refuse(ctx, j, i, why)
+	}
+	if err := os.Rename(part, path); err != nil {
+		return err
+	}
+	if err := durable.SyncDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	if err := x.record(ctx, "attachment-received", j, it, ""); err != nil {
+		return err
+	}
+	now := x.n.o.Now()
+	cur, err := x.update(j, i, func(it *store.AttachItem) { it.State, it.Error, it.DoneAt = store.AttachDone, "", &now })
+	if err != nil {
+		return err
+	}
+	x.n.log.Info("attachment received", "message", j.MessageID, "from", j.From, "attachment", it.Name, "size", it.Size)
+	if err := c.Done(ctx, it.Object); err != nil {
+		x.n.log.Warn("attachments: cannot tell the hub an attachment arrived; it keeps it until its retention", "object", it.Object, "err", err)
+	}
+	if cur.Complete() {
+		return x.n.deliveredAfterAttachments(ctx, j.MessageID)
+	}
+	return nil
+}
+
+// check reads a fetched ciphertext once: its SHA-256 and size, and its
+// plaintext's (decrypting it as it goes) against the manifest. It returns
+// why it does not match, or "".
+func (x *transfers) check(path string, it *store.AttachItem) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	ch := sha256.New()
+	cn := &countWriter{}
+	tee := io.TeeReader(f, io.MultiWriter(ch, cn))
+	pt, err := seal.DecryptAttachment(tee, x.n.ident())
+	if err != nil {
+		return "cannot decrypt it: " + err.Error()
+	}
+	ph := sha256.New()
+	size, err := io.Copy(ph, pt)
+	if err != nil {
+		return "its ciphertext is damaged: " + err.Error()
+	}
+	if _, err := io.Copy(io.MultiWriter(ch, cn), f); err != nil {
+		return err.Error()
+	}
+	switch {
+	case cn.n != it.CipherSize || hex.EncodeToString(ch.Sum(nil)) != it.CipherSHA256:
+		return fmt.Sprintf("its ciphertext (%d bytes, SHA-256 %s) is not the one its manifest names", cn.n, hex.EncodeToString(ch.Sum(nil)))
+	case size != it.Size || hex.EncodeToString(ph.Sum(nil)) != it.SHA256:
+		return fmt.Sprintf("its plaintext (%d bytes, SHA-256 %s) is not the one its manifest names", size, hex.EncodeToString(ph.Sum(nil)))
+	}
+	return ""
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// fetchNow fetches item idx of received message id now and waits until it
+// is here, refused, or ctx ends.
+func (x *transfers) fetchNow(ctx context.Context, id string, idx int) (*store.AttachItem, error) {
+	j := &store.AttachJob{Direction: store.DirectionIn, MessageID: id}
+	cur, err := x.update(j, idx, func(it *store.AttachItem) {
+		if it.State == store.AttachWaiting {
+			it.State = store.AttachPending
+		}
+		it.Tried = nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	x.wake()
+	for first := true; ; first = false {
+		x.mu.Lock()
+		changed := x.changed
+		x.mu.Unlock()
+		if err := x.n.store.View(func(tx *store.Tx) error {
+			var err error
+			cur, err = tx.AttachJob(store.DirectionIn, id)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		it := cur.Items[idx]
+		switch {
+		case it.State == store.AttachDone:
+			return &it, nil
+		case it.State == store.AttachRefused && !first && it.Tried != nil:
+			return nil, notReady("the node asks for it again later; 'casenode show "+id+"' shows its state",
+				"attachment %s of message %s was refused: %s", it.Name, id, it.Error)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, notReady("the node goes on fetching it; run the command again later", "attachment %s of message %s is not here yet", it.Name, id)
+		case <-changed:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// deliveredAfterAttachments signs, records and queues the delivered
+// receipt of a message whose attachments are all here.
+func (n *Node) deliveredAfterAttachments(ctx context.Context, id string) error {
+	var e *store.InboxEntry
+	if err := n.store.View(func(tx *store.Tx) error {
+		var err error
+		e, err = tx.Inbox(id)
+		return err
+	}); err != nil || e == nil || e.Receipt != nil {
+		return err
+	}
+	rf := n.rosterNow()
+	if rf == nil {
+		return nil
+	}
+	res := &result{hash: e.Hash}
+	n.replyTo(res, rf, e.Header, protocol.ReceiptDelivered, "", n.o.Now())
+	q := res.reply
+	if q == nil {
+		return nil
+	}
+	if _, err := n.audit.AppendBatch(ctx, []auditlog.Entry{{Type: auditlog.TypeReceipt, Actor: n.cfg.Agency, MessageID: id, Payload: q.JWS}}); err != nil {
+		return fmt.Errorf("record the delivered receipt of %s: %w", id, err)
+	}
+	if err := n.store.Commit(func(tx *store.Tx) error {
+		if err := tx.SetInboxReceipt(id, q.ID, q.JWS); err != nil {
+			return err
+		}
+		return tx.QueueReceipt(q)
+	}); err != nil {
+		return fmt.Errorf("queue the delivered receipt of %s: %w", id, err)
+	}
+	n.pub.addReceipts([]*store.QueuedReceipt{q})
+	return nil
+}
+
+// declare declares a message's attachments at the hub before the message
+// is recorded, when the node is connected: a refusal (over the network's
+// size limit or the agency's quota) then fails the send, naming the
+// limit. Offline, the attachments are declared when they are uploaded.
+func (x *transfers) declare(ctx context.Context, j *store.AttachJob) error {
+	c := x.client.Load()
+	if c == nil {
+		return nil
+	}
+	if online, _ := x.n.hub.watch(); !online {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for i, it := range j.Items {
+		err := c.Declare(ctx, it.Object, &protocol.AttachNewRequest{CipherSHA256: it.CipherSHA256, CipherSize: it.CipherSize, Index: i, Message: j.MessageID, To: j.To})
+		var se *attach.ServiceError
+		if errors.As(err, &se) && se.Code == protocol.AttachLimit {
+			return invalid("send a smaller file, or ask the secretariat about the network's limits (hub.json)", "attachment %s refused by the hub before upload: %s", it.Name, se.Msg)
+		}
+		if why, ok := permanent(err); ok {
+			return invalid("check the file and try again", "attachment %s refused by the hub: %s", it.Name, why)
+		}
+	}
+	return nil
+}
