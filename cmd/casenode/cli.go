@@ -57,6 +57,7 @@ func commands() []command {
 		{"inbox", "list the messages received", runInbox},
 		{"show", "open a message (recorded; sends a read receipt)", runShow},
 		{"outbox", "list the messages sent, with each recipient's state", runOutbox},
+		{"attachment", "write out or list a message's attachments: attachment get ID NAME --out FILE", runAttachment},
 		{"cases", "list the case threads", runCases},
 		{"case", "show a case thread: case show ID", runCase},
 		{"contacts", "publish the agency's contact card, or list the directory", runContacts},

@@ -39,7 +39,11 @@ func runOutbox(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CREATED\tTYPE\tCASE\tID\tCOPIES")
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", when(m.Created), m.Type, orDash(m.Case), m.ID, copies(m.Copies))
+		state := copies(m.Copies)
+		if s := attachSummary(m.Attachments); s != "" {
+			state = "held, uploading attachments: " + s
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", when(m.Created), m.Type, orDash(m.Case), m.ID, state)
 	}
 	return tw.Flush()
 }

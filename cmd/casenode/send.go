@@ -19,6 +19,8 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	in := fs.String("in", "", "the body, a JSON file ('-' for standard input); 'casenode example TYPE' prints one")
 	caseID := fs.String("case", "", "the case id: messages with one case id form a thread")
 	expires := fs.Duration("expires", 0, "recipients refuse the message after this long (e.g. 72h); 0 means never")
+	var files attachList
+	fs.Var(&files, "attach", "a file to send with the message, encrypted like it (repeat for several; NAME=FILE names it); the message leaves once they are all at the hub")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -35,7 +37,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req := agency.SendRequest{To: strings.Split(*to, ","), Type: protocol.MessageType(*typ), Case: *caseID, Body: body}
+	req := agency.SendRequest{To: strings.Split(*to, ","), Type: protocol.MessageType(*typ), Case: *caseID, Body: body, Attach: files}
 	for i := range req.To {
 		req.To[i] = strings.TrimSpace(req.To[i])
 	}
@@ -51,6 +53,9 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		return printJSON(e, res)
 	}
 	fmt.Fprintln(e.stdout, res.ID)
+	if len(files) > 0 {
+		return showUpload(ctx, e, c, res.ID)
+	}
 	return nil
 }
 

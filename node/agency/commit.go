@@ -16,6 +16,8 @@ import (
 // its say (duplicates, conflicts, receipts that match the outbox).
 type decision struct {
 	j *job
+	// attach: a message with attachments, to fetch once it is stored.
+	attach bool
 	// dup: the inbox already holds this exact message: acknowledge it and
 	// send its delivered receipt again.
 	dup bool
@@ -164,6 +166,9 @@ func (n *Node) persist(ctx context.Context, rs []*recording) {
 		n.writes.ok(n)
 		for _, d := range r.ds {
 			n.acknowledge(d)
+			if d.attach {
+				n.xfer.wake()
+			}
 		}
 		n.pub.addReceipts(replies[r])
 	}
@@ -370,7 +375,7 @@ func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
 			if err := tx.PutAttachJob(n.receivedAttachments(o)); err != nil {
 				return err
 			}
-			n.xfer.wake()
+			d.attach = true
 		}
 		if res.contact != nil {
 			if _, err := tx.OfferContact(&store.Contact{Card: res.contact, MessageID: o.Header.ID, Received: now}); err != nil {

@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -218,4 +220,33 @@ func encode(v url.Values) string {
 		return ""
 	}
 	return "?" + v.Encode()
+}
+
+// Attachments returns the attachments of message id with their progress.
+func (c *Client) Attachments(ctx context.Context, id string) ([]agency.Attachment, error) {
+	var as []agency.Attachment
+	return as, c.do(ctx, http.MethodGet, "/v1/messages/"+url.PathEscape(id)+"/attachments", nil, &as)
+}
+
+// Attachment writes the plaintext of attachment name of message id to w
+// and checks it: its size and SHA-256 against the manifest, and the node's
+// own check of the whole. On error, what was written must be discarded.
+func (c *Client) Attachment(ctx context.Context, id, name string, w io.Writer) (int64, error) {
+	resp, err := c.request(ctx, http.MethodGet, "/v1/messages/"+url.PathEscape(id)+"/attachments/"+url.PathEscape(name), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("attachment %s: %w", name, err)
+	}
+	if resp.Trailer.Get(AttachmentCheckTrailer) != "ok" {
+		return n, fmt.Errorf("attachment %s: the node did not finish checking it (%d bytes received)", name, n)
+	}
+	if want := resp.Header.Get(AttachmentSHA256Header); hex.EncodeToString(h.Sum(nil)) != want || strconv.FormatInt(n, 10) != resp.Header.Get(AttachmentSizeHeader) {
+		return n, fmt.Errorf("attachment %s: %d bytes received do not match its manifest (SHA-256 %s)", name, n, want)
+	}
+	return n, nil
 }

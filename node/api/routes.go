@@ -37,6 +37,8 @@ func Handler(n *agency.Node) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/messages", h.send)
 	mux.HandleFunc("POST /v1/messages/{id}/open", h.open)
+	mux.HandleFunc("GET /v1/messages/{id}/attachments", h.attachments)
+	mux.HandleFunc("GET /v1/messages/{id}/attachments/{name}", h.attachment)
 	mux.HandleFunc("GET /v1/inbox", h.inbox)
 	mux.HandleFunc("GET /v1/outbox", h.outbox)
 	mux.HandleFunc("GET /v1/cases", h.cases)
