@@ -44,6 +44,10 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute and 30 s cuts, 150 s stall; about 10 minutes), prints the table
 	$(GO) test -run '^TestLinks$$' -count=1 -timeout 30m ./node/lab/links -args -full
 
+.PHONY: attach-soak
+attach-soak: ## the attachment kill tests with a 300 MB file (sender, receiver and hub killed mid-transfer; about 5 minutes)
+	CASENODE_ATTACH_SIZE=300000000 $(GO) test -run '^TestAttachmentSurvivesKills$$' -count=1 -timeout 60m -v ./cmd/casenode
+
 .PHONY: fuzz
 fuzz: ## fuzz every decoder for FUZZTIME each (default 30s)
 	@scripts/fuzz.sh $(or $(FUZZTIME),30s)

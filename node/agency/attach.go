@@ -42,6 +42,13 @@ type Attachment struct {
 	Done  int64   `json:"done"`
 	Rate  float64 `json:"rate,omitempty"`
 	Error string  `json:"error,omitempty"`
+	// Resumed, Moved and Again are those of the transfer that completed
+	// it: the bytes the other side already had when it began (a resumed
+	// transfer), the bytes it moved, and the bytes it moved again after a
+	// failed attempt.
+	Resumed int64 `json:"resumed,omitempty"`
+	Moved   int64 `json:"moved,omitempty"`
+	Again   int64 `json:"again,omitempty"`
 }
 
 // attachDir is where the node keeps the ciphertext of attachments: out/
@@ -141,7 +148,7 @@ func (n *Node) attachments(j *store.AttachJob) []Attachment {
 	}
 	out := make([]Attachment, len(j.Items))
 	for i, it := range j.Items {
-		a := Attachment{Attachment: it.Attachment, State: it.State, Error: it.Error}
+		a := Attachment{Attachment: it.Attachment, State: it.State, Error: it.Error, Resumed: it.Resumed, Moved: it.Moved, Again: it.Again}
 		if it.State == store.AttachDone {
 			a.Done = it.CipherSize
 		} else if p, ok := n.xfer.progress(it.Object); ok {

@@ -111,7 +111,9 @@ func (x *transfers) run(ctx context.Context, nc *nats.Conn) {
 	defer x.client.Store(nil)
 	wait := x.n.o.ReconnectWait
 	for {
-		err := x.pass(ctx)
+		pctx, stop := x.whileOnline(ctx)
+		err := x.pass(pctx)
+		stop()
 		if ctx.Err() != nil {
 			return
 		}
@@ -129,6 +131,41 @@ func (x *transfers) run(ctx context.Context, nc *nats.Conn) {
 		case <-time.After(next):
 		}
 	}
+}
+
+// whileOnline returns a context that ends with ctx, with stop, or when
+// the node goes offline: a transfer cut by a lost connection stops at
+// once, and starts again, from what the other side has, when the node is
+// back online (which wakes the loop).
+func (x *transfers) whileOnline(ctx context.Context) (context.Context, context.CancelFunc) {
+	pctx, cancel := context.WithCancel(ctx)
+	go func() {
+		defer cancel()
+		for {
+			online, changed := x.n.hub.watch()
+			if !online {
+				break
+			}
+			select {
+			case <-pctx.Done():
+				return
+			case <-changed:
+			}
+		}
+		// Offline: the pass stops; wake the loop once back online.
+		for ctx.Err() == nil {
+			online, changed := x.n.hub.watch()
+			if online {
+				x.wake()
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-changed:
+			}
+		}
+	}()
+	return pctx, cancel
 }
 
 // due reports whether an item is to be moved now: pending, or refused and
@@ -254,10 +291,13 @@ func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.Attac
 		return x.refuse(ctx, j, i, fmt.Sprintf("the encrypted file is gone: %v", err))
 	}
 	defer f.Close()
+	again := c.Again.Load()
 	err = c.Declare(ctx, it.Object, &protocol.AttachNewRequest{CipherSHA256: it.CipherSHA256, CipherSize: it.CipherSize, Index: i, Message: j.MessageID, To: j.To})
 	if err == nil {
 		err = c.Upload(ctx, it.Object, f, it.CipherSize, x.track(it.Object))
 	}
+	p, _ := x.progress(it.Object)
+	again = c.Again.Load() - again
 	if why, ok := permanent(err); ok {
 		return x.refuse(ctx, j, i, why)
 	}
@@ -268,11 +308,14 @@ func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.Attac
 		return err
 	}
 	now := x.n.o.Now()
-	cur, err := x.update(j, i, func(it *store.AttachItem) { it.State, it.Error, it.DoneAt = store.AttachDone, "", &now })
+	cur, err := x.update(j, i, func(it *store.AttachItem) {
+		it.State, it.Error, it.DoneAt = store.AttachDone, "", &now
+		it.Resumed, it.Moved, it.Again = p.from, p.done-p.from, again
+	})
 	if err != nil {
 		return err
 	}
-	x.n.log.Info("attachment uploaded", "message", j.MessageID, "attachment", it.Name, "size", it.Size)
+	x.n.log.Info("attachment uploaded", "message", j.MessageID, "attachment", it.Name, "size", it.Size, "resumed_from", p.from, "moved", p.done-p.from, "moved_again", again)
 	if cur.Complete() {
 		x.n.pub.unhold(j.MessageID)
 	}
@@ -305,6 +348,7 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 	}
 	// The partial file grows by whole chunks, each checked: resume after
 	// the last whole one.
+	again := c.Again.Load()
 	st, err := f.Stat()
 	if err == nil {
 		from := min(st.Size()/protocol.AttachChunkSize, protocol.AttachChunks(it.CipherSize))
@@ -318,6 +362,8 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 		err = f.Sync()
 	}
 	f.Close()
+	p, _ := x.progress(it.Object)
+	again = c.Again.Load() - again
 	if why, ok := permanent(err); ok {
 		os.Remove(part)
 		return x.refuse(ctx, j, i, why)
@@ -339,11 +385,14 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 		return err
 	}
 	now := x.n.o.Now()
-	cur, err := x.update(j, i, func(it *store.AttachItem) { it.State, it.Error, it.DoneAt = store.AttachDone, "", &now })
+	cur, err := x.update(j, i, func(it *store.AttachItem) {
+		it.State, it.Error, it.DoneAt = store.AttachDone, "", &now
+		it.Resumed, it.Moved, it.Again = p.from, p.done-p.from, again
+	})
 	if err != nil {
 		return err
 	}
-	x.n.log.Info("attachment received", "message", j.MessageID, "from", j.From, "attachment", it.Name, "size", it.Size)
+	x.n.log.Info("attachment received", "message", j.MessageID, "from", j.From, "attachment", it.Name, "size", it.Size, "resumed_from", p.from, "moved", p.done-p.from, "moved_again", again)
 	if err := c.Done(ctx, it.Object); err != nil {
 		x.n.log.Warn("attachments: cannot tell the hub an attachment arrived; it keeps it until its retention", "object", it.Object, "err", err)
 	}

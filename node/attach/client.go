@@ -17,8 +17,10 @@ import (
 const (
 	// DefaultInFlight is how many chunks a transfer has in flight.
 	DefaultInFlight = 8
-	// DefaultTimeout bounds one request.
-	DefaultTimeout = 30 * time.Second
+	// DefaultTimeout bounds one request: long, for the chunks in flight on
+	// a slow link; a lost connection ends a transfer sooner (the node
+	// cancels it when it goes offline).
+	DefaultTimeout = 2 * time.Minute
 	// DefaultMaxBackoff bounds the wait before a failed chunk is asked
 	// again.
 	DefaultMaxBackoff = 10 * time.Second
@@ -36,7 +38,9 @@ type Client struct {
 
 	// Chunks and Bytes count the chunks and bytes this client put or got
 	// (not those the hub already had): what a resumed transfer re-sent.
-	Chunks, Bytes atomic.Int64
+	// Again counts the bytes of chunks asked again after a failed attempt
+	// (the link or the hub died before the answer).
+	Chunks, Bytes, Again atomic.Int64
 }
 
 // Options adjust a Client; zero values are the defaults.

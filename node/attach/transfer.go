@@ -55,7 +55,13 @@ func (c *Client) Upload(ctx context.Context, object string, r io.ReaderAt, size 
 					errs[i] = fmt.Errorf("read the file: %w", err)
 					return
 				}
-				errs[i] = c.retry(ctx, func() error { return c.put(ctx, object, n, buf) })
+				tries := 0
+				errs[i] = c.retry(ctx, func() error {
+					if tries++; tries > 1 {
+						c.Again.Add(int64(len(buf)))
+					}
+					return c.put(ctx, object, n, buf)
+				})
 			})
 		}
 		wg.Wait()
@@ -91,7 +97,11 @@ func (c *Client) Download(ctx context.Context, object string, w io.Writer, size,
 		for i := range count {
 			n := next + i
 			wg.Go(func() {
+				tries := 0
 				errs[i] = c.retry(ctx, func() error {
+					if tries++; tries > 1 {
+						c.Again.Add(protocol.AttachChunkLen(size, n))
+					}
 					b, err := c.get(ctx, object, n, size)
 					got[i] = b
 					return err

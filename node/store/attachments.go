@@ -38,6 +38,13 @@ type AttachItem struct {
 	Error    string     `json:"error,omitempty"`
 	Attempts int        `json:"attempts,omitempty"`
 	Tried    *time.Time `json:"tried,omitempty"`
+	// Of the transfer that completed it: the ciphertext bytes the other
+	// side (or this node's partial file) already had when it began, the
+	// bytes it moved, and of those the ones moved again after a failed
+	// attempt.
+	Resumed int64 `json:"resumed,omitempty"`
+	Moved   int64 `json:"moved,omitempty"`
+	Again   int64 `json:"again,omitempty"`
 	DoneAt   *time.Time `json:"done_at,omitempty"`
 }
 

@@ -106,3 +106,9 @@ func (l *Link) Close() {
 	l.Meter.Close()
 	l.proxy.Stop()
 }
+
+// ShapeDown limits the bandwidth from the hub to the node to rate KB/s
+// (1,000 bytes).
+func (l *Link) ShapeDown(rateKB int) error {
+	return l.add(fmt.Sprintf(`{"name":"bandwidth-down","type":"bandwidth","stream":"downstream","attributes":{"rate":%d}}`, rateKB))
+}
