@@ -42,10 +42,10 @@ type AttachItem struct {
 	// side (or this node's partial file) already had when it began, the
 	// bytes it moved, and of those the ones moved again after a failed
 	// attempt.
-	Resumed int64 `json:"resumed,omitempty"`
-	Moved   int64 `json:"moved,omitempty"`
-	Again   int64 `json:"again,omitempty"`
-	DoneAt   *time.Time `json:"done_at,omitempty"`
+	Resumed int64      `json:"resumed,omitempty"`
+	Moved   int64      `json:"moved,omitempty"`
+	Again   int64      `json:"again,omitempty"`
+	DoneAt  *time.Time `json:"done_at,omitempty"`
 }
 
 // Complete reports whether every item is done.
