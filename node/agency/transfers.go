@@ -112,12 +112,15 @@ func (x *transfers) run(ctx context.Context, nc *nats.Conn) {
 	wait := x.n.o.ReconnectWait
 	for {
 		pctx, stop := x.whileOnline(ctx)
-		err := x.pass(pctx)
+		retry, err := x.pass(pctx)
 		stop()
 		if ctx.Err() != nil {
 			return
 		}
 		next := time.Minute
+		if !retry.IsZero() {
+			next = min(next, max(retry.Sub(x.n.o.Now()), time.Millisecond))
+		}
 		if err != nil {
 			x.n.log.Warn("attachments: transfer interrupted, resuming later", "err", err, "retry_in", wait)
 			next, wait = wait, min(2*wait, x.n.o.MaxReconnectWait)
@@ -169,26 +172,30 @@ func (x *transfers) whileOnline(ctx context.Context) (context.Context, context.C
 }
 
 // due reports whether an item is to be moved now: pending, or refused and
-// its back-off over.
-func (x *transfers) due(it *store.AttachItem, now time.Time) bool {
+// its back-off over; if not, when a refused one is due.
+func (x *transfers) due(it *store.AttachItem, now time.Time) (bool, time.Time) {
 	switch it.State {
 	case store.AttachPending:
-		return true
+		return true, time.Time{}
 	case store.AttachRefused:
 		wait := min(x.n.o.ReconnectWait<<min(it.Attempts, 16), time.Hour)
-		return it.Tried == nil || now.Sub(*it.Tried) >= wait
+		if it.Tried == nil || now.Sub(*it.Tried) >= wait {
+			return true, time.Time{}
+		}
+		return false, it.Tried.Add(wait)
 	}
-	return false
+	return false, time.Time{}
 }
 
-// pass moves everything due, uploads first.
-func (x *transfers) pass(ctx context.Context) error {
+// pass moves everything due, uploads first, and returns when a refused
+// item is due again.
+func (x *transfers) pass(ctx context.Context) (retry time.Time, err error) {
 	c := x.client.Load()
 	if c == nil {
-		return errors.New("not connected")
+		return retry, errors.New("not connected")
 	}
 	if online, _ := x.n.hub.watch(); !online {
-		return nil
+		return retry, nil
 	}
 	for _, dir := range []store.Direction{store.DirectionOut, store.DirectionIn} {
 		var jobs []*store.AttachJob
@@ -197,11 +204,15 @@ func (x *transfers) pass(ctx context.Context) error {
 			jobs, err = tx.AttachJobs(dir)
 			return err
 		}); err != nil {
-			return err
+			return retry, err
 		}
 		for _, j := range jobs {
 			for i := range j.Items {
-				if !x.due(&j.Items[i], x.n.o.Now()) {
+				ok, at := x.due(&j.Items[i], x.n.o.Now())
+				if !at.IsZero() && (retry.IsZero() || at.Before(retry)) {
+					retry = at
+				}
+				if !ok {
 					continue
 				}
 				var err error
@@ -211,12 +222,16 @@ func (x *transfers) pass(ctx context.Context) error {
 					err = x.download(ctx, c, j, i)
 				}
 				if err != nil {
-					return err
+					return retry, err
+				}
+				if j.Items[i].State != store.AttachDone {
+					// Refused now: due again after its back-off.
+					retry = x.n.o.Now()
 				}
 			}
 		}
 	}
-	return nil
+	return retry, nil
 }
 
 // update changes item i of a job in the store.

@@ -1,0 +1,126 @@
+package agency_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/internal/poll"
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// tamperChunk flips one byte of a stored chunk, keeping its recorded
+// digest, as someone with the hub's disk could: the hub is stopped, and a
+// NATS server of the test's own opens the hub's JetStream files in the
+// hub's account.
+func (w *testNetwork) tamperChunk(object string, chunk int) {
+	w.t.Helper()
+	w.stopHub()
+	o := &server.Options{}
+	conf := fmt.Sprintf("listen: \"127.0.0.1:-1\"\njetstream { store_dir: %q }\naccounts { HUB { jetstream: enabled, users: [{user: t, password: t}] } }\n", filepath.Join(w.hubDir, "jetstream"))
+	if err := o.ProcessConfigString(conf); err != nil {
+		w.t.Fatal(err)
+	}
+	o.NoSigs, o.NoLog = true, true
+	s, err := server.NewServer(o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	s.Start()
+	defer func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	}()
+	if !s.ReadyForConnections(10 * time.Second) {
+		w.t.Fatal("the tampering server did not start")
+	}
+	nc, err := nats.Connect(s.ClientURL(), nats.UserInfo("t", "t"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var st jetstream.Stream
+	poll.Until(w.t, 10*time.Second, "the attachment stream", func() bool {
+		st, err = js.Stream(ctx, "casenet-"+w.network+"-att")
+		return err == nil
+	})
+	subj := fmt.Sprintf("casenet.%s.attdata.%s.%d", w.network, object, chunk)
+	m, err := st.GetLastMsgForSubject(ctx, subj)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := st.DeleteMsg(ctx, m.Sequence); err != nil {
+		w.t.Fatal(err)
+	}
+	bad := nats.NewMsg(subj)
+	bad.Data = bytes.Clone(m.Data)
+	bad.Data[len(bad.Data)/2] ^= 1
+	bad.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))
+	if _, err := js.PublishMsg(ctx, bad); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func TestTamperedAttachmentIsRefusedNamedAndAskedAgain(t *testing.T) {
+	t.Parallel()
+	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
+	a, b := w.node("sn-pj"), w.node("gh-ag")
+	path, _ := writeFile(t, t.TempDir(), "phone-extraction.zip", 3*protocol.AttachChunkSize)
+	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
+		Attach: []agency.AttachFile{{Path: path}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
+		as, _ := b.Attachments(res.ID)
+		return len(as) == 1 && as[0].State == "waiting"
+	})
+	object := attachmentsOf(t, b, res.ID)[0].Object
+	w.tamperChunk(object, 1)
+	w.restartHub()
+	w.waitReady("gh-ag", 3)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	_, err = b.AttachmentGet(ctx, actor, res.ID, "phone-extraction.zip", &out)
+	var he *hint.Error
+	if !errors.As(err, &he) || !strings.Contains(he.Msg, "attachment phone-extraction.zip of message "+res.ID+" was refused") ||
+		!strings.Contains(he.Msg, "chunk 1 of object "+object+" does not match its SHA-256") || !strings.Contains(he.Fix, "asks for it again") {
+		t.Fatalf("got %v, want the attachment named as refused for its chunk 1", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("%d bytes of a refused attachment given out", out.Len())
+	}
+	if s := copyState(t, a, res.ID, "gh-ag"); s == agency.CopyDelivered {
+		t.Fatal("delivered with a refused attachment")
+	}
+	// Refused and recorded, then asked for again after a back-off.
+	refusals := func() int {
+		n := 0
+		for _, r := range w.audit("gh-ag") {
+			if strings.Contains(string(r.Payload), `"action":"attachment-refused"`) && strings.Contains(string(r.Payload), object) {
+				n++
+			}
+		}
+		return n
+	}
+	poll.Until(t, 30*time.Second, "the attachment asked for again", func() bool { return refusals() >= 2 })
+	if as := attachmentsOf(t, b, res.ID); as[0].State != "refused" || !strings.Contains(as[0].Error, "chunk 1") {
+		t.Fatalf("attachment state %q (%s)", as[0].State, as[0].Error)
+	}
+}
