@@ -18,6 +18,8 @@ func runSeal(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "where to write the sealed message ('-' for standard output)")
 	caseID := fs.String("case", "", "case/thread id the message belongs to")
 	expires := fs.Duration("expires", 0, "if set, recipients reject the message after this long (e.g. 720h)")
+	var files attachList
+	fs.Var(&files, "attach", "a file to seal with the message (repeat for several; NAME=FILE names it): the output is then one bundle file that 'casenode open' reads")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -48,6 +50,9 @@ func runSeal(ctx context.Context, e *env, args []string) error {
 	opts := seal.Options{Case: *caseID, Now: e.now()}
 	if *expires > 0 {
 		opts.Expires = opts.Now.Add(*expires)
+	}
+	if len(files) > 0 {
+		return sealBundle(e, id, cards, t, body, opts, files, *out)
 	}
 	s, err := seal.Seal(id, cards, t, body, opts)
 	if err != nil {

@@ -127,3 +127,36 @@ func TestOpenRefusesASwappedManifest(t *testing.T) {
 		}
 	}
 }
+
+func TestBundleHeadRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteBundleHead(&b, []byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("rest")
+	raw, err := ReadBundleHead(&b)
+	if err != nil || string(raw) != "sealed" || b.String() != "rest" {
+		t.Fatalf("%q %v, left %q", raw, err, b.String())
+	}
+	for _, bad := range []string{"", "CASENODE-BUNDLE1", "CASENODE-BUNDLE2\x00\x00\x00\x01x", "CASENODE-BUNDLE1\x00\x00\x00\x00", "CASENODE-BUNDLE1\xff\xff\xff\xffx", "CASENODE-BUNDLE1\x00\x00\x00\x05abc"} {
+		if _, err := ReadBundleHead(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q read as a bundle head", bad)
+		}
+	}
+}
+
+func FuzzReadBundleHead(f *testing.F) {
+	var b bytes.Buffer
+	WriteBundleHead(&b, []byte("sealed message"))
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		raw, err := ReadBundleHead(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var again bytes.Buffer
+		if err := WriteBundleHead(&again, raw); err != nil || !bytes.HasPrefix(data, again.Bytes()) {
+			t.Fatalf("read %q from %q", raw, data)
+		}
+	})
+}

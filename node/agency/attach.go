@@ -58,8 +58,9 @@ func (n *Node) attachPath(dir store.Direction, object string) string {
 	return filepath.Join(n.dir, "attachments", string(dir), object+".age")
 }
 
-// mediaType guesses a media type from a file name, as a manifest wants it.
-func mediaType(name string) string {
+// MediaType guesses a media type from a file name, as a manifest wants it,
+// and application/octet-stream when it cannot.
+func MediaType(name string) string {
 	t, _, err := mime.ParseMediaType(mime.TypeByExtension(strings.ToLower(filepath.Ext(name))))
 	if err != nil || protocol.ValidateMediaType(strings.ToLower(t)) != nil {
 		return "application/octet-stream"
@@ -93,7 +94,7 @@ func (n *Node) spool(id string, sealer *seal.Sealer, cards []*protocol.MemberCar
 		}
 		media := f.Media
 		if media == "" {
-			media = mediaType(name)
+			media = MediaType(name)
 		}
 		in, err := os.Open(f.Path)
 		if err != nil {
