@@ -22,7 +22,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	messages := fs.Int("messages", 0, "messages in the floor and pipeline scenarios (default 10000)")
 	agencies := fs.Int("agencies", 0, "agencies in the fan-in scenario (default 100)")
 	perAgency := fs.Int("per-agency", 0, "messages each agency sends in the fan-in scenario (default 100)")
-	footprint := fs.Bool("footprint", true, "run the footprint scenario (starts this binary as hub and node processes)")
+	footprint := fs.Bool("footprint", true, "run the footprint and attachment scenarios (they start this binary as hub and node processes)")
+	attachSize := fs.Int64("attach-size", 0, "bytes of the attachment scenario's file (default 1 GiB, 8 MiB with --quick)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -49,6 +50,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		if o.v > 0 {
 			*o.dst = o.v
 		}
+	}
+	if *attachSize > 0 {
+		c.AttachSize = *attachSize
 	}
 	if c.Agencies < 2 {
 		return usageErrorf("bench", "--agencies: at least 2")

@@ -31,6 +31,9 @@ type Config struct {
 	WireMessages int
 	// Agencies and PerAgency shape the fan-in scenario.
 	Agencies, PerAgency int
+	// AttachSize is the attachment scenario's file size in bytes (it needs
+	// Exe); zero skips it.
+	AttachSize int64
 	// Log receives one line per scenario as it starts; nil discards them.
 	Log io.Writer
 }
@@ -38,13 +41,13 @@ type Config struct {
 // DefaultConfig is the full run of the targets.
 func DefaultConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindHybrid, Messages: 10000, BodySize: 1024, Senders: 64,
-		LatencyMessages: 2000, Agencies: 100, PerAgency: 100, WireMessages: 100}
+		LatencyMessages: 2000, Agencies: 100, PerAgency: 100, WireMessages: 100, AttachSize: 1 << 30}
 }
 
 // QuickConfig is a smoke-sized run: seconds, not minutes.
 func QuickConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindClassic, Messages: 40, BodySize: 1024, Senders: 8,
-		LatencyMessages: 20, Agencies: 4, PerAgency: 5}
+		LatencyMessages: 20, Agencies: 4, PerAgency: 5, AttachSize: 8 << 20}
 }
 
 // Run runs every scenario in turn and returns the report. Ratios compare
@@ -118,6 +121,16 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		fp.Target = "idle node < 50 MB resident; start-up to ready < 500 ms"
 		fp.Met = met(fp.Values["node_rss_mb"] < 50 && fp.Values["node_startup_ms"] < 500)
 		add(fp)
+	}
+	if c.Exe != "" && c.AttachSize > 0 {
+		logf("attachment: %d MiB between two node processes…", c.AttachSize>>20)
+		at, err := Attachment(ctx, filepath.Join(c.Dir, "attachment"), c.Exe, c.Kind, c.AttachSize)
+		if err != nil {
+			return rep, fmt.Errorf("attachment: %w", err)
+		}
+		at.Target = "≥ 0.8 of raw age + JetStream; peak resident memory: nodes < 64 MiB, hub < 128 MiB"
+		at.Met = met(at.Ratio >= 0.8 && at.Values["sender_peak_rss_mb"] < 64 && at.Values["receiver_peak_rss_mb"] < 64 && at.Values["hub_peak_rss_mb"] < 128)
+		add(at)
 	}
 	return rep, nil
 }

@@ -1,0 +1,293 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/api"
+	"github.com/casenode/casenode/node/lab/localnet"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Attachment sends one attachment of size bytes between two nodes run as
+// processes of exe with their hub, from the send until the sender holds
+// the recipient's delivered receipt (which the recipient sends once it has
+// fetched and checked the file), and reads the peak resident memory of the
+// three processes. In the same run it measures the baseline: the same
+// bytes encrypted with age as a stream and stored in a JetStream file
+// stream in 256 KiB chunks, in-process. The ratio is end to end over the
+// baseline.
+func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKind, size int64) (Result, error) {
+	file := filepath.Join(dir, "attachment.bin")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Result{}, err
+	}
+	if err := randomFile(file, size); err != nil {
+		return Result{}, err
+	}
+	defer os.Remove(file)
+
+	raw, err := rawAttachment(ctx, filepath.Join(dir, "raw"), kind, file)
+	if err != nil {
+		return Result{}, fmt.Errorf("attachment baseline: %w", err)
+	}
+
+	ln, err := localnet.Create(ctx, filepath.Join(dir, "net"), localnet.Options{Network: "bench", Kind: kind, Hub: func(h *config.Hub) {
+		liftLimits(h)
+		h.MaxAttachmentSize = protocol.MaxAttachmentSize
+		h.MemberLimits.AttachmentBytes = protocol.MaxAttachmentSize
+	}}, localnet.Agency{ID: "a0", Name: "Agency 0", Country: "SN"}, localnet.Agency{ID: "a1", Name: "Agency 1", Country: "GH"})
+	if err != nil {
+		return Result{}, err
+	}
+	u, err := url.Parse(ln.HubURL())
+	if err != nil {
+		return Result{}, err
+	}
+	if err := ln.Close(); err != nil {
+		return Result{}, err
+	}
+	for _, a := range []string{"a0", "a1"} {
+		cfgPath := filepath.Join(ln.AgencyDir(a), config.NodeFile)
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return Result{}, err
+		}
+		cfg, err := config.ParseNode(b)
+		if err != nil {
+			return Result{}, err
+		}
+		cfg.AttachmentAutoFetch = protocol.MaxAttachmentSize
+		if b, err = cfg.Marshal(); err != nil {
+			return Result{}, err
+		}
+		if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+			return Result{}, err
+		}
+	}
+	hub := exec.CommandContext(ctx, exe, "hub", "run", "--dir", ln.HubDir(), "--listen", u.Host)
+	if err := hub.Start(); err != nil {
+		return Result{}, fmt.Errorf("attachment: start hub: %w", err)
+	}
+	defer stop(hub)
+	if err := waitListening(ctx, u.Host); err != nil {
+		return Result{}, fmt.Errorf("attachment: hub: %w", err)
+	}
+	procs := map[string]*exec.Cmd{}
+	clients := map[string]*api.Client{}
+	for _, a := range []string{"a0", "a1"} {
+		nd := exec.CommandContext(ctx, exe, "run", "--dir", ln.AgencyDir(a))
+		if err := nd.Start(); err != nil {
+			return Result{}, fmt.Errorf("attachment: start node: %w", err)
+		}
+		defer stop(nd)
+		procs[a] = nd
+		cfg, err := config.LoadNode(ln.AgencyDir(a))
+		if err != nil {
+			return Result{}, err
+		}
+		clients[a] = api.NewUnixClient(cfg.API.Socket, "bench")
+	}
+	for _, a := range []string{"a0", "a1"} {
+		if err := pollUntil(ctx, func() bool {
+			s, err := clients[a].Status(ctx)
+			return err == nil && s.Hub.State == "online" && s.Roster != nil && s.Roster.Members >= 3
+		}); err != nil {
+			return Result{}, fmt.Errorf("attachment: %s not online: %w", a, err)
+		}
+	}
+	start := time.Now()
+	res, err := clients["a0"].Send(ctx, agency.SendRequest{To: []string{"a1"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
+		Attach: []agency.AttachFile{{Path: file}}})
+	if err != nil {
+		return Result{}, fmt.Errorf("attachment: send: %w", err)
+	}
+	if err := pollUntil(ctx, func() bool {
+		items, err := clients["a0"].Outbox(ctx, agency.OutboxQuery{})
+		return err == nil && len(items) == 1 && items[0].Copies["a1"] != nil && items[0].Copies["a1"].State == agency.CopyDelivered
+	}); err != nil {
+		return Result{}, fmt.Errorf("attachment: not delivered: %w", err)
+	}
+	took := time.Since(start)
+	h := sha256.New()
+	if _, err := clients["a1"].Attachment(ctx, res.ID, "attachment.bin", h); err != nil {
+		return Result{}, fmt.Errorf("attachment: get: %w", err)
+	}
+	vals := map[string]float64{}
+	for name, pid := range map[string]int{"hub": hub.Process.Pid, "sender": procs["a0"].Process.Pid, "receiver": procs["a1"].Process.Pid} {
+		if vals[name+"_peak_rss_mb"], err = peakRSS(pid); err != nil {
+			return Result{}, err
+		}
+	}
+	mb := float64(size) / (1 << 20)
+	vals["size_mib"] = mb
+	vals["end_to_end_mib_s"] = mb / took.Seconds()
+	vals["raw_age_jetstream_mib_s"] = mb / raw.Seconds()
+	return Result{
+		Name:    "attachment",
+		Title:   "attachment: one file sent between two node processes through the hub process, send → delivered (fetched and checked), against age + JetStream of the same bytes",
+		Params:  map[string]any{"kind": string(kind), "size": size, "chunk": protocol.AttachChunkSize},
+		Seconds: took.Seconds(),
+		Ratio:   raw.Seconds() / took.Seconds(), RatioTo: "raw age encryption + JetStream storage",
+		Values: vals,
+	}, nil
+}
+
+// randomFile writes size pseudo-random bytes to path.
+func randomFile(path string, size int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if _, err := io.CopyN(w, rand.NewChaCha8([32]byte{1}), size); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// chunkWriter publishes what is written to it as 256 KiB messages.
+type chunkWriter struct {
+	ctx context.Context
+	js  jetstream.JetStream
+	buf []byte
+	n   int
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		k := copy(c.buf[len(c.buf):cap(c.buf)], p)
+		c.buf = c.buf[:len(c.buf)+k]
+		p = p[k:]
+		if len(c.buf) == cap(c.buf) {
+			if err := c.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return total, nil
+}
+
+func (c *chunkWriter) flush() error {
+	if len(c.buf) == 0 {
+		return nil
+	}
+	_, err := c.js.PublishAsync("raw.chunk."+strconv.Itoa(c.n), bytes.Clone(c.buf), jetstream.WithMsgID(strconv.Itoa(c.n)), jetstream.WithStallWait(stallWait))
+	c.n++
+	c.buf = c.buf[:0]
+	return err
+}
+
+// rawAttachment encrypts file with age to one recipient and the sender, as
+// a stream, and stores the ciphertext in 256 KiB messages of a file stream
+// on an embedded server over loopback TCP, waiting for every ack.
+func rawAttachment(ctx context.Context, dir string, kind protocol.RecipientKind, file string) (time.Duration, error) {
+	ids := make([]*identity.Identity, 2)
+	for i := range ids {
+		id, err := identity.Generate("bench", fmt.Sprintf("r%d", i), "Raw", "SN", kind, time.Now())
+		if err != nil {
+			return 0, err
+		}
+		ids[i] = id
+	}
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true,
+		JetStream: true, StoreDir: dir, MaxPayload: 1 << 20})
+	if err != nil {
+		return 0, err
+	}
+	go s.Start()
+	defer s.Shutdown()
+	if !s.ReadyForConnections(10 * time.Second) {
+		return 0, fmt.Errorf("server not ready")
+	}
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		return 0, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(8))
+	if err != nil {
+		return 0, err
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "raw", Subjects: []string{"raw.>"}, Storage: jetstream.FileStorage, MaxMsgSize: 1 << 20}); err != nil {
+		return 0, err
+	}
+	in, err := os.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	start := time.Now()
+	cw := &chunkWriter{ctx: ctx, js: js, buf: make([]byte, 0, protocol.AttachChunkSize)}
+	w, err := seal.NewSealer(ids[0]).EncryptAttachment(cw, []*protocol.MemberCard{ids[1].Card})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := io.Copy(w, bufio.NewReaderSize(in, 256<<10)); err != nil {
+		return 0, err
+	}
+	if err := w.Close(); err != nil {
+		return 0, err
+	}
+	if err := cw.flush(); err != nil {
+		return 0, err
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	return time.Since(start), nil
+}
+
+// pollUntil polls cond every 20 ms until it holds or ctx ends.
+func pollUntil(ctx context.Context, cond func() bool) error {
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// peakRSS returns a process's peak resident memory (VmHWM) in MiB.
+func peakRSS(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read memory of process %d: %w", pid, err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for process %d", pid)
+}
