@@ -116,6 +116,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /inbox", s.auth(s.inbox))
 	mux.Handle("GET /messages/{id}", s.auth(s.message))
 	mux.Handle("POST /messages/{id}/open", s.auth(s.openMessage))
+	mux.Handle("GET /messages/{id}/attachments/{name}", s.auth(s.attachment))
 	mux.Handle("GET /cases", s.auth(s.cases))
 	mux.Handle("GET /cases/{id}", s.auth(s.caseThread))
 	mux.Handle("GET /sent", s.auth(s.sent))
