@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casenode/casenode/config"
@@ -113,7 +114,12 @@ type attachService struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 
-	syncMu sync.Mutex // serializes syncer
+	syncMu sync.Mutex // serializes syncer and guards synced
+	// written counts the chunks the stream acknowledged; synced is
+	// written as it was when the last sync started: a chunk whose count
+	// is at most synced is on disk.
+	written atomic.Uint64
+	synced  uint64
 
 	mu     sync.Mutex       // guards used, locks and closed
 	used   map[string]int64 // owner → declared bytes held
@@ -419,12 +425,19 @@ func (s *attachService) put(ctx context.Context, r *attachRecord, req *protocol.
 		return fmt.Errorf("store chunk: %w", err)
 	}
 	if s.syncer != nil {
+		// One sync for every chunk acknowledged before it started: the
+		// chunks stored while another sync ran share the next one.
+		mine := s.written.Add(1)
 		s.syncMu.Lock()
-		err := s.syncer.sync()
-		s.syncMu.Unlock()
-		if err != nil {
+		defer s.syncMu.Unlock()
+		if s.synced >= mine {
+			return nil
+		}
+		upTo := s.written.Load()
+		if err := s.syncer.sync(); err != nil {
 			return fmt.Errorf("sync chunk: %w", err)
 		}
+		s.synced = upTo
 	}
 	return nil
 }
