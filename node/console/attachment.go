@@ -2,9 +2,15 @@ package console
 
 import (
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+
+	"github.com/casenode/casenode/node/agency"
 )
 
 // attachment gives back one attachment of a message, checked against its
@@ -71,4 +77,47 @@ func sizeOf(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// uploads copies the files posted with a message into the node's
+// directory (private to the node), for Send to encrypt them; cleanup
+// removes the copies once Send returned (it has encrypted them by then).
+func (s *Server) uploads(r *http.Request) ([]agency.AttachFile, func(), error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["attach"]) == 0 {
+		return nil, func() {}, nil
+	}
+	dir, err := os.MkdirTemp(filepath.Join(s.n.Dir(), "attachments"), "upload-")
+	if err != nil {
+		if err = os.MkdirAll(filepath.Join(s.n.Dir(), "attachments"), 0o700); err == nil {
+			dir, err = os.MkdirTemp(filepath.Join(s.n.Dir(), "attachments"), "upload-")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	var files []agency.AttachFile
+	for i, fh := range r.MultipartForm.File["attach"] {
+		name := filepath.Base(strings.ReplaceAll(fh.Filename, `\`, "/"))
+		in, err := fh.Open()
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		path := filepath.Join(dir, strconv.Itoa(i))
+		out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			_, err = io.Copy(out, in)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		in.Close()
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		files = append(files, agency.AttachFile{Path: path, Name: name})
+	}
+	return files, cleanup, nil
 }

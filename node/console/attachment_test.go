@@ -1,8 +1,11 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"mime/multipart"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,5 +55,60 @@ func TestAttachmentDownload(t *testing.T) {
 	resp, _ = get(t, c, base+"messages/"+res.ID+"/attachments/other.pdf")
 	if resp.StatusCode != 404 {
 		t.Fatalf("an unknown attachment: %s", resp.Status)
+	}
+}
+
+func TestAttachmentUpload(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tn := startNet(t, ctx)
+	base := tn.urls[dakar]
+	c := client(t)
+	signIn(t, c, base, "aminata", password)
+	_, page := get(t, c, base+"compose?kind=expedited-preservation")
+	if !strings.Contains(page, `enctype="multipart/form-data"`) || !strings.Contains(page, `type="file" id="attach" name="attach" multiple`) {
+		t.Fatal("the compose form takes no files")
+	}
+	fields := map[string]string{"csrf": csrfOf(t, page), "kind": "expedited-preservation", "to": accra, "case": "sn-2026-0007",
+		"facts": "Fraude en ligne.", "urgency": "urgent", "legal_basis.0.instrument": "Budapest Convention", "legal_basis.0.article": "29",
+		"offences": "Escroquerie (art. 379 CP).", "data_link": "Le compte a reçu les fonds.", "necessity": "Les données seront effacées sous 30 jours.",
+		"data_to_preserve": "Contenu et données de trafic du compte.", "custodian": "Fournisseur de messagerie à Accra.",
+		"followup": "Une demande d'entraide suivra sous 60 jours.", "languages": "fr"}
+	data := make([]byte, 2<<20+5)
+	rand.Read(data)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("attach", `C:\dossiers\ordonnance.pdf`)
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"compose", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send with a file: %s", resp.Status)
+	}
+	items, err := tn.net.Node(dakar).Outbox(ctx, agency.OutboxQuery{})
+	if err != nil || len(items) != 1 || len(items[0].Attachments) != 1 || items[0].Attachments[0].Name != "ordonnance.pdf" || items[0].Attachments[0].Size != int64(len(data)) {
+		t.Fatalf("outbox: %v %+v", err, items)
+	}
+	id := items[0].ID
+	poll(t, "the file at Accra", time.Minute, func() bool {
+		as, _ := tn.net.Node(accra).Attachments(id)
+		return len(as) == 1 && as[0].State == "done"
+	})
+	var got bytes.Buffer
+	if _, err := tn.net.Node(accra).AttachmentGet(ctx, testActor, id, "ordonnance.pdf", &got); err != nil || !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("the file at Accra: %v", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(tn.net.AgencyDir(dakar), "attachments", "upload-*"))
+	if len(left) != 0 {
+		t.Fatalf("the uploaded plaintext is left in the node directory: %v", left)
 	}
 }

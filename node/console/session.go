@@ -1,6 +1,7 @@
 package console
 
 import (
+	"mime"
 	"net/http"
 
 	"github.com/casenode/casenode/node/agency"
@@ -53,8 +54,17 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) h
 		}
 		c := &call{sid: ck.Value, sess: sess, account: acc, p: s.cat.Printer(s.language(r, acc))}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, gate.MaxForm)
-			if err := r.ParseForm(); err != nil {
+			var err error
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && r.URL.Path == "/compose" {
+				// A message with files: they go to temporary files past
+				// the first MiB, whatever their size.
+				r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+				err = r.ParseMultipartForm(1 << 20)
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, gate.MaxForm)
+				err = r.ParseForm()
+			}
+			if err != nil {
 				s.fail(w, r, c, http.StatusRequestEntityTooLarge, "error.form")
 				return
 			}
@@ -66,6 +76,11 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) h
 		h(w, r, c)
 	})
 }
+
+// maxUpload bounds a message with files posted to the console: the
+// protocol's largest number of attachments at a network's default size
+// limit; the hub's own limit applies before anything is uploaded.
+const maxUpload = 16 << 30
 
 // language returns the person's language, else the browser's.
 func (s *Server) language(r *http.Request, acc *agency.Account) string {
