@@ -93,6 +93,10 @@ func printStatus(w io.Writer, s *agency.Status, alarms []agency.Alarm) {
 	fmt.Fprintf(w, "outbox     %s; copies: %s\n", count(s.Outbox.Messages, "message", "messages"), copiesText)
 	fmt.Fprintf(w, "pending    %s for a delivered receipt; %s for the hub\n",
 		count(s.PendingReceipts, "copy waits", "copies wait"), count(s.ReceiptsQueued, "receipt waits", "receipts wait"))
+	if t := s.Transfers; t.Moving > 0 {
+		fmt.Fprintf(w, "transfers  %s moving: %s\n", count(int64(t.Moving), "attachment", "attachments"),
+			attachState(agency.Attachment{State: "pending", Done: t.Done, Rate: t.Rate, Attachment: attachTotal(t.Total)}))
+	}
 	fmt.Fprintf(w, "rejected   %s (details in the audit log)\n", count(s.Rejected, "input", "inputs"))
 	cp := "no checkpoint yet"
 	if s.Audit.Checkpoint != nil {

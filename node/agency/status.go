@@ -34,6 +34,17 @@ type Status struct {
 	WriteAlarm *WriteAlarm `json:"write_alarm,omitempty"`
 	// Checks are the readiness checks (readiness.go): what /readyz says.
 	Checks []Check `json:"checks"`
+	// Transfers are the attachments moving to or from the hub now.
+	Transfers TransferStatus `json:"transfers"`
+}
+
+// TransferStatus sums up the attachments moving to or from the hub.
+type TransferStatus struct {
+	Moving int `json:"moving"`
+	// Done and Total are ciphertext bytes; Rate bytes a second.
+	Done  int64   `json:"done"`
+	Total int64   `json:"total"`
+	Rate  float64 `json:"rate"`
 }
 
 // RosterStatus describes the roster in force.
@@ -96,7 +107,7 @@ type CheckpointStatus struct {
 
 // Status reports the node's state.
 func (n *Node) Status(ctx context.Context) (*Status, error) {
-	s := &Status{Network: n.cfg.Network, Agency: n.cfg.Agency, Running: n.running.Load(), Hub: n.hub.status()}
+	s := &Status{Network: n.cfg.Network, Agency: n.cfg.Agency, Running: n.running.Load(), Hub: n.hub.status(), Transfers: n.xfer.status()}
 	if rf := n.rosterNow(); rf != nil {
 		r := rf.roster
 		now := n.o.Now()

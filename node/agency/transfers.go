@@ -74,6 +74,20 @@ func (x *transfers) notify() {
 	x.mu.Unlock()
 }
 
+// status sums up the transfers under way.
+func (x *transfers) status() TransferStatus {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var s TransferStatus
+	for _, p := range x.prog {
+		s.Moving++
+		s.Done += p.done
+		s.Total += p.total
+		s.Rate += p.rate()
+	}
+	return s
+}
+
 func (x *transfers) progress(object string) (progress, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
