@@ -241,10 +241,14 @@ func (s *attachService) handle(m *nats.Msg) {
 	}
 	ans := nats.NewMsg(m.Reply)
 	req, err := protocol.ParseAttachSubject(s.network, m.Subject)
-	if err == nil {
-		err = s.serve(req, m, ans)
-	} else {
+	if err != nil {
 		err = refuse(protocol.AttachInvalid, "%v", err)
+	} else if who, aerr := requesterAgency(m.Header); aerr != nil || who != req.Agency {
+		// The server's permissions give an agency only its own subjects;
+		// the account the server says the request came from must agree.
+		err = refuse(protocol.AttachForbidden, "the request is not from agency %s's account", req.Agency)
+	} else {
+		err = s.serve(req, m, ans)
 	}
 	if err != nil {
 		var ae *attachError
