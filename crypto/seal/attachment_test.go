@@ -113,9 +113,9 @@ func TestOpenRefusesASwappedManifest(t *testing.T) {
 		s := NewSealer(n.ids[0])
 		var raw []byte
 		if v == protocol.FormatVersion1 {
-			raw, err = s.sealV1(&h, n.cards[1:2], inner)
+			raw, err = s.sealV1(&h, []*protocol.MemberCard{n.cards[1]}, inner)
 		} else {
-			raw, err = s.sealV2(&h, n.cards[1:2], inner)
+			raw, err = s.sealV2(&h, []*protocol.MemberCard{n.cards[1]}, inner)
 		}
 		if err != nil {
 			t.Fatal(err)
