@@ -330,6 +330,11 @@ func accessText(rec *auditlog.Record, payload []byte) string {
 		Direction string `json:"direction"`
 		Label     string `json:"label"`
 		Alarm     string `json:"alarm"`
+		// Of an attachment's records.
+		Name         string `json:"name"`
+		SHA256       string `json:"sha256"`
+		CipherSHA256 string `json:"cipher_sha256"`
+		Detail       string `json:"detail"`
 	}
 	if json.Unmarshal(payload, &a) == nil && a.Action != "" {
 		who := rec.Actor
@@ -345,6 +350,12 @@ func accessText(rec *auditlog.Record, payload []byte) string {
 		}
 		if a.Direction != "" {
 			s += " (" + a.Direction + ")"
+		}
+		if a.Name != "" {
+			s += fmt.Sprintf(": attachment %q, SHA-256 %s, ciphertext SHA-256 %s", a.Name, a.SHA256, a.CipherSHA256)
+		}
+		if a.Detail != "" {
+			s += ": " + oneLine(a.Detail)
 		}
 		return s
 	}
