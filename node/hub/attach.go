@@ -81,7 +81,11 @@ func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		MaxMsgSize:        protocol.AttachChunkSize + config.HeaderAllowance,
 		Storage:           jetstream.FileStorage,
 		Replicas:          1,
-		AllowDirect:       true,
+		// No direct gets: nats-server 2.15.3 reads a stream's options
+		// without their lock when it answers one, while the configuration
+		// reload at every roster change replaces them (a data race; see
+		// noDirectGets). The service reads chunks through the API.
+		AllowDirect: false,
 	}
 }
 
