@@ -85,6 +85,7 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 		hub: newHubState(o.Now()), rosterCh: make(chan struct{}, 1), connOpts: connOpts,
 		keptRejections: keptRejections{perHour: cfg.RejectionsKeptPerHour}}
 	n.keys.Store(id)
+	n.xfer = newTransfers(n)
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -123,7 +124,6 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	if n.pub, err = newPublisher(n); err != nil {
 		return nil, err
 	}
-	n.xfer = newTransfers(n)
 	n.sends = newSendCommitter(n)
 	return n, nil
 }

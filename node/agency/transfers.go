@@ -76,6 +76,10 @@ func (x *transfers) notify() {
 
 // status sums up the transfers under way.
 func (x *transfers) status() TransferStatus {
+	if x == nil {
+		// A node whose opening stopped before its transfers were made.
+		return TransferStatus{}
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var s TransferStatus
@@ -89,6 +93,9 @@ func (x *transfers) status() TransferStatus {
 }
 
 func (x *transfers) progress(object string) (progress, bool) {
+	if x == nil {
+		return progress{}, false
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	p := x.prog[object]
