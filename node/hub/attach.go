@@ -140,8 +140,16 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 	if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", attachStreamName(cfg.Network), err)
 	}
-	if s.kv, err = js.CreateOrUpdateKeyValue(ctx, attachBucketConfig(cfg)); err != nil {
+	if _, err = js.CreateOrUpdateKeyValue(ctx, attachBucketConfig(cfg)); err != nil {
 		return nil, fmt.Errorf("create bucket %s: %w", attachBucket(cfg.Network), err)
+	}
+	// No direct gets (see noDirectGets): they race with the reloads of
+	// roster changes inside nats-server.
+	if err := noDirectGets(ctx, js, "KV_"+attachBucket(cfg.Network)); err != nil {
+		return nil, err
+	}
+	if s.kv, err = js.KeyValue(ctx, attachBucket(cfg.Network)); err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", attachBucket(cfg.Network), err)
 	}
 	if cfg.Sync == config.SyncAlways {
 		if s.syncer, err = newBlockSyncer(cfg.StoreDir, attachStreamName(cfg.Network)); err != nil {
