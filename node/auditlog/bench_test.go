@@ -1,11 +1,17 @@
 package auditlog
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,20 +119,35 @@ func BenchmarkBoltBaseline(b *testing.B) {
 }
 
 // benchLog builds, once per benchmark, a log of n records of 1 KiB each,
-// every payload an Ed25519 signature over the rest of it, as a message.
+// every payload an Ed25519 signature over the rest of it, as a message,
+// appended through AppendBatch 1000 at a time (one signed checkpoint per
+// 1000 records).
 func benchLog(b *testing.B, n int) (string, ed25519.PublicKey) {
 	b.Helper()
+	return writeBenchLog(b, testPath(b), n)
+}
+
+// benchSeed makes the messages' key the same in every run, so that a log
+// kept in CASENODE_BENCH_DIR can be checked again.
+var benchSeed = bytes.Repeat([]byte{7}, ed25519.SeedSize)
+
+func writeBenchLog(b *testing.B, path string, n int) (string, ed25519.PublicKey) {
 	a := newAgency(b, "wacap", "sn-pj-dakar")
-	o := a.options()
-	path := testPath(b)
-	l := openLog(b, path, o)
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	l := openLog(b, path, a.options())
+	priv := ed25519.NewKeyFromSeed(benchSeed)
+	// 1000 distinct signed payloads, cycled: the generator is not what is
+	// measured.
 	const batch = 1000
+	payloads := make([][]byte, batch)
+	for i := range payloads {
+		body := payload1K()[:1024-ed25519.SignatureSize]
+		payloads[i] = append(ed25519.Sign(priv, body), body...)
+	}
+	es := make([]Entry, batch)
 	for done := 0; done < n; done += batch {
-		es := make([]Entry, min(batch, n-done))
+		es = es[:min(batch, n-done)]
 		for i := range es {
-			body := payload1K()[:1024-ed25519.SignatureSize]
-			es[i] = Entry{Type: TypeReceived, Actor: "gh-ag-accra", Payload: append(ed25519.Sign(priv, body), body...)}
+			es[i] = Entry{Type: TypeReceived, Actor: "gh-ag-accra", Payload: payloads[i]}
 		}
 		if _, err := l.AppendBatch(context.Background(), es); err != nil {
 			b.Fatal(err)
@@ -135,49 +156,124 @@ func benchLog(b *testing.B, n int) (string, ed25519.PublicKey) {
 	if err := l.Close(); err != nil {
 		b.Fatal(err)
 	}
+	return path, priv.Public().(ed25519.PublicKey)
+}
+
+// verifyBenchLog is the log the verify benchmarks check: of
+// CASENODE_BENCH_VERIFY_RECORDS records (100,000 by default; 1000000 for
+// the million), kept in CASENODE_BENCH_DIR if set so that paired
+// runs (and the code before a change) check the very same file.
+func verifyBenchLog(b *testing.B) (string, ed25519.PublicKey) {
+	b.Helper()
+	n := 100_000
+	if s := os.Getenv("CASENODE_BENCH_VERIFY_RECORDS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			b.Fatalf("CASENODE_BENCH_VERIFY_RECORDS=%q: want a number of records", s)
+		}
+	}
+	dir := os.Getenv("CASENODE_BENCH_DIR")
+	if dir == "" {
+		return benchLog(b, n)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("verify-%d.db", n))
+	if _, err := os.Stat(path); err == nil {
+		return path, ed25519.NewKeyFromSeed(benchSeed).Public().(ed25519.PublicKey)
+	}
+	tmp := path + ".partial"
+	os.Remove(tmp)
+	_, pub := writeBenchLog(b, tmp, n)
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
 	return path, pub
+}
+
+// memPeak samples, at every Progress call, the Go heap in use and the
+// process's resident memory (anonymous, and the log file's mapped pages).
+type memPeak struct {
+	heap, rssAnon, rssFile uint64
+	alloc0                 uint64
+}
+
+func newMemPeak() *memPeak {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return &memPeak{alloc0: ms.TotalAlloc}
+}
+
+func (m *memPeak) sample() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.heap = max(m.heap, ms.HeapInuse)
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseUint(f[1], 10, 64)
+		switch f[0] {
+		case "RssAnon:":
+			m.rssAnon = max(m.rssAnon, kb<<10)
+		case "RssFile:":
+			m.rssFile = max(m.rssFile, kb<<10)
+		}
+	}
+}
+
+// report adds the peaks and the bytes allocated per record.
+func (m *memPeak) report(b *testing.B, records int64) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(m.heap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(m.rssAnon)/(1<<20), "peak-rss-anon-MiB")
+	b.ReportMetric(float64(m.rssFile)/(1<<20), "peak-rss-file-MiB")
+	if records > 0 {
+		b.ReportMetric(float64(ms.TotalAlloc-m.alloc0)/float64(records), "alloc-B/record")
+	}
+}
+
+// benchVerify runs Verify b.N times over the bench log and reports
+// records/s and memory.
+func benchVerify(b *testing.B, o func(pub ed25519.PublicKey) VerifyOptions) {
+	path, pub := verifyBenchLog(b)
+	r := openReader(b, path)
+	opts := o(pub)
+	m := newMemPeak()
+	opts.Progress = func(done, total int64) { m.sample() }
+	b.ResetTimer()
+	var records int64
+	for i := 0; i < b.N; i++ {
+		rep, err := r.Verify(context.Background(), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		records += rep.Records
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	m.report(b, records)
 }
 
 // BenchmarkVerify is the structural verification: encoding, sequence,
 // chain, payload hashes, tree hashes, checkpoints. Run it with -cpu 1.
 func BenchmarkVerify(b *testing.B) {
-	path, _ := benchLog(b, 100_000)
-	r := openReader(b, path)
-	b.ResetTimer()
-	var records int64
-	for i := 0; i < b.N; i++ {
-		rep, err := r.Verify(context.Background(), VerifyOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		records += rep.Records
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	benchVerify(b, func(ed25519.PublicKey) VerifyOptions { return VerifyOptions{} })
 }
 
 // BenchmarkVerifySignatures adds a signature check of every message,
 // spread over GOMAXPROCS workers. Compare -cpu 1,2.
 func BenchmarkVerifySignatures(b *testing.B) {
-	path, pub := benchLog(b, 20_000)
-	r := openReader(b, path)
-	check := func(rec *Record, payload []byte, _ *Trust) error {
-		if !ed25519.Verify(pub, payload[ed25519.SignatureSize:], payload[:ed25519.SignatureSize]) {
-			return errors.New("bad signature")
-		}
-		return nil
-	}
-	b.ResetTimer()
-	var records int64
-	for i := 0; i < b.N; i++ {
-		rep, err := r.Verify(context.Background(), VerifyOptions{CheckMessage: check})
-		if err != nil {
-			b.Fatal(err)
-		}
-		records += rep.Records
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	benchVerify(b, func(pub ed25519.PublicKey) VerifyOptions {
+		return VerifyOptions{CheckMessage: func(rec *Record, payload []byte, _ *Trust) error {
+			if !ed25519.Verify(pub, payload[ed25519.SignatureSize:], payload[:ed25519.SignatureSize]) {
+				return errors.New("bad signature")
+			}
+			return nil
+		}}
+	})
 }
 
 // BenchmarkExport writes the export of a log of 20,000 records, every file
