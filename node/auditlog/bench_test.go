@@ -124,21 +124,23 @@ func BenchmarkBoltBaseline(b *testing.B) {
 // 1000 records).
 func benchLog(b *testing.B, n int) (string, ed25519.PublicKey) {
 	b.Helper()
-	return writeBenchLog(b, testPath(b), n)
+	return writeBenchLog(b, testPath(b), n, 1000)
 }
 
 // benchSeed makes the messages' key the same in every run, so that a log
 // kept in CASENODE_BENCH_DIR can be checked again.
 var benchSeed = bytes.Repeat([]byte{7}, ed25519.SeedSize)
 
-func writeBenchLog(b *testing.B, path string, n int) (string, ed25519.PublicKey) {
+// writeBenchLog writes a log of n records, batch records a commit (each
+// commit signs a checkpoint). The commits are not synced: the generator is
+// not what is measured.
+func writeBenchLog(b *testing.B, path string, n, batch int) (string, ed25519.PublicKey) {
 	a := newAgency(b, "wacap", "sn-pj-dakar")
 	l := openLog(b, path, a.options())
+	l.db.NoSync = true
 	priv := ed25519.NewKeyFromSeed(benchSeed)
-	// 1000 distinct signed payloads, cycled: the generator is not what is
-	// measured.
-	const batch = 1000
-	payloads := make([][]byte, batch)
+	// 1000 distinct signed payloads, cycled.
+	payloads := make([][]byte, 1000)
 	for i := range payloads {
 		body := payload1K()[:1024-ed25519.SignatureSize]
 		payloads[i] = append(ed25519.Sign(priv, body), body...)
@@ -147,7 +149,7 @@ func writeBenchLog(b *testing.B, path string, n int) (string, ed25519.PublicKey)
 	for done := 0; done < n; done += batch {
 		es = es[:min(batch, n-done)]
 		for i := range es {
-			es[i] = Entry{Type: TypeReceived, Actor: "gh-ag-accra", Payload: payloads[i]}
+			es[i] = Entry{Type: TypeReceived, Actor: "gh-ag-accra", Payload: payloads[(done+i)%len(payloads)]}
 		}
 		if _, err := l.AppendBatch(context.Background(), es); err != nil {
 			b.Fatal(err)
@@ -161,32 +163,42 @@ func writeBenchLog(b *testing.B, path string, n int) (string, ed25519.PublicKey)
 
 // verifyBenchLog is the log the verify benchmarks check: of
 // CASENODE_BENCH_VERIFY_RECORDS records (100,000 by default; 1000000 for
-// the million), kept in CASENODE_BENCH_DIR if set so that paired
-// runs (and the code before a change) check the very same file.
+// the million), CASENODE_BENCH_VERIFY_BATCH records a commit (1000
+// by default; a node under load commits a few at a time), kept in
+// CASENODE_BENCH_DIR if set so that paired runs (and the code before a
+// change) check the very same file.
 func verifyBenchLog(b *testing.B) (string, ed25519.PublicKey) {
 	b.Helper()
-	n := 100_000
-	if s := os.Getenv("CASENODE_BENCH_VERIFY_RECORDS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n < 1 {
-			b.Fatalf("CASENODE_BENCH_VERIFY_RECORDS=%q: want a number of records", s)
-		}
-	}
+	n, batch := benchEnv(b, "CASENODE_BENCH_VERIFY_RECORDS", 100_000), benchEnv(b, "CASENODE_BENCH_VERIFY_BATCH", 1000)
 	dir := os.Getenv("CASENODE_BENCH_DIR")
 	if dir == "" {
-		return benchLog(b, n)
+		return writeBenchLog(b, testPath(b), n, batch)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("verify-%d.db", n))
+	path := filepath.Join(dir, fmt.Sprintf("verify-%d-%d.db", n, batch))
 	if _, err := os.Stat(path); err == nil {
 		return path, ed25519.NewKeyFromSeed(benchSeed).Public().(ed25519.PublicKey)
 	}
 	tmp := path + ".partial"
 	os.Remove(tmp)
-	_, pub := writeBenchLog(b, tmp, n)
+	_, pub := writeBenchLog(b, tmp, n, batch)
 	if err := os.Rename(tmp, path); err != nil {
 		b.Fatal(err)
 	}
 	return path, pub
+}
+
+// benchEnv is the positive number in the environment variable name, or
+// def.
+func benchEnv(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive number", name, s)
+	}
+	return n
 }
 
 // memPeak samples, at every Progress call, the Go heap in use and the
@@ -244,6 +256,7 @@ func benchVerify(b *testing.B, o func(pub ed25519.PublicKey) VerifyOptions) {
 	m := newMemPeak()
 	opts.Progress = func(done, total int64) { m.sample() }
 	b.ResetTimer()
+	cpu := processCPU()
 	var records int64
 	for i := 0; i < b.N; i++ {
 		rep, err := r.Verify(context.Background(), opts)
@@ -253,7 +266,11 @@ func benchVerify(b *testing.B, o func(pub ed25519.PublicKey) VerifyOptions) {
 		records += rep.Records
 	}
 	b.StopTimer()
+	cpu = processCPU() - cpu
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(records)/cpu.Seconds(), "records/cpu-s")
+	}
 	m.report(b, records)
 }
 

@@ -154,46 +154,56 @@ func DecodeRecord(data []byte) (*Record, error) {
 
 // decodeRecord is DecodeRecord without the copy: the record's Bytes are data.
 func decodeRecord(data []byte) (*Record, error) {
+	r := new(Record)
+	if err := decodeRecordInto(r, data); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// decodeRecordInto is decodeRecord into r, which it overwrites whole: the
+// verifier decodes every record into the same one.
+func decodeRecordInto(r *Record, data []byte) error {
 	if len(data) < fixedLen+2 {
-		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d of the smallest record", ErrEncoding, len(data), fixedLen+2)
+		return fmt.Errorf("%w: %d bytes, shorter than the %d of the smallest record", ErrEncoding, len(data), fixedLen+2)
 	}
 	version := data[offVersion]
 	if version != RecordVersion && version != RecordVersionHub {
-		return nil, fmt.Errorf("%w: version %d (this casenode reads versions %d and %d)", ErrEncoding, version, RecordVersion, RecordVersionHub)
+		return fmt.Errorf("%w: version %d (this casenode reads versions %d and %d)", ErrEncoding, version, RecordVersion, RecordVersionHub)
 	}
-	r := &Record{Type: Type(data[offType])}
+	*r = Record{Type: Type(data[offType])}
 	if !r.Type.valid() {
-		return nil, fmt.Errorf("%w: unknown record type %d", ErrEncoding, data[offType])
+		return fmt.Errorf("%w: unknown record type %d", ErrEncoding, data[offType])
 	}
 	if version == RecordVersionHub && r.Type != TypeReceived && r.Type != TypeReceipt {
-		return nil, fmt.Errorf("%w: version %d is for received and receipt records only, not %s", ErrEncoding, version, r.Type)
+		return fmt.Errorf("%w: version %d is for received and receipt records only, not %s", ErrEncoding, version, r.Type)
 	}
 	seq := binary.BigEndian.Uint64(data[offSeq:])
 	if seq > 1<<62 {
-		return nil, fmt.Errorf("%w: sequence number %d out of range", ErrEncoding, seq)
+		return fmt.Errorf("%w: sequence number %d out of range", ErrEncoding, seq)
 	}
 	r.Seq = int64(seq)
 	ns := int64(binary.BigEndian.Uint64(data[offTime:]))
 	if ns <= 0 {
-		return nil, fmt.Errorf("%w: time %d is not after 1970", ErrEncoding, ns)
+		return fmt.Errorf("%w: time %d is not after 1970", ErrEncoding, ns)
 	}
 	r.Time = time.Unix(0, ns).UTC()
 	copy(r.Prev[:], data[offPrev:])
 	copy(r.PayloadHash[:], data[offPayloadHash:])
 	size := binary.BigEndian.Uint64(data[offPayloadSize:])
 	if size > MaxPayloadSize {
-		return nil, fmt.Errorf("%w: payload size %d over the limit of %d", ErrEncoding, size, MaxPayloadSize)
+		return fmt.Errorf("%w: payload size %d over the limit of %d", ErrEncoding, size, MaxPayloadSize)
 	}
 	r.PayloadSize = int64(size)
 
 	rest := data[fixedLen:]
 	n := int(rest[0])
 	if len(rest) < 1+n+1 {
-		return nil, fmt.Errorf("%w: truncated actor", ErrEncoding)
+		return fmt.Errorf("%w: truncated actor", ErrEncoding)
 	}
 	r.Actor = string(rest[1 : 1+n])
 	if err := validateActor(r.Actor); err != nil {
-		return nil, fmt.Errorf("%w: actor: %v", ErrEncoding, err)
+		return fmt.Errorf("%w: actor: %v", ErrEncoding, err)
 	}
 	rest = rest[1+n:]
 	m := int(rest[0])
@@ -202,25 +212,25 @@ func decodeRecord(data []byte) (*Record, error) {
 		tail = hubLen
 	}
 	if len(rest) != 1+m+tail {
-		return nil, fmt.Errorf("%w: message id length %d, but %d bytes remain", ErrEncoding, m, len(rest)-1-tail)
+		return fmt.Errorf("%w: message id length %d, but %d bytes remain", ErrEncoding, m, len(rest)-1-tail)
 	}
 	if tail > 0 {
 		h := rest[1+m:]
 		ns := int64(binary.BigEndian.Uint64(h))
 		r.Hub = &HubStamp{Stored: time.Unix(0, ns).UTC(), Seq: binary.BigEndian.Uint64(h[8:])}
 		if err := r.Hub.validate(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrEncoding, err)
+			return fmt.Errorf("%w: %v", ErrEncoding, err)
 		}
 		rest = rest[:1+m]
 	}
 	if m > 0 {
 		r.MessageID = string(rest[1:])
 		if err := protocol.ValidateMessageID(r.MessageID); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrEncoding, err)
+			return fmt.Errorf("%w: %v", ErrEncoding, err)
 		}
 	}
 	r.raw = data
-	return r, nil
+	return nil
 }
 
 // validateActor checks an actor: 1 to MaxActorLen bytes of UTF-8 without

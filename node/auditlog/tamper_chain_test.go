@@ -114,7 +114,7 @@ func TestConsistencyProofBacksTheRootCheck(t *testing.T) {
 			return err
 		}
 		v.b, v.origin, v.frontier = b, r.origin, newFrontier()
-		if err := v.loadCheckpoints(); err != nil {
+		if err := v.checkpointCursor(); err != nil {
 			return err
 		}
 		v.msgs = startMessageChecks(nil, 1)

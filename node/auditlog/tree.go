@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -86,4 +87,32 @@ func (f *frontier) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		out[i] = f.hash[l]
 	}
 	return out, nil
+}
+
+// next returns, appended to out, the hashes record n with leaf hash leaf
+// adds to the tree (tlog.StoredHashesForRecordHash's, computed from the
+// frontier without allocating): the leaf, then each level's hash it
+// completes. It fails if the frontier lacks a sibling it needs.
+func (f *frontier) next(n int64, leaf tlog.Hash, out []tlog.Hash) ([]tlog.Hash, error) {
+	out = append(out, leaf)
+	h := leaf
+	for l := 0; l < maxLevel && (n>>uint(l))&1 == 1; l++ {
+		x := tlog.StoredHashIndex(l, n>>uint(l)-1)
+		if f.idx[l] != x {
+			return out, fmt.Errorf("tree hash %d is not on the frontier", x)
+		}
+		h = nodeHash(&f.hash[l], &h)
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// nodeHash is tlog.NodeHash without its allocations: SHA-256(0x01 ‖ left
+// ‖ right).
+func nodeHash(left, right *tlog.Hash) tlog.Hash {
+	var buf [1 + 2*tlog.HashSize]byte
+	buf[0] = 1
+	copy(buf[1:], left[:])
+	copy(buf[1+tlog.HashSize:], right[:])
+	return sha256.Sum256(buf[:])
 }

@@ -128,9 +128,14 @@ type verifier struct {
 	frontier         *frontier
 	prev             tlog.Hash
 	lastTime         int64
-	cps              map[int64][]byte // stored checkpoints by tree size
-	newestCheckpoint int64            // the largest stored checkpoint size
-	given            *Checkpoint      // VerifyOptions.Checkpoint, signature not yet checked
+	cps              *bolt.Cursor // over the stored checkpoints, at the next one the pass reaches
+	cpSize           int64        // that checkpoint's tree size, 0 once there is none left
+	cpVal            []byte       // and its bytes
+	newestCheckpoint int64        // the largest stored checkpoint size
+	given            *Checkpoint  // VerifyOptions.Checkpoint, signature not yet checked
+	rec              Record       // the record being checked (a message's goes to the checks as a copy)
+	leafBuf          []byte       // 0x00 ‖ the record's bytes, for its leaf hash
+	hashes           []tlog.Hash  // the tree hashes the record adds
 	lastGood         *Checkpoint
 	ownKeys          []*protocol.MemberCard
 	anchored         bool // the anchor card's key is one of the log's own keys
@@ -156,7 +161,7 @@ func (v *verifier) run() error {
 	if v.given != nil && v.given.Origin != v.origin {
 		return v.failAt(KindTrust, v.given.Size, "the checkpoint given is another log's", v.origin, v.given.Origin)
 	}
-	if err := v.loadCheckpoints(); err != nil {
+	if err := v.checkpointCursor(); err != nil {
 		return err
 	}
 	v.msgs = startMessageChecks(v.o.CheckMessage, v.o.Workers)
@@ -178,20 +183,34 @@ func isLater(err error, m *VerifyError) bool {
 	return ok && (e.Index > m.Index || e.Index == m.Index && m.AtCheckpoint && !e.AtCheckpoint)
 }
 
-// loadCheckpoints reads the stored checkpoints' bytes by tree size.
-func (v *verifier) loadCheckpoints() error {
-	v.cps = map[int64][]byte{}
-	c := v.b.checkpoints.Cursor()
-	for k, val := c.First(); k != nil; k, val = c.Next() {
-		n, ok := btoi(k)
-		if !ok || n == 0 {
-			return v.failAt(KindIntegrity, n, "checkpoint key", "a tree size of at least 1", hex.EncodeToString(k))
-		}
-		v.cps[n] = val
-		v.newestCheckpoint = max(v.newestCheckpoint, n)
+// checkpointCursor positions a cursor at the first stored checkpoint: the
+// pass walks them in step with the records, so that nothing it keeps grows
+// with the log (there is one per commit).
+func (v *verifier) checkpointCursor() error {
+	v.cps = v.b.checkpoints.Cursor()
+	if k, _ := v.cps.Last(); k != nil {
+		v.newestCheckpoint, _ = btoi(k)
 	}
+	return v.checkpointAt(v.cps.First())
+}
+
+// checkpointAt takes the stored checkpoint under k, the cursor's next, as
+// the next one the pass reaches; a nil k means none is left.
+func (v *verifier) checkpointAt(k, val []byte) error {
+	if k == nil {
+		v.cpSize, v.cpVal = 0, nil
+		return nil
+	}
+	n, ok := btoi(k)
+	if !ok || n == 0 {
+		return v.failAt(KindIntegrity, n, "checkpoint key", "a tree size of at least 1", hex.EncodeToString(k))
+	}
+	v.cpSize, v.cpVal = n, val
 	return nil
 }
+
+// nextCheckpoint moves the cursor past the checkpoint the pass reached.
+func (v *verifier) nextCheckpoint() error { return v.checkpointAt(v.cps.Next()) }
 
 // records checks every record in order, with its payload and its tree
 // hashes, and every checkpoint as the pass reaches its size.
@@ -270,8 +289,8 @@ func (v *verifier) record(i int64, k, val []byte) (*Record, error) {
 	} else if idx != i {
 		return nil, v.fail(KindIntegrity, i, fmt.Sprintf("record %d is missing", i), "key "+hex.EncodeToString(itob(i)), "key "+hex.EncodeToString(k))
 	}
-	rec, err := decodeRecord(val)
-	if err != nil {
+	rec := &v.rec
+	if err := decodeRecordInto(rec, val); err != nil {
 		return nil, v.fail(KindIntegrity, i, err.Error(), "", "")
 	}
 	if rec.Seq != i {
@@ -306,8 +325,10 @@ func (v *verifier) payload(i int64, k []byte, rec *Record, sc *sideCursors) ([]b
 // treeHashes checks the tree hashes that record i, encoded as val, adds:
 // the next ones of sc must be them. It returns the record's leaf hash.
 func (v *verifier) treeHashes(i int64, val []byte, sc *sideCursors) (tlog.Hash, error) {
-	leaf := tlog.RecordHash(val)
-	hashes, err := tlog.StoredHashesForRecordHash(i, leaf, v.frontier)
+	v.leafBuf = append(append(v.leafBuf[:0], 0), val...)
+	leaf := tlog.Hash(sha256.Sum256(v.leafBuf))
+	hashes, err := v.frontier.next(i, leaf, v.hashes[:0])
+	v.hashes = hashes
 	if err != nil {
 		return leaf, v.fail(KindIntegrity, i, err.Error(), "", "")
 	}
@@ -358,14 +379,8 @@ func hashString(b []byte) string {
 // anchor.
 func (v *verifier) end() error {
 	n := v.rep.Records
-	beyond := int64(-1)
-	for size := range v.cps {
-		if size > n && (beyond < 0 || size < beyond) {
-			beyond = size
-		}
-	}
-	if beyond > 0 {
-		return v.truncated(beyond, v.cps[beyond], false)
+	if v.cpSize > 0 { // the pass stopped before it: its size is beyond the records
+		return v.truncated(v.cpSize, v.cpVal, false)
 	}
 	if v.given != nil {
 		if v.given.Size > n {

@@ -12,7 +12,7 @@ import (
 // once the pass has added record i-1 to the tree: signature by the log's
 // own key in force at that point, origin, and root.
 func (v *verifier) checkpointsAt(i int64) error {
-	stored, isStored := v.cps[i]
+	stored, isStored := v.cpVal, v.cpSize == i
 	isGiven := v.given != nil && v.given.Size == i
 	if !isStored && !isGiven {
 		return nil
@@ -37,6 +37,9 @@ func (v *verifier) checkpointsAt(i int64) error {
 		}
 		v.lastGood = cp
 		v.rep.Checkpoints++
+		if err := v.nextCheckpoint(); err != nil {
+			return err
+		}
 	}
 	if isGiven {
 		cp, err := v.openGiven()

@@ -34,8 +34,8 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 		}
 	case TypeCheckpoint:
 		// Logs written before every commit signed hold these.
-		stored, isStored := v.cps[i]
-		if !isStored {
+		stored := v.b.checkpoints.Get(itob(i))
+		if stored == nil {
 			if c, _, err := ParseCheckpoint(payload); err == nil && c.Size > i {
 				return v.altered(c.Size, fmt.Sprintf("the checkpoint record of size %d stands at record %d", c.Size, i), fmt.Sprint(c.Size), fmt.Sprint(i))
 			}
@@ -62,7 +62,10 @@ func (v *verifier) content(i int64, rec *Record, payload []byte) error {
 			return v.fail(KindIntegrity, i, err.Error(), "", "")
 		}
 	case TypeSent, TypeReceived, TypeReceipt:
-		v.msgs.add(messageJob{i: i, rec: rec, payload: payload, trust: v.trail.Trust(), lastGood: v.lastGood})
+		if v.msgs.check != nil {
+			rec := *rec // v.rec is the next record's once this one is queued
+			v.msgs.add(messageJob{i: i, rec: &rec, payload: payload, trust: v.trail.Trust(), lastGood: v.lastGood})
+		}
 	}
 	return nil
 }
