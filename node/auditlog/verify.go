@@ -101,7 +101,7 @@ func (r *Reader) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		if err != nil {
 			return &VerifyError{Kind: KindIntegrity, What: err.Error()}
 		}
-		v.b = b
+		v.b, v.tx = b, tx
 		v.origin = string(b.meta.Get([]byte(metaOrigin)))
 		if name := unknownBucket(tx); name != "" {
 			return &VerifyError{Kind: KindIntegrity, What: fmt.Sprintf("unknown bucket %q: not part of an audit log (its buckets are %s)", name, strings.Join(knownBuckets(), ", "))}
@@ -120,6 +120,7 @@ type verifier struct {
 	ctx    context.Context
 	o      VerifyOptions
 	b      *buckets
+	tx     *bolt.Tx // the read transaction of the pass
 	origin string
 	rep    *Report
 
@@ -266,14 +267,17 @@ func newSideCursors(b *buckets) *sideCursors {
 	return sc
 }
 
-// progress checks the context and reports progress every progressEvery
-// records.
+// progress checks the context, releases the file's pages read so far
+// (releasePages) and reports progress every progressEvery records.
 func (v *verifier) progress(i int64) error {
 	if i%progressEvery != 0 {
 		return nil
 	}
 	if err := v.ctx.Err(); err != nil {
 		return err
+	}
+	if i > 0 && v.tx != nil {
+		releasePages(v.tx)
 	}
 	if v.o.Progress != nil {
 		v.o.Progress(i, v.total)
