@@ -106,6 +106,8 @@ func (r *Reader) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		if name := unknownBucket(tx); name != "" {
 			return &VerifyError{Kind: KindIntegrity, What: fmt.Sprintf("unknown bucket %q: not part of an audit log (its buckets are %s)", name, strings.Join(knownBuckets(), ", "))}
 		}
+		readAhead(tx)
+		defer readAheadDone(tx)
 		return v.run()
 	})
 	if err != nil {
