@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/casenode/casenode/crypto/identity"
-	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
@@ -119,26 +118,27 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 		MessageID: rec.MessageID, PayloadSize: rec.PayloadSize,
 	}
 	trust, terr := rp.trail.Take(rec, payload)
+	d := auditlog.Describe(rec, payload)
 	switch rec.Type {
 	case auditlog.TypeKey:
-		ev.Text = rp.key(payload)
+		ev.Text = rp.key(d)
 	case auditlog.TypeSent, auditlog.TypeReceived:
-		ev.Text = rp.message(ev, rec, payload, trust)
+		ev.Text = rp.message(ev, d, payload, trust)
 	case auditlog.TypeRejected:
-		ev.Text = rejectedText(ev, payload)
+		ev.Text = rejectedText(ev, d)
 	case auditlog.TypeReceipt:
-		ev.Text = rp.receipt(ev, payload)
+		ev.Text = rp.receipt(ev, d)
 	case auditlog.TypeRoster:
-		ev.Text = rosterText(rec, payload) + rp.rosterChanges(payload)
+		ev.Text = rosterText(d) + rp.rosterChanges(d)
 	case auditlog.TypeConfig:
 		ev.Text = fmt.Sprintf("%s recorded a configuration (%d bytes, SHA-256 %s)", rec.Actor, rec.PayloadSize, hex.EncodeToString(rec.PayloadHash[:8]))
 	case auditlog.TypeAccess:
-		ev.Text = accessText(rec, payload)
+		ev.Text = accessText(d, payload)
 	case auditlog.TypeCheckpoint:
-		if c, _, err := auditlog.ParseCheckpoint(payload); err == nil {
+		if c := d.Checkpoint; c != nil {
 			ev.Text = fmt.Sprintf("the log signed a checkpoint of its first %s (root %s)", count(c.Size, "record", "records"), c.Root)
 		} else {
-			ev.Text = "the log signed a checkpoint (unreadable: " + err.Error() + ")"
+			ev.Text = "the log signed a checkpoint (unreadable: " + d.Unreadable + ")"
 		}
 	case auditlog.TypeRestart:
 		ev.Text = restartText(payload)
@@ -149,10 +149,10 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 	return ev
 }
 
-func (rp *replayer) key(payload []byte) string {
-	c, err := protocol.ParseMemberCard(payload)
-	if err != nil {
-		return "a member card (unreadable: " + err.Error() + ")"
+func (rp *replayer) key(d *auditlog.Event) string {
+	c := d.Card
+	if c == nil {
+		return "a member card (unreadable: " + d.Unreadable + ")"
 	}
 	if c.Agency == rp.own() {
 		return fmt.Sprintf("the agency's own card: %s (%s, %s), signing key %s", c.Agency, c.Name, c.Country, c.KeyID())
@@ -162,12 +162,11 @@ func (rp *replayer) key(payload []byte) string {
 
 // message tells a sealed message from its clear header; with --dir it also
 // decrypts the body and files it in its case thread.
-func (rp *replayer) message(ev *replayEvent, rec *auditlog.Record, raw []byte, trust *auditlog.Trust) string {
-	env, _, err := seal.Parse(raw)
-	if err != nil {
-		return fmt.Sprintf("%s message %s (%d bytes, not a readable sealed message: %v)", rec.Type, rec.MessageID, rec.PayloadSize, err)
+func (rp *replayer) message(ev *replayEvent, d *auditlog.Event, raw []byte, trust *auditlog.Trust) string {
+	rec, h := d.Record, d.Message
+	if h == nil {
+		return fmt.Sprintf("%s message %s (%d bytes, not a readable sealed message: %v)", rec.Type, rec.MessageID, rec.PayloadSize, d.Unreadable)
 	}
-	h := env.Header
 	ev.MsgType, ev.From, ev.To, ev.Case = string(h.MsgType), h.From, h.To, h.Case
 	where := ""
 	if h.Case != "" {
@@ -228,10 +227,10 @@ func (rp *replayer) printThreads(w io.Writer) {
 	}
 }
 
-func rejectedText(ev *replayEvent, payload []byte) string {
-	rj, err := auditlog.DecodeRejection(payload)
-	if err != nil {
-		return "rejected an input (unreadable: " + err.Error() + ")"
+func rejectedText(ev *replayEvent, d *auditlog.Event) string {
+	rj := d.Rejection
+	if rj == nil {
+		return "rejected an input (unreadable: " + d.Unreadable + ")"
 	}
 	ev.Reason, ev.Detail = string(rj.Reason), rj.Detail
 	kept := "kept whole"
@@ -263,14 +262,10 @@ func fromText(s string, published bool) string {
 	return "from " + s
 }
 
-func (rp *replayer) receipt(ev *replayEvent, payload []byte) string {
-	p, err := jws.Parse(payload, protocol.ReceiptJWSType, maxReceiptJWS)
-	if err != nil {
-		return "a receipt (unreadable: " + err.Error() + ")"
-	}
-	r, err := protocol.ParseReceipt(p.Payload)
-	if err != nil {
-		return "a receipt (unreadable: " + err.Error() + ")"
+func (rp *replayer) receipt(ev *replayEvent, d *auditlog.Event) string {
+	r := d.Receipt
+	if r == nil {
+		return "a receipt (unreadable: " + d.Unreadable + ")"
 	}
 	ev.ReceiptKind, ev.Reason, ev.From, ev.To = string(r.Kind), string(r.Reason), r.From, []string{r.To}
 	why := ""
@@ -283,25 +278,19 @@ func (rp *replayer) receipt(ev *replayEvent, payload []byte) string {
 	return fmt.Sprintf("received a %s receipt%s from %s for message %s", r.Kind, why, r.From, r.MessageID)
 }
 
-func rosterText(rec *auditlog.Record, payload []byte) string {
-	p, err := jws.Parse(payload, protocol.RosterType, protocol.MaxSignedRosterSize)
-	if err == nil {
-		if r, err := protocol.ParseRoster(p.Payload); err == nil {
-			return fmt.Sprintf("took roster serial %d of network %s, signed by %s: %s, issued %s", r.Serial, r.Network, rec.Actor, count(len(r.Members), "member", "members"), r.Issued)
-		}
+func rosterText(d *auditlog.Event) string {
+	rec := d.Record
+	if r := d.Roster; r != nil {
+		return fmt.Sprintf("took roster serial %d of network %s, signed by %s: %s, issued %s", r.Serial, r.Network, rec.Actor, count(len(r.Members), "member", "members"), r.Issued)
 	}
 	return fmt.Sprintf("took a roster signed by %s (%d bytes)", rec.Actor, rec.PayloadSize)
 }
 
 // rosterChanges tells which agencies a roster revoked or suspended, or
 // reinstated, against the roster replayed before it.
-func (rp *replayer) rosterChanges(payload []byte) string {
-	p, err := jws.Parse(payload, protocol.RosterType, protocol.MaxSignedRosterSize)
-	if err != nil {
-		return ""
-	}
-	r, err := protocol.ParseRoster(p.Payload)
-	if err != nil {
+func (rp *replayer) rosterChanges(d *auditlog.Event) string {
+	r := d.Roster
+	if r == nil {
 		return ""
 	}
 	var changes []string
@@ -324,19 +313,9 @@ func (rp *replayer) rosterChanges(payload []byte) string {
 	return "; " + strings.Join(changes, "; ")
 }
 
-func accessText(rec *auditlog.Record, payload []byte) string {
-	var a struct {
-		Action    string `json:"action"`
-		Direction string `json:"direction"`
-		Label     string `json:"label"`
-		Alarm     string `json:"alarm"`
-		// Of an attachment's records.
-		Name         string `json:"name"`
-		SHA256       string `json:"sha256"`
-		CipherSHA256 string `json:"cipher_sha256"`
-		Detail       string `json:"detail"`
-	}
-	if json.Unmarshal(payload, &a) == nil && a.Action != "" {
+func accessText(d *auditlog.Event, payload []byte) string {
+	rec := d.Record
+	if a := d.Access; a != nil {
 		who := rec.Actor
 		if a.Label != "" {
 			who += fmt.Sprintf(" (calling itself %q)", a.Label)

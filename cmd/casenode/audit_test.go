@@ -67,7 +67,7 @@ func TestReplayNamesThePublisher(t *testing.T) {
 	rj := auditlog.NewRejection(protocol.ReasonWrongPublisher, "claims to be from ng-ag-abuja, but the hub says gh-ag-accra published it", []byte("sealed"))
 	rj.Publisher = "gh-ag-accra"
 	ev := &replayEvent{Actor: "ng-ag-abuja"}
-	got := rejectedText(ev, rj.Encode())
+	got := rejectedText(ev, rejectedEvent(rj))
 	if want := "rejected an input published by gh-ag-accra, claiming to be from ng-ag-abuja: wrong-publisher"; !strings.HasPrefix(got, want) || !strings.Contains(got, "kept whole") {
 		t.Errorf("replay: %q, want it to start with %q", got, want)
 	}
@@ -75,12 +75,17 @@ func TestReplayNamesThePublisher(t *testing.T) {
 		t.Errorf("--json fields: publisher %q, claimed %q", ev.Publisher, ev.Claimed)
 	}
 	rj.Withhold()
-	if got := rejectedText(&replayEvent{Actor: "ng-ag-abuja"}, rj.Encode()); !strings.Contains(got, "not kept: over the hourly number of rejections kept in full") {
+	if got := rejectedText(&replayEvent{Actor: "ng-ag-abuja"}, rejectedEvent(rj)); !strings.Contains(got, "not kept: over the hourly number of rejections kept in full") {
 		t.Errorf("replay of a withheld input: %q", got)
 	}
 	v1 := auditlog.NewRejection(protocol.ReasonBadSignature, "outer signature does not verify", []byte("forged"))
 	v1.Version = auditlog.RejectionV1
-	if got := rejectedText(&replayEvent{Actor: "ng-ag-abuja"}, v1.Encode()); !strings.HasPrefix(got, "rejected an input from ng-ag-abuja: bad-signature") {
+	if got := rejectedText(&replayEvent{Actor: "ng-ag-abuja"}, rejectedEvent(v1)); !strings.HasPrefix(got, "rejected an input from ng-ag-abuja: bad-signature") {
 		t.Errorf("replay of a version 1 rejection: %q", got)
 	}
+}
+
+// rejectedEvent is the rejected record of rj, decoded as replay reads it.
+func rejectedEvent(rj *auditlog.Rejection) *auditlog.Event {
+	return auditlog.Describe(&auditlog.Record{Type: auditlog.TypeRejected, Actor: "ng-ag-abuja"}, rj.Encode())
 }
