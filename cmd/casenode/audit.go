@@ -22,6 +22,7 @@ func auditVerbs() []nounVerb {
 		{"check-proof", "check an inclusion proof alone, offline", runAuditCheckProof},
 		{"check-export", "check a directory 'audit export' wrote: its signed manifest, files, tiles and records", runAuditCheckExport},
 		{"restart-log", "start a new audit log after a broken one, keeping the old file as evidence (node stopped)", runAuditRestartLog},
+		{"serve", "the auditor's console in the browser: verify, timeline and proofs, read-only", runAuditServe},
 	}
 }
 

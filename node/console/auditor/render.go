@@ -1,0 +1,121 @@
+package auditor
+
+import (
+	"bytes"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/casenode/casenode/node/console/locale"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var assets embed.FS
+
+func templates() (*template.Template, error) {
+	return template.New("").Funcs(funcs(nil)).ParseFS(templateFiles, "templates/*.html")
+}
+
+// page is what every template gets: the layout's fields and the page's
+// own data.
+type page struct {
+	Lang  string
+	Title string
+	// Log is the log the page is about, for the navigation, or empty.
+	Log string
+	Nav string
+	// Path is where the language switch comes back to.
+	Path string
+	CSRF string
+	// Refresh, when set, reloads the page after that many seconds (the
+	// progress of a verification, without script).
+	Refresh int
+	Langs   []string
+	Data    any
+}
+
+func funcs(p *locale.Printer) template.FuncMap {
+	return template.FuncMap{
+		"T":    func(id string, args ...any) string { return p.T(id, args...) },
+		"TN":   func(id string, n int, args ...any) string { return p.TN(id, n, args...) },
+		"num":  func(n any) string { return p.Number(toInt64(n)) },
+		"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") + " UTC" },
+		"datetime": func(t time.Time) string {
+			return p.DateTime(t)
+		},
+		"hex":  func(b []byte) string { return hex.EncodeToString(b) },
+		"join": strings.Join,
+		"int":  func(n int64) int { return int(n) },
+		"list": func(v ...any) []any { return v },
+		"pct": func(done, total int64) int64 {
+			if total <= 0 {
+				return 0
+			}
+			return done * 100 / total
+		},
+	}
+}
+
+// render executes template name with the layout's fields filled.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, log string, data any) {
+	s.renderPage(w, r, c, status, name, &page{Title: title, Log: log, Data: data})
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, status int, name string, pg *page) {
+	var p *locale.Printer
+	if c != nil {
+		p = c.p
+		pg.CSRF = c.sess.CSRF
+	} else {
+		p = s.cat.Printer(s.language(r))
+	}
+	pg.Langs = locale.Languages()
+	pg.Path = "/"
+	if r.Method == http.MethodGet && pg.CSRF != "" {
+		pg.Path = r.URL.RequestURI()
+	}
+	pg.Lang = p.Lang()
+	pg.Title = p.T(pg.Title)
+	t, err := s.tmpl.Clone()
+	if err == nil {
+		t = t.Funcs(funcs(p))
+		var buf bytes.Buffer
+		if err = t.ExecuteTemplate(&buf, name, pg); err == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			w.Write(buf.Bytes())
+			return
+		}
+	}
+	s.log.Error("render page", "template", name, "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// fail renders an error page with message id msg.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *call, status int, msg string, args ...any) {
+	p := s.cat.Printer(s.language(r))
+	if c != nil {
+		p = c.p
+	}
+	s.render(w, r, c, status, "error", "auditor.error.title", "", p.T(msg, args...))
+}
+
+// toInt64 turns the integers the templates count with into an int64.
+func toInt64(n any) int64 {
+	switch v := n.(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	case uint64:
+		return int64(v)
+	}
+	return 0
+}
