@@ -82,23 +82,11 @@ type Options struct {
 // Open opens the logs at paths read-only. A file that is not an audit log
 // is listed with the reason; Open fails only when none opens.
 func Open(paths []string, o Options) (*Server, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	cat, err := locale.Load()
+	s, err := newServer(o)
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := templates()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{logs: map[string]*logFile{}, log: o.Logger.With("component", "audit console"), now: o.Now, cat: cat, tmpl: tmpl,
-		sessions: gate.NewSessions(sessionIdle, sessionMax, o.Now), tokens: map[string]bool{}, ctx: ctx, cancel: cancel}
+	cancel := s.cancel
 	opened := 0
 	var firstErr error
 	for _, p := range paths {
@@ -127,6 +115,27 @@ func Open(paths []string, o Options) (*Server, error) {
 		return nil, firstErr
 	}
 	return s, nil
+}
+
+// newServer returns a console serving no log yet.
+func newServer(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := templates()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{logs: map[string]*logFile{}, log: o.Logger.With("component", "audit console"), now: o.Now, cat: cat, tmpl: tmpl,
+		sessions: gate.NewSessions(sessionIdle, sessionMax, o.Now), tokens: map[string]bool{}, ctx: ctx, cancel: cancel}, nil
 }
 
 // Close stops the verifications under way and closes the logs.

@@ -3,6 +3,7 @@ package auditor
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/casenode/casenode/node/auditlog"
 )
@@ -28,10 +29,12 @@ type timelineData struct {
 	Size int64
 	// From and To are the first and last record read for this page.
 	From, To int64
-	// Next is the query of the next page, or nil at the end of the log.
-	Next *query
-	// First is the query of the first page, or nil on it.
-	First *query
+	// Next is the address of the next page and NextStart its first
+	// record, or empty at the end of the log.
+	Next      string
+	NextStart int64
+	// First is the address of the first page, or empty on it.
+	First string
 	// Error is the query's error, shown by the form.
 	Error *queryError
 }
@@ -50,8 +53,9 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, c *call, lf *l
 	}
 	d.Query = q
 	d.Size, _ = lf.r.Size()
+	here := "/logs/" + url.PathEscape(lf.name) + "/timeline?"
 	if q.Start > 0 {
-		d.First = q.at(0)
+		d.First = here + q.at(0).Encode()
 	}
 	var recs []*auditlog.Event
 	d.From, d.To = q.Start, q.Start-1
@@ -92,7 +96,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, c *call, lf *l
 		return
 	}
 	if next >= 0 {
-		d.Next = q.at(next)
+		d.Next, d.NextStart = here+q.at(next).Encode(), next
 	}
 	latest, _ := lf.r.Latest()
 	for _, ev := range recs {

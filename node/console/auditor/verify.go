@@ -56,21 +56,27 @@ func (j *job) state() *jobState {
 	if !j.over {
 		end = time.Now()
 	}
-	st.Elapsed = end.Sub(j.start)
-	if s := st.Elapsed.Seconds(); s > 0 {
-		st.Rate = int64(float64(st.Done) / s)
-	}
-	if !j.over {
-		return st
-	}
 	var ve *auditlog.VerifyError
 	switch {
+	case !j.over:
 	case j.err == nil:
 		st.State, st.Report, st.Done = "ok", j.rep, j.rep.Records
 	case errors.As(j.err, &ve):
 		st.State, st.Failure, st.Kind = "failed", ve, ve.Kind.String()
+		if !ve.AtCheckpoint {
+			st.Done = ve.Index
+		}
 	default:
 		st.State, st.Error = "failed", j.err.Error()
+	}
+	st.Elapsed = end.Sub(j.start)
+	if s := st.Elapsed.Seconds(); s > 0 {
+		st.Rate = int64(float64(st.Done) / s)
+	}
+	if st.Elapsed >= time.Millisecond {
+		st.Elapsed = st.Elapsed.Round(time.Millisecond)
+	} else {
+		st.Elapsed = st.Elapsed.Round(time.Microsecond)
 	}
 	return st
 }
