@@ -30,10 +30,11 @@ chromium: ## install Chromium for the console's browser tests when missing (as r
 	@scripts/chromium.sh
 
 .PHONY: screenshots
-screenshots: chromium ## write PNGs of the consoles' main pages (the agencies' and the secretariat's), in French, Portuguese and English, to docs/screenshots
+screenshots: chromium ## write PNGs of the consoles' main pages (the agencies', the secretariat's, the auditor's), in French, Portuguese and English, to docs/screenshots
 	mkdir -p docs/screenshots
 	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserExchange ./node/console
 	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserSecretariat ./node/console/secretariat
+	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserAudit ./node/console/auditor
 
 .PHONY: bench
 bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in bench.json); see docs/PERFORMANCE.md
