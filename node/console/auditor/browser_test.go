@@ -60,7 +60,10 @@ func TestBrowserAudit(t *testing.T) {
 
 	// The timeline, filtered by case A from the form.
 	bt.Do(t, tab, chromedp.Navigate(base+"logs/"+log+"/timeline"), chromedp.WaitVisible("#f-case"),
-		chromedp.SendKeys("#f-case", caseA), chromedp.Click("#filter"), chromedp.WaitVisible("#scanned"))
+		chromedp.SendKeys("#f-case", caseA), chromedp.Click("#filter"))
+	poll.Until(t, 30*time.Second, "the filtered timeline", func() bool {
+		return bt.Eval[bool](t, tab, `location.search.includes('case=') && document.readyState === 'complete' && !!document.querySelector('#scanned')`)
+	})
 	want := []int64{indexOf(t, s.dakarLog, auditlog.TypeSent, s.sentA[0]), indexOf(t, s.dakarLog, auditlog.TypeSent, s.sentA[1]),
 		indexOf(t, s.dakarLog, auditlog.TypeReceived, s.replyA)}
 	slices.Sort(want)

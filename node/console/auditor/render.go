@@ -49,7 +49,7 @@ func funcs(p *locale.Printer) template.FuncMap {
 		"datetime": func(t time.Time) string {
 			return p.DateTime(t)
 		},
-		"hex":  func(b []byte) string { return hex.EncodeToString(b) },
+		"hex":  hexOf,
 		"join": strings.Join,
 		"int":  func(n int64) int { return int(n) },
 		"list": func(v ...any) []any { return v },
@@ -118,4 +118,15 @@ func toInt64(n any) int64 {
 		return int64(v)
 	}
 	return 0
+}
+
+// hexOf writes bytes or a SHA-256 in hex.
+func hexOf(v any) string {
+	switch b := v.(type) {
+	case []byte:
+		return hex.EncodeToString(b)
+	case [32]byte:
+		return hex.EncodeToString(b[:])
+	}
+	return ""
 }
