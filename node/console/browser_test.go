@@ -3,139 +3,47 @@ package console_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console/browsertest"
 	"github.com/casenode/casenode/protocol"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// browserNames are the names Debian and others give Chromium.
-var browserNames = []string{"chromium", "chromium-browser", "google-chrome"}
+// The browser helpers are package browsertest's, shared with the other
+// consoles' tests.
 
-// newBrowser starts a headless Chromium for the test. A missing browser
-// fails the test with the fix: the browser tests are never skipped.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, n := range browserNames {
-		if p, err := exec.LookPath(n); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Fatal("the console's browser tests need Chromium, and none is on the PATH: run 'apt-get install -y chromium' (make test does it when run as root)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(cancelB)
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium (%s): %v", path, err)
-	}
-	return bctx
-}
+func newBrowser(t *testing.T) context.Context { t.Helper(); return browsertest.New(t) }
 
-// tab opens a tab of its own browser context (its own cookies), whose
-// requests say the browser prefers lang.
 func tab(t *testing.T, browser context.Context, lang string) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
+	return browsertest.Tab(t, browser, lang)
 }
 
-// do runs steps with a deadline derived from the tab's context.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := chromedp.Do(c, steps...); err != nil {
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("at %s: %v", loc, err)
-	}
+	browsertest.Do(t, ctx, steps...)
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("evaluate %q: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, ctx, js)
 }
 
-// weight is what a page cost: its HTML and everything it loaded.
-type weight struct {
-	HTML     int      `json:"html"`
-	Total    int      `json:"total"`
-	External []string `json:"external"`
-}
-
-// weightJS sums the decoded (uncompressed, uncached) sizes of the page and
-// its resources, and lists any resource from another origin.
-const weightJS = `(() => { const n = performance.getEntriesByType('navigation')[0]; const rs = performance.getEntriesByType('resource');
-return {html: n.decodedBodySize, total: n.decodedBodySize + rs.reduce((a, r) => a + r.decodedBodySize, 0),
-external: rs.filter(r => !r.name.startsWith(location.origin)).map(r => r.name)}; })()`
-
-// measure checks a page's weight against the quality bar and logs it.
-func measure(t *testing.T, ctx context.Context, name string) weight {
+func measure(t *testing.T, ctx context.Context, name string) browsertest.Weight {
 	t.Helper()
-	w := eval[weight](t, ctx, weightJS)
-	t.Logf("page weight %-8s html %6d B, with assets %6d B", name, w.HTML, w.Total)
-	if w.Total >= 100<<10 {
-		t.Errorf("page %s weighs %d bytes, over 100 KB", name, w.Total)
-	}
-	if len(w.External) > 0 {
-		t.Errorf("page %s loads from elsewhere: %v", name, w.External)
-	}
-	return w
+	return browsertest.Measure(t, ctx, name)
 }
 
-// shot writes a PNG of the page to $CASENODE_SCREENSHOTS/name.png when that
-// is set (make screenshots).
-func shot(t *testing.T, ctx context.Context, name string) {
-	shotOf(t, ctx, name, chromedp.FullScreenshot(100))
-}
+func shot(t *testing.T, ctx context.Context, name string) { t.Helper(); browsertest.Shot(t, ctx, name) }
 
-// shotTop writes a PNG of what the window shows, for a long page.
 func shotTop(t *testing.T, ctx context.Context, name string) {
-	shotOf(t, ctx, name, chromedp.CaptureScreenshot())
-}
-
-func shotOf(t *testing.T, ctx context.Context, name string, a chromedp.Action[[]byte]) {
 	t.Helper()
-	dir := os.Getenv("CASENODE_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	b, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.ShotTop(t, ctx, name)
 }
 
 func signInBrowser(t *testing.T, ctx context.Context, base, name string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,7 +111,7 @@ func (s *Server) startVerify(w http.ResponseWriter, r *http.Request, c *call, lf
 		go s.run(j, lf.r, o)
 	}
 	lf.mu.Unlock()
-	http.Redirect(w, r, "/logs/"+lf.name+"/verify", http.StatusSeeOther)
+	http.Redirect(w, r, "/logs/"+url.PathEscape(lf.name)+"/verify", http.StatusSeeOther)
 }
 
 func (j *job) finished() bool {
@@ -154,7 +155,7 @@ type verifyData struct {
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request, c *call, lf *logFile) {
 	j := lf.current()
 	if j == nil {
-		http.Redirect(w, r, "/logs/"+lf.name, http.StatusSeeOther)
+		http.Redirect(w, r, "/logs/"+url.PathEscape(lf.name), http.StatusSeeOther)
 		return
 	}
 	st := j.state()
