@@ -2,6 +2,7 @@ package auditor_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"io"
 	"os"
@@ -43,6 +44,9 @@ type snapshots struct {
 	sentA  []string
 	replyA string
 	sentB  string
+	// secretariat is the network secretariat's public key, which checks
+	// delivery proofs.
+	secretariat ed25519.PublicKey
 }
 
 // fixture builds the snapshots once for the package's tests: a network
@@ -115,6 +119,14 @@ func buildSnapshots(root string) (*snapshots, error) {
 	if err := waitFor(ctx, has(dakar, s.replyA)); err != nil {
 		return nil, err
 	}
+	// Every copy Dakar sent has its receipt in Dakar's log.
+	if err := waitFor(ctx, func() bool {
+		p, err := n.Node(dakar).Outbox(ctx, agency.OutboxQuery{Pending: true})
+		return err == nil && len(p) == 0
+	}); err != nil {
+		return nil, err
+	}
+	s.secretariat = n.SecretariatCard.PublicKey()
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, err
 	}
