@@ -244,6 +244,29 @@ func TestSessionReadOnly(t *testing.T) {
 		t.Errorf("paging through the timeline gave %d records of %d: %v", len(all), size, all)
 	}
 
+	// By time: from the second record 10 was written in, the records from
+	// then on; nothing before 1970 or after 2099.
+	rec10, err := r.Record(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := rec10.Time.Truncate(time.Second)
+	first := int64(0)
+	for ; ; first++ {
+		rec, _ := r.Record(first)
+		if !rec.Time.Before(sec) {
+			break
+		}
+	}
+	_, body = get(t, c, base+"logs/"+log+"/timeline?since="+sec.Format("2006-01-02T15:04:05"))
+	if idx, _ := entries(body); len(idx) == 0 || idx[0] != first {
+		t.Errorf("the timeline since %s starts at %v, want record %d", sec, idx, first)
+	}
+	for _, q := range []string{"since=2099-01-01", "until=2000-01-01"} {
+		if _, body := get(t, c, base+"logs/"+log+"/timeline?"+q); !strings.Contains(body, `id="none"`) {
+			t.Errorf("the timeline %s lists records", q)
+		}
+	}
 	// A record's inclusion proof, expanded and downloaded: the bytes of
 	// 'casenode audit prove', and they check.
 	i := wantA[0]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/casenode/casenode/node/auditlog"
 )
@@ -57,11 +58,17 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, c *call, lf *l
 	if q.Start > 0 {
 		d.First = here + q.at(0).Encode()
 	}
+	from := q.Start
+	if !q.Since.IsZero() {
+		// Times never decrease along a log: start at the first record of
+		// the day asked for, rather than read up to it.
+		from = max(from, firstSince(lf.r, d.Size, q.Since))
+	}
 	var recs []*auditlog.Event
-	d.From, d.To = q.Start, q.Start-1
+	d.From, d.To = from, from-1
 	next := int64(-1)
-	err = lf.r.Iterate(q.Start, func(rec *auditlog.Record, payload []byte) error {
-		if rec.Seq-q.Start >= maxScan {
+	err = lf.r.Iterate(from, func(rec *auditlog.Record, payload []byte) error {
+		if rec.Seq-from >= maxScan {
 			next = rec.Seq
 			return errPageFull
 		}
@@ -103,4 +110,24 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, c *call, lf *l
 		d.Entries = append(d.Entries, s.entry(lf, ev, latest))
 	}
 	s.renderPage(w, r, c, http.StatusOK, "timeline", &page{Title: "auditor.timeline.title", Log: lf.name, Nav: "timeline", Data: d})
+}
+
+// firstSince returns the index of the first of the log's n records written
+// at or after t, by binary search on the records' times (which never
+// decrease along a log that verifies); n if there is none.
+func firstSince(r *auditlog.Reader, n int64, t time.Time) int64 {
+	lo, hi := int64(0), n
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		rec, err := r.Record(mid)
+		if err != nil {
+			return 0
+		}
+		if rec.Time.Before(t) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
