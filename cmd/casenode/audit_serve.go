@@ -23,6 +23,18 @@ func runAuditServe(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "an audit log file: a copy, opened read-only")
 	dir := fs.String("dir", "", "a folder of audit log copies: every *.db file in it, opened read-only")
 	listen := fs.String("listen", defaultAuditListen, "the address to serve the console on (loopback unless you mean otherwise)")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(fs.Output(), `
+The console opens the logs read-only and listens on loopback, on a port the
+system picks unless --listen says which. It prints an address with a
+one-time token: open it in your browser, which then holds the session. In
+the console: verify a log with a progress bar and the result in words; its
+timeline filtered by case, agency, type and time, each record with its
+hashes and inclusion proof to download (docs/AUDIT.md).
+`)
+	}
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}

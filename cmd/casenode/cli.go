@@ -64,7 +64,7 @@ func commands() []command {
 		{"user", "add, list and disable the accounts of the node's web console", runUser},
 		{"status", "show the node's connection, roster, queues and audit log", runStatus},
 		{"alarms", "list the node's alarms, and acknowledge them: alarms ack ID", runAlarms},
-		{"audit", "verify, replay, export and prove the audit log (offline)", runAudit},
+		{"audit", "verify, replay, export and prove the audit log, or serve the auditor's console (offline)", runAudit},
 		{"backup", "write one archive of a node's directory, consistent while it runs", runBackup},
 		{"restore", "bring a node's backup back into a new directory", runRestore},
 		{"hub", "set up and run the network's hub (secretariat)", runHub},
