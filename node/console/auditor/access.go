@@ -115,8 +115,9 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) h
 	})
 }
 
-// maxForm bounds a posted form: a checkpoint and a few fields.
-const maxForm = 16 << 10
+// maxForm bounds a posted form: a checkpoint, a member card (a
+// post-quantum recipient is about 2,000 characters) and a few fields.
+const maxForm = 32 << 10
 
 // language returns the language the auditor picked, else the browser's.
 func (s *Server) language(r *http.Request) string {

@@ -47,6 +47,8 @@ type snapshots struct {
 	// secretariat is the network secretariat's public key, which checks
 	// delivery proofs.
 	secretariat ed25519.PublicKey
+	// dakarCard and accraCard are the agencies' member cards (JSON).
+	dakarCard, accraCard []byte
 }
 
 // fixture builds the snapshots once for the package's tests: a network
@@ -127,6 +129,12 @@ func buildSnapshots(root string) (*snapshots, error) {
 		return nil, err
 	}
 	s.secretariat = n.SecretariatCard.PublicKey()
+	if s.dakarCard, err = n.Identity(dakar).Card.Marshal(); err != nil {
+		return nil, err
+	}
+	if s.accraCard, err = n.Identity(accra).Card.Marshal(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, err
 	}

@@ -72,6 +72,13 @@ func start(t *testing.T, srv *auditor.Server) *http.Client {
 	return c
 }
 
+// csrfFor returns the session's CSRF token from the log's page.
+func csrfFor(t *testing.T, c *http.Client, base, log string) string {
+	t.Helper()
+	_, page := get(t, c, base+"logs/"+log)
+	return csrfOf(t, page)
+}
+
 // verify starts a verification of log and waits for its result page.
 func verify(t *testing.T, c *http.Client, base, log string, form url.Values) string {
 	t.Helper()
@@ -293,6 +300,19 @@ func TestSessionReadOnly(t *testing.T) {
 	latest, _ := r.Latest()
 	if resp, cp := get(t, c, base+"logs/"+log+"/checkpoint"); resp.StatusCode != http.StatusOK || cp != string(latest.Note) {
 		t.Errorf("the latest checkpoint downloaded: %d %q", resp.StatusCode, cp)
+	}
+	// Anchored to Dakar's card, it passes and says so; to Accra's, it is
+	// not this card's log.
+	body = verify(t, c, base, log, url.Values{"card": {string(s.dakarCard)}, "skip-messages": {"1"}})
+	if !strings.Contains(body, `data-state="ok"`) || !strings.Contains(body, "anchored by the member card given") {
+		t.Errorf("verification anchored to Dakar's card: %.1500s", body)
+	}
+	body = verify(t, c, base, log, url.Values{"card": {string(s.accraCard)}, "skip-messages": {"1"}})
+	if !strings.Contains(body, `data-state="failed" data-kind="trust" data-index="0"`) || !strings.Contains(body, "a signature by a key not trusted") {
+		t.Errorf("verification anchored to Accra's card: %.1500s", body)
+	}
+	if resp, _ := post(t, c, base+"logs/"+log+"/verify", url.Values{"csrf": {csrfFor(t, c, base, log)}, "card": {"{not a card"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("verification with a card that does not read: %d", resp.StatusCode)
 	}
 	// Verified again against that checkpoint: the log extends it.
 	body = verify(t, c, base, log, url.Values{"checkpoint": {string(latest.Note)}})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/protocol"
 )
 
 // job is one verification of a log, run in the server while the browser
@@ -22,6 +23,8 @@ type job struct {
 	messages bool
 	// given says whether an earlier checkpoint was given.
 	given bool
+	// kid is the key of the card given, or empty.
+	kid string
 
 	mu   sync.Mutex
 	end  time.Time
@@ -39,6 +42,8 @@ type jobState struct {
 	Rate     int64
 	Elapsed  time.Duration
 	Messages bool
+	// Kid is the key of the member card given, or empty.
+	Kid string
 	Report   *auditlog.Report
 	// Failure is the first failure verification found.
 	Failure *auditlog.VerifyError
@@ -52,7 +57,7 @@ type jobState struct {
 func (j *job) state() *jobState {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	st := &jobState{State: "running", Done: j.done.Load(), Total: j.total.Load(), Messages: j.messages}
+	st := &jobState{State: "running", Done: j.done.Load(), Total: j.total.Load(), Messages: j.messages, Kid: j.kid}
 	end := j.end
 	if !j.over {
 		end = time.Now()
@@ -103,9 +108,20 @@ func (s *Server) startVerify(w http.ResponseWriter, r *http.Request, c *call, lf
 			return
 		}
 	}
+	if cj := strings.TrimSpace(r.PostFormValue("card")); cj != "" {
+		card, err := protocol.ParseMemberCard([]byte(cj))
+		if err != nil {
+			s.fail(w, r, c, http.StatusBadRequest, "auditor.error.card", "Detail", err.Error())
+			return
+		}
+		o.Card = card
+	}
 	lf.mu.Lock()
 	if lf.job == nil || lf.job.finished() {
 		j := &job{start: time.Now(), messages: o.CheckMessage != nil, given: o.Checkpoint != nil}
+		if o.Card != nil {
+			j.kid = o.Card.KeyID()
+		}
 		lf.job = j
 		s.jobs.Add(1)
 		go s.run(j, lf.r, o)
