@@ -43,8 +43,8 @@ type jobState struct {
 	Elapsed  time.Duration
 	Messages bool
 	// Kid is the key of the member card given, or empty.
-	Kid string
-	Report   *auditlog.Report
+	Kid    string
+	Report *auditlog.Report
 	// Failure is the first failure verification found.
 	Failure *auditlog.VerifyError
 	// Kind is the failure's kind's name, for its translations.
