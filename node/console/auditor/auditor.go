@@ -208,7 +208,22 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.auth(func(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, http.StatusNotFound, "auditor.error.notfound")
 	}))
-	return gate.Headers(s.hostOnly(mux), false)
+	return gate.Headers(s.hostOnly(s.recovering(mux)), false)
+}
+
+// recovering turns a panic of a page into an error page: bbolt panics when
+// a log's file is changed under the console, and the other logs' pages
+// must go on working.
+func (s *Server) recovering(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("audit console: reading a log failed", "path", r.URL.Path, "panic", p)
+				s.fail(w, r, nil, http.StatusInternalServerError, "auditor.error.read", "Detail", fmt.Sprint(p))
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // withLog resolves the {log} of the path to one of the served logs that

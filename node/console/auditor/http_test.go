@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -380,5 +381,43 @@ func TestTimelineQueryRefused(t *testing.T) {
 		if idx, _ := entries(body); resp.StatusCode != http.StatusBadRequest || len(idx) != 0 || !strings.Contains(body, "The filter "+param+" is not valid") {
 			t.Errorf("timeline?%.40s: %d, %d records, body %.200q", q, resp.StatusCode, len(idx), body)
 		}
+	}
+}
+
+// TestFileChangedUnderneath: a log file overwritten while the console has
+// it open makes its verification fail, not the console stop (bbolt panics
+// on pages changed under it).
+func TestFileChangedUnderneath(t *testing.T) {
+	s := snaps(t)
+	path := copyLog(t, s.dakarLog, "changing.db")
+	srv, base := serve(t, path, s.accraLog)
+	c := start(t, srv)
+	// The file's pages after its two meta pages, overwritten in place.
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0x5a}, int(fi.Size())-8192), 8192); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if resp, _ := get(t, c, base+"logs/changing.db/timeline"); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("the timeline of a file overwritten under the console: %d", resp.StatusCode)
+	}
+	resp, _ := post(t, c, base+"logs/changing.db/verify", url.Values{"csrf": {csrfFor(t, c, base, accra+".db")}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST verify: %d", resp.StatusCode)
+	}
+	var body string
+	poll.Until(t, time.Minute, "the verification's result", func() bool {
+		_, body = get(t, c, base+"logs/changing.db/verify")
+		return !strings.Contains(body, `data-state="running"`)
+	})
+	if !strings.Contains(body, `data-state="error"`) && !strings.Contains(body, `data-state="failed"`) {
+		t.Errorf("a file overwritten under the console: %.1000s", body)
+	}
+	if resp, body := get(t, c, base+"logs/"+accra+".db"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the console after a file changed under it: %d %.300s", resp.StatusCode, body)
 	}
 }

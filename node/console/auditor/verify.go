@@ -3,6 +3,7 @@ package auditor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -139,14 +140,11 @@ func (j *job) finished() bool {
 // run verifies, recording the progress for the page to show.
 func (s *Server) run(j *job, r *auditlog.Reader, o auditlog.VerifyOptions) {
 	defer s.jobs.Done()
-	if n, err := r.Size(); err == nil {
-		j.total.Store(n)
-	}
 	o.Progress = func(done, total int64) {
 		j.done.Store(done)
 		j.total.Store(total)
 	}
-	rep, err := r.Verify(s.ctx, o)
+	rep, err := verifySafely(s.ctx, r, o)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.rep, j.err, j.end, j.over = rep, err, time.Now(), true
@@ -180,4 +178,19 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request, c *call, lf 
 		pg.Refresh = 1
 	}
 	s.renderPage(w, r, c, http.StatusOK, "verify", pg)
+}
+
+// verifySafely verifies, turning a panic of the file's reader (bbolt
+// panics on a file changed under it) into an error, so that it stops this
+// verification and not the console.
+func verifySafely(ctx context.Context, r *auditlog.Reader, o auditlog.VerifyOptions) (rep *auditlog.Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("reading %s failed (was the file changed while the console had it open?): %v", r.Path(), p)
+		}
+	}()
+	if n, err := r.Size(); err == nil && o.Progress != nil {
+		o.Progress(0, n)
+	}
+	return r.Verify(ctx, o)
 }
