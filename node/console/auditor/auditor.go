@@ -246,7 +246,7 @@ func (lf *logFile) own() string {
 	return o[strings.LastIndexByte(o, '/')+1:]
 }
 
-// static holds the console's own style sheet, on top of the agency
+// staticFS holds the console's own style sheet, on top of the agency
 // console's.
 func staticFS() fs.FS {
 	sub, err := fs.Sub(assets, "static")

@@ -214,10 +214,10 @@ func (q *query) match(ev *auditlog.Event) bool {
 	return q.Agency == "" || ev.Involves(q.Agency)
 }
 
-// has says whether q filters on type t, for the form's check boxes.
+// Has says whether q filters on type t, for the form's check boxes.
 func (q *query) Has(t auditlog.Type) bool { return slices.Contains(q.Types, t) }
 
-// SinceValue and UntilValue are the bounds as the form shows them.
+// SinceValue is the start bound as the form shows it.
 func (q *query) SinceValue() string {
 	if q.Since.IsZero() {
 		return ""

@@ -8,7 +8,7 @@ import (
 	"github.com/casenode/casenode/node/auditlog"
 )
 
-// index reads the {index} of the path: a record of the log.
+// recordIndex reads the {index} of the path: a record of the log.
 func (s *Server) recordIndex(w http.ResponseWriter, r *http.Request, c *call, lf *logFile) (int64, bool) {
 	v := r.PathValue("index")
 	i, err := strconv.ParseInt(v, 10, 64)
