@@ -141,7 +141,7 @@ func (rp *replayer) event(rec *auditlog.Record, payload []byte) *replayEvent {
 			ev.Text = "the log signed a checkpoint (unreadable: " + d.Unreadable + ")"
 		}
 	case auditlog.TypeRestart:
-		ev.Text = restartText(payload)
+		ev.Text = restartText(d)
 	}
 	if terr != nil {
 		ev.Text += " (the auditor does not trust it: " + terr.Error() + ")"
@@ -352,10 +352,10 @@ func oneLine(s string) string {
 
 // restartText tells a restart record: the log started over after a broken
 // one.
-func restartText(payload []byte) string {
-	r, err := auditlog.DecodeRestart(payload)
-	if err != nil {
-		return "the log started over after a broken one (unreadable: " + err.Error() + ")"
+func restartText(d *auditlog.Event) string {
+	r := d.Restart
+	if r == nil {
+		return "the log started over after a broken one (unreadable: " + d.Unreadable + ")"
 	}
 	text := fmt.Sprintf("the log started over after a broken one, kept as %s (%s)", r.OldFile, count(r.OldRecords, "record", "records"))
 	if c, _, err := auditlog.ParseCheckpoint([]byte(r.Checkpoint)); err == nil {

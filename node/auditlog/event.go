@@ -31,6 +31,8 @@ type Event struct {
 	Checkpoint *Checkpoint
 	// Access is an access record's description, when it is one.
 	Access *Access
+	// Restart is a restart record's payload: the broken log it replaces.
+	Restart *RestartRecord
 	// Unreadable says why the payload could not be decoded, or is empty.
 	Unreadable string
 }
@@ -81,6 +83,8 @@ func Describe(rec *Record, payload []byte) *Event {
 		ev.Card, err = protocol.ParseMemberCard(payload)
 	case TypeCheckpoint:
 		ev.Checkpoint, _, err = ParseCheckpoint(payload)
+	case TypeRestart:
+		ev.Restart, err = DecodeRestart(payload)
 	case TypeAccess:
 		var a Access
 		if json.Unmarshal(payload, &a) == nil && a.Action != "" {

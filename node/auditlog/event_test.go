@@ -40,7 +40,7 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ty := range []Type{TypeKey, TypeSent, TypeReceived, TypeRejected, TypeAccess, TypeCheckpoint, TypeConfig} {
+	for _, ty := range []Type{TypeKey, TypeSent, TypeReceived, TypeRejected, TypeAccess, TypeConfig} {
 		if seen[ty] == 0 {
 			t.Errorf("the test log has no %s record", ty)
 		}
@@ -60,7 +60,7 @@ func FuzzDescribe(f *testing.F) {
 		if !ev.Involves("sn-pj-dakar") {
 			t.Fatalf("the actor is not among the agencies: %v", ev.Agencies())
 		}
-		decoded := ev.Message != nil || ev.Receipt != nil || ev.Rejection != nil || ev.Roster != nil || ev.Card != nil || ev.Checkpoint != nil
+		decoded := ev.Message != nil || ev.Receipt != nil || ev.Rejection != nil || ev.Roster != nil || ev.Card != nil || ev.Checkpoint != nil || ev.Restart != nil
 		if decoded && ev.Unreadable != "" {
 			t.Fatalf("decoded and unreadable: %s", ev.Unreadable)
 		}
