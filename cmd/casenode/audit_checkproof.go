@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/auditlog/evidence"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -12,6 +13,7 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit check-proof", "")
 	proofPath := fs.String("proof", "", "the proof file from 'casenode audit prove'; - is standard input (required)")
 	cardPath := fs.String("card", "", "the agency's member card as you know it; without it the card inside the proof is trusted")
+	secretariat := fs.String("secretariat", "", "for a delivery proof: the network secretariat's member.json or public signing key (JWK), which the proof's roster must be signed with")
 	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -23,9 +25,18 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	data, err := readInput(e, *proofPath, "proof", auditlog.MaxProofSize+1)
+	data, err := readInput(e, *proofPath, "proof", max(auditlog.MaxProofSize, evidence.MaxDeliverySize)+1)
 	if err != nil {
 		return err
+	}
+	if isDeliveryProof(data) {
+		if card != nil {
+			return usageErrorf("audit check-proof", "a delivery proof takes its keys from the roster: give --secretariat, not --card")
+		}
+		return checkDeliveryProof(e, data, *secretariat, *asJSON)
+	}
+	if *secretariat != "" {
+		return usageErrorf("audit check-proof", "--secretariat goes with a delivery proof ('casenode audit prove --delivery'); this is a record's proof: give --card")
 	}
 	p, err := auditlog.DecodeProof(trimNewline(data))
 	if err != nil {

@@ -11,11 +11,27 @@ import (
 func runAuditProve(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit prove", "")
 	db := fs.String("db", "", "the audit log file: a copy, opened read-only (required)")
-	index := fs.Int64("index", -1, "the index of the record to prove (required)")
+	index := fs.Int64("index", -1, "the index of the record to prove (required, unless --delivery)")
+	delivery := fs.String("delivery", "", "instead of one record, prove the delivery of this message (an id the log sent): its sent record, the recipient's signed receipts, the checkpoint and the roster, in one file")
+	to := fs.String("to", "", "with --delivery: the recipient whose delivery to prove, when the message went to several")
 	out := fs.String("out", "-", "the new file to write the proof to; - is standard output")
 	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
+	}
+	if *delivery != "" {
+		if *index >= 0 || *asJSON {
+			return usageErrorf("audit prove", "--delivery proves a message's delivery: give it without --index and --json")
+		}
+		r, err := openAuditLog("audit prove", *db)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		return proveDelivery(e, r, *db, *delivery, *to, *out)
+	}
+	if *to != "" {
+		return usageErrorf("audit prove", "--to goes with --delivery")
 	}
 	if *index < 0 {
 		return usageErrorf("audit prove", "--index is required: the record's index, as 'casenode audit replay' shows it after #")

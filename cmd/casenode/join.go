@@ -136,7 +136,8 @@ func joinHint(err error) string {
 }
 
 // loadSecretariatKey reads the secretariat's public signing key from its
-// member card or from a JWK file.
+// member card or from a JWK file. A card must be of network, unless
+// network is empty.
 func loadSecretariatKey(e *env, path, network string) (*jose.JSONWebKey, error) {
 	data, err := readInput(e, path, "secretariat key", protocol.MaxCardSize)
 	if err != nil {
@@ -151,7 +152,7 @@ func loadSecretariatKey(e *env, path, network string) (*jose.JSONWebKey, error) 
 		if err != nil {
 			return nil, withHint(fmt.Errorf("--secretariat %s: %w", path, err), "get the secretariat's member.json again")
 		}
-		if card.Network != network {
+		if network != "" && card.Network != network {
 			return nil, withHint(fmt.Errorf("--secretariat %s is the card of %s in network %q, but this agency is in network %q", path, card.Agency, card.Network, network),
 				"use the card of the secretariat of network %s", network)
 		}
