@@ -29,14 +29,11 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if isDeliveryProof(data) {
+	if *secretariat != "" || isDeliveryProof(data) {
 		if card != nil {
 			return usageErrorf("audit check-proof", "a delivery proof takes its keys from the roster: give --secretariat, not --card")
 		}
 		return checkDeliveryProof(e, data, *secretariat, *asJSON)
-	}
-	if *secretariat != "" {
-		return usageErrorf("audit check-proof", "--secretariat goes with a delivery proof ('casenode audit prove --delivery'); this is a record's proof: give --card")
 	}
 	p, err := auditlog.DecodeProof(trimNewline(data))
 	if err != nil {

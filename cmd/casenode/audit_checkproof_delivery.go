@@ -17,15 +17,24 @@ func isDeliveryProof(data []byte) bool {
 	return len(data) >= len(prefix) && string(data[:len(prefix)]) == prefix
 }
 
+// errUndecodable is a delivery proof that does not decode.
+var errUndecodable = errors.New("not a delivery proof")
+
+// checkDeliveryBytes decodes a delivery proof file, which ends in one
+// newline, and checks it against the secretariat's key.
+func checkDeliveryBytes(data []byte, secretariat ed25519.PublicKey) (*evidence.Delivered, error) {
+	d, err := evidence.DecodeDelivery(trimNewline(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUndecodable, err)
+	}
+	return evidence.CheckDelivery(d, secretariat)
+}
+
 // checkDeliveryProof checks a delivery proof against the secretariat's
 // key of --secretariat and prints what it proves.
 func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) error {
 	if secretariat == "" {
 		return usageErrorf("audit check-proof", "a delivery proof is checked against the network's secretariat: give --secretariat with its member.json or public key")
-	}
-	d, err := evidence.DecodeDelivery(trimNewline(data))
-	if err != nil {
-		return &exitError{code: exitIntegrity, err: withHint(fmt.Errorf("audit check-proof: %w", err), "a delivery proof is the JSON file 'casenode audit prove --delivery' writes, unchanged, byte for byte")}
 	}
 	jwk, err := loadSecretariatKey(e, secretariat, "")
 	if err != nil {
@@ -35,7 +44,10 @@ func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) er
 	if !ok {
 		return fmt.Errorf("--secretariat %s is not an Ed25519 public key", secretariat)
 	}
-	res, err := evidence.CheckDelivery(d, pub)
+	res, err := checkDeliveryBytes(data, pub)
+	if errors.Is(err, errUndecodable) {
+		return &exitError{code: exitIntegrity, err: withHint(fmt.Errorf("audit check-proof: %w", err), "a delivery proof is the JSON file 'casenode audit prove --delivery' writes, unchanged, byte for byte")}
+	}
 	var de *evidence.DeliveryError
 	if errors.As(err, &de) {
 		code := exitIntegrity

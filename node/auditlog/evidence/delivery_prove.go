@@ -52,14 +52,14 @@ func ProveDelivery(r *auditlog.Reader, msgID, to string) (*Delivery, error) {
 				return fmt.Errorf("sent record %d: %w", rec.Seq, err)
 			}
 			recipients = env.Header.To
+			if to == "" && len(recipients) == 1 {
+				to = recipients[0]
+			}
 			sent = newItem(rec, payload)
 		case rec.Type == auditlog.TypeReceipt && sent != nil:
 			rc, err := peekReceipt(payload)
 			if err != nil || rc.MessageID != msgID || rc.From != rec.Actor {
 				return nil // another agency's receipt, or not one: check-proof would refuse it
-			}
-			if to == "" && len(recipients) == 1 {
-				to = recipients[0]
 			}
 			if rc.From != to {
 				return nil
