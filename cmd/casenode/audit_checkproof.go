@@ -15,6 +15,16 @@ func runAuditCheckProof(ctx context.Context, e *env, args []string) error {
 	cardPath := fs.String("card", "", "the agency's member card as you know it; without it the card inside the proof is trusted")
 	secretariat := fs.String("secretariat", "", "for a delivery proof: the network secretariat's member.json or public signing key (JWK), which the proof's roster must be signed with")
 	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(fs.Output(), `
+A record's proof ('audit prove --index') is checked against --card; a
+delivery proof ('audit prove --delivery') against --secretariat, and says
+"message M from A was delivered to B at T and read at T2". Exit codes: 3 the
+proof does not hold; 6 something in it is signed by a key not trusted for it.
+`)
+	}
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}

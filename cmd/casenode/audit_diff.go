@@ -30,6 +30,17 @@ var diffWords = map[evidence.Finding]string{
 func runAuditDiff(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit diff", "SENDER.db RECEIVER.db")
 	asJSON := fs.Bool("json", false, "print JSON (stable field names) instead of text")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(fs.Output(), `
+SENDER.db and RECEIVER.db are two agencies' audit logs (snapshots, or a
+stopped node's audit.db). Exit codes: 0 the logs agree; 11 received but never
+sent; 12 hash mismatch; 10 sent but never received; 13 a receipt in the
+sender's log only; 14 a receipt in the receiver's log only (with several,
+the first of this list); 1 could not compare (docs/AUDIT.md).
+`)
+	}
 	if err := parseFlags(fs, args, true); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -393,11 +394,75 @@ func testProveDelivery(t *testing.T, en *evidenceNet) {
 			}
 		}
 	})
+	t.Run("standard tools", func(t *testing.T) {
+		// The Go program of docs/AUDIT.md, with go-jose and x/mod only,
+		// checks the same file.
+		if _, err := exec.LookPath("go"); err != nil {
+			t.Skip("no go command")
+		}
+		doc, err := os.ReadFile("../../docs/AUDIT.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, ok := strings.Cut(string(doc), "<!-- snippet check-delivery -->\n```go\n")
+		program, _, ok2 := strings.Cut(rest, "```\n<!-- /snippet -->")
+		if !ok || !ok2 {
+			t.Fatal("no check-delivery snippet in docs/AUDIT.md")
+		}
+		if strings.Contains(program, "casenode/casenode") {
+			t.Fatal("the snippet imports casenode")
+		}
+		// Inside the module (a directory go ./... skips), for its go.mod.
+		dir, err := os.MkdirTemp("../..", ".docsnippet-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		must(t, os.WriteFile(filepath.Join(dir, "checkdelivery.go"), []byte(program), 0o600))
+		var card struct {
+			SigningKey json.RawMessage `json:"signing_key"`
+		}
+		must(t, json.Unmarshal(sec, &card))
+		jwk := filepath.Join(fresh, "secretariat.jwk")
+		must(t, os.WriteFile(jwk, card.SigningKey, 0o600))
+		run := func(proof string) (string, error) {
+			cmd := exec.Command("go", "run", "./"+filepath.Base(dir), proof, jwk)
+			cmd.Dir = "../.."
+			out, err := cmd.CombinedOutput()
+			return string(out), err
+		}
+		out, err := run(filepath.Join(fresh, "delivery.proof"))
+		if err != nil || strings.TrimSpace(out) != res.Statement {
+			t.Fatalf("the docs' program: %v\n%s\nwant %s", err, out, res.Statement)
+		}
+		// And it refuses a changed receipt.
+		d, err := evidence.DecodeDelivery(bytes.TrimSuffix(proof, []byte("\n")))
+		must(t, err)
+		d.Delivered.Payload[len(d.Delivered.Payload)-5] ^= 0x01
+		data, err := evidence.EncodeDelivery(d)
+		must(t, err)
+		path := filepath.Join(fresh, "bad.proof")
+		must(t, os.WriteFile(path, data, 0o600))
+		if out, err := run(path); err == nil {
+			t.Fatalf("the docs' program accepted a changed receipt:\n%s", out)
+		}
+	})
 	t.Run("another secretariat", func(t *testing.T) {
 		other := filepath.Join(en.dir, dakar, "member.json")
 		code, _, stderr := runCLI(t, "audit", "check-proof", "--secretariat", other, "--proof", filepath.Join(fresh, "delivery.proof"))
 		if code != exitTrust || !strings.Contains(stderr, "roster: ") {
 			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+	})
+	t.Run("from a snapshot of the running node", func(t *testing.T) {
+		// The node signs a checkpoint of every record before it copies.
+		out := filepath.Join(t.TempDir(), "p")
+		if code, _, stderr := runCLI(t, "audit", "prove", "--delivery", en.read, "--db", en.snapA, "--out", out); code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		code, stdout, stderr := runCLI(t, "audit", "check-proof", "--secretariat", en.secretariat, "--proof", out)
+		if code != 0 || !strings.Contains(stdout, "from sn-pj-dakar was delivered to gh-ag-accra at ") || !strings.Contains(stdout, "read at") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 		}
 	})
 	t.Run("delivered, not read", func(t *testing.T) {
@@ -432,4 +497,11 @@ func testProveDelivery(t *testing.T, en *evidenceNet) {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
 	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

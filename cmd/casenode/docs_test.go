@@ -155,6 +155,9 @@ func TestDocsWalk(t *testing.T) {
 	w.run("audit-march-copy", "a consistent copy")
 	w.run("audit-march-verify", "audit log casenode/wacap/sn-pj-dakar: verified")
 	w.run("audit-prove", "proof checked: record 3 is in the audit log casenode/wacap/sn-pj-dakar")
+	w.shell("casenode audit snapshot --dir accra --out accra-0301.db") // Accra's copy, handed to the inspector
+	w.run("audit-diff", "findings:   none")
+	w.run("audit-delivery", "from sn-pj-dakar was delivered to gh-ag at ")
 	w.run("audit-april", "consistency:  the log extends the checkpoint given")
 
 	for name, b := range w.blocks {
