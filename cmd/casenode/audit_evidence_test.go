@@ -467,10 +467,17 @@ func testProveDelivery(t *testing.T, en *evidenceNet) {
 	})
 	t.Run("delivered, not read", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "p")
-		if code, _, stderr := runCLI(t, "audit", "prove", "--delivery", en.deliv, "--db", en.liveA, "--out", out); code != 0 {
-			t.Fatalf("exit %d\n%s", code, stderr)
+		code, stdout, stderr := runCLI(t, "audit", "prove", "--delivery", en.deliv, "--db", en.liveA, "--out", out, "--json")
+		var pr struct {
+			MessageID string  `json:"message_id"`
+			Read      bool    `json:"read"`
+			Records   []int64 `json:"records"`
+			Out       string  `json:"out"`
 		}
-		code, stdout, stderr := runCLI(t, "audit", "check-proof", "--secretariat", en.secretariat, "--proof", out)
+		if err := json.Unmarshal([]byte(stdout), &pr); code != 0 || err != nil || pr.MessageID != en.deliv || pr.Read || len(pr.Records) != 2 || pr.Out != out {
+			t.Fatalf("exit %d, %v, %+v\n%s", code, err, pr, stderr)
+		}
+		code, stdout, stderr = runCLI(t, "audit", "check-proof", "--secretariat", en.secretariat, "--proof", out)
 		if code != 0 || !strings.Contains(stdout, "from sn-pj-dakar was delivered to gh-ag-accra at ") || strings.Contains(stdout, "read at") {
 			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 		}

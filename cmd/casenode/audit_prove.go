@@ -20,15 +20,15 @@ func runAuditProve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *delivery != "" {
-		if *index >= 0 || *asJSON {
-			return usageErrorf("audit prove", "--delivery proves a message's delivery: give it without --index and --json")
+		if *index >= 0 {
+			return usageErrorf("audit prove", "--delivery proves a message's delivery: give it without --index")
 		}
 		r, err := openAuditLog("audit prove", *db)
 		if err != nil {
 			return err
 		}
 		defer r.Close()
-		return proveDelivery(e, r, *db, *delivery, *to, *out)
+		return proveDelivery(e, r, *db, *delivery, *to, *out, *asJSON)
 	}
 	if *to != "" {
 		return usageErrorf("audit prove", "--to goes with --delivery")

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/auditlog/evidence"
@@ -10,7 +12,7 @@ import (
 
 // proveDelivery writes the delivery proof of message id to agency to
 // (audit prove --delivery).
-func proveDelivery(e *env, r *auditlog.Reader, db, id, to, out string) error {
+func proveDelivery(e *env, r *auditlog.Reader, db, id, to, out string, asJSON bool) error {
 	d, err := evidence.ProveDelivery(r, id, to)
 	switch {
 	case errors.Is(err, evidence.ErrNotDelivered):
@@ -26,21 +28,42 @@ func proveDelivery(e *env, r *auditlog.Reader, db, id, to, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeNew(e, out, append(data, '\n'), 0o600); err != nil {
-		return err
-	}
-	read := ""
-	if d.Read != nil {
-		read = " and read"
-	}
 	cp, _, err := auditlog.ParseCheckpoint([]byte(d.Checkpoint))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "proof of the delivery%s of message %s (records %d, %d", read, id, d.Sent.Index, d.Delivered.Index)
+	records := []int64{d.Sent.Index, d.Delivered.Index}
 	if d.Read != nil {
-		fmt.Fprintf(e.stderr, ", %d", d.Read.Index)
+		records = append(records, d.Read.Index)
 	}
-	fmt.Fprintf(e.stderr, ") against the checkpoint of size %d: %d bytes\n", cp.Size, len(data)+1)
+	if asJSON {
+		// One JSON object on standard output: the proof itself is in it
+		// when --out is standard output.
+		res := struct {
+			MessageID      string          `json:"message_id"`
+			Read           bool            `json:"read"`
+			Records        []int64         `json:"records"`
+			CheckpointSize int64           `json:"checkpoint_size"`
+			Root           string          `json:"root"`
+			Out            string          `json:"out,omitempty"`
+			Proof          json.RawMessage `json:"proof,omitempty"`
+		}{MessageID: id, Read: d.Read != nil, Records: records, CheckpointSize: cp.Size, Root: cp.Root.String()}
+		if out == "-" {
+			res.Proof = data
+		} else if err := writeNew(e, out, append(data, '\n'), 0o600); err != nil {
+			return err
+		} else {
+			res.Out = out
+		}
+		return printJSON(e, res)
+	}
+	if err := writeNew(e, out, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	what := "delivery"
+	if d.Read != nil {
+		what = "delivery and read"
+	}
+	fmt.Fprintf(e.stderr, "proof of the %s of message %s (records %s) against the checkpoint of size %d: %d bytes\n", what, id, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(records)), ", "), "[]"), cp.Size, len(data)+1)
 	return nil
 }
