@@ -217,9 +217,12 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 
 // openCheckpoint verifies a signed checkpoint of a member's log with that
 // member's keys in roster: the card's key, or a previous key not revoked.
-// Every signature line must be by one of the keys the roster gives for
-// the checkpoint: a line nobody can check is refused, not ignored. It
-// returns the checkpoint, the member and the key that signed it.
+// The sender's signature is required, and every signature line must be by
+// a key the roster gives for the checkpoint: a line nobody can check (a
+// cosignature by a witness the roster does not list, say) is refused, not
+// ignored, so that no byte of the note goes unchecked. The roster lists no
+// witnesses yet; their keys will join the verifiers here. It returns the
+// checkpoint, the member and the key that signed it.
 func openCheckpoint(signed []byte, roster *protocol.Roster) (*auditlog.Checkpoint, string, string, error) {
 	unchecked, _, err := auditlog.ParseCheckpoint(signed)
 	if err != nil {
@@ -266,11 +269,21 @@ func openCheckpoint(signed []byte, roster *protocol.Roster) (*auditlog.Checkpoin
 		s := n.UnverifiedSigs[0]
 		return nil, "", "", distrust("a signature by %s+%08x, a key the roster does not give for it", s.Name, s.Hash)
 	}
+	kid := ""
+	for _, sig := range n.Sigs {
+		if k, ok := keys[sig.Hash]; ok && sig.Name == unchecked.Origin {
+			kid = k
+			break
+		}
+	}
+	if kid == "" {
+		return nil, "", "", distrust("not signed by a key of %s in roster serial %d", agency, roster.Serial)
+	}
 	cp, err := auditlog.OpenCheckpoint(signed, note.VerifierList(vs...))
 	if err != nil {
 		return nil, "", "", err
 	}
-	return cp, agency, keys[n.Sigs[0].Hash], nil
+	return cp, agency, kid, nil
 }
 
 // checkItem checks one record of the proof: its canonical encoding and
