@@ -1,7 +1,10 @@
 package evidence
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -174,7 +177,8 @@ type side struct {
 // and both logs' receipts from the receiver to the sender, by receipt id
 // and SHA-256, and reports what one log holds and the other does not and
 // the delays along the way. It reads each log once, in one read
-// transaction, keeping only ids, hashes and times. It does not verify the
+// transaction, the two at the same time, keeping only ids, hashes and
+// times. It does not verify the
 // logs: 'audit verify' does.
 func Diff(sender, receiver *auditlog.Reader) (*Report, error) {
 	net, from, err := originParts(sender.Origin())
@@ -191,11 +195,21 @@ func Diff(sender, receiver *auditlog.Reader) (*Report, error) {
 	if from == to {
 		return nil, fmt.Errorf("both logs are of agency %s", from)
 	}
-	s, err := readSide(sender, from, to, true)
-	if err != nil {
-		return nil, fmt.Errorf("sender's log: %w", err)
-	}
+	// The two logs are read at the same time, one goroutine each.
+	var (
+		s    *side
+		serr error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		s, serr = readSide(sender, from, to, true)
+	}()
 	r, err := readSide(receiver, from, to, false)
+	<-done
+	if serr != nil {
+		return nil, fmt.Errorf("sender's log: %w", serr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("receiver's log: %w", err)
 	}
@@ -246,7 +260,7 @@ func readSide(l *auditlog.Reader, from, to string, isSender bool) (*side, error)
 				sd.rejected[rec.MessageID] = rec.Seq
 			}
 		case rec.Type == auditlog.TypeReceipt && rec.Actor == issuer:
-			rc, err := peekReceipt(payload)
+			rc, err := receiptOf(payload)
 			if err != nil {
 				sd.unread++
 				return nil
@@ -394,4 +408,25 @@ func delays(tls []Timeline) []Delay {
 		out = append(out, Delay{Name: sp.name, Count: len(ds), Median: ds[len(ds)/2], P95: ds[(len(ds)*95-1)/100], Max: ds[len(ds)-1]})
 	}
 	return out
+}
+
+// receiptOf decodes the receipt in a compact JWS without checking the JWS:
+// only to pair it, which is all Diff does with it (audit verify checks
+// every receipt's signature). It is several times cheaper than a full
+// parse, which matters on a log of millions of receipts.
+func receiptOf(signed []byte) (*protocol.Receipt, error) {
+	first, last := bytes.IndexByte(signed, '.'), bytes.LastIndexByte(signed, '.')
+	if first < 0 || first == last || len(signed) > maxReceiptJWS {
+		return nil, fmt.Errorf("not a compact JWS")
+	}
+	payload := make([]byte, base64.RawURLEncoding.DecodedLen(last-first-1))
+	n, err := base64.RawURLEncoding.Decode(payload, signed[first+1:last])
+	if err != nil {
+		return nil, err
+	}
+	var r protocol.Receipt
+	if err := json.Unmarshal(payload[:n], &r); err != nil {
+		return nil, err
+	}
+	return &r, r.Validate()
 }

@@ -106,16 +106,23 @@ func sent(m *seal.Sealed) auditlog.Entry {
 // entries, and a checkpoint when the log closes. It returns the path.
 func (w *world) log(entries ...auditlog.Entry) string {
 	w.t.Helper()
+	return w.logOf(w.sender, w.to, entries...)
+}
+
+// logOf writes the log of own, which knows peer's card and the roster,
+// then entries.
+func (w *world) logOf(own, peer *identity.Identity, entries ...auditlog.Entry) string {
+	w.t.Helper()
 	path := filepath.Join(w.t.TempDir(), auditlog.FileName)
-	l, err := auditlog.Open(path, auditlog.Options{Card: w.sender.Card, Key: w.sender.Signing, CheckpointEvery: 1 << 30, CheckpointInterval: time.Hour})
+	l, err := auditlog.Open(path, auditlog.Options{Card: own.Card, Key: own.Signing, CheckpointEvery: 1 << 30, CheckpointInterval: time.Hour})
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	card, err := w.to.Card.Marshal()
+	card, err := peer.Card.Marshal()
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	entries = append([]auditlog.Entry{{Type: auditlog.TypeKey, Actor: w.to.Agency(), Payload: card},
+	entries = append([]auditlog.Entry{{Type: auditlog.TypeKey, Actor: peer.Agency(), Payload: card},
 		{Type: auditlog.TypeRoster, Actor: w.sec.Agency(), Payload: w.roster}}, entries...)
 	for _, e := range entries {
 		if _, err := l.Append(context.Background(), e); err != nil {
