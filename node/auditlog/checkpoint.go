@@ -88,6 +88,9 @@ func OpenCheckpoint(signed []byte, known note.Verifiers) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := canonicalSignatures(append(n.Sigs, n.UnverifiedSigs...)); err != nil {
+		return nil, err
+	}
 	c, err := parseCheckpointText(n.Text)
 	if err != nil {
 		return nil, err
@@ -124,4 +127,17 @@ func parseCheckpointText(text string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: text is not canonical")
 	}
 	return c, nil
+}
+
+// canonicalSignatures refuses a signature line whose base64 is not the one
+// canonical spelling of its bytes: note.Open decodes it leniently, so the
+// unused bits of its last character could change and the signature still
+// verify — one note, several byte strings.
+func canonicalSignatures(sigs []note.Signature) error {
+	for _, s := range sigs {
+		if _, err := base64.StdEncoding.Strict().DecodeString(s.Base64); err != nil {
+			return fmt.Errorf("checkpoint: the signature by %s is not in canonical base64", s.Name)
+		}
+	}
+	return nil
 }

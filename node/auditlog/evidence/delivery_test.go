@@ -119,6 +119,16 @@ func TestDeliveryRefused(t *testing.T) {
 			d.Checkpoint = string(signed)
 			return d
 		}, "checkpoint", true, "a signature by witness.example+"},
+		{"checkpoint signature respelled", func() *evidence.Delivery {
+			d, err := w.prove(m, sent(m), w.receipt(w.to, m, protocol.ReceiptDelivered, at, nil))
+			must(t, err)
+			// The unused bits of the signature's last base64 character:
+			// the same bytes, another spelling.
+			const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+			i := strings.LastIndex(d.Checkpoint, "=\n") - 1
+			d.Checkpoint = d.Checkpoint[:i] + string(alphabet[strings.IndexByte(alphabet, d.Checkpoint[i])^1]) + d.Checkpoint[i+1:]
+			return d
+		}, "checkpoint", false, "not in canonical base64"},
 		{"records swapped", func() *evidence.Delivery {
 			d, err := w.prove(m, sent(m), w.receipt(w.to, m, protocol.ReceiptDelivered, at, nil))
 			must(t, err)
