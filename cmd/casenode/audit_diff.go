@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/casenode/casenode/node/auditlog/evidence"
 	"github.com/casenode/casenode/protocol"
@@ -102,7 +103,7 @@ func printDiff(e *env, rep *evidence.Report) {
 		fmt.Fprintln(w, "delays:     median / 95th percentile / max")
 	}
 	for _, d := range rep.Delays {
-		fmt.Fprintf(w, "  %-34s %s / %s / %s over %s\n", d.Name, d.Median, d.P95, d.Max, count(d.Count, "message", "messages"))
+		fmt.Fprintf(w, "  %-34s %s / %s / %s over %s\n", d.Name, roughly(d.Median), roughly(d.P95), roughly(d.Max), count(d.Count, "message", "messages"))
 	}
 }
 
@@ -112,4 +113,13 @@ func index(i int64) string {
 		return "-"
 	}
 	return fmt.Sprint(i)
+}
+
+// roughly rounds a delay for reading: to the millisecond from a
+// millisecond on, else to the microsecond.
+func roughly(d time.Duration) time.Duration {
+	if d >= time.Millisecond || d <= -time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
 }
