@@ -70,6 +70,14 @@ type DeliveryError struct {
 	Trust bool
 }
 
+// part is one record of a delivery proof: its name, the item and the
+// record type it must be.
+type part struct {
+	part string
+	it   *Item
+	typ  auditlog.Type
+}
+
 // untrusted is a signature by a key the roster does not give.
 type untrusted struct{ error }
 
@@ -109,12 +117,12 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 	want := protocol.KeyID(secretariat)
 	payload, kid, err := jws.Verify([]byte(d.Roster), protocol.RosterType, protocol.MaxSignedRosterSize, func(kid string) (ed25519.PublicKey, error) {
 		if kid != want {
-			return nil, fmt.Errorf("signed by key %s, not by the secretariat's key %s", kid, want)
+			return nil, distrust("signed by key %s, not by the secretariat's key %s", kid, want)
 		}
 		return secretariat, nil
 	})
 	if err != nil {
-		return fail("roster", "%v", untrusted{err})
+		return fail("roster", "%v", err)
 	}
 	roster, err := protocol.ParseRoster(payload)
 	if err != nil {
@@ -131,17 +139,9 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 	}
 
 	// The records, in the checkpoint's tree.
-	items := []struct {
-		part string
-		it   *Item
-		typ  auditlog.Type
-	}{{"sent", &d.Sent, auditlog.TypeSent}, {"delivered", &d.Delivered, auditlog.TypeReceipt}}
+	items := []part{{"sent", &d.Sent, auditlog.TypeSent}, {"delivered", &d.Delivered, auditlog.TypeReceipt}}
 	if d.Read != nil {
-		items = append(items, struct {
-			part string
-			it   *Item
-			typ  auditlog.Type
-		}{"read", d.Read, auditlog.TypeReceipt})
+		items = append(items, part{"read", d.Read, auditlog.TypeReceipt})
 	}
 	recs := map[string]*auditlog.Record{}
 	res := &Delivered{Network: roster.Network, From: sender, Checkpoint: cp, RosterSerial: roster.Serial, SenderKeyID: senderKID}
