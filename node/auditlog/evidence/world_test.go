@@ -114,7 +114,7 @@ func (w *world) log(entries ...auditlog.Entry) string {
 func (w *world) logOf(own, peer *identity.Identity, entries ...auditlog.Entry) string {
 	w.t.Helper()
 	path := filepath.Join(w.t.TempDir(), auditlog.FileName)
-	l, err := auditlog.Open(path, auditlog.Options{Card: own.Card, Key: own.Signing, CheckpointEvery: 1 << 30, CheckpointInterval: time.Hour})
+	l, err := auditlog.Open(path, auditlog.Options{Card: own.Card, Key: own.Signing})
 	if err != nil {
 		w.t.Fatal(err)
 	}
