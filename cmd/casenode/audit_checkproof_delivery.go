@@ -84,8 +84,10 @@ func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) er
 			MessageHash     string               `json:"message_hash"`
 			Sent            protocol.Time        `json:"sent"`
 			Delivered       protocol.Time        `json:"delivered"`
+			DeliveredStored *protocol.Time       `json:"delivered_stored,omitempty"`
 			DeliveredLogged protocol.Time        `json:"delivered_logged"`
 			Read            *protocol.Time       `json:"read,omitempty"`
+			ReadStored      *protocol.Time       `json:"read_stored,omitempty"`
 			ReadLogged      *protocol.Time       `json:"read_logged,omitempty"`
 			Records         []int64              `json:"records"`
 			CheckpointSize  int64                `json:"checkpoint_size"`
@@ -94,7 +96,7 @@ func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) er
 			SenderKeyID     string               `json:"sender_kid"`
 			RecipientKeyID  string               `json:"recipient_kid"`
 		}{true, statement, res.MessageID, res.Network, res.From, res.To, res.MsgType, res.Case, res.MessageHash, protocol.NewTime(res.Sent),
-			protocol.NewTime(res.DeliveredAt), protocol.NewTime(res.DeliveredLogged), opt(res.ReadAt), opt(res.ReadLogged), res.Indexes,
+			protocol.NewTime(res.DeliveredAt), opt(res.DeliveredStored), protocol.NewTime(res.DeliveredLogged), opt(res.ReadAt), opt(res.ReadStored), opt(res.ReadLogged), res.Indexes,
 			res.Checkpoint.Size, res.Checkpoint.Root.String(), res.RosterSerial, res.SenderKeyID, res.RecipientKeyID})
 	}
 	w := e.stdout
@@ -109,6 +111,13 @@ func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) er
 		fmt.Fprintf(w, " and %s", protocol.NewTime(res.ReadLogged))
 	}
 	fmt.Fprintln(w)
+	if !res.DeliveredStored.IsZero() {
+		fmt.Fprintf(w, "hub:        stored the delivered receipt at %s", protocol.NewTime(res.DeliveredStored))
+		if !res.ReadStored.IsZero() {
+			fmt.Fprintf(w, ", the read receipt at %s", protocol.NewTime(res.ReadStored))
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "checkpoint: of the log %s, size %d, root %s, signed with key %s\n", res.Checkpoint.Origin, res.Checkpoint.Size, res.Checkpoint.Root, res.SenderKeyID)
 	fmt.Fprintf(w, "roster:     serial %d, signed by the secretariat's key given\n", res.RosterSerial)
 	return nil

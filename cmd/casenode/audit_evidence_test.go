@@ -237,8 +237,14 @@ func testDiff(t *testing.T, en *evidenceNet) {
 			if tl.Received.Before(tl.Sent) || tl.DeliveredAtSender.Before(tl.Received) {
 				t.Fatalf("timeline out of order %+v", tl)
 			}
+			// The hub's stamp on the receiver's record: stored after it
+			// was sent (the sender records before it publishes), before
+			// the receiver recorded it.
+			if tl.Stored == nil || tl.HubSeq == 0 || tl.Stored.Before(tl.Sent) || tl.Received.Before(*tl.Stored) {
+				t.Fatalf("timeline without the hub's time, or out of order: %+v", tl)
+			}
 		}
-		if len(rep.Delays) == 0 || rep.Delays[0].Count == 0 {
+		if len(rep.Delays) == 0 || rep.Delays[0].Name != "sent→stored" || rep.Delays[0].Count != 3 {
 			t.Fatalf("no delays: %+v", rep.Delays)
 		}
 	}
@@ -353,13 +359,14 @@ func testProveDelivery(t *testing.T, en *evidenceNet) {
 		From      string  `json:"from"`
 		To        string  `json:"to"`
 		Delivered string  `json:"delivered"`
+		Stored    string  `json:"delivered_stored"`
 		Read      string  `json:"read"`
 		Records   []int64 `json:"records"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil || code != 0 {
 		t.Fatalf("check-proof --json: exit %d, %v\n%s", code, err, stdout)
 	}
-	if !res.OK || res.MessageID != en.read || res.From != dakar || res.To != accra || res.Delivered == "" || res.Read == "" || len(res.Records) != 3 ||
+	if !res.OK || res.MessageID != en.read || res.From != dakar || res.To != accra || res.Delivered == "" || res.Stored == "" || res.Read == "" || len(res.Records) != 3 ||
 		res.Statement != "message "+en.read+" from sn-pj-dakar was delivered to gh-ag-accra at "+res.Delivered+" and read at "+res.Read {
 		t.Fatalf("check-proof --json: %+v", res)
 	}

@@ -40,11 +40,13 @@ type Delivered struct {
 	// Sent is when the sender's log recorded the message.
 	Sent time.Time
 	// DeliveredAt is the time of the delivered receipt, as the recipient
-	// signed it; DeliveredLogged is when the sender's log recorded it.
-	DeliveredAt, DeliveredLogged time.Time
-	// ReadAt and ReadLogged are the same of the read receipt; zero without
-	// one.
-	ReadAt, ReadLogged time.Time
+	// signed it; DeliveredStored is when the hub stored it (zero if its
+	// record has no hub stamp); DeliveredLogged is when the sender's log
+	// recorded it.
+	DeliveredAt, DeliveredStored, DeliveredLogged time.Time
+	// ReadAt, ReadStored and ReadLogged are the same of the read receipt;
+	// zero without one.
+	ReadAt, ReadStored, ReadLogged time.Time
 	// Checkpoint is the checkpoint the records are proved against.
 	Checkpoint *auditlog.Checkpoint
 	// RosterSerial is the serial of the roster the keys come from.
@@ -93,7 +95,8 @@ func (e *DeliveryError) Error() string { return e.Part + ": " + e.Msg }
 // sender's key from that roster (every signature line must verify); each
 // record's encoding, payload hash and inclusion in the checkpoint's tree;
 // the sealed message's signature and its header; each receipt's signature
-// by the recipient's key from the roster, judged at the receipt's time,
+// by the recipient's key from the roster, judged at the later of the
+// receipt's time and the hub's storage time when its record has it,
 // and that it binds the message's id and SHA-256 and comes from a
 // recipient of the message to its sender. Every failure is a
 // *DeliveryError.
@@ -182,7 +185,11 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 	// The receipts, signed by a recipient.
 	for _, x := range items[1:] {
 		rec := recs[x.part]
-		rc, rkid, err := checkReceipt(x.it.Payload, roster)
+		var stored time.Time
+		if rec.Hub != nil {
+			stored = rec.Hub.Stored
+		}
+		rc, rkid, err := checkReceipt(x.it.Payload, roster, stored)
 		if err != nil {
 			return fail(x.part, "%v", err)
 		}
@@ -207,9 +214,9 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 		}
 		res.To, res.RecipientKeyID = rc.From, rkid
 		if kind == protocol.ReceiptDelivered {
-			res.DeliveredAt, res.DeliveredLogged = rc.Time.Time, rec.Time
+			res.DeliveredAt, res.DeliveredStored, res.DeliveredLogged = rc.Time.Time, stored, rec.Time
 		} else {
-			res.ReadAt, res.ReadLogged = rc.Time.Time, rec.Time
+			res.ReadAt, res.ReadStored, res.ReadLogged = rc.Time.Time, stored, rec.Time
 		}
 	}
 	return res, nil
@@ -310,9 +317,12 @@ func checkItem(it *Item, cp *auditlog.Checkpoint) (*auditlog.Record, error) {
 }
 
 // checkReceipt verifies a receipt's JWS with its issuer's key from the
-// roster, judged at the receipt's own time, and returns the receipt and
-// the key id.
-func checkReceipt(signed []byte, roster *protocol.Roster) (*protocol.Receipt, string, error) {
+// roster, judged as the sender's node judged it: at the later of the
+// receipt's own time and stored, the time the hub stored it (zero when
+// unknown), so that neither the recipient's clock nor the hub's alone
+// moves a receipt into a key's validity. It returns the receipt and the
+// key id.
+func checkReceipt(signed []byte, roster *protocol.Roster, stored time.Time) (*protocol.Receipt, string, error) {
 	p, err := jws.Parse(signed, protocol.ReceiptJWSType, maxReceiptJWS)
 	if err != nil {
 		return nil, "", err
@@ -323,7 +333,11 @@ func checkReceipt(signed []byte, roster *protocol.Roster) (*protocol.Receipt, st
 	if err != nil {
 		return nil, "", err
 	}
-	pub, err := roster.SigningKeyAt(rc.From, p.KeyID, rc.Time.Time)
+	at := rc.Time.Time
+	if stored.After(at) {
+		at = stored
+	}
+	pub, err := roster.SigningKeyAt(rc.From, p.KeyID, at)
 	if err != nil {
 		return nil, "", distrust("the receipt's key: %v", err)
 	}

@@ -62,8 +62,9 @@ type Issue struct {
 }
 
 // Timeline is one message found in both logs, with its times: when the
-// sender's log recorded it sent, when the hub stored it (if the
-// receiver's record says so), when the receiver's log recorded it, the
+// sender's log recorded it sent, when the hub stored it (from the hub's
+// stamp on the receiver's record, which records written before the stamp
+// existed lack), when the receiver's log recorded it, the
 // times of the receiver's delivered and read receipts as it signed them,
 // and when the sender's log recorded those receipts.
 type Timeline struct {
@@ -72,6 +73,7 @@ type Timeline struct {
 	ReceiverIndex     int64      `json:"receiver_index"`
 	Sent              time.Time  `json:"sent"`
 	Stored            *time.Time `json:"stored,omitempty"`
+	HubSeq            uint64     `json:"hub_seq,omitempty"`
 	Received          time.Time  `json:"received"`
 	Delivered         *time.Time `json:"delivered,omitempty"`
 	DeliveredAtSender *time.Time `json:"delivered_at_sender,omitempty"`
@@ -145,6 +147,8 @@ type logMsg struct {
 	index int64
 	at    time.Time
 	hash  [sha256.Size]byte
+	// hub is the hub's stamp of a received message, if its record has one.
+	hub *auditlog.HubStamp
 }
 
 // logReceipt is a receipt as one log holds it.
@@ -288,7 +292,7 @@ func (sd *side) add(rec *auditlog.Record) {
 	if _, dup := sd.msgs[rec.MessageID]; dup {
 		return
 	}
-	sd.msgs[rec.MessageID] = &logMsg{index: rec.Seq, at: rec.Time, hash: rec.PayloadHash}
+	sd.msgs[rec.MessageID] = &logMsg{index: rec.Seq, at: rec.Time, hash: rec.PayloadHash, hub: rec.Hub}
 	sd.order = append(sd.order, rec.MessageID)
 }
 
@@ -313,7 +317,12 @@ func compare(rep *Report, s, r *side) {
 				Detail: fmt.Sprintf("sent with SHA-256 %s, received with SHA-256 %s", hexHash(sm.hash), hexHash(rm.hash))})
 		default:
 			rep.Paired++
-			rep.Timelines = append(rep.Timelines, Timeline{MessageID: id, SenderIndex: sm.index, ReceiverIndex: rm.index, Sent: sm.at, Received: rm.at})
+			tl := Timeline{MessageID: id, SenderIndex: sm.index, ReceiverIndex: rm.index, Sent: sm.at, Received: rm.at}
+			if rm.hub != nil {
+				stored := rm.hub.Stored
+				tl.Stored, tl.HubSeq = &stored, rm.hub.Seq
+			}
+			rep.Timelines = append(rep.Timelines, tl)
 		}
 	}
 	for _, id := range r.order {
