@@ -18,7 +18,7 @@ func proveDelivery(e *env, r *auditlog.Reader, db, id, to, out string, asJSON bo
 	case errors.Is(err, evidence.ErrNotDelivered):
 		return withHint(fmt.Errorf("audit prove: %w", err), "only a delivery the recipient acknowledged with a signed receipt can be proved; 'casenode outbox' on the node shows each copy's state")
 	case errors.Is(err, auditlog.ErrNotCovered):
-		return withHint(fmt.Errorf("audit prove: %w", err), "take a newer snapshot once the node has signed a checkpoint covering the receipts, or stop the node (it signs one when it stops) and prove from its audit.db")
+		return withHint(fmt.Errorf("audit prove: %w", err), "every commit of the log signs a checkpoint of all its records, so a record none covers was not written by the node: run 'casenode audit verify --db %s'", db)
 	case errors.Is(err, auditlog.ErrNotFound):
 		return withHint(fmt.Errorf("audit prove: %w", err), "--db must be the sender's log; 'casenode audit replay --db %s' lists its messages", db)
 	case err != nil:
