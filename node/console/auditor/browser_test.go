@@ -86,6 +86,17 @@ func TestBrowserAudit(t *testing.T) {
 	bt.CheckAccessible(t, tab, "timeline")
 	bt.Do(t, tab, chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, 0)`))
 	bt.ShotTop(t, tab, "audit-timeline")
+	// From the message sent, the two logs side by side: they agree.
+	bt.Do(t, tab, chromedp.Click("#entries > li:first-child a.compare-link"), chromedp.WaitVisible("#diff"))
+	if w := bt.Eval[string](t, tab, `document.querySelector('#diff').dataset.worst + '/' + document.querySelector('#diff').dataset.issues`); w != "/0" {
+		t.Errorf("Dakar's and Accra's logs compared: worst/issues %s", w)
+	}
+	if rows := bt.Eval[[]string](t, tab, `[...document.querySelectorAll('#paired tbody tr')].map(e => e.dataset.message)`); !slices.Equal(rows, []string{s.sentA[0]}) {
+		t.Errorf("the comparison opened from message %s lists %v", s.sentA[0], rows)
+	}
+	bt.Measure(t, tab, "compare")
+	bt.CheckAccessible(t, tab, "compare")
+	bt.Shot(t, tab, "audit-compare")
 	// The whole timeline's first page: the heaviest page there is.
 	bt.Do(t, tab, chromedp.Navigate(base+"logs/"+log+"/timeline"), chromedp.WaitVisible("#next"))
 	bt.Measure(t, tab, "timeline-full")
@@ -117,9 +128,9 @@ func TestBrowserAudit(t *testing.T) {
 	bt.CheckAccessible(t, tab, "verify-failed-fr")
 	bt.Shot(t, tab, "audit-verify-failed-fr")
 
-	bt.Do(t, tab, chromedp.Navigate(base+"compare?a="+log+"&b="+accra+".db"), chromedp.WaitVisible("#compare"))
-	bt.Measure(t, tab, "compare")
-	bt.CheckAccessible(t, tab, "compare")
+	bt.Do(t, tab, chromedp.Navigate(base+"compare?a="+log+"&b="+accra+".db"), chromedp.WaitVisible("#diff"))
+	bt.Measure(t, tab, "compare-all")
+	bt.CheckAccessible(t, tab, "compare-all")
 
 	srv.Close()
 	if after := hashFiles(t, files...); !mapsEqual(before, after) {

@@ -23,6 +23,14 @@ type entry struct {
 	Proof *proofView
 	// Open shows the record expanded (its own page).
 	Open bool
+	// Peers are a sent message's recipients, each with its log if the
+	// console serves it.
+	Peers []peer
+}
+
+// peer is a recipient of a sent message and its log's name, if served.
+type peer struct {
+	Agency, Log string
 }
 
 // proofView is an inclusion proof as the pages show it.
@@ -45,6 +53,11 @@ func (s *Server) entry(lf *logFile, ev *auditlog.Event, latest *auditlog.Checkpo
 	rec := ev.Record
 	e := &entry{Log: lf.name, Ev: ev, Rec: rec, Own: lf.own(), Hash: rec.Hash().String(), Prev: rec.Prev.String(),
 		PayloadHash: hex.EncodeToString(rec.PayloadHash[:]), Bytes: hex.EncodeToString(rec.Bytes()), Proof: &proofView{}}
+	if e.Sent() {
+		for _, a := range ev.Message.To {
+			e.Peers = append(e.Peers, peer{Agency: a, Log: s.logOf(a)})
+		}
+	}
 	if latest == nil || rec.Seq >= latest.Size {
 		return e
 	}

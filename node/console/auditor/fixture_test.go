@@ -243,6 +243,27 @@ func flipPayload(t *testing.T, path string, i int64) {
 	}
 }
 
+// deleteRecord removes record i from the file at path, as someone hiding
+// a message would.
+func deleteRecord(t *testing.T, path string, i int64) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		k := make([]byte, 8)
+		for j := range 8 {
+			k[7-j] = byte(i >> (8 * j))
+		}
+		return tx.Bucket([]byte("records")).Delete(k)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // hashFiles returns the SHA-256 of each file.
 func hashFiles(t *testing.T, paths ...string) map[string][32]byte {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/auditlog/evidence"
 	"github.com/casenode/casenode/node/console/auditor"
 )
 
@@ -320,6 +321,34 @@ func TestSessionReadOnly(t *testing.T) {
 	if !strings.Contains(body, "The log holds and extends the checkpoint you gave") {
 		t.Errorf("verification against the latest checkpoint: %.1500s", body)
 	}
+	// The proof of delivery to Accra of a message Dakar sent: the bytes of
+	// 'casenode audit prove --delivery', and it checks with the
+	// secretariat's key alone.
+	resp, got := get(t, c, base+"logs/"+log+"/records/"+strconv.FormatInt(i, 10)+"/delivery?to="+accra)
+	d, err := evidence.ProveDelivery(r, s.sentA[0], accra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantD, _ := evidence.EncodeDelivery(d)
+	if resp.StatusCode != http.StatusOK || got != string(wantD)+"\n" {
+		t.Fatalf("the delivery proof downloaded: %d, %d bytes, want %d: %.300s", resp.StatusCode, len(got), len(wantD)+1, got)
+	}
+	dd, err := evidence.DecodeDelivery(wantD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.CheckDelivery(dd, s.secretariat); err != nil {
+		t.Errorf("the delivery proof downloaded does not check: %v", err)
+	}
+	received := strconv.FormatInt(indexOf(t, s.dakarLog, auditlog.TypeReceived, s.replyA), 10)
+	if resp, _ := get(t, c, base+"logs/"+log+"/records/"+received+"/delivery"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the delivery proof of a received message: %d", resp.StatusCode)
+	}
+	// The two logs compared: they agree, and the message is in both.
+	_, body = get(t, c, base+"compare?a="+log+"&b="+accra+".db&message="+s.sentA[0])
+	if !strings.Contains(body, `data-worst="" data-issues="0"`) || !strings.Contains(body, `<tr data-message="`+s.sentA[0]+`">`) || strings.Count(body, "<tr data-message=") != 1 {
+		t.Errorf("the comparison of the two logs: %.3000s", body)
+	}
 	// The other log, and the pages a session visits.
 	for _, p := range []string{"", "logs/" + accra + ".db", "logs/" + accra + ".db/timeline?type=key", "compare?a=" + log + "&b=" + accra + ".db"} {
 		if resp, body := get(t, c, base+p); resp.StatusCode != http.StatusOK {
@@ -347,13 +376,16 @@ func mapsEqual(a, b map[string][32]byte) bool {
 }
 
 // TestTamperedCopy: a copy with one byte of a record's payload changed
-// fails verification at that record, and the page says so in words.
+// fails verification at that record, and the page says so in words; a
+// copy with a sent record removed disagrees with the receiver's log.
 func TestTamperedCopy(t *testing.T) {
 	s := snaps(t)
 	tampered := copyLog(t, s.dakarLog, "tampered.db")
 	i := indexOf(t, tampered, auditlog.TypeSent, s.sentA[1])
 	flipPayload(t, tampered, i)
-	srv, base := serve(t, tampered)
+	hidden := copyLog(t, s.dakarLog, "hidden.db")
+	deleteRecord(t, hidden, indexOf(t, hidden, auditlog.TypeSent, s.sentB))
+	srv, base := serve(t, tampered, hidden, s.accraLog)
 	c := start(t, srv)
 	body := verify(t, c, base, "tampered.db", url.Values{})
 	want := `data-state="failed" data-kind="integrity" data-index="` + strconv.FormatInt(i, 10) + `" data-at-checkpoint="false"`
@@ -365,6 +397,13 @@ func TestTamperedCopy(t *testing.T) {
 		if !strings.Contains(body, w) {
 			t.Errorf("the failure does not say %q", w)
 		}
+	}
+	// A copy with a sent record removed, against Accra's log: Accra
+	// received a message Dakar's log never sent.
+	_, body = get(t, c, base+"compare?a=hidden.db&b="+accra+".db")
+	if !strings.Contains(body, `data-worst="received_not_sent" data-issues="1"`) || !strings.Contains(body, `<tr data-kind="received_not_sent" data-message="`+s.sentB+`">`) ||
+		!strings.Contains(body, "1 finding; the most serious: received but never sent") {
+		t.Errorf("the comparison of a copy with a sent record removed with Accra's log: %s", body[strings.Index(body, `<section id="diff"`):])
 	}
 }
 

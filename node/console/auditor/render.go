@@ -53,6 +53,18 @@ func funcs(p *locale.Printer) template.FuncMap {
 		"join": strings.Join,
 		"int":  func(n int64) int { return int(n) },
 		"list": func(v ...any) []any { return v },
+		"timep": func(t *time.Time) string {
+			if t == nil {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04:05.000") + " UTC"
+		},
+		"dur": func(d time.Duration) string {
+			if d >= time.Millisecond {
+				return d.Round(time.Millisecond).String()
+			}
+			return d.Round(time.Microsecond).String()
+		},
 		"pct": func(done, total int64) int64 {
 			if total <= 0 {
 				return 0
