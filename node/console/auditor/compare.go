@@ -144,4 +144,3 @@ func (s *Server) logOf(agency string) string {
 	}
 	return ""
 }
-
