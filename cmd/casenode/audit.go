@@ -23,7 +23,7 @@ func auditVerbs() []nounVerb {
 		{"diff", "pair a sender's and a receiver's logs: what one holds and the other does not, and the delays", runAuditDiff},
 		{"check-export", "check a directory 'audit export' wrote: its signed manifest, files, tiles and records", runAuditCheckExport},
 		{"restart-log", "start a new audit log after a broken one, keeping the old file as evidence (node stopped)", runAuditRestartLog},
-		{"serve", "the auditor's console in the browser: verify, timeline and proofs, read-only", runAuditServe},
+		{"serve", "the auditor's console in the browser: verify, timeline, proofs and the cross-log diff, read-only", runAuditServe},
 	}
 }
 

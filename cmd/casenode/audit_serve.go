@@ -32,7 +32,9 @@ system picks unless --listen says which. It prints an address with a
 one-time token: open it in your browser, which then holds the session. In
 the console: verify a log with a progress bar and the result in words; its
 timeline filtered by case, agency, type and time, each record with its
-hashes and inclusion proof to download (docs/AUDIT.md).
+hashes and inclusion proof to download, a sent message's delivery proof
+(as audit prove --delivery writes it); two logs compared (audit diff)
+(docs/AUDIT.md).
 `)
 	}
 	if err := parseFlags(fs, args, false); err != nil {
