@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age/armor"
 	"github.com/casenode/casenode/protocol"
@@ -145,5 +146,46 @@ func TestLoadAllRefusesPreviousKeyOfAnother(t *testing.T) {
 		if _, err := LoadAll(dir, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("a previous key of %s in %s: %v, want %q", who[1], who[0], err, want)
 		}
+	}
+}
+
+// TestPreviousCards: the cards of the previous keys, newest first; a
+// directory or a hidden file named like a card is not one, and a card that
+// does not load is an error.
+func TestPreviousCards(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dakar")
+	id := generate(t, protocol.KindClassic)
+	if err := id.Save(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if cards, err := PreviousCards(dir); err != nil || cards != nil {
+		t.Fatalf("before any rotation: %v, %v", cards, err)
+	}
+	_, first, err := Rotate(dir, nil, 0, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Rotate(dir, nil, 0, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(dir, KeysDir)
+	if err := os.Mkdir(filepath.Join(keys, "not-a-card.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(keys, ".stage.json"), []byte("junk"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cards, err := PreviousCards(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cards) != 2 || cards[0].KeyID() != first.KeyID() || cards[1].KeyID() != id.KeyID() {
+		t.Fatalf("previous cards %v, want %s then %s", cards, first.KeyID(), id.KeyID())
+	}
+	if err := os.WriteFile(filepath.Join(keys, "bad.json"), []byte("junk"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PreviousCards(dir); err == nil || !strings.Contains(err.Error(), "bad.json") {
+		t.Fatalf("a card that does not load: %v", err)
 	}
 }
