@@ -63,6 +63,10 @@ type Roster struct {
 	Secretariat string `json:"secretariat"`
 	// Members is sorted by agency id, each agency once.
 	Members []RosterMember `json:"members"`
+	// Witnesses are the verifier keys of the witnesses whose cosignatures
+	// of audit-log checkpoints the network trusts (WitnessKey). Optional:
+	// rosters signed before witnesses existed have none.
+	Witnesses []string `json:"witnesses,omitempty"`
 }
 
 // RosterMember is one agency's entry in a roster.
@@ -160,7 +164,7 @@ func (r *Roster) Validate() error {
 	if m := r.Member(r.Secretariat); m == nil || m.Status != StatusActive {
 		return fmt.Errorf("roster.secretariat: %q must be an active member", r.Secretariat)
 	}
-	return nil
+	return r.validateWitnesses()
 }
 
 func (r *Roster) validateMember(i int, kids map[string]string) error {

@@ -51,6 +51,7 @@ type Node struct {
 	intents  auditIntents  // intents to delete in the next store commit
 	writes   writeAlarm    // raised while the disk is full
 	counts   counters      // what the node did, for its metrics
+	witness  witnessState  // the witnessing of the audit log (witness.go)
 	// keptRejections bounds the rejections kept in full per publisher.
 	keptRejections keptRejections
 	running        atomic.Bool

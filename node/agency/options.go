@@ -57,6 +57,11 @@ type Options struct {
 	// from the store's transaction to the audit log's records being
 	// durable: kind is "send" or "receive". The node's metrics set it.
 	ObserveCommit func(kind string, d time.Duration)
+	// WitnessInterval is how often the node looks for a new checkpoint of
+	// its audit log to have cosigned by the hub's witness, and the first
+	// delay after a failed request (it doubles up to MaxWitnessWait).
+	// Zero means DefaultWitnessInterval.
+	WitnessInterval time.Duration
 }
 
 // Defaults of Options.
@@ -102,5 +107,8 @@ func (o *Options) fill() {
 	}
 	if o.StallAfter <= 0 {
 		o.StallAfter = DefaultStallAfter
+	}
+	if o.WitnessInterval <= 0 {
+		o.WitnessInterval = DefaultWitnessInterval
 	}
 }

@@ -51,6 +51,7 @@ func (n *Node) Run(ctx context.Context) error {
 	wg.Go(func() { n.pub.run(ctx, js) })
 	wg.Go(func() { n.xfer.run(ctx, nc) })
 	wg.Go(func() { n.watchLiveness(ctx, nc) })
+	wg.Go(func() { n.witnessCheckpoints(ctx, nc) })
 	n.log.Info("node running", "network", n.cfg.Network, "hub", strings.Join(n.cfg.HubURLs, ","))
 	wg.Wait()
 	return nil

@@ -43,7 +43,7 @@ const (
 // knownBuckets are every bucket an audit log may hold: verify reports any
 // other as an integrity failure. A new bucket is added here.
 func knownBuckets() []string {
-	return []string{bucketMeta, bucketRecords, bucketPayloads, bucketHashes, bucketCheckpoints}
+	return []string{bucketMeta, bucketRecords, bucketPayloads, bucketHashes, bucketCheckpoints, bucketCosignatures}
 }
 
 // unknownBucket returns the name of the first bucket of tx that is not an

@@ -30,6 +30,10 @@ type VerifyOptions struct {
 	// log must hold at least its records, and the same ones: the only way
 	// to catch removal of the newest records or a restore from backup.
 	Checkpoint []byte
+	// WitnessKeys are witness verifier keys (protocol.WitnessKey) the
+	// auditor trusts besides those the log's roster lists: the stored
+	// cosignatures and those of Checkpoint are checked against both.
+	WitnessKeys []string
 	// CheckMessage, if set, checks every stored message's signatures.
 	CheckMessage MessageCheck
 	// Workers is how many goroutines run CheckMessage; zero means
@@ -69,6 +73,18 @@ type Report struct {
 	CardsChecked, CardsBeforeRoster int64
 	// Elapsed is how long verification took.
 	Elapsed time.Duration
+	// Cosigned are the checkpoints with stored cosignatures, oldest
+	// first, with the witnesses whose cosignatures verified.
+	Cosigned []Cosigned
+	// NewestCosigned is the size of the newest checkpoint a known witness
+	// cosigned, 0 if none.
+	NewestCosigned int64
+	// GivenCosigners name the witnesses whose cosignatures of Given
+	// verified.
+	GivenCosigners []string
+	// WitnessKeys is how many witness keys the cosignatures were checked
+	// against.
+	WitnessKeys int
 }
 
 // progressEvery is how many records go between two Progress calls.
@@ -108,7 +124,10 @@ func (r *Reader) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		}
 		readAhead(tx)
 		defer readAheadDone(tx)
-		return v.run()
+		if err := v.run(); err != nil {
+			return err
+		}
+		return v.cosignatures(tx)
 	})
 	if err != nil {
 		return nil, err

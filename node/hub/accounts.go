@@ -78,6 +78,7 @@ func memberServices(network string) []struct {
 		// The attachment service (attach.go).
 		{protocol.AttachService(network), false},
 		{jsAccountInfo, false},
+		{protocol.WitnessFilter(network), false},
 		{"$JS.API.CONSUMER.INFO." + stream + ".*", false},
 		{"$JS.API.CONSUMER.MSG.NEXT." + stream + ".*", true},
 		{"$JS.ACK." + stream + ".>", false},

@@ -57,7 +57,9 @@ type Hub struct {
 	kv     jetstream.KeyValue
 	ingest *ingest
 	attach *attachService
-	listen string
+	// witness cosigns the members' checkpoints (witness.go).
+	witness *witnessService
+	listen  string
 	// tls is the server's TLS configuration, nil for plain TCP; built once
 	// per start.
 	tls *tls.Config
@@ -215,6 +217,9 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if h.stats, err = startStats(h.dir, h.js, h.cfg.Network, h.Roster, h.log); err != nil {
+		return err
+	}
+	if h.witness, err = h.startWitness(ctx); err != nil {
 		return err
 	}
 	return h.listenClients()
@@ -452,6 +457,7 @@ func (h *Hub) Close() error {
 		h.attach.close()
 	}
 	h.guard.stop()
+	h.witness.close()
 	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {
 		if nc != nil {
 			nc.Close()

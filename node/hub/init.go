@@ -107,6 +107,9 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 	if err := o.writeUsers(dir, res); err != nil {
 		return nil, err
 	}
+	if err := createWitnessKey(dir); err != nil {
+		return nil, err
+	}
 	if res.Roster, err = o.firstRoster(dir, id, cfg); err != nil {
 		return nil, err
 	}
@@ -190,6 +193,11 @@ func (o *InitOptions) firstRoster(dir string, id *identity.Identity, cfg *config
 		Secretariat: o.Agency,
 		Members:     []protocol.RosterMember{{Card: *id.Card, Status: protocol.StatusActive, Since: now}},
 	}
+	wk, _, err := loadWitnessKey(dir, o.Network, false)
+	if err != nil {
+		return nil, err
+	}
+	r.Witnesses = []string{wk.VerifierKey()}
 	sr, err := SignRoster(id.Signing, r)
 	if err != nil {
 		return nil, err

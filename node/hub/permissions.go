@@ -15,6 +15,7 @@ func agencyPermissions(network, agency string) *server.Permissions {
 		Publish: &server.SubjectPermission{Allow: []string{
 			protocol.SenderFilter(network, agency),
 			protocol.AttachAgencyFilter(network, agency),
+			protocol.WitnessSubject(network, agency),
 			"$JS.API.CONSUMER.INFO." + stream + "." + consumer,
 			"$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer,
 			"$JS.ACK." + stream + "." + consumer + ".>",
@@ -52,6 +53,12 @@ func adminPermissions(network string) *server.Permissions {
 			"$JS.API.DIRECT.GET." + kv,
 			"$JS.API.DIRECT.GET." + kv + ".>",
 			"$JS.API.STREAM.MSG.GET." + kv,
+			// The witness's state and alarms (witness.go), for the
+			// secretariat's export and the auditor's --witness-from.
+			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessBucket(network) + ".>",
+			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessAlarmBucket(network) + ".>",
+			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessBucket(network),
+			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessAlarmBucket(network),
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{adminInbox + ".>"}},
 	}
@@ -82,9 +89,14 @@ func servicePermissions(network string) *server.Permissions {
 			"$KV." + protocol.RosterBucket(network) + ".>",
 			"$KV." + attachBucket(network) + ".>",
 			"casenet." + network + ".attdata.>",
+			// The witness (witness.go): its buckets.
+			"$KV." + protocol.WitnessBucket(network) + ".>",
+			"$KV." + protocol.WitnessAlarmBucket(network) + ".>",
+			// Answers of the attachment service and the witness, which go
+			// back to the members' accounts only.
 			responsePrefix + ">",
 		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network)}},
+		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network), protocol.WitnessFilter(network)}},
 	}
 }
 

@@ -199,8 +199,15 @@ func prunePrevious(keys []protocol.PreviousKey, now time.Time, retention time.Du
 	return out
 }
 
-// sign loads the secretariat's key and signs r.
+// sign loads the secretariat's key and signs r, which it makes name the
+// hub's witness key (made here for a hub initialised before witnesses
+// existed).
 func (s *Secretariat) sign(r *protocol.Roster) (*SignedRoster, error) {
+	wk, _, err := loadWitnessKey(s.dir, r.Network, true)
+	if err != nil {
+		return nil, err
+	}
+	r.Witnesses = withHubWitness(r, wk.VerifierKey())
 	id, err := identity.Load(filepath.Join(s.dir, SecretariatDir), s.passphrase)
 	if err != nil {
 		return nil, err

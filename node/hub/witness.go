@@ -1,0 +1,182 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/casenode/casenode/crypto/witness"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// witnessTimeout bounds the work on one add-checkpoint request: reading
+// and recording the state.
+const witnessTimeout = 10 * time.Second
+
+// witnessService is the hub's witness (C2SP tlog-witness): it cosigns the
+// checkpoints of each member's audit log once it has checked that each one
+// extends the last one it cosigned. Its state, the latest cosigned
+// checkpoint of each agency, is in the witness bucket; what it refused as
+// evidence of a fork or a rollback is in the alarm bucket.
+type witnessService struct {
+	network  string
+	cosigner *witness.Cosigner
+	state    jetstream.KeyValue
+	alarms   jetstream.KeyValue
+	syncer   *blockSyncer // nil unless sync is "always"
+	roster   func() *protocol.Roster
+	log      *slog.Logger
+	now      func() time.Time
+	sub      *nats.Subscription
+
+	mu sync.Mutex // serializes requests: a check and its update are one step
+}
+
+// witnessStateConfig is the witness bucket: one key per agency, the latest
+// cosigned checkpoint; a short history for the record.
+func witnessStateConfig(network string) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:       protocol.WitnessBucket(network),
+		Description:  "casenode: the latest checkpoint the hub's witness cosigned, per agency, of network " + network,
+		History:      8,
+		MaxValueSize: witness.MaxCheckpointSize,
+		Storage:      jetstream.FileStorage,
+		Replicas:     1,
+	}
+}
+
+// witnessAlarmConfig is the alarm bucket: one key per agency, kind and
+// size, so that a member repeating a request adds nothing, and bounded.
+func witnessAlarmConfig(network string) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:       protocol.WitnessAlarmBucket(network),
+		Description:  "casenode: forks and rollbacks the hub's witness refused, with both checkpoints, of network " + network,
+		History:      1,
+		MaxValueSize: 4 * witness.MaxCheckpointSize,
+		MaxBytes:     64 << 20,
+		Storage:      jetstream.FileStorage,
+		Replicas:     1,
+	}
+}
+
+// startWitness creates the witness's buckets, loads its key (making one
+// for a hub initialised before witnesses existed) and starts answering on
+// the witness subjects.
+func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
+	c, created, err := loadWitnessKey(h.dir, h.cfg.Network, true)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		h.log.Warn("made the hub's witness key: the roster does not name it yet, so nodes cannot check its cosignatures", "file", WitnessKeyFile, "fix", "casenode hub renew --dir "+h.dir)
+	} else if !h.roster.Roster.HasWitness(c.VerifierKey()) {
+		h.log.Warn("the roster does not name the hub's witness key: nodes cannot check its cosignatures", "fix", "casenode hub renew --dir "+h.dir)
+	}
+	w := &witnessService{network: h.cfg.Network, cosigner: c, log: h.log.With("service", "witness"), now: time.Now,
+		roster: func() *protocol.Roster { return h.Roster().Roster }}
+	if w.state, err = h.js.CreateOrUpdateKeyValue(ctx, witnessStateConfig(h.cfg.Network)); err != nil {
+		return nil, fmt.Errorf("create witness bucket: %w", err)
+	}
+	if w.alarms, err = h.js.CreateOrUpdateKeyValue(ctx, witnessAlarmConfig(h.cfg.Network)); err != nil {
+		return nil, fmt.Errorf("create witness alarm bucket: %w", err)
+	}
+	if h.cfg.Sync == "always" {
+		if w.syncer, err = newBlockSyncer(h.cfg.StoreDir, "KV_"+protocol.WitnessBucket(h.cfg.Network)); err != nil {
+			return nil, err
+		}
+	}
+	if w.sub, err = h.nc.Subscribe(protocol.WitnessFilter(h.cfg.Network), w.handle); err != nil {
+		return nil, fmt.Errorf("start the witness: %w", err)
+	}
+	if err := h.nc.Flush(); err != nil {
+		return nil, fmt.Errorf("start the witness: %w", err)
+	}
+	return w, nil
+}
+
+func (w *witnessService) close() {
+	if w == nil {
+		return
+	}
+	if w.sub != nil {
+		w.sub.Unsubscribe()
+	}
+	if w.syncer != nil {
+		w.syncer.close()
+	}
+}
+
+// handle answers one request. Only requests that crossed from the members'
+// account (a reply subject the server made) get an answer.
+func (w *witnessService) handle(m *nats.Msg) {
+	agency, ok := protocol.WitnessRequester(w.network, m.Subject)
+	if !ok || !strings.HasPrefix(m.Reply, responsePrefix) {
+		w.log.Warn("witness request refused: not a member's request", "subject", m.Subject)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), witnessTimeout)
+	defer cancel()
+	status, body := w.addCheckpoint(ctx, agency, m.Data)
+	reply := &nats.Msg{Subject: m.Reply, Header: nats.Header{}, Data: body}
+	reply.Header.Set(witness.StatusHeader, strconv.Itoa(status))
+	if status == witness.StatusConflict {
+		reply.Header.Set("Content-Type", "text/x.tlog.size")
+	}
+	if err := m.RespondMsg(reply); err != nil {
+		w.log.Warn("witness answer not sent", "agency", agency, "err", err)
+	}
+}
+
+// addCheckpoint judges a request of agency and, if it holds, records the
+// new state durably and returns the cosignature.
+func (w *witnessService) addCheckpoint(ctx context.Context, agency string, body []byte) (int, []byte) {
+	req, err := witness.ParseRequest(body)
+	if err != nil {
+		w.log.Warn("witness request refused", "agency", agency, "status", witness.StatusBadRequest, "err", err)
+		return witness.StatusBadRequest, []byte(err.Error() + "\n")
+	}
+	keys, err := w.logKeys(agency)
+	if err != nil {
+		w.log.Warn("witness request refused", "agency", agency, "status", witness.StatusNotFound, "err", err)
+		return witness.StatusNotFound, []byte(err.Error() + "\n")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cur, err := w.latest(ctx, agency)
+	if err != nil {
+		w.log.Error("witness state unreadable", "agency", agency, "err", err)
+		return witness.StatusUnavailable, []byte("the witness cannot read its state\n")
+	}
+	var latest *witness.Latest
+	if cur != nil {
+		latest = &witness.Latest{Size: cur.cp.Size, Root: cur.cp.Root}
+	}
+	v := witness.Check(req, protocol.LogOrigin(w.network, agency), keys, latest)
+	if v.Evidence != "" {
+		w.recordAlarm(ctx, agency, v, cur, req)
+	}
+	switch v.Status {
+	case witness.StatusOK:
+	case witness.StatusConflict:
+		w.log.Info("witness: the node's idea of the cosigned size is out of date", "agency", agency, "old", req.Old, "witness_size", sizeOf(latest))
+		return v.Status, []byte(strconv.FormatInt(sizeOf(latest), 10) + "\n")
+	default:
+		w.log.Warn("witness request refused", "agency", agency, "status", v.Status, "reason", v.Reason)
+		return v.Status, []byte(v.Reason + "\n")
+	}
+	line := w.cosigner.Cosign([]byte(v.Checkpoint.Text()), w.now())
+	cosigned := append(bytes.Clone(req.Checkpoint), line...)
+	if err := w.store(ctx, agency, cosigned, cur); err != nil {
+		w.log.Error("witness state not recorded: no cosignature given", "agency", agency, "err", err)
+		return witness.StatusUnavailable, []byte("the witness cannot record its state\n")
+	}
+	return witness.StatusOK, line
+}
+

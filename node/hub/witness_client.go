@@ -1,0 +1,86 @@
+package hub
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ConnectAdmin connects to a running hub at url as its read-only admin
+// user, with the admin credentials file creds; caFile, if set, is the
+// network CA certificate for a tls:// URL.
+func ConnectAdmin(url, creds, caFile string) (*nats.Conn, error) {
+	opts := []nats.Option{nats.UserCredentials(creds), nats.Name("casenode admin"), nats.MaxReconnects(0)}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("network CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("network CA %s: no PEM certificate", caFile)
+		}
+		opts = append(opts, nats.Secure(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the hub at %s: %w", url, err)
+	}
+	return nc, nil
+}
+
+// ConnectAdminDir connects, as ConnectAdmin, to the hub of the hub
+// directory dir running on this machine, with the directory's admin
+// credentials and network CA.
+func ConnectAdminDir(dir string) (*nats.Conn, *config.Hub, error) {
+	cfg, err := config.LoadHub(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	scheme := "nats://"
+	if cfg.TLS.Enabled() {
+		scheme = "tls://"
+	}
+	url := scheme + localAddr(cfg.Listen)
+	nc, err := ConnectAdmin(url, filepath.Join(dir, AdminCredsFile), cfg.TLS.CAFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nc, cfg, nil
+}
+
+// FetchWitnessCheckpoint reads, over an admin connection, the latest
+// checkpoint of agency's log that the hub's witness cosigned, with its
+// cosignature; nil if the witness never cosigned that log.
+func FetchWitnessCheckpoint(ctx context.Context, nc *nats.Conn, network, agency string) ([]byte, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := js.KeyValue(ctx, protocol.WitnessBucket(network))
+	if err != nil {
+		return nil, fmt.Errorf("the hub's witness bucket: %w", err)
+	}
+	return readWitnessCheckpoint(ctx, kv, agency)
+}
+
+// localAddr is the address on this machine of a hub listening on listen.
+func localAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
