@@ -25,7 +25,12 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 		usage()
 		fmt.Fprint(fs.Output(), auditExitCodes)
 	}
+	var wf witnessFlags
+	wf.register(fs)
 	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if err := wf.check("audit verify", *ckpt); err != nil {
 		return err
 	}
 	o := auditlog.VerifyOptions{CheckMessage: auditlog.CheckMessage}
@@ -46,10 +51,21 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.Close()
+	if wf.key != "" {
+		o.WitnessKeys = []string{wf.key}
+	}
+	if wf.used() {
+		if o.Checkpoint, err = wf.load(ctx, e, r.Origin()); err != nil {
+			return fmt.Errorf("audit verify: %w", err)
+		}
+	}
 
 	p := newProgress(e, "verifying")
 	o.Progress = p.update
 	rep, err := r.Verify(ctx, o)
+	if err == nil && wf.used() && len(rep.GivenCosigners) == 0 {
+		err = witnessNotCosigned(rep)
+	}
 	if err != nil {
 		var ve *auditlog.VerifyError
 		checked := p.done
@@ -105,6 +121,7 @@ func printVerifyReport(w io.Writer, rep *auditlog.Report, o auditlog.VerifyOptio
 	} else {
 		fmt.Fprintf(w, "consistency:  no earlier checkpoint given: removal of the newest records cannot be ruled out\n")
 	}
+	printCosignatures(w, rep)
 	fmt.Fprintf(w, "\nlatest checkpoint (keep it, and pass it with --checkpoint next time):\n\n%s", rep.Latest.Note)
 }
 
@@ -121,6 +138,9 @@ type verifyJSON struct {
 	CardsUnchecked  int64           `json:"cards_before_roster,omitempty"`
 	Given           *checkpointJSON `json:"consistent_with,omitempty"`
 	Latest          *checkpointJSON `json:"latest_checkpoint,omitempty"`
+	Cosigned        []cosignedJSON  `json:"cosigned,omitempty"`
+	NewestCosigned  int64           `json:"newest_cosigned_size,omitempty"`
+	GivenCosigners  []string        `json:"consistent_with_cosigned_by,omitempty"`
 	Failure         *failureJSON    `json:"failure,omitempty"`
 }
 
@@ -154,6 +174,7 @@ func verifyReportJSON(rep *auditlog.Report) verifyJSON {
 		OK: true, Origin: rep.Origin, Records: rep.Records, Checkpoints: rep.Checkpoints, Anchored: rep.Anchored,
 		OwnKeys: rep.OwnKeys, MessagesChecked: rep.MessagesChecked, CardsChecked: rep.CardsChecked, CardsUnchecked: rep.CardsBeforeRoster,
 		Given: checkpointToJSON(rep.Given), Latest: checkpointToJSON(rep.Latest),
+		Cosigned: cosignedToJSON(rep), NewestCosigned: rep.NewestCosigned, GivenCosigners: rep.GivenCosigners,
 	}
 }
 

@@ -18,6 +18,7 @@ func hubVerbs() []nounVerb {
 		{"backup", "write one archive of a stopped hub's directory", runHubBackup},
 		{"restore", "bring a hub's backup back into a new directory", runHubRestore},
 		{"user", "manage the accounts of the secretariat's web console (add, list, disable)", runHubUser},
+		{"witness", "the hub's witness: export a cosigned checkpoint, list forks and rollbacks", runHubWitness},
 	}
 }
 

@@ -59,7 +59,7 @@ func witnessAlarmConfig(network string) jetstream.KeyValueConfig {
 		Bucket:       protocol.WitnessAlarmBucket(network),
 		Description:  "casenode: forks and rollbacks the hub's witness refused, with both checkpoints, of network " + network,
 		History:      1,
-		MaxValueSize: 4 * witness.MaxCheckpointSize,
+		MaxValueSize: maxWitnessAlarm,
 		MaxBytes:     64 << 20,
 		Storage:      jetstream.FileStorage,
 		Replicas:     1,

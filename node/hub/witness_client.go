@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/protocol"
@@ -83,4 +85,39 @@ func localAddr(listen string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// FetchWitnessAlarms reads, over an admin connection, the forks and
+// rollbacks the hub's witness refused, oldest first.
+func FetchWitnessAlarms(ctx context.Context, nc *nats.Conn, network string) ([]WitnessAlarm, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	bucket := protocol.WitnessAlarmBucket(network)
+	stream, err := js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return nil, fmt.Errorf("the hub's witness alarm bucket: %w", err)
+	}
+	var out []WitnessAlarm
+	for seq := uint64(1); ; {
+		m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject("$KV."+bucket+".>"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read witness alarms: %w", err)
+		}
+		seq = m.Sequence + 1
+		if len(m.Data) == 0 {
+			continue // a deleted key
+		}
+		var a WitnessAlarm
+		if err := protocol.DecodeStrict("witness alarm", m.Data, maxWitnessAlarm, &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b WitnessAlarm) int { return a.Detected.Compare(b.Detected) })
+	return out, nil
 }

@@ -100,6 +100,10 @@ func (w *witnessService) store(ctx context.Context, agency string, cosigned []by
 	return nil
 }
 
+// maxWitnessAlarm bounds an encoded WitnessAlarm: two checkpoints and a
+// proof.
+const maxWitnessAlarm = 4*witness.MaxCheckpointSize + 4096
+
 // WitnessAlarm is a checkpoint the hub's witness refused as evidence
 // against a member's log: two checkpoints signed by the agency's key that
 // cannot both be honest states of one append-only log.
@@ -160,7 +164,7 @@ func readWitnessAlarms(ctx context.Context, kv jetstream.KeyValue) ([]WitnessAla
 			return nil, fmt.Errorf("read witness alarm %s: %w", k, err)
 		}
 		var a WitnessAlarm
-		if err := protocol.DecodeStrict("witness alarm", e.Value(), 4*witness.MaxCheckpointSize+4096, &a); err != nil {
+		if err := protocol.DecodeStrict("witness alarm", e.Value(), maxWitnessAlarm, &a); err != nil {
 			return nil, err
 		}
 		out = append(out, a)
