@@ -23,6 +23,7 @@ func runHubWitnessExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "hub witness export", "AGENCY")
 	var d hubDirFlags
 	d.register(fs, false)
+	url := fs.String("hub", "", "the running hub's URL, if not hub.json's listen address on this machine")
 	out := fs.String("out", "-", "the file to write (a new one), or - for standard output")
 	if err := parseFlags(fs, args, true); err != nil {
 		return err
@@ -34,7 +35,7 @@ func runHubWitnessExport(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("hub witness export", "want one AGENCY")
 	}
 	agency := fs.Arg(0)
-	nc, cfg, err := hub.ConnectAdminDir(d.dir)
+	nc, cfg, err := hub.ConnectAdminDir(d.dir, *url)
 	if err != nil {
 		return withHint(hubDirHint(err, d.dir), "the hub must be running ('casenode hub run --dir %s')", d.dir)
 	}
@@ -61,6 +62,7 @@ func runHubWitnessAlarms(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "hub witness alarms", "")
 	var d hubDirFlags
 	d.register(fs, false)
+	url := fs.String("hub", "", "the running hub's URL, if not hub.json's listen address on this machine")
 	asJSON := fs.Bool("json", false, "print the alarms as JSON, one per line")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -68,7 +70,7 @@ func runHubWitnessAlarms(ctx context.Context, e *env, args []string) error {
 	if err := d.check("hub witness alarms"); err != nil {
 		return err
 	}
-	nc, cfg, err := hub.ConnectAdminDir(d.dir)
+	nc, cfg, err := hub.ConnectAdminDir(d.dir, *url)
 	if err != nil {
 		return withHint(hubDirHint(err, d.dir), "the hub must be running ('casenode hub run --dir %s')", d.dir)
 	}

@@ -94,6 +94,7 @@ func (nd *scriptNode) stop() {
 //	casenet stop DIR                 stop it
 //	casenet wait DIR WHAT N          wait until the node's status shows N (or more) of WHAT:
 //	                                 inbox, unread, rejected, over-limit, serial (of the roster), alarms,
+//	                                 cosigned (1 once the newest checkpoint is cosigned by the hub's witness),
 //	                                 or a copy state (queued, relayed, delivered, read)
 //	casenet env NAME FILE            set $NAME to the first line of FILE
 //	casenet revoke AGENCY            revoke AGENCY as the secretariat and apply it to the hub
@@ -254,6 +255,11 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 			got = s.Inbox.Unread
 		case "rejected":
 			got = s.Rejected
+		case "cosigned":
+			// 1 once the node's newest checkpoint is cosigned.
+			if s.Audit.Checkpoint != nil && n.Witness().Cosigned == s.Audit.Checkpoint.Size {
+				got = 1
+			}
 		case "over-limit":
 			if s.Hub.OverLimit != "" {
 				got = 1

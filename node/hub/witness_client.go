@@ -21,7 +21,11 @@ import (
 // user, with the admin credentials file creds; caFile, if set, is the
 // network CA certificate for a tls:// URL.
 func ConnectAdmin(url, creds, caFile string) (*nats.Conn, error) {
-	opts := []nats.Option{nats.UserCredentials(creds), nats.Name("casenode admin"), nats.MaxReconnects(0)}
+	seed, err := nats.NkeyOptionFromSeed(creds)
+	if err != nil {
+		return nil, fmt.Errorf("admin credentials: %w", err)
+	}
+	opts := []nats.Option{seed, nats.Name("casenode admin"), nats.MaxReconnects(0)}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
@@ -41,18 +45,20 @@ func ConnectAdmin(url, creds, caFile string) (*nats.Conn, error) {
 }
 
 // ConnectAdminDir connects, as ConnectAdmin, to the hub of the hub
-// directory dir running on this machine, with the directory's admin
-// credentials and network CA.
-func ConnectAdminDir(dir string) (*nats.Conn, *config.Hub, error) {
+// directory dir running at url (empty: hub.json's listen address on this
+// machine), with the directory's admin credentials and network CA.
+func ConnectAdminDir(dir, url string) (*nats.Conn, *config.Hub, error) {
 	cfg, err := config.LoadHub(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	scheme := "nats://"
-	if cfg.TLS.Enabled() {
-		scheme = "tls://"
+	if url == "" {
+		scheme := "nats://"
+		if cfg.TLS.Enabled() {
+			scheme = "tls://"
+		}
+		url = scheme + localAddr(cfg.Listen)
 	}
-	url := scheme + localAddr(cfg.Listen)
 	nc, err := ConnectAdmin(url, filepath.Join(dir, AdminCredsFile), cfg.TLS.CAFile)
 	if err != nil {
 		return nil, nil, err
