@@ -179,4 +179,3 @@ func (w *witnessService) addCheckpoint(ctx context.Context, agency string, body 
 	}
 	return witness.StatusOK, line
 }
-
