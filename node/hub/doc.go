@@ -9,6 +9,8 @@
 //	roster.jws          the roster in force, signed by the secretariat
 //	users.json          the NKey public key of each agency and of the admin user
 //	admin.creds         the admin user's NKey seed (secret, 0600)
+//	witness.key         the hub witness's Ed25519 key (secret, 0600), which
+//	                    cosigns the members' checkpoints (witness.go)
 //	creds/AGENCY.creds  credentials written for hand-over (secret, 0600),
 //	                    with mutual TLS also AGENCY.crt and AGENCY.key
 //	tls/                with TLS: the network CA (ca.crt; its key ca.key,
