@@ -62,9 +62,8 @@ func (tr *testTree) proof(t *testing.T, n, old int64) tlog.TreeProof {
 	return p
 }
 
-// signCheckpoint signs the checkpoint of origin, size and root with key,
-// as an agency's audit log does.
-func signCheckpoint(t *testing.T, origin string, size int64, root tlog.Hash, key ed25519.PrivateKey) []byte {
+// checkpointSigner is the note signer of an agency's log: key under origin.
+func checkpointSigner(t testing.TB, origin string, key ed25519.PrivateKey) note.Signer {
 	t.Helper()
 	pub := key.Public().(ed25519.PublicKey)
 	h := sha256.Sum256(append([]byte(origin+"\n\x01"), pub...))
@@ -73,12 +72,25 @@ func signCheckpoint(t *testing.T, origin string, size int64, root tlog.Hash, key
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+	return s
+}
+
+// signWith signs the checkpoint of size and root with s.
+func signWith(t testing.TB, s note.Signer, size int64, root tlog.Hash) []byte {
+	t.Helper()
+	text := fmt.Sprintf("%s\n%d\n%s\n", s.Name(), size, base64.StdEncoding.EncodeToString(root[:]))
 	msg, err := note.Sign(&note.Note{Text: text}, s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return msg
+}
+
+// signCheckpoint signs the checkpoint of origin, size and root with key,
+// as an agency's audit log does.
+func signCheckpoint(t testing.TB, origin string, size int64, root tlog.Hash, key ed25519.PrivateKey) []byte {
+	t.Helper()
+	return signWith(t, checkpointSigner(t, origin, key), size, root)
 }
 
 // witnessAnswer is a witness's answer: status and body.
@@ -90,7 +102,7 @@ type witnessAnswer struct {
 
 // askWitness sends an add-checkpoint request on agency's witness subject
 // over c.
-func askWitness(t *testing.T, c *agencyConn, agency string, req *witness.Request) witnessAnswer {
+func askWitness(t testing.TB, c *agencyConn, agency string, req *witness.Request) witnessAnswer {
 	t.Helper()
 	msg, err := c.nc.RequestMsg(&nats.Msg{Subject: protocol.WitnessSubject(testNetwork, agency), Data: req.Marshal()}, 10*time.Second)
 	if err != nil {
