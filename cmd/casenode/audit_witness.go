@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/witness"
+	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/hub"
 )
@@ -127,4 +128,27 @@ func cosignedToJSON(rep *auditlog.Report) []cosignedJSON {
 		out = append(out, cosignedJSON{Size: c.Size, Witnesses: append([]string{}, c.Witnesses...), Unknown: c.Unknown})
 	}
 	return out
+}
+
+// printWitness prints the status line of the witnessing of the node's log.
+func printWitness(w io.Writer, s *agency.Status) {
+	ws := s.Audit.Witness
+	if ws == nil || s.Audit.Checkpoint == nil {
+		return
+	}
+	switch {
+	case ws.Cosigned == s.Audit.Checkpoint.Size:
+		fmt.Fprintf(w, "witness    the last checkpoint is cosigned by the hub's witness\n")
+	case ws.Cosigned > 0:
+		fmt.Fprintf(w, "witness    last cosigned checkpoint at %s%s\n", count(ws.Cosigned, "record", "records"), witnessError(ws.LastError))
+	default:
+		fmt.Fprintf(w, "witness    no checkpoint cosigned yet%s\n", witnessError(ws.LastError))
+	}
+}
+
+func witnessError(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " (" + e + ")"
 }

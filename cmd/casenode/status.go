@@ -103,6 +103,7 @@ func printStatus(w io.Writer, s *agency.Status, alarms []agency.Alarm) {
 		cp = fmt.Sprintf("last checkpoint at %s, root %s", count(s.Audit.Checkpoint.Size, "record", "records"), s.Audit.Checkpoint.Root)
 	}
 	fmt.Fprintf(w, "audit log  %s, %d bytes; %s\n", count(s.Audit.Records, "record", "records"), s.Audit.Bytes, cp)
+	printWitness(w, s)
 	if a := s.WriteAlarm; a != nil {
 		fmt.Fprintf(w, "ALARM      disk full since %s: the node cannot write %s and takes no input; it retries on its own (%s)\n", when(a.Since), a.File, a.Error)
 	} else if s.Audit.Failed != "" {

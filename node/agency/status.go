@@ -97,6 +97,9 @@ type AuditStatus struct {
 	// restarted, or why its last write failed for want of space; empty
 	// while it writes.
 	Failed string `json:"failed,omitempty"`
+	// Witness is what the node knows of the hub witness's cosignatures of
+	// its checkpoints, while it runs.
+	Witness *WitnessStatus `json:"witness,omitempty"`
 }
 
 // CheckpointStatus is a signed checkpoint of the audit log.
@@ -142,6 +145,10 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 	s.WriteAlarm = n.writes.status()
 	if cp := n.audit.LatestCheckpoint(); cp != nil {
 		s.Audit.Checkpoint = &CheckpointStatus{Size: cp.Size, Root: cp.Root.String()}
+	}
+	if s.Running {
+		w := n.Witness()
+		s.Audit.Witness = &w
 	}
 	s.Checks = s.checks()
 	return s, nil
