@@ -52,8 +52,9 @@ func witnessStateConfig(network string) jetstream.KeyValueConfig {
 	}
 }
 
-// witnessAlarmConfig is the alarm bucket: one key per agency, kind and
-// size, so that a member repeating a request adds nothing, and bounded.
+// witnessAlarmConfig is the alarm bucket: one key per agency and kind, the
+// first such contradiction, so that a member repeating requests adds
+// nothing.
 func witnessAlarmConfig(network string) jetstream.KeyValueConfig {
 	return jetstream.KeyValueConfig{
 		Bucket:       protocol.WitnessAlarmBucket(network),
@@ -172,6 +173,11 @@ func (w *witnessService) addCheckpoint(ctx context.Context, agency string, body 
 		return v.Status, []byte(v.Reason + "\n")
 	}
 	line := w.cosigner.Cosign([]byte(v.Checkpoint.Text()), w.now())
+	if cur != nil && cur.cp.Size == v.Checkpoint.Size {
+		// The checkpoint it holds (the same root, Check saw to it), sent
+		// again after a lost answer: nothing to record.
+		return witness.StatusOK, line
+	}
 	cosigned := append(bytes.Clone(req.Checkpoint), line...)
 	if err := w.store(ctx, agency, cosigned, cur); err != nil {
 		w.log.Error("witness state not recorded: no cosignature given", "agency", agency, "err", err)

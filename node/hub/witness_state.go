@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/casenode/casenode/crypto/witness"
@@ -135,14 +134,20 @@ func (w *witnessService) recordAlarm(ctx context.Context, agency string, v witne
 			a.Proof = append(a.Proof, h.String())
 		}
 	}
-	w.log.Error("witness: a member's log contradicts the checkpoint the hub cosigned", "agency", agency, "kind", v.Evidence,
-		"cosigned_size", cur.cp.Size, "submitted_size", v.Checkpoint.Size, "fix", "compare the two checkpoints ('casenode hub witness alarms'); ask the agency what happened to its audit log")
 	data, err := json.Marshal(a)
 	if err == nil {
-		_, err = w.alarms.Put(ctx, agency+"."+v.Evidence+"."+strconv.FormatInt(v.Checkpoint.Size, 10), data)
+		_, err = w.alarms.Create(ctx, agency+"."+v.Evidence, data)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, jetstream.ErrKeyExists):
+		// The first of each kind is the evidence; a node repeating its
+		// request must not fill the bucket or the log.
+		w.log.Debug("witness: the same kind of contradiction again", "agency", agency, "kind", v.Evidence, "submitted_size", v.Checkpoint.Size)
+	case err != nil:
 		w.log.Error("witness alarm not recorded", "agency", agency, "kind", v.Evidence, "err", err)
+	default:
+		w.log.Error("witness: a member's log contradicts the checkpoint the hub cosigned", "agency", agency, "kind", v.Evidence,
+			"cosigned_size", cur.cp.Size, "submitted_size", v.Checkpoint.Size, "fix", "compare the two checkpoints ('casenode hub witness alarms'); ask the agency what happened to its audit log")
 	}
 }
 

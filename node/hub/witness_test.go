@@ -220,6 +220,13 @@ func TestWitnessRefusesForksAndRollbacksAndRecordsThem(t *testing.T) {
 		t.Fatalf("rollback: answer %+v, want 409 with size 5", a)
 	}
 
+	// Another fork of the same size: refused, but the first one stays the
+	// evidence, and the bucket does not grow.
+	fork2 := signCheckpoint(t, origin, 5, newTestTree(t, "again", 5).root(t, 5), key)
+	if a = askWitness(t, c, agency, &witness.Request{Old: 5, Checkpoint: fork2}); a.status != witness.StatusUnprocessable {
+		t.Fatalf("second fork: answer %+v, want 422", a)
+	}
+
 	if after, err := n.hub.WitnessCheckpoint(ctxT(t), agency); err != nil || !bytes.Equal(after, state) {
 		t.Fatalf("the refusals changed the witness's state: %q (%v)", after, err)
 	}
