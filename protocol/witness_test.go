@@ -21,7 +21,7 @@ func TestParseWitnessKey(t *testing.T) {
 		"upper-case hash":      "casenode/wacap/witness/hub+" + strings.ToUpper(hash) + "+" + key,
 		"short hash":           "casenode/wacap/witness/hub+" + hash[1:] + "+" + key,
 		"note key type 0x01":   "casenode/wacap/witness/hub+" + hash + "+AQ" + key[2:],
-		"unpadded key":         "casenode/wacap/witness/hub+" + hash + "+" + strings.TrimRight(key, "="),
+		"key of 34 bytes":      "casenode/wacap/witness/hub+" + hash + "+" + key + "AA==",
 		"space in name":        "casenode/wacap witness+" + hash + "+" + key,
 		"empty name":           "+" + hash + "+" + key,
 		"too long":             strings.Repeat("x", 300),
