@@ -57,8 +57,8 @@ type Options struct {
 	// from the store's transaction to the audit log's records being
 	// durable: kind is "send" or "receive". The node's metrics set it.
 	ObserveCommit func(kind string, d time.Duration)
-	// WitnessInterval is how often the node looks for a new checkpoint of
-	// its audit log to have cosigned by the hub's witness, and the first
+	// WitnessInterval is the least time between two checkpoints of the
+	// audit log the node has cosigned by the hub's witness, and the first
 	// delay after a failed request (it doubles up to MaxWitnessWait).
 	// Zero means DefaultWitnessInterval.
 	WitnessInterval time.Duration

@@ -16,7 +16,13 @@ import (
 
 // Witnessing defaults.
 const (
-	DefaultWitnessInterval = 2 * time.Second
+	// DefaultWitnessInterval: a busy node has a checkpoint cosigned at
+	// most once a minute, which bounds the cosignatures its log keeps
+	// (about 70 MB a year of constant activity) and the hub's fsyncs.
+	DefaultWitnessInterval = time.Minute
+	// witnessPoll bounds how long a new checkpoint waits to be noticed
+	// once the interval has passed, or a connection to be used.
+	witnessPoll = time.Second
 	// MaxWitnessWait bounds the delay between two attempts while the
 	// witness cannot be reached or refuses.
 	MaxWitnessWait = 5 * time.Minute
@@ -73,16 +79,18 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 	}
 	known := cosigned // the witness's size as far as the node knows
 	n.setWitness(func(s *WitnessStatus) { s.Cosigned, s.WitnessSize = cosigned, -1 })
-	delay := n.o.WitnessInterval
+	poll := min(n.o.WitnessInterval, witnessPoll)
+	var delay time.Duration // the first look is at once
+	var next time.Time      // no request before then
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(delay):
 		}
-		delay = n.o.WitnessInterval
+		delay = poll
 		cp := n.audit.LatestCheckpoint()
-		if cp == nil || cp.Size <= cosigned || !nc.IsConnected() {
+		if cp == nil || cp.Size <= cosigned || !nc.IsConnected() || time.Now().Before(next) {
 			continue
 		}
 		err := n.submitCheckpoint(ctx, nc, cp, known)
@@ -90,6 +98,7 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 		switch {
 		case err == nil:
 			cosigned, known = cp.Size, cp.Size
+			next = time.Now().Add(n.o.WitnessInterval)
 			n.setWitness(func(s *WitnessStatus) { s.Cosigned, s.WitnessSize, s.LastError = cp.Size, cp.Size, "" })
 			continue
 		case errors.As(err, &conflict) && conflict.size <= cp.Size && conflict.size != known:
@@ -111,7 +120,7 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 		}
 		n.log.Warn("witness: checkpoint not cosigned; trying again later", "size", cp.Size, "err", err)
 		n.setWitness(func(s *WitnessStatus) { s.LastError = err.Error() })
-		delay = n.witnessBackoff()
+		next = time.Now().Add(n.witnessBackoff())
 	}
 }
 
