@@ -114,12 +114,20 @@ func (w *witnessService) close() {
 	}
 }
 
-// handle answers one request. Only requests that crossed from the members'
-// account (a reply subject the server made) get an answer.
+// handle answers one request. Only requests that crossed from a member's
+// account (a reply subject the server made, the account the server
+// stamped) get an answer.
 func (w *witnessService) handle(m *nats.Msg) {
 	agency, ok := protocol.WitnessRequester(w.network, m.Subject)
 	if !ok || !strings.HasPrefix(m.Reply, responsePrefix) {
 		w.log.Warn("witness request refused: not a member's request", "subject", m.Subject)
+		return
+	}
+	// The account the request came from, which the server stamps, must be
+	// the agency the subject names (which the member's permissions fix):
+	// either check alone would hold; both must.
+	if requester, err := requesterAgency(m.Header); err != nil || requester != agency {
+		w.log.Warn("witness request refused: its subject names another agency than the account it came from", "subject", m.Subject, "account_agency", requester, "err", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), witnessTimeout)

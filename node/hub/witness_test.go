@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -287,5 +289,30 @@ func TestWitnessRefusesWhatItCannotVouchFor(t *testing.T) {
 	c.waitError(t, "Permissions Violation", protocol.WitnessSubject(testNetwork, b))
 	if s, err := n.hub.WitnessCheckpoint(ctxT(t), b); err != nil || s != nil {
 		t.Fatalf("witness state of %s: %q (%v), want none", b, s, err)
+	}
+}
+
+// TestWitnessChecksTheAccountAgainstTheSubject: the witness answers only
+// a request whose account, which the server stamps, is the agency its
+// subject names. Members cannot produce anything else (their accounts
+// import only their own witness subject), so the handler is called
+// directly: one that went further would use the state it was not given.
+func TestWitnessChecksTheAccountAgainstTheSubject(t *testing.T) {
+	const a, b = "gh-ag", "ng-ag"
+	var logs logBuffer
+	w := &witnessService{network: testNetwork, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	for _, tc := range []struct {
+		name   string
+		header nats.Header
+	}{
+		{"another member's account", nats.Header{server.ClientInfoHdr: {`{"acc":"` + memberAccount(b) + `"}`}}},
+		{"no account information", nil},
+		{"the hub's account", nats.Header{server.ClientInfoHdr: {`{"acc":"HUB"}`}}},
+	} {
+		before := logs.String()
+		w.handle(&nats.Msg{Subject: protocol.WitnessSubject(testNetwork, a), Reply: responsePrefix + "x", Header: tc.header, Data: []byte("old 0\n\n")})
+		if logged := strings.TrimPrefix(logs.String(), before); !strings.Contains(logged, "witness request refused: its subject names another agency than the account it came from") {
+			t.Errorf("%s: logged %q, want a refusal", tc.name, logged)
+		}
 	}
 }
