@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/casenode/casenode/crypto/witness"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // testWitness is a witness's key: a real Ed25519 cosigner.
@@ -70,16 +72,54 @@ func TestStrippedLogFailsAgainstTheWitnessCheckpoint(t *testing.T) {
 	}
 
 	stripCheckpoints(t, f, 20)
-	// Alone, the stripped log verifies: nothing in it is signed any more.
-	alone, err := verify(t, f.path, VerifyOptions{Card: f.a.card})
-	if err != nil || alone.Checkpoints != 0 {
-		t.Fatalf("the stripped log alone: %v, %d checkpoints", err, alone.Checkpoints)
-	}
-	// Against the witness's checkpoint it does not. It lost the checkpoint
-	// records and gained one forged record: it is shorter than the
-	// witness's checkpoint.
+	// Alone, the stripped log fails now that every commit signs: its
+	// records are covered by no checkpoint.
+	_, err = verify(t, f.path, VerifyOptions{Card: f.a.card})
+	wantKind(t, err, KindUncovered)
+	// Against the witness's checkpoint, it differs from what the witness
+	// cosigned within the checkpoint's records, which comes first.
 	_, err = verify(t, f.path, o)
-	ve := wantFailure(t, err, KindTruncation, alone.Records, false)
+	wantFailure(t, err, KindFork, f.latest.Size, true)
+}
+
+// wantKind checks that err is a *VerifyError of kind.
+func wantKind(t *testing.T, err error, kind Kind) {
+	t.Helper()
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Kind != kind {
+		t.Fatalf("verify: %v, want a %s failure", err, kind)
+	}
+}
+
+// TestCutLogFailsAgainstTheWitnessCheckpoint: a log cut back to the end of
+// an earlier commit, with the checkpoints beyond removed, verifies alone
+// (each commit's checkpoint is stored); against the witness's checkpoint
+// it is a truncation, without the auditor having kept anything.
+func TestCutLogFailsAgainstTheWitnessCheckpoint(t *testing.T) {
+	f := newFixture(t)
+	w := testWitness(t, 1)
+	witnessed := append(bytes.Clone(f.latest.Note), cosign(w, f.latest)...)
+	const m = 50
+	tamper(t, f.path, func(b *buckets) error {
+		for i := int64(m); i < f.latest.Size; i++ {
+			b.records.Delete(itob(i))
+			b.payloads.Delete(itob(i))
+		}
+		for x := tlog.StoredHashCount(m); x < tlog.StoredHashCount(f.latest.Size); x++ {
+			b.hashes.Delete(itob(x))
+		}
+		for _, s := range f.sizes {
+			if s > m {
+				b.checkpoints.Delete(itob(s))
+			}
+		}
+		return nil
+	})
+	if _, err := verify(t, f.path, VerifyOptions{Card: f.a.card}); err != nil {
+		t.Fatalf("the cut log alone: %v", err)
+	}
+	_, err := verify(t, f.path, VerifyOptions{Checkpoint: witnessed, WitnessKeys: []string{w.VerifierKey()}})
+	ve := wantFailure(t, err, KindTruncation, m, false)
 	if !strings.Contains(ve.What, "the checkpoint given covers more records than the log holds") {
 		t.Fatalf("failure %v", ve)
 	}
