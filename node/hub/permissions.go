@@ -54,11 +54,10 @@ func adminPermissions(network string) *server.Permissions {
 			"$JS.API.DIRECT.GET." + kv + ".>",
 			"$JS.API.STREAM.MSG.GET." + kv,
 			// The witness's state and alarms (witness.go), for the
-			// secretariat's export and the auditor's --witness-from.
-			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessBucket(network) + ".>",
-			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessAlarmBucket(network) + ".>",
-			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessBucket(network),
-			"$JS.API.DIRECT.GET.KV_" + protocol.WitnessAlarmBucket(network),
+			// secretariat's export and the auditor's --witness-from;
+			// their buckets take no direct gets (noDirectGets).
+			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessBucket(network),
+			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessAlarmBucket(network),
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{adminInbox + ".>"}},
 	}

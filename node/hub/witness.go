@@ -82,11 +82,23 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	}
 	w := &witnessService{network: h.cfg.Network, cosigner: c, log: h.log.With("service", "witness"), now: time.Now,
 		roster: func() *protocol.Roster { return h.Roster().Roster }}
-	if w.state, err = h.js.CreateOrUpdateKeyValue(ctx, witnessStateConfig(h.cfg.Network)); err != nil {
-		return nil, fmt.Errorf("create witness bucket: %w", err)
+	// Without direct gets, as the roster bucket (noDirectGets): the
+	// witness reads its state at every request, and a direct get races
+	// with the reload of every roster change. Bound after the change, so
+	// that the reads follow it.
+	for _, b := range []jetstream.KeyValueConfig{witnessStateConfig(h.cfg.Network), witnessAlarmConfig(h.cfg.Network)} {
+		if _, err := h.js.CreateOrUpdateKeyValue(ctx, b); err != nil {
+			return nil, fmt.Errorf("create bucket %s: %w", b.Bucket, err)
+		}
+		if err := noDirectGets(ctx, h.js, "KV_"+b.Bucket); err != nil {
+			return nil, err
+		}
 	}
-	if w.alarms, err = h.js.CreateOrUpdateKeyValue(ctx, witnessAlarmConfig(h.cfg.Network)); err != nil {
-		return nil, fmt.Errorf("create witness alarm bucket: %w", err)
+	if w.state, err = h.js.KeyValue(ctx, protocol.WitnessBucket(h.cfg.Network)); err != nil {
+		return nil, fmt.Errorf("open witness bucket: %w", err)
+	}
+	if w.alarms, err = h.js.KeyValue(ctx, protocol.WitnessAlarmBucket(h.cfg.Network)); err != nil {
+		return nil, fmt.Errorf("open witness alarm bucket: %w", err)
 	}
 	if h.cfg.Sync == "always" {
 		if w.syncer, err = newBlockSyncer(h.cfg.StoreDir, "KV_"+protocol.WitnessBucket(h.cfg.Network)); err != nil {

@@ -71,3 +71,30 @@ func TestAReadableWitnessKeyIsRefused(t *testing.T) {
 		t.Fatalf("open with a readable witness key: %v", err)
 	}
 }
+
+// TestWitnessBucketsWithoutDirectGets: the witness's buckets answer reads
+// only through the JetStream API (noDirectGets), and the admin reads them
+// so.
+func TestWitnessBucketsWithoutDirectGets(t *testing.T) {
+	n := newTestNet(t)
+	for _, b := range []string{protocol.WitnessBucket(testNetwork), protocol.WitnessAlarmBucket(testNetwork)} {
+		st, err := n.hub.js.Stream(ctxT(t), "KV_"+b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CachedInfo().Config.AllowDirect {
+			t.Errorf("bucket %s allows direct gets", b)
+		}
+	}
+	nc, _, err := ConnectAdminDir(n.dir, n.hub.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if cp, err := FetchWitnessCheckpoint(ctxT(t), nc, testNetwork, "gh-ag"); err != nil || cp != nil {
+		t.Fatalf("admin read of a checkpoint never cosigned: %q, %v", cp, err)
+	}
+	if alarms, err := FetchWitnessAlarms(ctxT(t), nc, testNetwork); err != nil || len(alarms) != 0 {
+		t.Fatalf("admin read of the alarms: %v, %v", alarms, err)
+	}
+}

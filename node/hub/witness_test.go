@@ -251,6 +251,15 @@ func TestWitnessRefusesForksAndRollbacksAndRecordsThem(t *testing.T) {
 		t.Errorf("the inconsistent alarm keeps proof %v", kinds[witness.EvidenceInconsistent].Proof)
 	}
 	n.waitLog(t, "contradicts the checkpoint the hub cosigned", "agency="+agency, "kind=fork")
+	// The secretariat reads the same with the admin credentials.
+	nc, _, err := ConnectAdminDir(n.dir, n.hub.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if got, err := FetchWitnessAlarms(ctxT(t), nc, testNetwork); err != nil || len(got) != 3 || got[0].Submitted != alarms[0].Submitted {
+		t.Fatalf("admin read of the alarms: %d (%v), want the hub's 3", len(got), err)
+	}
 }
 
 func TestWitnessRefusesWhatItCannotVouchFor(t *testing.T) {
