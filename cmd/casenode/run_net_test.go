@@ -209,7 +209,8 @@ func (sn *scriptNet) start(ts *testscript.TestScript, args []string, online bool
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", args[0])
 	}
 	n, err := agency.Open(context.Background(), ts.MkAbs(args[0]), agency.Options{Logger: log,
-		ReconnectWait: 20 * time.Millisecond, MaxReconnectWait: 200 * time.Millisecond, RosterInterval: time.Second})
+		ReconnectWait: 20 * time.Millisecond, MaxReconnectWait: 200 * time.Millisecond, RosterInterval: time.Second,
+		WitnessInterval: 50 * time.Millisecond})
 	ts.Check(err)
 	srv := api.NewServer(n, log)
 	if err := srv.Listen(); err != nil {
