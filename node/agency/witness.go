@@ -82,6 +82,7 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 	poll := min(n.o.WitnessInterval, witnessPoll)
 	var delay time.Duration // the first look is at once
 	var next time.Time      // no request before then
+	started := false        // the witness has answered since the start
 	for {
 		select {
 		case <-ctx.Done():
@@ -90,14 +91,17 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 		}
 		delay = poll
 		cp := n.audit.LatestCheckpoint()
-		if cp == nil || cp.Size <= cosigned || !nc.IsConnected() || time.Now().Before(next) {
+		// Once after each start the newest checkpoint goes to the witness
+		// even if it holds its cosignature already: a witness ahead of
+		// it means this log was rolled back or replaced.
+		if cp == nil || cp.Size <= cosigned && started || !nc.IsConnected() || time.Now().Before(next) {
 			continue
 		}
-		err := n.submitCheckpoint(ctx, nc, cp, known)
+		err := n.submitCheckpoint(ctx, nc, cp, known, cp.Size > cosigned)
 		var conflict *witnessConflict
 		switch {
 		case err == nil:
-			cosigned, known = cp.Size, cp.Size
+			cosigned, known, started = cp.Size, cp.Size, true
 			next = time.Now().Add(n.o.WitnessInterval)
 			n.setWitness(func(s *WitnessStatus) { s.Cosigned, s.WitnessSize, s.LastError = cp.Size, cp.Size, "" })
 			continue
@@ -160,7 +164,9 @@ func (e *witnessRefusal) Error() string {
 // submitCheckpoint asks the hub's witness to cosign cp with a consistency
 // proof from old, checks the cosignatures against the roster's witness
 // keys and stores those that verify.
-func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog.Checkpoint, old int64) error {
+// With store false (a checkpoint whose cosignature the log holds), the
+// answer is checked but not stored again.
+func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog.Checkpoint, old int64, store bool) error {
 	req := &witness.Request{Old: old, Checkpoint: cp.Note}
 	if old > 0 && old < cp.Size {
 		p, err := n.audit.ProveTree(cp.Size, old)
@@ -213,6 +219,9 @@ func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog
 	var lines []byte
 	for _, c := range cosigs {
 		lines = append(lines, c.Line...)
+	}
+	if !store {
+		return nil
 	}
 	if err := n.audit.AddCosignatures(cp.Size, lines); err != nil {
 		return err
