@@ -63,7 +63,13 @@ func (h *Hub) Alarms(ctx context.Context, now time.Time) ([]Alarm, error) {
 			out = append(out, Alarm{Kind: AlarmOverLimits, Agency: m.Agency, Detail: "member_limits." + m.Over})
 		}
 	}
-	// Witness forks (AlarmWitnessFork): to be added from
-	// (*Hub).WitnessForks once the hub's witness is merged.
+	// The members' logs the hub's witness holds evidence against (a fork,
+	// a rollback, an inconsistent checkpoint): an agency's log was
+	// replaced or rewritten.
+	for _, m := range members {
+		for _, kind := range m.Contradicted {
+			out = append(out, Alarm{Kind: AlarmWitnessFork, Agency: m.Agency, Detail: kind})
+		}
+	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
@@ -47,9 +48,13 @@ type MemberHealth struct {
 	StoredMsgs, StoredBytes int64
 	QuotaMsgs, QuotaBytes   int64
 	Over                    string
-	// WITNESS: the member's audit-log checkpoints as the hub's witness saw
-	// them belong here once the witness ((*Hub).WitnessForks and its
-	// state) is in this version; the console shows a placeholder column.
+	// Witnessed is the size of the member's audit log that the hub's
+	// witness last cosigned (0: never), and WitnessedAt when; Contradicted
+	// names the kinds of evidence the witness holds against its log
+	// (fork, rollback, inconsistent), if any.
+	Witnessed    int64
+	WitnessedAt  time.Time
+	Contradicted []string
 }
 
 // PreviousKeyView is a member's previous key.
@@ -91,7 +96,28 @@ func (h *Hub) Members(ctx context.Context) ([]MemberHealth, error) {
 		if err := h.inboxState(ctx, stream, a, &mh); err != nil {
 			return nil, err
 		}
+		if cur, err := h.witness.latest(ctx, a); err != nil {
+			return nil, err
+		} else if cur != nil {
+			mh.Witnessed = cur.cp.Size
+			if v, err := witness.NewVerifier(h.witness.cosigner.VerifierKey()); err == nil {
+				if cs, _, err := witness.CheckCosigned(cur.note, []*witness.Verifier{v}); err == nil && len(cs) > 0 {
+					mh.WitnessedAt = cs[0].Time
+				}
+			}
+		}
 		out = append(out, mh)
+	}
+	alarms, err := h.WitnessAlarms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, wa := range alarms {
+		for i := range out {
+			if out[i].Agency == wa.Agency {
+				out[i].Contradicted = append(out[i].Contradicted, wa.Kind)
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b MemberHealth) int { return strings.Compare(a.Agency, b.Agency) })
 	return out, nil

@@ -260,6 +260,30 @@ func TestWitnessRefusesForksAndRollbacksAndRecordsThem(t *testing.T) {
 	if got, err := FetchWitnessAlarms(ctxT(t), nc, testNetwork); err != nil || len(got) != 3 || got[0].Submitted != alarms[0].Submitted {
 		t.Fatalf("admin read of the alarms: %d (%v), want the hub's 3", len(got), err)
 	}
+	// The secretariat's console sees the witnessed size on the members
+	// page and the contradictions among the hub's alarms.
+	ms, err := n.hub.Members(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Agency == agency && (m.Witnessed != 5 || m.WitnessedAt.IsZero() || len(m.Contradicted) != 3) {
+			t.Errorf("members page: %s witnessed %d at %v, contradicted %v; want 5, a time, 3 kinds", agency, m.Witnessed, m.WitnessedAt, m.Contradicted)
+		}
+	}
+	hubAlarms, err := n.hub.Alarms(ctxT(t), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forks := 0
+	for _, al := range hubAlarms {
+		if al.Kind == AlarmWitnessFork && al.Agency == agency {
+			forks++
+		}
+	}
+	if forks != 3 {
+		t.Errorf("hub alarms %+v: want 3 witness alarms for %s", hubAlarms, agency)
+	}
 }
 
 func TestWitnessRefusesWhatItCannotVouchFor(t *testing.T) {
