@@ -59,6 +59,9 @@ type Hub struct {
 	// MaxAttachmentSize is the largest attachment the hub takes, in bytes
 	// of ciphertext.
 	MaxAttachmentSize int64 `json:"max_attachment_size"`
+	// Cluster, if set, makes the hub one server of a NATS cluster whose
+	// streams have ClusterReplicas copies.
+	Cluster HubCluster `json:"cluster,omitzero"`
 }
 
 // Defaults of a hub configuration.
@@ -181,6 +184,9 @@ func (h *Hub) Validate() error {
 		return err
 	}
 	if err := h.TLS.validate(); err != nil {
+		return err
+	}
+	if err := h.Cluster.validate(); err != nil {
 		return err
 	}
 	if err := h.Metrics.validate("hub"); err != nil {

@@ -185,14 +185,15 @@ func accountsConfig(network string, specs []accountSpec) (string, error) {
 }
 
 // accountOptions are server options holding only the accounts of specs and
-// the hub account, and the accounts by name.
-func accountOptions(network string, specs []accountSpec) (*server.Options, map[string]*server.Account, error) {
+// the hub account, and the accounts by name, plus whatever the
+// configuration text extra sets (clusterConfig).
+func accountOptions(network string, specs []accountSpec, extra string) (*server.Options, map[string]*server.Account, error) {
 	text, err := accountsConfig(network, specs)
 	if err != nil {
 		return nil, nil, err
 	}
 	o := &server.Options{}
-	if err := o.ProcessConfigString(text); err != nil {
+	if err := o.ProcessConfigString(extra + text); err != nil {
 		return nil, nil, fmt.Errorf("configure NATS accounts: %w", err)
 	}
 	accs := make(map[string]*server.Account, len(o.Accounts))

@@ -77,6 +77,12 @@ type Hub struct {
 	stats *stats
 	// started is when Open started the hub.
 	started time.Time
+	// signer says whether this server holds the secretariat's key and
+	// publishes roster.jws; in a cluster the other servers follow the
+	// roster bucket (follower).
+	signer   bool
+	usersKV  jetstream.KeyValue // nil unless clustered
+	follower *rosterFollower
 
 	mu sync.Mutex // serializes reloads and guards the fields below
 	// natsReloads counts the reconfigurations of NATS, for tests.
@@ -191,6 +197,9 @@ func (h *Hub) open(ctx context.Context) error {
 	if h.kv, err = setupJetStream(ctx, h.js, h.cfg); err != nil {
 		return err
 	}
+	if h.usersKV, err = setupUsersBucket(ctx, h.js, h.cfg); err != nil {
+		return err
+	}
 	if err := ensureConsumers(ctx, h.js, h.roster.Roster); err != nil {
 		return err
 	}
@@ -210,10 +219,7 @@ func (h *Hub) open(ctx context.Context) error {
 	if h.ingest, err = startIngest(h.storing, h.answers, h.cfg.Network, syncer, h.quotas, activeSet(h.roster.Roster), h.log); err != nil {
 		return err
 	}
-	if _, err := publishRoster(ctx, h.kv, h.roster, h.card, h.log); err != nil {
-		return err
-	}
-	if h.guard, err = h.guardRoster(); err != nil {
+	if err := h.startRoster(ctx); err != nil {
 		return err
 	}
 	if h.stats, err = startStats(h.dir, h.js, h.cfg.Network, h.Roster, h.log); err != nil {
@@ -230,7 +236,10 @@ func (h *Hub) open(ctx context.Context) error {
 // their publications.
 func (h *Hub) listenClients() error {
 	// AcceptLoop returns once the listener accepts, or failed to listen.
-	h.srv.AcceptLoop(make(chan struct{}))
+	// A clustered server opened it at start (serverOptions).
+	if !h.cfg.Cluster.Enabled() {
+		h.srv.AcceptLoop(make(chan struct{}))
+	}
 	if h.srv.Addr() == nil {
 		if f := h.slog.lastFatal(); f != "" {
 			return fmt.Errorf("start NATS server on %s: %s", h.listen, f)
@@ -356,6 +365,9 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.log.Error("roster change not applied", "err", err)
 			}
 		}
+		if h.follower != nil {
+			h.follower.poke()
+		}
 	}
 }
 
@@ -388,6 +400,30 @@ func (h *Hub) Reload(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
+	if err := h.apply(ctx, next, users); err != nil {
+		return err
+	}
+	if !h.signer {
+		return nil
+	}
+	if err := publishUsers(ctx, h.usersKV, next.Roster.Serial, users); err != nil {
+		return err
+	}
+	published, err := publishRoster(ctx, h.kv, next, h.card, h.log)
+	if err != nil {
+		return err
+	}
+	if published {
+		h.log.Info("roster published", "serial", next.Roster.Serial, "active_members", len(next.Roster.Active()))
+	}
+	return nil
+}
+
+// apply makes next and users the roster and users in force: inbox
+// consumers for new members, then the server's users (a lapsed agency is
+// disconnected), then the ingest's members. The caller holds h.mu.
+func (h *Hub) apply(ctx context.Context, next *SignedRoster, users *userKeys) error {
+	cur := h.roster
 	if err := ensureConsumers(ctx, h.js, next.Roster); err != nil {
 		return err
 	}
@@ -418,13 +454,6 @@ func (h *Hub) Reload(ctx context.Context) error {
 	disconnectLapsed(h.srv, cur.Roster, next.Roster, users)
 	h.roster, h.users = next, users
 	h.ingest.setMembers(activeSet(next.Roster))
-	published, err := publishRoster(ctx, h.kv, next, h.card, h.log)
-	if err != nil {
-		return err
-	}
-	if published {
-		h.log.Info("roster published", "serial", next.Roster.Serial, "active_members", len(next.Roster.Active()))
-	}
 	return nil
 }
 
@@ -458,6 +487,7 @@ func (h *Hub) Close() error {
 	}
 	h.guard.stop()
 	h.witness.close()
+	h.follower.stop()
 	for _, nc := range []*nats.Conn{h.nc, h.storing, h.answers} {
 		if nc != nil {
 			nc.Close()

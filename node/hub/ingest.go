@@ -27,6 +27,9 @@ const (
 	ingestTimeout = 30 * time.Second
 )
 
+// ingestQueue is the queue group of the ingests of a cluster's servers.
+const ingestQueue = "casenode-ingest"
+
 // ingest takes the nodes' publications on casenet.NET.in.FROM.TO.TYPE,
 // stores each in the messages stream under casenet.NET.msg.FROM.TO.TYPE,
 // and answers the node with the stream's acknowledgement only once the
@@ -91,7 +94,9 @@ func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q 
 		queue: make(chan *ingested, ingestPending), done: make(chan struct{})}
 	g.setMembers(members)
 	go g.answer()
-	if g.sub, err = nc.Subscribe(protocol.IngestFilter(network), g.take); err != nil {
+	// A queue group: in a cluster, each publication goes to the ingest of
+	// one server only (the publisher's own when it runs).
+	if g.sub, err = nc.QueueSubscribe(protocol.IngestFilter(network), ingestQueue, g.take); err != nil {
 		g.close()
 		return nil, fmt.Errorf("subscribe to %s: %w", protocol.IngestFilter(network), err)
 	}

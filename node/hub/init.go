@@ -42,6 +42,9 @@ type InitOptions struct {
 	TLS *TLSOptions
 	// Now is the time of the first roster.
 	Now time.Time
+	// Cluster, if set, makes the hub the first server of a cluster, the
+	// one that signs the roster (see JoinCluster for the others).
+	Cluster *config.HubCluster
 }
 
 // InitResult tells what Init created.
@@ -138,6 +141,9 @@ func (o *InitOptions) hubConfig() (*config.Hub, error) {
 	}
 	if o.Sync != "" {
 		cfg.Sync = o.Sync
+	}
+	if o.Cluster != nil {
+		cfg.Cluster = *o.Cluster
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

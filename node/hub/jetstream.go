@@ -47,7 +47,7 @@ func streamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		MaxAge:      time.Duration(cfg.Retention),
 		MaxMsgSize:  int32(cfg.MaxPayload + config.HeaderAllowance),
 		Storage:     jetstream.FileStorage,
-		Replicas:    1,
+		Replicas:    cfg.Replicas(),
 		Duplicates:  time.Duration(cfg.DuplicateWindow),
 		DenyDelete:  true,
 		DenyPurge:   true,
@@ -72,32 +72,49 @@ func consumerConfig(network, agency string) jetstream.ConsumerConfig {
 }
 
 // rosterBucketConfig is the roster bucket.
-func rosterBucketConfig(network string) jetstream.KeyValueConfig {
+func rosterBucketConfig(network string, replicas int) jetstream.KeyValueConfig {
 	return jetstream.KeyValueConfig{
 		Bucket:       protocol.RosterBucket(network),
 		Description:  "casenode: signed rosters of network " + network,
 		History:      RosterHistory,
 		MaxValueSize: protocol.MaxSignedRosterSize,
 		Storage:      jetstream.FileStorage,
-		Replicas:     1,
+		Replicas:     replicas,
 	}
 }
 
 // setupJetStream creates or updates the stream and the roster bucket. Right
 // after start JetStream may not answer yet, so it retries until ctx ends.
 func setupJetStream(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (jetstream.KeyValue, error) {
-	var err error
+	var (
+		kv  jetstream.KeyValue
+		err error
+	)
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		if _, err = js.CreateOrUpdateStream(ctx, streamConfig(cfg)); err == nil {
-			break
+			// A new cluster's bucket may fail while its stream's
+			// replicas settle: both are retried.
+			if kv, err = createRosterBucket(ctx, js, cfg); err == nil {
+				return kv, nil
+			}
+		} else {
+			err = fmt.Errorf("create stream %s: %w", protocol.StreamName(cfg.Network), err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("create stream %s: %w", protocol.StreamName(cfg.Network), err)
+			if cfg.Cluster.Enabled() {
+				return nil, fmt.Errorf("%w (a clustered hub needs a quorum, %d of its %d servers, running and routed to each other)", err, config.ClusterReplicas/2+1, config.ClusterReplicas)
+			}
+			return nil, err
 		case <-time.After(wait):
 		}
 	}
-	if _, err := js.CreateOrUpdateKeyValue(ctx, rosterBucketConfig(cfg.Network)); err != nil {
+}
+
+// createRosterBucket creates or updates the roster bucket, without direct
+// gets (noDirectGets).
+func createRosterBucket(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (jetstream.KeyValue, error) {
+	if _, err := js.CreateOrUpdateKeyValue(ctx, rosterBucketConfig(cfg.Network, cfg.Replicas())); err != nil {
 		return nil, fmt.Errorf("create roster bucket %s: %w", protocol.RosterBucket(cfg.Network), err)
 	}
 	if err := noDirectGets(ctx, js, "KV_"+protocol.RosterBucket(cfg.Network)); err != nil {

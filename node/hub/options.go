@@ -75,33 +75,35 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		members = append(members, member{key, perms, spec})
 		specs = append(specs, spec)
 	}
-	accounts, accs, err := accountOptions(cfg.Network, specs)
+	o, accs, err := accountOptions(cfg.Network, specs, clusterConfig(cfg))
 	if err != nil {
 		return nil, err
 	}
-	o := &server.Options{
-		ServerName: "casenode-hub-" + cfg.Network,
-		Host:       host,
-		Port:       port,
-		NoSigs:     true,
-		Accounts:   accounts.Accounts,
+	if !cfg.Cluster.Enabled() {
+		// A clustered server has its name and JetStream store from
+		// clusterConfig.
+		o.ServerName = "casenode-hub-" + cfg.Network
+		o.JetStream, o.StoreDir = true, cfg.StoreDir
 		// The hub opens its client listener itself (Hub.open), once
-		// JetStream, the consumers and the ingest are set up: a node that
-		// connected earlier would have its publications refused, and the
-		// ones it sent again later would overtake them.
-		DontListen:    true,
-		MaxPayload:    int32(payload),
-		WriteDeadline: writeDeadline,
-		JetStream:     true,
-		StoreDir:      cfg.StoreDir,
-		// With sync "always" the hub's ingest syncs the messages stream
-		// in groups before it answers (see ingest); the server's own
-		// SyncAlways would fsync every message serially on the stream's
-		// one goroutine. The server's interval sync (2 minutes by
-		// default) still covers consumer state and the roster bucket,
-		// which are rebuilt or redelivered after a power loss.
-		SyncInterval: cfg.SyncInterval(),
+		// JetStream, the consumers and the ingest are set up: a node
+		// that connected earlier would have its publications refused,
+		// and the ones it sent again later would overtake them. A
+		// clustered server cannot wait: the server starts its routes
+		// only once its client listener is open, and JetStream needs
+		// the routes. Its nodes' publications go meanwhile to the
+		// ingest of another server.
+		o.DontListen = true
 	}
+	o.Host, o.Port, o.NoSigs = host, port, true
+	o.MaxPayload = int32(payload)
+	o.WriteDeadline = writeDeadline
+	// With sync "always" the hub's ingest syncs the messages stream in
+	// groups before it answers (see ingest); the server's own SyncAlways
+	// would fsync every message serially on the stream's one goroutine.
+	// The server's interval sync (2 minutes by default) still covers
+	// consumer state and the roster bucket, which are rebuilt or
+	// redelivered after a power loss.
+	o.SyncInterval = cfg.SyncInterval()
 	if tlsConf != nil {
 		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs
 	}

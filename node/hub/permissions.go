@@ -94,6 +94,7 @@ func servicePermissions(network string) *server.Permissions {
 			// Answers of the attachment service and the witness, which go
 			// back to the members' accounts only.
 			responsePrefix + ">",
+			"$KV." + usersBucket(network) + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network), protocol.WitnessFilter(network)}},
 	}

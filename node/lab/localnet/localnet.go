@@ -58,6 +58,10 @@ type Options struct {
 	// SecretariatPassphrase, if set, encrypts the secretariat's key with
 	// it (at a low work factor: a test's), as an operator's would be.
 	SecretariatPassphrase []byte
+	// Servers is the number of the hub's servers: 0 or 1 for a hub that
+	// runs alone, 3 for a cluster (hub/ signs the roster, hub-b/ and
+	// hub-c/ are made from it with hub.JoinCluster).
+	Servers int
 	// API makes Start also serve each node's local API on its Unix socket
 	// (api.sock in the agency's directory), as 'casenode run' does, so that
 	// the casenode commands can talk to the node.
@@ -73,12 +77,14 @@ type Net struct {
 	// SecretariatCard is the secretariat's member card.
 	SecretariatCard *protocol.MemberCard
 
-	o      Options
-	mu     sync.Mutex
-	hub    *hub.Hub
-	listen string
-	nodes  map[string]*running
-	ids    map[string]*identity.Identity
+	o  Options
+	mu sync.Mutex
+	// hubs are the running servers (nil when stopped), listens their
+	// client addresses, in the order of ServerDir.
+	hubs    []*hub.Hub
+	listens []string
+	nodes   map[string]*running
+	ids     map[string]*identity.Identity
 }
 
 type running struct {
@@ -108,19 +114,8 @@ func Create(ctx context.Context, dir string, o Options, agencies ...Agency) (*Ne
 		o.Country = "SN"
 	}
 	n := &Net{Dir: dir, Network: o.Network, o: o, nodes: map[string]*running{}, ids: map[string]*identity.Identity{}}
-	io := hub.InitOptions{Network: o.Network, Country: o.Country, Kind: o.Kind, Listen: o.Listen, Now: time.Now()}
-	if o.SecretariatPassphrase != nil {
-		io.Passphrase, io.WorkFactor = o.SecretariatPassphrase, 10
-	}
-	res, err := hub.Init(n.HubDir(), io)
-	if err != nil {
-		return nil, fmt.Errorf("create hub: %w", err)
-	}
-	n.SecretariatCard = res.Card
-	if o.Hub != nil {
-		if err := editHub(n.HubDir(), o.Hub); err != nil {
-			return nil, err
-		}
+	if err := n.createHub(); err != nil {
+		return nil, err
 	}
 	if err := n.StartHub(ctx); err != nil {
 		return nil, err
@@ -161,7 +156,7 @@ func (n *Net) Admit(ctx context.Context, agencies ...Agency) error {
 	}
 	sec.Close()
 	n.mu.Lock()
-	h := n.hub
+	h := n.hubs[0]
 	n.mu.Unlock()
 	if h != nil {
 		return h.Reload(ctx)
@@ -172,12 +167,17 @@ func (n *Net) Admit(ctx context.Context, agencies ...Agency) error {
 // join writes the agency's node.json and credentials with agency.Join,
 // as 'casenode join' does.
 func (n *Net) join(id, creds string) error {
-	addr := n.listen
-	if n.o.HubAddr != nil {
-		addr = n.o.HubAddr(id, n.listen)
+	n.mu.Lock()
+	var urls []string
+	for _, addr := range n.listens {
+		if n.o.HubAddr != nil {
+			addr = n.o.HubAddr(id, addr)
+		}
+		urls = append(urls, "nats://"+addr)
 	}
+	n.mu.Unlock()
 	key := n.SecretariatCard.SigningKey
-	_, err := agency.Join(n.AgencyDir(id), agency.JoinOptions{HubURLs: []string{"nats://" + addr}, SecretariatKey: &key,
+	_, err := agency.Join(n.AgencyDir(id), agency.JoinOptions{HubURLs: urls, SecretariatKey: &key,
 		Creds: creds, ResendTimeout: n.o.ResendTimeout, Now: time.Now()})
 	return err
 }
@@ -189,18 +189,29 @@ func (n *Net) logger(name string) *slog.Logger {
 	return n.o.Logger(name)
 }
 
-// StartHub starts the hub, on the same address as before if it ran already.
+// StartHub starts every server of the hub that is not running, at once
+// (a cluster's servers need each other to start), on the same addresses
+// as before if they ran already.
 func (n *Net) StartHub(ctx context.Context) error {
+	errs := make([]error, len(n.listens))
+	var wg sync.WaitGroup
+	for i := range n.listens {
+		wg.Go(func() { errs[i] = n.StartServer(ctx, i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// StartServer starts the hub's server i, unless it runs.
+func (n *Net) StartServer(ctx context.Context, i int) error {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.hub != nil {
+	if n.hubs[i] != nil {
+		n.mu.Unlock()
 		return nil
 	}
-	listen := n.listen
-	if listen == "" {
-		listen = n.o.Listen
-	}
-	h, err := hub.Open(ctx, n.HubDir(), hub.Options{Listen: listen, Logger: n.logger("hub"), PollInterval: time.Second})
+	listen := n.listens[i]
+	n.mu.Unlock()
+	h, err := hub.Open(ctx, n.ServerDir(i), hub.Options{Listen: listen, Logger: n.logger(serverName(i)), PollInterval: time.Second})
 	if err != nil {
 		return fmt.Errorf("start hub: %w", err)
 	}
@@ -209,34 +220,46 @@ func (n *Net) StartHub(ctx context.Context) error {
 		h.Close()
 		return err
 	}
-	n.hub, n.listen = h, u.Host
+	n.mu.Lock()
+	n.hubs[i], n.listens[i] = h, u.Host
+	n.mu.Unlock()
 	return nil
 }
 
-// StopHub shuts the hub down.
+// StopHub shuts every server of the hub down.
 func (n *Net) StopHub() error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.hub == nil {
-		return nil
+	var errs []error
+	for i := range n.listens {
+		errs = append(errs, n.StopServer(i))
 	}
-	err := n.hub.Close()
-	n.hub = nil
-	return err
+	return errors.Join(errs...)
 }
 
-// Hub returns the running hub, or nil.
+// Hub returns the hub's first server (the one that signs), or nil when
+// it is stopped.
 func (n *Net) Hub() *hub.Hub {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.hub
+	return n.hubs[0]
 }
 
-// HubURL returns the hub's client URL.
+// StopServer shuts the hub's server i down.
+func (n *Net) StopServer(i int) error {
+	n.mu.Lock()
+	h := n.hubs[i]
+	n.hubs[i] = nil
+	n.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	return h.Close()
+}
+
+// HubURL returns the client URL of the hub's first server.
 func (n *Net) HubURL() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return "nats://" + n.listen
+	return "nats://" + n.listens[0]
 }
 
 // Start opens and runs an agency's node.

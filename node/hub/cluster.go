@@ -1,0 +1,282 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// clusterConfig is the server configuration text that makes the hub one
+// server of a NATS cluster: its server name, JetStream with its own store,
+// the cluster's name, route listener and routes, and TLS on the routes with
+// the network CA when the hub serves TLS. Clustered JetStream is built from
+// configuration text: set through server.Options fields it is fragile
+// (nats-server #6890, #4794). Empty when the hub runs alone.
+func clusterConfig(cfg *config.Hub) string {
+	c := &cfg.Cluster
+	if !c.Enabled() {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "server_name: %s\n", strconv.Quote(c.ServerName))
+	fmt.Fprintf(&b, "jetstream {\n  store_dir: %s\n}\n", strconv.Quote(cfg.StoreDir))
+	fmt.Fprintf(&b, "cluster {\n  name: %s\n  listen: %s\n", strconv.Quote(c.Name), strconv.Quote(c.Listen))
+	routes := make([]string, len(c.Routes))
+	for i, r := range c.Routes {
+		routes[i] = strconv.Quote(r)
+	}
+	fmt.Fprintf(&b, "  routes: [%s]\n", strings.Join(routes, ", "))
+	if t := &cfg.TLS; t.Enabled() && t.CAFile != "" {
+		// Routes are TLS: each server presents the hub certificate the
+		// network CA made, and checks the certificate of every server it
+		// dials against the CA. The hub certificate is a server
+		// certificate only, so a server does not check who dials in: the
+		// route port must be reachable by the cluster's servers alone
+		// (docs/OPERATOR.md).
+		fmt.Fprintf(&b, "  tls {\n    cert_file: %s\n    key_file: %s\n    ca_file: %s\n    timeout: %d\n  }\n",
+			strconv.Quote(t.CertFile), strconv.Quote(t.KeyFile), strconv.Quote(t.CAFile), tlsTimeoutSecs)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// usersKey is the key of users.json in the users bucket.
+const usersKey = "users"
+
+// maxUsersValue bounds the users bucket's value a server decodes.
+const maxUsersValue = 1 << 20
+
+// usersBucket is the bucket in which the signing server of a cluster
+// publishes users.json for the others. It lives in the hub account and is
+// exported to no member.
+func usersBucket(network string) string { return "casenode-hub-users-" + network }
+
+// usersValue is the users bucket's value: users.json with the serial of the
+// roster it goes with.
+type usersValue struct {
+	Serial uint64    `json:"serial"`
+	Users  usersFile `json:"users"`
+}
+
+// setupUsersBucket creates or updates the users bucket of a clustered hub;
+// nil when the hub runs alone.
+func setupUsersBucket(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (jetstream.KeyValue, error) {
+	if !cfg.Cluster.Enabled() {
+		return nil, nil
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:       usersBucket(cfg.Network),
+		Description:  "casenode: the NATS users of network " + cfg.Network + ", for the servers of its hub",
+		History:      RosterHistory,
+		MaxValueSize: maxUsersValue,
+		Storage:      jetstream.FileStorage,
+		Replicas:     cfg.Replicas(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create users bucket %s: %w", usersBucket(cfg.Network), err)
+	}
+	return kv, nil
+}
+
+// publishUsers puts users, which go with the roster of serial, into the
+// users bucket; nothing when kv is nil (the hub runs alone).
+func publishUsers(ctx context.Context, kv jetstream.KeyValue, serial uint64, users *userKeys) error {
+	if kv == nil {
+		return nil
+	}
+	data, err := json.Marshal(usersValue{Serial: serial, Users: users.file()})
+	if err != nil {
+		return err
+	}
+	if _, err := kv.Put(ctx, usersKey, data); err != nil {
+		return fmt.Errorf("publish users: %w", err)
+	}
+	return nil
+}
+
+// decodeUsers reads a users bucket value.
+func decodeUsers(data []byte) (uint64, *userKeys, error) {
+	var v usersValue
+	if err := protocol.DecodeStrict("users bucket", data, maxUsersValue, &v); err != nil {
+		return 0, nil, err
+	}
+	u := &userKeys{Version: v.Users.Version, Admin: v.Users.Admin, Agencies: make(map[string]string, len(v.Users.Agencies))}
+	for _, a := range v.Users.Agencies {
+		if _, dup := u.Agencies[a.Agency]; dup {
+			return 0, nil, fmt.Errorf("users bucket: %q is listed twice", a.Agency)
+		}
+		u.Agencies[a.Agency] = a.NKey
+	}
+	if err := u.validate(); err != nil {
+		return 0, nil, fmt.Errorf("users bucket: %w", err)
+	}
+	return v.Serial, u, nil
+}
+
+// file is the encoding of u, agencies sorted by id.
+func (u *userKeys) file() usersFile {
+	f := usersFile{Version: u.Version, Admin: u.Admin, Agencies: []agencyKey{}}
+	for _, agency := range slices.Sorted(maps.Keys(u.Agencies)) {
+		f.Agencies = append(f.Agencies, agencyKey{Agency: agency, NKey: u.Agencies[agency]})
+	}
+	return f
+}
+
+// holdsSigningKey says whether the hub directory dir holds the
+// secretariat's signing key.
+func holdsSigningKey(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, SecretariatDir, identity.SigningKeyFile))
+	return err == nil
+}
+
+// startRoster publishes the roster in force, or follows the one published.
+// A hub that runs alone, and the server of a cluster that holds the
+// secretariat's signing key, publish roster.jws (and, in a cluster,
+// users.json) and guard the bucket. The other servers of a cluster hold no
+// key: they take each newer roster the signing server published, verified
+// with the secretariat's pinned key, with its users, and keep them in
+// their own directory for their next start.
+func (h *Hub) startRoster(ctx context.Context) error {
+	h.signer = !h.cfg.Cluster.Enabled() || holdsSigningKey(h.dir)
+	if h.signer {
+		if err := publishUsers(ctx, h.usersKV, h.roster.Roster.Serial, h.users); err != nil {
+			return err
+		}
+		if _, err := publishRoster(ctx, h.kv, h.roster, h.card, h.log); err != nil {
+			return err
+		}
+		var err error
+		h.guard, err = h.guardRoster()
+		return err
+	}
+	h.log.Info("this server holds no secretariat key: it serves the roster the signing server publishes", "server", h.cfg.Cluster.ServerName)
+	if err := h.follow(ctx); err != nil {
+		// The signing server may not have published yet: the follower
+		// tries again.
+		h.log.Warn("roster bucket not followed yet", "err", err)
+	}
+	var err error
+	h.follower, err = h.startFollower()
+	return err
+}
+
+// follow adopts the roster bucket's roster if it is newer than the one in
+// force, with the users published for it.
+func (h *Hub) follow(ctx context.Context) error {
+	entry, err := h.kv.Get(ctx, protocol.RosterKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the roster bucket: %w", err)
+	}
+	sr, err := VerifyRoster(entry.Value(), h.card.PublicKey())
+	if err != nil {
+		return fmt.Errorf("the roster bucket's roster: %w", err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cur := h.roster
+	if sr.Roster.Serial <= cur.Roster.Serial {
+		return nil
+	}
+	if err := sr.Roster.CheckSuccessor(cur.Roster); err != nil {
+		return fmt.Errorf("the roster bucket's roster: %w", err)
+	}
+	ue, err := h.usersKV.Get(ctx, usersKey)
+	if err != nil {
+		return fmt.Errorf("read the users bucket: %w", err)
+	}
+	serial, users, err := decodeUsers(ue.Value())
+	if err != nil {
+		return err
+	}
+	if serial < sr.Roster.Serial {
+		return fmt.Errorf("the users of roster serial %d are not published yet (users bucket: serial %d)", sr.Roster.Serial, serial)
+	}
+	if err := h.apply(ctx, sr, users); err != nil {
+		return err
+	}
+	if err := storeRoster(h.dir, sr); err != nil {
+		return err
+	}
+	if err := users.save(h.dir); err != nil {
+		return err
+	}
+	h.stamp = h.fileStamp()
+	h.log.Info("roster followed", "serial", sr.Roster.Serial, "active_members", len(sr.Roster.Active()))
+	return nil
+}
+
+// rosterFollower has a server without the secretariat's key follow the
+// roster bucket: at every change the bucket announces, and at every poll
+// of Run (a change made while this server was cut off announces nothing).
+type rosterFollower struct {
+	h     *Hub
+	sub   *nats.Subscription
+	pokes chan struct{}
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func (h *Hub) startFollower() (*rosterFollower, error) {
+	f := &rosterFollower{h: h, pokes: make(chan struct{}, 1), done: make(chan struct{})}
+	sub, err := h.nc.Subscribe(rosterSubject(h.cfg.Network), func(*nats.Msg) { f.poke() })
+	if err != nil {
+		return nil, fmt.Errorf("watch the roster bucket: %w", err)
+	}
+	f.sub = sub
+	f.wg.Add(1)
+	go f.run()
+	return f, h.nc.Flush()
+}
+
+// poke asks for a look at the bucket.
+func (f *rosterFollower) poke() {
+	select {
+	case f.pokes <- struct{}{}:
+	default:
+	}
+}
+
+func (f *rosterFollower) run() {
+	defer f.wg.Done()
+	for {
+		select {
+		case <-f.done:
+			return
+		case <-f.pokes:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+		if err := f.h.follow(ctx); err != nil {
+			f.h.log.Warn("roster bucket not followed", "err", err)
+		}
+		cancel()
+	}
+}
+
+// stop ends the follower.
+func (f *rosterFollower) stop() {
+	if f == nil {
+		return
+	}
+	if f.sub != nil {
+		_ = f.sub.Unsubscribe()
+	}
+	close(f.done)
+	f.wg.Wait()
+}
