@@ -93,6 +93,9 @@ func memberServices(network string) []struct {
 type service struct {
 	subject string
 	stream  bool
+	// share has the server tell the hub account more of the requester
+	// than its account (the server it is connected to: clusterIngest).
+	share bool
 }
 
 // accountSpec is one account besides the hub's: its name, the services it
@@ -110,12 +113,12 @@ func memberSpec(network, agency string, perms *server.Permissions) accountSpec {
 	a := accountSpec{name: memberAccount(agency), roster: true}
 	for _, s := range memberServices(network) {
 		if s.subject == jsAccountInfo {
-			a.services = append(a.services, service{s.subject, s.stream})
+			a.services = append(a.services, service{subject: s.subject, stream: s.stream})
 			continue
 		}
 		for _, p := range perms.Publish.Allow {
 			if server.SubjectMatchesFilter(p, s.subject) {
-				a.services = append(a.services, service{p, s.stream})
+				a.services = append(a.services, service{subject: p, stream: s.stream})
 			}
 		}
 	}
@@ -158,7 +161,11 @@ func accountsConfig(network string, specs []accountSpec) (string, error) {
 				return "", fmt.Errorf("configure NATS accounts: %s is both a stream of answers and a single answer", s.subject)
 			}
 			e.accounts = append(e.accounts, strconv.Quote(a.name))
-			fmt.Fprintf(&b, "      {service: {account: %s, subject: %s}}\n", hubAccount, strconv.Quote(s.subject))
+			share := ""
+			if s.share {
+				share = ", share: true"
+			}
+			fmt.Fprintf(&b, "      {service: {account: %s, subject: %s}%s}\n", hubAccount, strconv.Quote(s.subject), share)
 		}
 		if a.roster {
 			readers = append(readers, strconv.Quote(a.name))

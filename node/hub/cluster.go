@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -33,7 +35,16 @@ func clusterConfig(cfg *config.Hub) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_name: %s\n", strconv.Quote(c.ServerName))
-	fmt.Fprintf(&b, "jetstream {\n  store_dir: %s\n}\n", strconv.Quote(cfg.StoreDir))
+	// With sync "always" every replica fsyncs each message before it
+	// acknowledges it to the stream's leader, so that what the hub
+	// acknowledges is on the disks of a quorum: the ingest's group sync of
+	// its own block files (blockSyncer) would cover only this server's
+	// replica, which need not be in the quorum.
+	sync := "always"
+	if cfg.Sync != config.SyncAlways {
+		sync = cfg.SyncInterval().String()
+	}
+	fmt.Fprintf(&b, "jetstream {\n  store_dir: %s\n  sync_interval: %s\n}\n", strconv.Quote(cfg.StoreDir), strconv.Quote(sync))
 	fmt.Fprintf(&b, "cluster {\n  name: %s\n  listen: %s\n", strconv.Quote(c.Name), strconv.Quote(c.Listen))
 	routes := make([]string, len(c.Routes))
 	for i, r := range c.Routes {
@@ -224,7 +235,8 @@ func (h *Hub) follow(ctx context.Context) error {
 
 // rosterFollower has a server without the secretariat's key follow the
 // roster bucket: at every change the bucket announces, and at every poll
-// of Run (a change made while this server was cut off announces nothing).
+// interval (a change made while this server was cut off announces
+// nothing, and the replica a read reaches may lag the announcement).
 type rosterFollower struct {
 	h     *Hub
 	sub   *nats.Subscription
@@ -255,11 +267,14 @@ func (f *rosterFollower) poke() {
 
 func (f *rosterFollower) run() {
 	defer f.wg.Done()
+	t := time.NewTicker(f.h.poll)
+	defer t.Stop()
 	for {
 		select {
 		case <-f.done:
 			return
 		case <-f.pokes:
+		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 		if err := f.h.follow(ctx); err != nil {
@@ -279,4 +294,165 @@ func (f *rosterFollower) stop() {
 	}
 	close(f.done)
 	f.wg.Wait()
+}
+
+// Health is nil when this server is current: JetStream is up and, in a
+// cluster, a meta leader is known and every replica this server holds of
+// the streams, buckets and consumers has caught up. It says what is not
+// current otherwise. Stop a second server of a cluster only once the one
+// restarted before it is healthy.
+func (h *Hub) Health() error {
+	st := h.srv.Healthz(&server.HealthzOptions{Details: true})
+	if st.Status == "ok" {
+		return nil
+	}
+	var errs []error
+	for _, e := range st.Errors {
+		errs = append(errs, errors.New(e.Error))
+	}
+	if len(errs) == 0 {
+		errs = append(errs, errors.New(st.Error))
+	}
+	return fmt.Errorf("hub server not current: %w", errors.Join(errs...))
+}
+
+// Clients is the number of client connections to this server (nodes, the
+// admin user), the hub's own in-process connections left out.
+func (h *Hub) Clients() int {
+	cz, err := h.srv.Connz(&server.ConnzOptions{Limit: 1 << 20})
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, c := range cz.Conns {
+		if c.IP != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// StoredMessages is how many messages this server's own copy of the
+// messages stream holds (in a cluster, its replica, which may lag).
+func (h *Hub) StoredMessages() (uint64, error) {
+	jsz, err := h.srv.Jsz(&server.JSzOptions{Accounts: true, Streams: true})
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range jsz.AccountDetails {
+		if a.Name != hubAccount {
+			continue
+		}
+		for _, s := range a.Streams {
+			if s.Name == protocol.StreamName(h.cfg.Network) {
+				return s.State.Msgs, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("no replica of stream %s on this server", protocol.StreamName(h.cfg.Network))
+}
+
+// In a cluster, a member's publication on its ingest subject reaches the
+// ingest of every server (a queue group would hand consecutive
+// publications to different servers, which would store them out of
+// order). The ingest of the server the publisher is connected to takes
+// it, the others drop it: the imports of the ingest subjects share the
+// requester's server (shareIngest), which the server stamps in the
+// Nats-Request-Info header (fromServer). The cost is that every
+// publication crosses the routes to every server.
+
+// shareIngest makes spec's imports of the ingest subjects share the
+// requester's server.
+func shareIngest(network string, spec *accountSpec) {
+	for i, s := range spec.services {
+		if server.SubjectMatchesFilter(s.subject, protocol.IngestFilter(network)) {
+			spec.services[i].share = true
+		}
+	}
+}
+
+// fromServer says whether the server stamped h, the header of a request
+// that crossed into the hub account, as coming from a client connected to
+// the server named name.
+func fromServer(h nats.Header, name string) bool {
+	v := h.Values(server.ClientInfoHdr)
+	if len(v) != 1 || len(v[0]) > maxRequestInfo {
+		return false
+	}
+	var ci struct {
+		Server string `json:"server"`
+	}
+	return json.Unmarshal([]byte(v[0]), &ci) == nil && ci.Server == name
+}
+
+// startOptions are the server's options at start. A clustered server
+// must open its client port at once (serverOptions): it starts without the
+// members' users, so that no node connects before its ingest runs, which
+// would leave the node's publications unanswered (the other servers'
+// ingests leave them to this one); admitMembers adds them.
+func (h *Hub) startOptions() (*server.Options, error) {
+	if !h.cfg.Cluster.Enabled() {
+		return h.serverOptions()
+	}
+	o, err := h.serverOptions()
+	if err != nil {
+		return nil, err
+	}
+	// The members' accounts stay: the other servers tell this one of
+	// their clients' interest in those accounts as soon as the routes are
+	// up, and a server that does not know an account drops that interest
+	// for good.
+	members := map[string]bool{}
+	for _, key := range h.users.Agencies {
+		members[key] = true
+	}
+	users := o.Nkeys[:0]
+	for _, u := range o.Nkeys {
+		if !members[u.Nkey] {
+			users = append(users, u)
+		}
+	}
+	o.Nkeys = users
+	return o, nil
+}
+
+// admitMembers gives a clustered server the members' users once its
+// ingest runs.
+func (h *Hub) admitMembers() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	pub, err := h.internal.public()
+	if err != nil {
+		return err
+	}
+	// Twice: nats-server sets up the imports of accounts a reload adds
+	// only at the next reload (see apply).
+	for range 2 {
+		opts, err := serverOptions(h.cfg, h.listen, h.tls, h.roster.Roster, h.users, pub)
+		if err != nil {
+			return err
+		}
+		if err := h.srv.ReloadOptions(opts); err != nil {
+			return fmt.Errorf("reconfigure NATS users: %w", err)
+		}
+	}
+	return nil
+}
+
+// countStored charges the stored messages to their publishers
+// (countStored). A server that has just joined its cluster may not reach
+// the stream's leader at once: it tries again until ctx ends.
+func (h *Hub) countStored(ctx context.Context) error {
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		h.quotas = newQuotas(h.cfg.MemberLimits, time.Duration(h.cfg.Retention), h.cfg.MaxPayload+config.HeaderAllowance, h.log)
+		err := countStored(ctx, h.js, h.cfg.Network, h.quotas)
+		if err == nil || !h.cfg.Cluster.Enabled() {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }

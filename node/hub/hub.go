@@ -158,7 +158,7 @@ func (h *Hub) open(ctx context.Context) error {
 	if h.internal, err = newInternalKeys(); err != nil {
 		return err
 	}
-	opts, err := h.serverOptions()
+	opts, err := h.startOptions()
 	if err != nil {
 		return err
 	}
@@ -194,10 +194,7 @@ func (h *Hub) open(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	if h.kv, err = setupJetStream(ctx, h.js, h.cfg); err != nil {
-		return err
-	}
-	if h.usersKV, err = setupUsersBucket(ctx, h.js, h.cfg); err != nil {
+	if h.kv, h.usersKV, err = setupJetStream(ctx, h.js, h.cfg); err != nil {
 		return err
 	}
 	if err := ensureConsumers(ctx, h.js, h.roster.Roster); err != nil {
@@ -207,18 +204,19 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	var syncer *blockSyncer
-	if h.cfg.Sync == config.SyncAlways {
+	if h.cfg.Sync == config.SyncAlways && !h.cfg.Cluster.Enabled() {
 		if syncer, err = newBlockSyncer(h.cfg.StoreDir, protocol.StreamName(h.cfg.Network)); err != nil {
 			return err
 		}
 	}
 	h.quotas = newQuotas(h.cfg.MemberLimits, time.Duration(h.cfg.Retention), h.cfg.MaxPayload+config.HeaderAllowance, h.log)
-	if err := countStored(ctx, h.js, h.cfg.Network, h.quotas); err != nil {
+	if err := h.countStored(ctx); err != nil {
 		return err
 	}
 	if h.ingest, err = startIngest(h.storing, h.answers, h.cfg.Network, syncer, h.quotas, activeSet(h.roster.Roster), h.log); err != nil {
 		return err
 	}
+	h.ingest.server = h.cfg.Cluster.ServerName
 	if err := h.startRoster(ctx); err != nil {
 		return err
 	}
@@ -236,10 +234,12 @@ func (h *Hub) open(ctx context.Context) error {
 // their publications.
 func (h *Hub) listenClients() error {
 	// AcceptLoop returns once the listener accepts, or failed to listen.
-	// A clustered server opened it at start (serverOptions).
-	if !h.cfg.Cluster.Enabled() {
-		h.srv.AcceptLoop(make(chan struct{}))
+	// A clustered server opened it at start (serverOptions), without the
+	// members' users (startOptions): they come now.
+	if h.cfg.Cluster.Enabled() {
+		return h.admitMembers()
 	}
+	h.srv.AcceptLoop(make(chan struct{}))
 	if h.srv.Addr() == nil {
 		if f := h.slog.lastFatal(); f != "" {
 			return fmt.Errorf("start NATS server on %s: %s", h.listen, f)
@@ -365,9 +365,7 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.log.Error("roster change not applied", "err", err)
 			}
 		}
-		if h.follower != nil {
-			h.follower.poke()
-		}
+
 	}
 }
 

@@ -27,9 +27,6 @@ const (
 	ingestTimeout = 30 * time.Second
 )
 
-// ingestQueue is the queue group of the ingests of a cluster's servers.
-const ingestQueue = "casenode-ingest"
-
 // ingest takes the nodes' publications on casenet.NET.in.FROM.TO.TYPE,
 // stores each in the messages stream under casenet.NET.msg.FROM.TO.TYPE,
 // and answers the node with the stream's acknowledgement only once the
@@ -57,6 +54,10 @@ type ingest struct {
 	syncer  *blockSyncer // nil: answer without syncing
 	quotas  *quotas
 	members atomic.Pointer[map[string]bool] // the active members
+	// server is this server's name in a cluster, empty when the hub runs
+	// alone: the ingest takes only the publications of clients connected
+	// to this server.
+	server string
 	refused refusalLog                      // on the subscription's goroutine only
 	counts  *memberCounts                   // refusals and last publication per member (refusals.go)
 	now     func() time.Time
@@ -94,9 +95,7 @@ func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q 
 		queue: make(chan *ingested, ingestPending), done: make(chan struct{})}
 	g.setMembers(members)
 	go g.answer()
-	// A queue group: in a cluster, each publication goes to the ingest of
-	// one server only (the publisher's own when it runs).
-	if g.sub, err = nc.QueueSubscribe(protocol.IngestFilter(network), ingestQueue, g.take); err != nil {
+	if g.sub, err = nc.Subscribe(protocol.IngestFilter(network), g.take); err != nil {
 		g.close()
 		return nil, fmt.Errorf("subscribe to %s: %w", protocol.IngestFilter(network), err)
 	}
@@ -182,6 +181,11 @@ func refusal(code int, format string, args ...any) error {
 // arrival order; when the stream falls behind it blocks, and the
 // publications wait in the subscription.
 func (g *ingest) take(m *nats.Msg) {
+	if g.server != "" && !fromServer(m.Header, g.server) {
+		// In a cluster, the ingest of the server the publisher is
+		// connected to takes it (clusterIngest).
+		return
+	}
 	now := g.now()
 	from, to, ok := ingestParts(g.network, m.Subject)
 	if !ok {

@@ -83,29 +83,40 @@ func rosterBucketConfig(network string, replicas int) jetstream.KeyValueConfig {
 	}
 }
 
+// attemptTimeout bounds one attempt of setupJetStream.
+const attemptTimeout = 5 * time.Second
+
 // setupJetStream creates or updates the stream and the roster bucket. Right
 // after start JetStream may not answer yet, so it retries until ctx ends.
-func setupJetStream(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (jetstream.KeyValue, error) {
-	var (
-		kv  jetstream.KeyValue
-		err error
-	)
+func setupJetStream(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (kv, users jetstream.KeyValue, err error) {
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		if _, err = js.CreateOrUpdateStream(ctx, streamConfig(cfg)); err == nil {
+		// Each attempt has a deadline of its own: a request made before a
+		// cluster has elected its meta leader may get no answer at all.
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		_, err = js.CreateOrUpdateStream(actx, streamConfig(cfg))
+		if err == nil {
 			// A new cluster's bucket may fail while its stream's
 			// replicas settle: both are retried.
-			if kv, err = createRosterBucket(ctx, js, cfg); err == nil {
-				return kv, nil
+			kv, err = createRosterBucket(actx, js, cfg)
+			if err == nil {
+				users, err = setupUsersBucket(actx, js, cfg)
+				cancel()
+				if err == nil {
+					return kv, users, nil
+				}
+			} else {
+				cancel()
 			}
 		} else {
+			cancel()
 			err = fmt.Errorf("create stream %s: %w", protocol.StreamName(cfg.Network), err)
 		}
 		select {
 		case <-ctx.Done():
 			if cfg.Cluster.Enabled() {
-				return nil, fmt.Errorf("%w (a clustered hub needs a quorum, %d of its %d servers, running and routed to each other)", err, config.ClusterReplicas/2+1, config.ClusterReplicas)
+				return nil, nil, fmt.Errorf("%w (a clustered hub needs a quorum, %d of its %d servers, running and routed to each other)", err, config.ClusterReplicas/2+1, config.ClusterReplicas)
 			}
-			return nil, err
+			return nil, nil, err
 		case <-time.After(wait):
 		}
 	}

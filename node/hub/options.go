@@ -72,6 +72,9 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 			perms = rosterReaderPermissions(cfg.Network, m.Card.Agency)
 		}
 		spec := memberSpec(cfg.Network, m.Card.Agency, perms)
+		if cfg.Cluster.Enabled() {
+			shareIngest(cfg.Network, &spec)
+		}
 		members = append(members, member{key, perms, spec})
 		specs = append(specs, spec)
 	}
@@ -97,13 +100,16 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 	o.Host, o.Port, o.NoSigs = host, port, true
 	o.MaxPayload = int32(payload)
 	o.WriteDeadline = writeDeadline
-	// With sync "always" the hub's ingest syncs the messages stream in
-	// groups before it answers (see ingest); the server's own SyncAlways
-	// would fsync every message serially on the stream's one goroutine.
-	// The server's interval sync (2 minutes by default) still covers
-	// consumer state and the roster bucket, which are rebuilt or
-	// redelivered after a power loss.
-	o.SyncInterval = cfg.SyncInterval()
+	if !cfg.Cluster.Enabled() {
+		// With sync "always" the hub's ingest syncs the messages stream
+		// in groups before it answers (see ingest); the server's own
+		// SyncAlways would fsync every message serially on the stream's
+		// one goroutine. The server's interval sync (2 minutes by
+		// default) still covers consumer state and the roster bucket,
+		// which are rebuilt or redelivered after a power loss. A
+		// clustered server has its sync from clusterConfig.
+		o.SyncInterval = cfg.SyncInterval()
+	}
 	if tlsConf != nil {
 		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs
 	}

@@ -1,6 +1,7 @@
 package localnet
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -91,4 +92,33 @@ func freePorts(count int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// hub returns the hub's server i, or nil when it is stopped.
+func (n *Net) hub(i int) *hub.Hub {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.hubs[i]
+}
+
+// waitFollowed waits until every running server of the hub has the roster
+// of serial in force: until then, a server that has not followed it yet
+// refuses the new members' connections and the publications to them.
+func (n *Net) waitFollowed(ctx context.Context, serial uint64) error {
+	for {
+		behind := ""
+		for i := range n.Servers() {
+			if h := n.hub(i); h != nil && h.Roster().Roster.Serial < serial {
+				behind = serverName(i)
+			}
+		}
+		if behind == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("hub server %s has not taken roster serial %d: %w", behind, serial, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

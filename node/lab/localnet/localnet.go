@@ -158,10 +158,13 @@ func (n *Net) Admit(ctx context.Context, agencies ...Agency) error {
 	n.mu.Lock()
 	h := n.hubs[0]
 	n.mu.Unlock()
-	if h != nil {
-		return h.Reload(ctx)
+	if h == nil {
+		return nil
 	}
-	return nil
+	if err := h.Reload(ctx); err != nil {
+		return err
+	}
+	return n.waitFollowed(ctx, h.Roster().Roster.Serial)
 }
 
 // join writes the agency's node.json and credentials with agency.Join,
