@@ -41,6 +41,10 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(BIN) bench --json bench.json
 
+.PHONY: cluster
+cluster: ## three-server hub scenarios full size (1,000 messages: server loss, empty store, rolling restart), prints what they measured
+	CASENODE_CLUSTER=full $(GO) test -run '^TestCluster' -count=1 -v -timeout 30m ./node/lab/localnet
+
 .PHONY: links
 links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute and 30 s cuts, 150 s stall; about 10 minutes), prints the table
 	$(GO) test -run '^TestLinks$$' -count=1 -timeout 30m ./node/lab/links -args -full

@@ -37,6 +37,7 @@ type hubInitFlags struct {
 	dir, network, agency, name, country, listen, credsOut string
 	classic, protect, stdin, withTLS                      bool
 	tls                                                   tlsFlags
+	cluster                                               clusterFlags
 }
 
 func (f *hubInitFlags) register(fs *flag.FlagSet) {
@@ -52,6 +53,7 @@ func (f *hubInitFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.stdin, "passphrase-stdin", false, "with --passphrase: read it from the first line of standard input")
 	fs.BoolVar(&f.withTLS, "tls", false, "serve TLS: make a private network CA and the hub's certificate (see --tls-host)")
 	f.tls.register(fs)
+	f.cluster.register(fs)
 }
 
 // options checks the flags and turns them into hub.Init's options, asking
@@ -79,6 +81,9 @@ func (f *hubInitFlags) options(e *env) (hub.InitOptions, error) {
 		}
 	}
 	var err error
+	if o.Cluster, err = f.cluster.section("hub init"); err != nil {
+		return o, err
+	}
 	if o.TLS, err = f.tlsOptions(); err != nil {
 		return o, err
 	}
