@@ -57,9 +57,9 @@ type ingest struct {
 	// server is this server's name in a cluster, empty when the hub runs
 	// alone: the ingest takes only the publications of clients connected
 	// to this server.
-	server string
-	refused refusalLog                      // on the subscription's goroutine only
-	counts  *memberCounts                   // refusals and last publication per member (refusals.go)
+	server  string
+	refused refusalLog    // on the subscription's goroutine only
+	counts  *memberCounts // refusals and last publication per member (refusals.go)
 	now     func() time.Time
 	sub     *nats.Subscription
 	queue   chan *ingested

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -282,4 +284,77 @@ func TestClusterRollingRestart(t *testing.T) {
 		waitHealthy(t, n, i)
 	}
 	checkDelivered(t, ctx, n, s, count)
+}
+
+// TestClusterRosterWithServerDown admits and then revokes a member while
+// one server is down: the roster reaches both nodes, the new member's node
+// connects, and the server that was down takes the newest roster when it
+// comes back.
+func TestClusterRosterWithServerDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	n := newCluster(t, ctx)
+	if err := n.StopServer(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Admit(ctx, Agency{"a2", "Newcomer", "ML"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"a0", "a1"} {
+		if err := n.WaitReady(ctx, a, 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := n.Start(ctx, "a2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WaitReady(ctx, "a2", 4); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := hub.OpenSecretariat(n.HubDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := sec.Revoke("a2", time.Now())
+	sec.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.hub(0).Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	serial := revoked.Roster.Serial
+	for _, a := range []string{"a0", "a1"} {
+		poll.Until(t, time.Minute, a+" holding roster serial "+fmt.Sprint(serial), func() bool {
+			st, err := n.Node(a).Status(ctx)
+			return err == nil && st.Roster != nil && st.Roster.Serial == serial
+		})
+	}
+	if err := n.StartServer(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.hub(1).Roster().Roster.Serial; got != serial {
+		t.Fatalf("server hub-b came back with roster serial %d, want %d", got, serial)
+	}
+	if m := n.hub(1).Roster().Roster.Member("a2"); m == nil || m.Status == protocol.StatusActive {
+		t.Fatalf("server hub-b has a2 as %+v, want revoked", m)
+	}
+}
+
+// TestClusterNoQuorum starts one server of three alone: it has no meta
+// leader, and says that it needs a quorum rather than hanging.
+func TestClusterNoQuorum(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	n, err := Create(ctx, t.TempDir(), Options{Network: "wacap", Kind: protocol.KindClassic, Servers: 3, Hub: liftLimits, NoStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	short, cancelShort := context.WithTimeout(ctx, 8*time.Second)
+	defer cancelShort()
+	err = n.StartServer(short, 2)
+	if err == nil || !strings.Contains(err.Error(), "needs a quorum, 2 of its 3 servers") {
+		t.Fatalf("one server alone: %v, want an error saying it needs a quorum", err)
+	}
 }

@@ -62,6 +62,9 @@ type Options struct {
 	// runs alone, 3 for a cluster (hub/ signs the roster, hub-b/ and
 	// hub-c/ are made from it with hub.JoinCluster).
 	Servers int
+	// NoStart leaves the hub stopped after Create (StartHub or
+	// StartServer start it).
+	NoStart bool
 	// API makes Start also serve each node's local API on its Unix socket
 	// (api.sock in the agency's directory), as 'casenode run' does, so that
 	// the casenode commands can talk to the node.
@@ -117,8 +120,10 @@ func Create(ctx context.Context, dir string, o Options, agencies ...Agency) (*Ne
 	if err := n.createHub(); err != nil {
 		return nil, err
 	}
-	if err := n.StartHub(ctx); err != nil {
-		return nil, err
+	if !o.NoStart {
+		if err := n.StartHub(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.Admit(ctx, agencies...); err != nil {
 		n.Close()
