@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -25,7 +26,7 @@ func FuzzParseHub(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshalled configuration does not parse: %v\n%s", err, out)
 		}
-		if *again != *h {
+		if !reflect.DeepEqual(again, h) {
 			t.Fatalf("round trip differs: %+v, %+v", h, again)
 		}
 	})

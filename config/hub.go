@@ -106,6 +106,9 @@ func ParseHub(data []byte) (*Hub, error) {
 	if err := decode(HubFile, data, h); err != nil {
 		return nil, err
 	}
+	if len(h.Cluster.Routes) == 0 {
+		h.Cluster.Routes = nil // as Marshal writes it
+	}
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}

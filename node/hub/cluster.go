@@ -100,6 +100,13 @@ func setupUsersBucket(ctx context.Context, js jetstream.JetStream, cfg *config.H
 	if err != nil {
 		return nil, fmt.Errorf("create users bucket %s: %w", usersBucket(cfg.Network), err)
 	}
+	// Read through the JetStream API, as the roster bucket (noDirectGets).
+	if err := noDirectGets(ctx, js, "KV_"+usersBucket(cfg.Network)); err != nil {
+		return nil, err
+	}
+	if kv, err = js.KeyValue(ctx, usersBucket(cfg.Network)); err != nil {
+		return nil, fmt.Errorf("open users bucket %s: %w", usersBucket(cfg.Network), err)
+	}
 	return kv, nil
 }
 
