@@ -89,7 +89,7 @@ func setupUsersBucket(ctx context.Context, js jetstream.JetStream, cfg *config.H
 	if !cfg.Cluster.Enabled() {
 		return nil, nil
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:       usersBucket(cfg.Network),
 		Description:  "casenode: the NATS users of network " + cfg.Network + ", for the servers of its hub",
 		History:      RosterHistory,
@@ -104,7 +104,8 @@ func setupUsersBucket(ctx context.Context, js jetstream.JetStream, cfg *config.H
 	if err := noDirectGets(ctx, js, "KV_"+usersBucket(cfg.Network)); err != nil {
 		return nil, err
 	}
-	if kv, err = js.KeyValue(ctx, usersBucket(cfg.Network)); err != nil {
+	kv, err := js.KeyValue(ctx, usersBucket(cfg.Network))
+	if err != nil {
 		return nil, fmt.Errorf("open users bucket %s: %w", usersBucket(cfg.Network), err)
 	}
 	return kv, nil
