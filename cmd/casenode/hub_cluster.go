@@ -19,7 +19,7 @@ type clusterFlags struct {
 func (f *clusterFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.name, "cluster", "", "make the hub the first server of a NATS cluster of this name (three servers, streams with three replicas)")
 	fs.StringVar(&f.serverName, "server-name", "", "with --cluster: this server's name, e.g. hub-a")
-	fs.StringVar(&f.routes, "routes", "", "with --cluster: the servers' route URLs, comma-separated, e.g. nats-route://hub-a:6222,nats-route://hub-b:6222,nats-route://hub-c:6222")
+	fs.StringVar(&f.routes, "routes", "", "with --cluster: the three servers' route URLs, comma-separated, each nats-route://HOST:PORT")
 	fs.StringVar(&f.listen, "cluster-listen", "", "with --cluster: HOST:PORT this server takes routes on, e.g. 0.0.0.0:6222")
 }
 
