@@ -172,11 +172,24 @@ func holdsSigningKey(dir string) bool {
 func (h *Hub) startRoster(ctx context.Context) error {
 	h.signer = !h.cfg.Cluster.Enabled() || holdsSigningKey(h.dir)
 	if h.signer {
-		if err := publishUsers(ctx, h.usersKV, h.roster.Roster.Serial, h.users); err != nil {
-			return err
-		}
-		if _, err := publishRoster(ctx, h.kv, h.roster, h.card, h.log); err != nil {
-			return err
+		for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+			err := publishUsers(ctx, h.usersKV, h.roster.Roster.Serial, h.users)
+			if err == nil {
+				_, err = publishRoster(ctx, h.kv, h.roster, h.card, h.log)
+			}
+			var rollback *RollbackError
+			if err == nil || !h.cfg.Cluster.Enabled() || errors.As(err, &rollback) {
+				if err != nil {
+					return err
+				}
+				break
+			}
+			// A cluster's new buckets may not answer at once.
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(wait):
+			}
 		}
 		var err error
 		h.guard, err = h.guardRoster()
