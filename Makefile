@@ -42,7 +42,7 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 	$(BIN) bench --json bench.json
 
 .PHONY: cluster
-cluster: ## three-server hub scenarios full size (1,000 messages: server loss, empty store, rolling restart), prints what they measured
+cluster: ## three-server hub scenarios full size (1,000 messages: server loss and an empty store, rolling restart — known failing), prints what they measured
 	CASENODE_CLUSTER=full $(GO) test -run '^TestCluster' -count=1 -v -timeout 30m ./node/lab/localnet
 
 .PHONY: links

@@ -222,6 +222,12 @@ func waitHealthy(t *testing.T, n *Net, i int) {
 // and then another server is brought back with an EMPTY store: every
 // message arrives once, in order, and every server ends with all of them.
 func TestClusterServerLoss(t *testing.T) {
+	if os.Getenv("CASENODE_CLUSTER") == "" {
+		// Passes alone (200 messages, about 80 s), but under -race on a
+		// loaded machine delivery stalled once past 2 minutes (issue #18):
+		// it runs with 'make cluster' until that is understood.
+		t.Skip("runs with 'make cluster' (CASENODE_CLUSTER=full), or CASENODE_CLUSTER=short for 200 messages")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	n := newCluster(t, ctx)
