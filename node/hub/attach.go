@@ -80,7 +80,7 @@ func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		MaxMsgsPerSubject: 1,
 		MaxMsgSize:        protocol.AttachChunkSize + config.HeaderAllowance,
 		Storage:           jetstream.FileStorage,
-		Replicas:          1,
+		Replicas:          cfg.Replicas(),
 		// No direct gets: nats-server 2.15.3 reads a stream's options
 		// without their lock when it answers one, while the configuration
 		// reload at every roster change replaces them (a data race; see
@@ -98,7 +98,7 @@ func attachBucketConfig(cfg *config.Hub) jetstream.KeyValueConfig {
 		TTL:          time.Duration(cfg.Retention),
 		MaxValueSize: maxAttachRecord,
 		Storage:      jetstream.FileStorage,
-		Replicas:     1,
+		Replicas:     cfg.Replicas(),
 	}
 }
 
