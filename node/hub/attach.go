@@ -136,12 +136,18 @@ type attachService struct {
 func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg *config.Hub, log *slog.Logger) (*attachService, error) {
 	s := &attachService{network: cfg.Network, maxSize: cfg.MaxAttachmentSize, quota: cfg.MemberLimits.AttachmentBytes, log: log,
 		nc: nc, js: js, used: map[string]int64{}, locks: map[string]*objectLock{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
-	var err error
-	if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
-		return nil, fmt.Errorf("create stream %s: %w", attachStreamName(cfg.Network), err)
-	}
-	if _, err = js.CreateOrUpdateKeyValue(ctx, attachBucketConfig(cfg)); err != nil {
-		return nil, fmt.Errorf("create bucket %s: %w", attachBucket(cfg.Network), err)
+	err := retryClustered(ctx, cfg, func(ctx context.Context) error {
+		var err error
+		if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
+			return fmt.Errorf("create stream %s: %w", attachStreamName(cfg.Network), err)
+		}
+		if _, err = js.CreateOrUpdateKeyValue(ctx, attachBucketConfig(cfg)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", attachBucket(cfg.Network), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// No direct gets (see noDirectGets): they race with the reloads of
 	// roster changes inside nats-server.
@@ -151,7 +157,8 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 	if s.kv, err = js.KeyValue(ctx, attachBucket(cfg.Network)); err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", attachBucket(cfg.Network), err)
 	}
-	if cfg.Sync == config.SyncAlways {
+	// A clustered server syncs through JetStream (clusterConfig).
+	if cfg.Sync == config.SyncAlways && !cfg.Cluster.Enabled() {
 		if s.syncer, err = newBlockSyncer(cfg.StoreDir, attachStreamName(cfg.Network)); err != nil {
 			return nil, err
 		}

@@ -477,3 +477,25 @@ func (h *Hub) countStored(ctx context.Context) error {
 		}
 	}
 }
+
+// retryClustered runs f, with a deadline of attemptTimeout, until it
+// succeeds or ctx ends when the hub is clustered (a request made while the
+// cluster settles may get no answer), once otherwise.
+func retryClustered(ctx context.Context, cfg *config.Hub, f func(context.Context) error) error {
+	if !cfg.Cluster.Enabled() {
+		return f(ctx)
+	}
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		err := f(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
