@@ -178,7 +178,8 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 			}
 		})
 	}
-	s.sub, err = nc.Subscribe(protocol.AttachService(cfg.Network), func(m *nats.Msg) {
+	// One server of a clustered hub answers each request.
+	s.sub, err = nc.QueueSubscribe(protocol.AttachService(cfg.Network), serviceQueue, func(m *nats.Msg) {
 		select {
 		case s.reqs <- m:
 		case <-s.stop:

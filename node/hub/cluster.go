@@ -499,3 +499,7 @@ func retryClustered(ctx context.Context, cfg *config.Hub, f func(context.Context
 		}
 	}
 }
+
+// serviceQueue is the queue group of the hub's request services (witness,
+// attachments): on a clustered hub, one server answers each request.
+const serviceQueue = "casenode-hub"

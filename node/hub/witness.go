@@ -41,21 +41,21 @@ type witnessService struct {
 
 // witnessStateConfig is the witness bucket: one key per agency, the latest
 // cosigned checkpoint; a short history for the record.
-func witnessStateConfig(network string) jetstream.KeyValueConfig {
+func witnessStateConfig(network string, replicas int) jetstream.KeyValueConfig {
 	return jetstream.KeyValueConfig{
 		Bucket:       protocol.WitnessBucket(network),
 		Description:  "casenode: the latest checkpoint the hub's witness cosigned, per agency, of network " + network,
 		History:      8,
 		MaxValueSize: witness.MaxCheckpointSize,
 		Storage:      jetstream.FileStorage,
-		Replicas:     1,
+		Replicas:     replicas,
 	}
 }
 
 // witnessAlarmConfig is the alarm bucket: one key per agency and kind, the
 // first such contradiction, so that a member repeating requests adds
 // nothing.
-func witnessAlarmConfig(network string) jetstream.KeyValueConfig {
+func witnessAlarmConfig(network string, replicas int) jetstream.KeyValueConfig {
 	return jetstream.KeyValueConfig{
 		Bucket:       protocol.WitnessAlarmBucket(network),
 		Description:  "casenode: forks and rollbacks the hub's witness refused, with both checkpoints, of network " + network,
@@ -63,7 +63,7 @@ func witnessAlarmConfig(network string) jetstream.KeyValueConfig {
 		MaxValueSize: maxWitnessAlarm,
 		MaxBytes:     64 << 20,
 		Storage:      jetstream.FileStorage,
-		Replicas:     1,
+		Replicas:     replicas,
 	}
 }
 
@@ -86,7 +86,7 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	// witness reads its state at every request, and a direct get races
 	// with the reload of every roster change. Bound after the change, so
 	// that the reads follow it.
-	for _, b := range []jetstream.KeyValueConfig{witnessStateConfig(h.cfg.Network), witnessAlarmConfig(h.cfg.Network)} {
+	for _, b := range []jetstream.KeyValueConfig{witnessStateConfig(h.cfg.Network, h.cfg.Replicas()), witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas())} {
 		if _, err := h.js.CreateOrUpdateKeyValue(ctx, b); err != nil {
 			return nil, fmt.Errorf("create bucket %s: %w", b.Bucket, err)
 		}
@@ -105,7 +105,9 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 			return nil, err
 		}
 	}
-	if w.sub, err = h.nc.Subscribe(protocol.WitnessFilter(h.cfg.Network), w.handle); err != nil {
+	// One server of a clustered hub answers each request (the state's
+	// revision keeps two servers from both moving it).
+	if w.sub, err = h.nc.QueueSubscribe(protocol.WitnessFilter(h.cfg.Network), serviceQueue, w.handle); err != nil {
 		return nil, fmt.Errorf("start the witness: %w", err)
 	}
 	if err := h.nc.Flush(); err != nil {
