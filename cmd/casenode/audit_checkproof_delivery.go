@@ -95,9 +95,10 @@ func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) er
 			RosterSerial    uint64               `json:"roster_serial"`
 			SenderKeyID     string               `json:"sender_kid"`
 			RecipientKeyID  string               `json:"recipient_kid"`
+			CosignedBy      []string             `json:"cosigned_by"`
 		}{true, statement, res.MessageID, res.Network, res.From, res.To, res.MsgType, res.Case, res.MessageHash, protocol.NewTime(res.Sent),
 			protocol.NewTime(res.DeliveredAt), opt(res.DeliveredStored), protocol.NewTime(res.DeliveredLogged), opt(res.ReadAt), opt(res.ReadStored), opt(res.ReadLogged), res.Indexes,
-			res.Checkpoint.Size, res.Checkpoint.Root.String(), res.RosterSerial, res.SenderKeyID, res.RecipientKeyID})
+			res.Checkpoint.Size, res.Checkpoint.Root.String(), res.RosterSerial, res.SenderKeyID, res.RecipientKeyID, orEmptyStrings(res.CosignedBy)})
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "proof checked: %s\n", statement)
@@ -119,6 +120,20 @@ func checkDeliveryProof(e *env, data []byte, secretariat string, asJSON bool) er
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "checkpoint: of the log %s, size %d, root %s, signed with key %s\n", res.Checkpoint.Origin, res.Checkpoint.Size, res.Checkpoint.Root, res.SenderKeyID)
+	for i, name := range res.CosignedBy {
+		fmt.Fprintf(w, "witness:    %s cosigned the checkpoint at %s\n", name, protocol.NewTime(res.CosignedAt[i]))
+	}
+	if len(res.CosignedBy) == 0 {
+		fmt.Fprintf(w, "witness:    none cosigned this checkpoint (the proof rests on the sender's signature alone)\n")
+	}
 	fmt.Fprintf(w, "roster:     serial %d, signed by the secretariat's key given\n", res.RosterSerial)
 	return nil
+}
+
+// orEmptyStrings gives JSON [] rather than null.
+func orEmptyStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 	"golang.org/x/mod/sumdb/note"
@@ -54,6 +55,12 @@ type Delivered struct {
 	// SenderKeyID and RecipientKeyID are the keys that signed the
 	// checkpoint and the receipts.
 	SenderKeyID, RecipientKeyID string
+	// CosignedBy are the witnesses (of the roster) whose cosignatures of
+	// the checkpoint verified, and CosignedAt when each cosigned: the
+	// witness saw this checkpoint, so the sender's log cannot later be
+	// shown without these records.
+	CosignedBy []string
+	CosignedAt []time.Time
 	// Indexes are the records' indexes in the sender's log: sent,
 	// delivered and, with a read receipt, read.
 	Indexes []int64
@@ -148,6 +155,13 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 	}
 	recs := map[string]*auditlog.Record{}
 	res := &Delivered{Network: roster.Network, From: sender, Checkpoint: cp, RosterSerial: roster.Serial, SenderKeyID: senderKID}
+	if ws, err := witness.Verifiers(roster.Witnesses); err == nil {
+		if cs, _, err := witness.CheckCosigned([]byte(d.Checkpoint), ws); err == nil {
+			for _, c := range cs {
+				res.CosignedBy, res.CosignedAt = append(res.CosignedBy, c.Witness), append(res.CosignedAt, c.Time)
+			}
+		}
+	}
 	for _, x := range items {
 		rec, err := checkItem(x.it, cp)
 		if err != nil {
@@ -263,6 +277,16 @@ func openCheckpoint(signed []byte, roster *protocol.Roster) (*auditlog.Checkpoin
 				return nil, "", "", err
 			}
 		}
+	}
+	// The witnesses the roster names may have cosigned the checkpoint
+	// (C2SP tlog-cosignature): their lines are checked with their keys,
+	// and any other line is refused below.
+	witnesses, err := witness.Verifiers(roster.Witnesses)
+	if err != nil {
+		return nil, "", "", distrust("the roster's witness keys: %v", err)
+	}
+	for _, w := range witnesses {
+		vs = append(vs, w)
 	}
 	n, err := note.Open(signed, note.VerifierList(vs...))
 	if err != nil {

@@ -21,6 +21,12 @@ import (
 // with auditlog.ErrNotCovered when the checkpoint does not cover what the
 // proof needs yet. It reads the log once, keeping only the records it
 // proves.
+//
+// The proof is made against the newest checkpoint a witness cosigned, if
+// it covers what the proof needs, with the cosignature lines appended (a
+// cosigned checkpoint in the C2SP form): the delivery is then attested by
+// the witness too. Otherwise it is made against the newest checkpoint,
+// with its cosignatures if it has any.
 func ProveDelivery(r *auditlog.Reader, msgID, to string) (*Delivery, error) {
 	if err := protocol.ValidateMessageID(msgID); err != nil {
 		return nil, err
@@ -32,6 +38,25 @@ func ProveDelivery(r *auditlog.Reader, msgID, to string) (*Delivery, error) {
 	if cp == nil {
 		return nil, fmt.Errorf("message %s: %w (the log has no checkpoint)", msgID, auditlog.ErrNotCovered)
 	}
+	cosigned, err := r.LatestCosigned()
+	if err != nil {
+		return nil, fmt.Errorf("cosigned checkpoint: %w", err)
+	}
+	if cosigned != nil {
+		if cosigned.Checkpoint.Size == cp.Size {
+			return proveAt(r, cp, cosigned.Note(), msgID, to)
+		}
+		if d, err := proveAt(r, cosigned.Checkpoint, cosigned.Note(), msgID, to); err == nil {
+			return d, nil
+		}
+	}
+	return proveAt(r, cp, cp.Note, msgID, to)
+}
+
+// proveAt makes the proof against checkpoint cp, carried as signed (its
+// note, with any cosignature lines).
+func proveAt(r *auditlog.Reader, cp *auditlog.Checkpoint, signed []byte, msgID, to string) (*Delivery, error) {
+	var err error
 	var (
 		sent            *Item
 		recipients      []string
@@ -106,7 +131,7 @@ func ProveDelivery(r *auditlog.Reader, msgID, to string) (*Delivery, error) {
 	if rosterAt < 0 {
 		return nil, fmt.Errorf("no roster record before record %d: the log holds no roster to prove the keys with", cp.Size)
 	}
-	d := &Delivery{Format: DeliveryFormat, Version: DeliveryVersion, Roster: string(roster), Checkpoint: string(cp.Note), Sent: *sent, Delivered: *delivered, Read: read}
+	d := &Delivery{Format: DeliveryFormat, Version: DeliveryVersion, Roster: string(roster), Checkpoint: string(signed), Sent: *sent, Delivered: *delivered, Read: read}
 	for _, it := range []*Item{&d.Sent, &d.Delivered, d.Read} {
 		if it == nil {
 			continue

@@ -26,6 +26,8 @@ type world struct {
 	intruder        *identity.Identity // another key claiming to be the recipient
 	t0              time.Time
 	roster          []byte
+	// witnesses are the witness keys the roster lists.
+	witnesses []string
 }
 
 const network = "wacap"
@@ -54,7 +56,8 @@ func (w *world) signRoster(key *identity.Identity, serial uint64) []byte {
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].Card.Agency < members[j].Card.Agency })
 	r := &protocol.Roster{Version: protocol.RosterVersion, Network: network, Serial: serial, Kind: protocol.KindClassic,
-		Issued: protocol.NewTime(w.t0.Add(-time.Hour)), Expires: protocol.NewTime(w.t0.Add(365 * 24 * time.Hour)), Secretariat: w.sec.Agency(), Members: members}
+		Issued: protocol.NewTime(w.t0.Add(-time.Hour)), Expires: protocol.NewTime(w.t0.Add(365 * 24 * time.Hour)), Secretariat: w.sec.Agency(), Members: members,
+		Witnesses: w.witnesses}
 	payload, err := r.Marshal()
 	if err != nil {
 		w.t.Fatal(err)
