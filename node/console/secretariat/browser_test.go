@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,102 +15,26 @@ import (
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console/browsertest"
 	"github.com/casenode/casenode/protocol"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// browserNames are the names Debian and others give Chromium.
-var browserNames = []string{"chromium", "chromium-browser", "google-chrome"}
+// The browser helpers shared by the consoles' tests (package browsertest).
+var (
+	newBrowser = browsertest.New
+	tab        = browsertest.Tab
+	do         = browsertest.Do
+)
 
-// newBrowser starts a headless Chromium for the test. A missing browser
-// fails the test with the fix: the browser tests are never skipped.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, n := range browserNames {
-		if p, err := exec.LookPath(n); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Fatal("the console's browser tests need Chromium, and none is on the PATH: run 'apt-get install -y chromium' (make test does it when run as root)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(cancelB)
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium (%s): %v", path, err)
-	}
-	return bctx
-}
-
-// tab opens a tab of its own browser context whose requests say the
-// browser prefers lang.
-func tab(t *testing.T, browser context.Context, lang string) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
-// do runs steps with a deadline derived from the tab's context.
-func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	c, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := chromedp.Do(c, steps...); err != nil {
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("at %s: %v", loc, err)
-	}
-}
-
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("evaluate %q: %v", js, err)
-	}
-	return v
-}
-
-// weight is what a page cost: its HTML and everything it loaded.
-type weight struct {
-	HTML     int      `json:"html"`
-	Total    int      `json:"total"`
-	External []string `json:"external"`
-}
-
-const weightJS = `(() => { const n = performance.getEntriesByType('navigation')[0]; const rs = performance.getEntriesByType('resource');
-return {html: n.decodedBodySize, total: n.decodedBodySize + rs.reduce((a, r) => a + r.decodedBodySize, 0),
-external: rs.filter(r => !r.name.startsWith(location.origin)).map(r => r.name)}; })()`
+func eval[T any](t *testing.T, ctx context.Context, js string) T { return browsertest.Eval[T](t, ctx, js) }
 
 // measure checks a page's weight against the consoles' bar (100 KB with
 // its assets, nothing from elsewhere) and logs it.
 func measure(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	w := eval[weight](t, ctx, weightJS)
-	t.Logf("page weight %-8s html %6d B, with assets %6d B", name, w.HTML, w.Total)
-	if w.Total >= 100<<10 {
-		t.Errorf("page %s weighs %d bytes, over 100 KB", name, w.Total)
-	}
-	if len(w.External) > 0 {
-		t.Errorf("page %s loads from elsewhere: %v", name, w.External)
-	}
+	browsertest.Measure(t, ctx, name)
 }
 
 // shot writes a PNG of what the window shows to
@@ -119,17 +42,7 @@ func measure(t *testing.T, ctx context.Context, name string) {
 // screenshots).
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("CASENODE_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "secretariat-"+name+".png"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.ShotTop(t, ctx, "secretariat-"+name)
 }
 
 // TestBrowserSecretariat is the secretariat console's end-to-end test in
