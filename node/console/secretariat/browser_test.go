@@ -28,7 +28,9 @@ var (
 	do         = browsertest.Do
 )
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T { return browsertest.Eval[T](t, ctx, js) }
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	return browsertest.Eval[T](t, ctx, js)
+}
 
 // measure checks a page's weight against the consoles' bar (100 KB with
 // its assets, nothing from elsewhere) and logs it.
