@@ -1,13 +1,13 @@
 package console
 
 import (
-	"bytes"
 	"html/template"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/casenode/casenode/node/console/compose"
+	"github.com/casenode/casenode/node/console/gate"
 	"github.com/casenode/casenode/node/console/locale"
 	"github.com/casenode/casenode/protocol"
 )
@@ -101,20 +101,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	}
 	pg.Lang = p.Lang()
 	pg.Title = p.T(title)
-	t, err := s.tmpl.Clone()
-	if err == nil {
-		t = t.Funcs(funcs(p, s.now))
-		var buf bytes.Buffer
-		if err = t.ExecuteTemplate(&buf, name, pg); err == nil {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(status)
-			w.Write(buf.Bytes())
-			return
-		}
-	}
-	s.log.Error("render page", "template", name, "err", err)
-	http.Error(w, "internal error", http.StatusInternalServerError)
+	gate.Page(w, s.log, s.tmpl, funcs(p, s.now), name, pg, status)
 }
 
 // fail renders an error page with message id msg.

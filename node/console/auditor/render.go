@@ -1,7 +1,6 @@
 package auditor
 
 import (
-	"bytes"
 	"embed"
 	"encoding/hex"
 	"html/template"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/casenode/casenode/node/console/gate"
 	"github.com/casenode/casenode/node/console/locale"
 )
 
@@ -94,20 +94,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, sta
 	}
 	pg.Lang = p.Lang()
 	pg.Title = p.T(pg.Title)
-	t, err := s.tmpl.Clone()
-	if err == nil {
-		t = t.Funcs(funcs(p))
-		var buf bytes.Buffer
-		if err = t.ExecuteTemplate(&buf, name, pg); err == nil {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(status)
-			w.Write(buf.Bytes())
-			return
-		}
-	}
-	s.log.Error("render page", "template", name, "err", err)
-	http.Error(w, "internal error", http.StatusInternalServerError)
+	gate.Page(w, s.log, s.tmpl, funcs(p), name, pg, status)
 }
 
 // fail renders an error page with message id msg.
