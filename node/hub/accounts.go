@@ -37,8 +37,17 @@ const (
 	memberAccountPrefix = "M_"
 )
 
+// readerAccountPrefix starts the name of the account of an agency that
+// is no longer active (revoked or suspended): it imports only what its
+// node needs to read the roster (rosterReaderPermissions).
+const readerAccountPrefix = "R_"
+
 // memberAccount is the name of agency's NATS account.
 func memberAccount(agency string) string { return memberAccountPrefix + agency }
+
+// readerAccount is the name of agency's NATS account while it is not
+// active.
+func readerAccount(agency string) string { return readerAccountPrefix + agency }
 
 // accountAgency is the agency whose account is account; ok is false when
 // account is not a member's.
@@ -106,11 +115,11 @@ type accountSpec struct {
 	roster   bool
 }
 
-// memberSpec is the account of agency, whose user has perms: it imports
-// the parts of memberServices that perms let the agency publish on, the
-// account information request, and the roster subject.
-func memberSpec(network, agency string, perms *server.Permissions) accountSpec {
-	a := accountSpec{name: memberAccount(agency), roster: true}
+// memberSpec is the account named name of agency, whose user has perms:
+// it imports the parts of memberServices that perms let the agency
+// publish on, the account information request, and the roster subject.
+func memberSpec(network, name string, perms *server.Permissions) accountSpec {
+	a := accountSpec{name: name, roster: true}
 	for _, s := range memberServices(network) {
 		if s.subject == jsAccountInfo {
 			a.services = append(a.services, service{subject: s.subject, stream: s.stream})
@@ -221,30 +230,6 @@ func specNames(specs []accountSpec) []string {
 		names[i] = a.name
 	}
 	return names
-}
-
-// memberAccounts are the names of the member accounts a roster and its
-// users make: one for each member with a NATS user.
-func memberAccounts(r *protocol.Roster, users *userKeys) map[string]bool {
-	names := map[string]bool{}
-	for _, m := range r.Members {
-		if _, ok := users.Agencies[m.Card.Agency]; ok {
-			names[memberAccount(m.Card.Agency)] = true
-		}
-	}
-	return names
-}
-
-// addsAccounts says whether going from the roster prev and its users to
-// next and its users adds a member account.
-func addsAccounts(prev *protocol.Roster, prevUsers *userKeys, next *protocol.Roster, nextUsers *userKeys) bool {
-	had := memberAccounts(prev, prevUsers)
-	for name := range memberAccounts(next, nextUsers) {
-		if !had[name] {
-			return true
-		}
-	}
-	return false
 }
 
 // maxRequestInfo bounds the server's Nats-Request-Info header the hub

@@ -406,58 +406,13 @@ func fromServer(h nats.Header, name string) bool {
 	return json.Unmarshal([]byte(v[0]), &ci) == nil && ci.Server == name
 }
 
-// startOptions are the server's options at start. A clustered server
-// must open its client port at once (serverOptions): it starts without the
-// members' users, so that no node connects before its ingest runs, which
-// would leave the node's publications unanswered (the other servers'
-// ingests leave them to this one); admitMembers adds them.
-func (h *Hub) startOptions() (*server.Options, error) {
-	if !h.cfg.Cluster.Enabled() {
-		return h.serverOptions()
-	}
-	o, err := h.serverOptions()
-	if err != nil {
-		return nil, err
-	}
-	// The members' accounts stay: the other servers tell this one of
-	// their clients' interest in those accounts as soon as the routes are
-	// up, and a server that does not know an account drops that interest
-	// for good.
-	members := map[string]bool{}
-	for _, key := range h.users.Agencies {
-		members[key] = true
-	}
-	users := o.Nkeys[:0]
-	for _, u := range o.Nkeys {
-		if !members[u.Nkey] {
-			users = append(users, u)
-		}
-	}
-	o.Nkeys = users
-	return o, nil
-}
-
-// admitMembers gives a clustered server the members' users once its
+// admitMembers lets the members connect to a clustered server once its
 // ingest runs.
 func (h *Hub) admitMembers() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	pub, err := h.internal.public()
-	if err != nil {
-		return err
-	}
-	// Twice: nats-server sets up the imports of accounts a reload adds
-	// only at the next reload (see apply).
-	for range 2 {
-		opts, err := serverOptions(h.cfg, h.listen, h.tls, h.roster.Roster, h.users, pub)
-		if err != nil {
-			return err
-		}
-		if err := h.srv.ReloadOptions(opts); err != nil {
-			return fmt.Errorf("reconfigure NATS users: %w", err)
-		}
-	}
-	return nil
+	h.admitted = true
+	return h.setGrants(h.roster.Roster, h.users)
 }
 
 // countStored charges the stored messages to their publishers

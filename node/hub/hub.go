@@ -84,12 +84,18 @@ type Hub struct {
 	usersKV  jetstream.KeyValue // nil unless clustered
 	follower *rosterFollower
 
-	mu sync.Mutex // serializes reloads and guards the fields below
-	// natsReloads counts the reconfigurations of NATS, for tests.
-	natsReloads int
-	roster      *SignedRoster
-	users       *userKeys
-	stamp       string
+	// auth decides who may connect (authenticator.go).
+	auth *authenticator
+
+	mu     sync.Mutex // serializes reloads and guards the fields below
+	roster *SignedRoster
+	users  *userKeys
+	stamp  string
+	// accounts are the members' accounts added to the server (addAccount).
+	accounts map[string]*server.Account
+	// admitted says whether the members may connect: a clustered server
+	// lets them in only once its ingest runs (admitMembers).
+	admitted bool
 }
 
 // Open starts the hub of directory dir: it loads and verifies the roster,
@@ -158,7 +164,8 @@ func (h *Hub) open(ctx context.Context) error {
 	if h.internal, err = newInternalKeys(); err != nil {
 		return err
 	}
-	opts, err := h.startOptions()
+	h.auth = &authenticator{}
+	opts, err := serverOptions(h.cfg, h.listen, h.tls, h.auth)
 	if err != nil {
 		return err
 	}
@@ -173,6 +180,14 @@ func (h *Hub) open(ctx context.Context) error {
 	}
 	h.slog = &serverLogger{log: h.log}
 	h.srv.SetLogger(h.slog, h.log.Enabled(ctx, slog.LevelDebug), false)
+	// A hub that runs alone opens its client listener only at the end
+	// (listenClients): its members' users are in from the start. A
+	// clustered server opens it at once, and admits the members once its
+	// ingest runs (admitMembers).
+	h.admitted = !h.cfg.Cluster.Enabled()
+	if err := h.setGrants(h.roster.Roster, h.users); err != nil {
+		return err
+	}
 	h.srv.Start()
 	if !h.srv.ReadyForConnections(startTimeout) {
 		if f := h.slog.lastFatal(); f != "" {
@@ -249,12 +264,20 @@ func (h *Hub) listenClients() error {
 	return nil
 }
 
-func (h *Hub) serverOptions() (*server.Options, error) {
+// setGrants makes the grants of roster r and users the ones in force, and
+// closes the connections whose grant they change. The caller holds h.mu,
+// or is open.
+func (h *Hub) setGrants(r *protocol.Roster, users *userKeys) error {
 	pub, err := h.internal.public()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return serverOptions(h.cfg, h.listen, h.tls, h.roster.Roster, h.users, pub)
+	g, err := h.grants(r, users, pub, h.admitted)
+	if err != nil {
+		return err
+	}
+	disconnectChanged(h.srv, h.auth.set(g), g)
+	return nil
 }
 
 // connect opens an in-process connection as one of the hub's internal
@@ -418,38 +441,15 @@ func (h *Hub) Reload(ctx context.Context) error {
 }
 
 // apply makes next and users the roster and users in force: inbox
-// consumers for new members, then the server's users (a lapsed agency is
+// consumers for new members, then who may connect (a lapsed agency is
 // disconnected), then the ingest's members. The caller holds h.mu.
 func (h *Hub) apply(ctx context.Context, next *SignedRoster, users *userKeys) error {
-	cur := h.roster
 	if err := ensureConsumers(ctx, h.js, next.Roster); err != nil {
 		return err
 	}
-	pub, err := h.internal.public()
-	if err != nil {
+	if err := h.setGrants(next.Roster, users); err != nil {
 		return err
 	}
-	// nats-server (2.15) sets up the service imports of an account that a
-	// reload adds only at the next reload: a new member's account needs a
-	// second one before its node can reach the hub account.
-	reloads := 1
-	switch {
-	case authPrint(cur.Roster, h.users) == authPrint(next.Roster, users):
-		reloads = 0
-	case addsAccounts(cur.Roster, h.users, next.Roster, users):
-		reloads = 2
-	}
-	for range reloads {
-		opts, err := serverOptions(h.cfg, h.listen, h.tls, next.Roster, users, pub)
-		if err != nil {
-			return err
-		}
-		if err := h.srv.ReloadOptions(opts); err != nil {
-			return fmt.Errorf("reconfigure NATS users: %w", err)
-		}
-		h.natsReloads++
-	}
-	disconnectLapsed(h.srv, cur.Roster, next.Roster, users)
 	h.roster, h.users = next, users
 	h.ingest.setMembers(activeSet(next.Roster))
 	return nil

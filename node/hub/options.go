@@ -17,27 +17,21 @@ import (
 // on a 1 Mbit/s link, so the server's 10s default would cut such agencies off.
 const writeDeadline = 3 * time.Minute
 
-// Connection types of server.NkeyUser.AllowedConnectionTypes (the names of
-// github.com/nats-io/jwt/v2).
-const (
-	connStandard  = "STANDARD"
-	connInProcess = "IN_PROCESS"
-)
-
 // internalUsers are the public NKeys of the hub's own in-process users,
 // made afresh at each start: the service connection (streams, consumers,
 // roster bucket), the ingest's storing connection and its answering
-// connection. Each has only the permissions its work needs.
+// connection. Each has only the permissions its work needs (grants).
 type internalUsers struct {
 	service, ingest, answer string
 }
 
 // serverOptions builds the embedded server's options from the hub's
 // configuration, the listen address, the TLS configuration (nil: plain
-// TCP), the roster in force, the users and the hub's own internal users.
-// The same input gives the same options, so that a reload changes only
-// what the roster changed.
-func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *protocol.Roster, users *userKeys, internal internalUsers) (*server.Options, error) {
+// TCP) and the hub's authentication, which holds who may connect
+// (authenticator): the configuration holds only the hub account and the
+// admin's; the members' accounts are added as the roster admits them
+// (grants).
+func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, auth *authenticator) (*server.Options, error) {
 	host, portText, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", listen, err)
@@ -50,35 +44,7 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 		port = server.RANDOM_PORT
 	}
 	payload := max(cfg.MaxPayload, protocol.MaxSignedRosterSize) + config.HeaderAllowance
-	// Active members have the node's permissions; a revoked or suspended
-	// agency may only read the roster, so that its node learns of its
-	// standing (it is disconnected by the reload that changes it). Each
-	// has an account of its own, which imports what its permissions let it
-	// publish on.
-	type member struct {
-		key   string
-		perms *server.Permissions
-		spec  accountSpec
-	}
-	var members []member
-	specs := []accountSpec{adminSpec(cfg.Network)}
-	for _, m := range roster.Members {
-		key, ok := users.Agencies[m.Card.Agency]
-		if !ok {
-			continue
-		}
-		perms := agencyPermissions(cfg.Network, m.Card.Agency)
-		if m.Status != protocol.StatusActive {
-			perms = rosterReaderPermissions(cfg.Network, m.Card.Agency)
-		}
-		spec := memberSpec(cfg.Network, m.Card.Agency, perms)
-		if cfg.Cluster.Enabled() {
-			shareIngest(cfg.Network, &spec)
-		}
-		members = append(members, member{key, perms, spec})
-		specs = append(specs, spec)
-	}
-	o, accs, err := accountOptions(cfg.Network, specs, clusterConfig(cfg))
+	o, _, err := accountOptions(cfg.Network, []accountSpec{adminSpec(cfg.Network)}, clusterConfig(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -113,27 +79,8 @@ func serverOptions(cfg *config.Hub, listen string, tlsConf *tls.Config, roster *
 	if tlsConf != nil {
 		o.TLS, o.TLSConfig, o.TLSVerify, o.TLSTimeout = true, tlsConf, cfg.TLS.VerifyClients, tlsTimeoutSecs
 	}
-	o.Nkeys = append(o.Nkeys,
-		&server.NkeyUser{Nkey: internal.service, Permissions: servicePermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
-		&server.NkeyUser{Nkey: internal.ingest, Permissions: ingestPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
-		&server.NkeyUser{Nkey: internal.answer, Permissions: answerPermissions(), AllowedConnectionTypes: connTypes(connInProcess), Account: accs[hubAccount]},
-		&server.NkeyUser{Nkey: users.Admin, Permissions: adminPermissions(cfg.Network), AllowedConnectionTypes: connTypes(connStandard), Account: accs[adminAccount]},
-	)
-	for _, m := range members {
-		o.Nkeys = append(o.Nkeys, &server.NkeyUser{
-			Nkey:                   m.key,
-			Permissions:            m.perms,
-			AllowedConnectionTypes: connTypes(connStandard),
-			Account:                accs[m.spec.name],
-		})
-	}
+	// Every connection signs the server's nonce with its NKey, and the
+	// authenticator checks it against the grants in force.
+	o.CustomClientAuthentication, o.AlwaysEnableNonce = auth, true
 	return o, nil
-}
-
-func connTypes(types ...string) map[string]struct{} {
-	m := make(map[string]struct{}, len(types))
-	for _, t := range types {
-		m[t] = struct{}{}
-	}
-	return m
 }

@@ -25,28 +25,3 @@ func rosterReaderPermissions(network, agency string) *server.Permissions {
 		}},
 	}
 }
-
-// disconnectLapsed closes the connections of the agencies active in prev
-// and no longer in next: a connection keeps the pull requests it made as a
-// member, so it must start again with a roster reader's permissions.
-func disconnectLapsed(srv *server.Server, prev, next *protocol.Roster, users *userKeys) {
-	if prev == nil {
-		return
-	}
-	for _, m := range prev.Active() {
-		if n := next.Member(m.Card.Agency); n != nil && n.Status == protocol.StatusActive {
-			continue
-		}
-		key, ok := users.Agencies[m.Card.Agency]
-		if !ok {
-			continue
-		}
-		cz, err := srv.Connz(&server.ConnzOptions{User: key, Username: true, Limit: 1 << 16})
-		if err != nil {
-			continue
-		}
-		for _, c := range cz.Conns {
-			srv.DisconnectClientByID(c.Cid)
-		}
-	}
-}
