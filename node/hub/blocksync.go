@@ -1,11 +1,13 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/casenode/casenode/internal/durable"
 )
@@ -19,11 +21,16 @@ import (
 // that message durable.
 type blockSyncer struct {
 	dir string
+
+	// mu serializes sync and close: a service's last request may still
+	// be syncing when the hub closes the service.
+	mu sync.Mutex
 	// from is the newest block index at the last sync: messages written
 	// since then are in it or in newer blocks.
-	from  int
-	files map[int]*os.File
-	seen  map[int]bool
+	from   int
+	files  map[int]*os.File
+	seen   map[int]bool
+	closed bool
 }
 
 // newBlockSyncer finds the message block directory of stream under the
@@ -69,6 +76,11 @@ func (s *blockSyncer) blocks() ([]int, error) {
 
 // sync makes every message written before it started durable.
 func (s *blockSyncer) sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sync stream blocks: the hub is stopping")
+	}
 	blocks, err := s.blocks()
 	if err != nil {
 		return err
@@ -118,6 +130,9 @@ func (s *blockSyncer) sync() error {
 
 // close releases the open block files.
 func (s *blockSyncer) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
 	for b, f := range s.files {
 		f.Close()
 		delete(s.files, b)

@@ -220,3 +220,34 @@ func TestNewBlockSyncerNeedsExactlyOneStream(t *testing.T) {
 		}
 	})
 }
+
+// TestBlockSyncerCloseWhileSyncing: the hub closes a service's syncer
+// while the service's last request may still sync (a data race -race
+// reported in CI); a sync after close fails and opens nothing.
+func TestBlockSyncerCloseWhileSyncing(t *testing.T) {
+	store := t.TempDir()
+	dir := blockDir(t, store, "$G")
+	writeBlock(t, dir, "1.blk")
+	s, err := newBlockSyncer(store, "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for range 200 {
+			if err = s.sync(); err != nil {
+				break
+			}
+		}
+		done <- err
+	}()
+	s.close()
+	<-done
+	if err := s.sync(); err == nil || !strings.Contains(err.Error(), "stopping") {
+		t.Fatalf("sync after close: %v, want an error saying the hub is stopping", err)
+	}
+	if got := openBlocks(s); len(got) != 0 {
+		t.Fatalf("blocks open after close: %v", got)
+	}
+}
