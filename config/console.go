@@ -3,7 +3,10 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"time"
+
+	"github.com/casenode/casenode/protocol"
 )
 
 // Console is the web console the node serves to the agency's people. It is
@@ -22,7 +25,28 @@ type Console struct {
 	// SessionMax how long it lasts at most. Zero means the defaults.
 	SessionIdle Duration `json:"session_idle,omitzero"`
 	SessionMax  Duration `json:"session_max,omitzero"`
+	// Networks are the consoles of this agency's nodes in other networks
+	// on this machine (an agency in two networks runs one node per
+	// network): every page of a node's console links to them and shows
+	// their unread messages and whether their node runs. A node's console
+	// only.
+	Networks []ConsoleNetwork `json:"networks,omitempty"`
 }
+
+// ConsoleNetwork is the node of the same agency in another network.
+type ConsoleNetwork struct {
+	// Network is that network's id.
+	Network string `json:"network"`
+	// URL is that node's console, e.g. http://127.0.0.1:8441/.
+	URL string `json:"url"`
+	// Socket is that node's API socket (its api.socket), from which this
+	// console reads its status; empty: the link only. A relative path is
+	// taken from this node's directory.
+	Socket string `json:"socket,omitempty"`
+}
+
+// MaxConsoleNetworks bounds console.networks.
+const MaxConsoleNetworks = 8
 
 // DefaultConsoleListen is the address the documentation suggests for the
 // console: loopback, so that only this machine reaches it.
@@ -79,6 +103,38 @@ func (c *Console) validate(prefix string) error {
 	if c.SessionMax != 0 {
 		if err := checkRange(prefix+".session_max", c.SessionMax, time.Minute, 7*24*time.Hour); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// validateNetworks checks console.networks of the node of network self;
+// errors name the fields under prefix.
+func (c *Console) validateNetworks(prefix, self string) error {
+	if len(c.Networks) > MaxConsoleNetworks {
+		return fmt.Errorf("%s.networks: %d networks, at most %d", prefix, len(c.Networks), MaxConsoleNetworks)
+	}
+	seen := map[string]bool{self: true}
+	for i, nw := range c.Networks {
+		field := fmt.Sprintf("%s.networks[%d]", prefix, i)
+		if err := protocol.ValidateID("network", nw.Network); err != nil {
+			return fmt.Errorf("%s.network: %w", field, err)
+		}
+		if seen[nw.Network] {
+			if nw.Network == self {
+				return fmt.Errorf("%s.network: %q is this node's own network: list the other networks only", field, nw.Network)
+			}
+			return fmt.Errorf("%s.network: %q is listed twice", field, nw.Network)
+		}
+		seen[nw.Network] = true
+		u, err := url.Parse(nw.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%s.url: %q is not the address of a console: write it as http://127.0.0.1:8441/ or https://HOST:PORT/", field, nw.URL)
+		}
+		if nw.Socket != "" {
+			if err := checkPath(field+".socket", nw.Socket); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

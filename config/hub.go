@@ -204,6 +204,9 @@ func (h *Hub) Validate() error {
 	if err := h.Console.validate("hub.console"); err != nil {
 		return err
 	}
+	if len(h.Console.Networks) > 0 {
+		return fmt.Errorf("hub.console.networks: only an agency node's console links to other networks: remove it from hub.json")
+	}
 	if err := checkRange("hub.member_silent_after", h.MemberSilentAfter, time.Hour, 365*24*time.Hour); err != nil {
 		return err
 	}

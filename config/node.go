@@ -153,6 +153,11 @@ func LoadNode(dir string) (*Node, error) {
 	n.API.TokenFile = resolve(dir, n.API.TokenFile)
 	n.Console.TLSCertFile = resolve(dir, n.Console.TLSCertFile)
 	n.Console.TLSKeyFile = resolve(dir, n.Console.TLSKeyFile)
+	for i := range n.Console.Networks {
+		if s := n.Console.Networks[i].Socket; s != "" {
+			n.Console.Networks[i].Socket = resolve(dir, s)
+		}
+	}
 	return n, nil
 }
 
@@ -212,6 +217,9 @@ func (n *Node) Validate() error {
 		return err
 	}
 	if err := n.Console.validate("node.console"); err != nil {
+		return err
+	}
+	if err := n.Console.validateNetworks("node.console", n.Network); err != nil {
 		return err
 	}
 	if err := checkRange("node.resend_timeout", n.ResendTimeout, time.Second, time.Hour); err != nil {

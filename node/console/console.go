@@ -45,6 +45,8 @@ type Server struct {
 	sessions *gate.Sessions
 	limiter  *gate.Limiter
 	ln       net.Listener
+	// networks are the agency's nodes in other networks (networks.go).
+	networks *networks
 }
 
 // Options adjust a Server.
@@ -72,7 +74,7 @@ func New(n *agency.Node, cfg config.Console, o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{n: n, cfg: cfg, log: o.Logger.With("component", "console"), now: o.Now, cat: cat, tmpl: tmpl, static: web.Static(),
-		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now)}
+		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now), networks: newNetworks(cfg.Networks, o.Now)}
 	return s, nil
 }
 

@@ -21,12 +21,16 @@ type page struct {
 	// Path is where the language switch comes back to.
 	Path    string
 	Agency  string
-	Account string
-	Role    string
-	CSRF    string
-	Banners []banner
-	Langs   []string
-	Data    any
+	Network string
+	// Networks are the agency's nodes in other networks, for a signed-in
+	// person (networks.go).
+	Networks []networkState
+	Account  string
+	Role     string
+	CSRF     string
+	Banners  []banner
+	Langs    []string
+	Data     any
 }
 
 // banner is a notice shown on top of every page.
@@ -88,7 +92,7 @@ func toString(v any) string {
 // render executes template name with the layout's fields filled from c.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, nav string, data any) {
 	var p *locale.Printer
-	pg := &page{Title: title, Nav: nav, Agency: s.n.Agency(), Data: data, Langs: locale.Languages(), Path: "/inbox"}
+	pg := &page{Title: title, Nav: nav, Agency: s.n.Agency(), Network: s.n.Network(), Data: data, Langs: locale.Languages(), Path: "/inbox"}
 	if r.Method == http.MethodGet {
 		pg.Path = r.URL.RequestURI()
 	}
@@ -96,6 +100,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 		p = c.p
 		pg.Account, pg.Role, pg.CSRF = c.account.Name, string(c.account.Role), c.sess.CSRF
 		pg.Banners = s.banners(r, c)
+		pg.Networks = s.networks.states(r.Context())
 	} else {
 		p = s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language")))
 	}
