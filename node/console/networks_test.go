@@ -11,8 +11,10 @@ import (
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/console"
+	"github.com/casenode/casenode/node/console/browsertest"
 	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
+	"github.com/chromedp/chromedp"
 )
 
 // TestNetworksBar: the Dakar prosecutors' office is in two networks,
@@ -89,6 +91,25 @@ func TestNetworksBar(t *testing.T) {
 	if !strings.Contains(body, "casenode · "+dakar+" · wacap") {
 		t.Error("the page does not name its network")
 	}
+
+	// In a real browser: the bar reads well (contrast, focus outline),
+	// and the keyboard reaches the Sahel link from the top of the page.
+	bctx := tab(t, newBrowser(t), "en")
+	signInBrowser(t, bctx, srv.URL(), "aminata")
+	do(t, bctx, chromedp.Navigate(srv.URL()+"inbox"), chromedp.WaitVisible("nav.networks"))
+	browsertest.CheckAccessible(t, bctx, "inbox with the network bar")
+	do(t, bctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`))
+	reached := ""
+	for range 20 {
+		do(t, bctx, chromedp.KeyEvent("\t"))
+		if reached = eval[string](t, bctx, `document.activeElement.textContent.trim()`); strings.HasPrefix(reached, "sahel") {
+			break
+		}
+	}
+	if reached != "sahel · 2 unread" {
+		t.Errorf("tabbing through the page never reached the Sahel link (last focus %q)", reached)
+	}
+	shotTop(t, bctx, "console-networks")
 
 	// The Sahel node stopped: shown as unknown once the status is read
 	// again; and in French.
