@@ -3,6 +3,8 @@ package agency
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,10 +15,10 @@ import (
 
 // Backup writes an archive of the node's whole directory to w while the
 // node runs (package backup): its files as they are, then a consistent
-// copy of the store and, after it, of the audit log, so that the log's
-// copy records everything the store's copy holds. It first waits for the
-// records already queued and signs a checkpoint, as AuditSnapshot does.
-// Restored, the archive is a node that has received what the store's copy
+// copy of its one file, the audit log with the store, from one read
+// transaction, so that the log's copy records everything the store's
+// holds. It first waits for the records already queued, as AuditSnapshot
+// does. Restored, the archive is a node that has received what the copy
 // holds: what the node acknowledged to the hub after the copy is not in
 // it.
 func (n *Node) Backup(w io.Writer) (*backup.Manifest, error) {
@@ -25,10 +27,7 @@ func (n *Node) Backup(w io.Writer) (*backup.Manifest, error) {
 			n.log.Warn("backup: no checkpoint signed before the copy", "err", err)
 		}
 	}
-	snaps := []backup.Snapshot{
-		{Path: store.FileName, View: n.store.SnapshotView},
-		{Path: auditlog.FileName, View: n.audit.SnapshotView},
-	}
+	snaps := []backup.Snapshot{{Path: auditlog.FileName, View: n.audit.SnapshotView}}
 	m, err := backup.Write(w, n.dir, snaps, skipInBackup, n.o.Now())
 	if err != nil {
 		n.log.Error("backup failed", "err", err)
@@ -40,12 +39,14 @@ func (n *Node) Backup(w io.Writer) (*backup.Manifest, error) {
 
 // BackupStopped writes the archive of the directory of a node that is not
 // running; it fails with backup.ErrInUse within timeout if a node holds
-// its files.
+// its files. A directory of the earlier layout, not yet converted, has
+// its store's file copied the same way.
 func BackupStopped(w io.Writer, dir string, timeout time.Duration, now time.Time) (*backup.Manifest, error) {
-	snaps := []backup.Snapshot{
-		backup.FileSnapshot(dir, store.FileName, timeout),
-		backup.FileSnapshot(dir, auditlog.FileName, timeout),
+	var snaps []backup.Snapshot
+	if _, err := os.Stat(filepath.Join(dir, store.OldFileName)); err == nil {
+		snaps = append(snaps, backup.FileSnapshot(dir, store.OldFileName, timeout))
 	}
+	snaps = append(snaps, backup.FileSnapshot(dir, auditlog.FileName, timeout))
 	return backup.Write(w, dir, snaps, skipInBackup, now)
 }
 

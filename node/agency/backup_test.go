@@ -59,7 +59,7 @@ func TestBackupMidStreamRestores(t *testing.T) {
 	if _, err := backup.Restore(bytes.NewReader(archive.Bytes()), restored); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Files) < 6 || m.Files[len(m.Files)-2].Path != "node.db" || m.Files[len(m.Files)-1].Path != "audit.db" {
+	if len(m.Files) < 6 || m.Files[len(m.Files)-1].Path != "audit.db" || !m.Files[len(m.Files)-1].Snapshot {
 		t.Errorf("manifest %+v", m.Files)
 	}
 	w.nodes["gh-ag"].dir = restored

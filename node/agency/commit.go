@@ -10,6 +10,7 @@ import (
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
+	bolt "go.etcd.io/bbolt"
 )
 
 // decision is what the committer does with one job, after the store had
@@ -36,21 +37,25 @@ type decision struct {
 	later bool
 }
 
-// recording is a batch whose audit records are being written.
+// recording is a batch being committed: its audit records and what it
+// writes to the store, in one transaction of the node's file.
 type recording struct {
 	ds      []*decision
-	audit   *auditlog.Pending  // nil when the batch has nothing to record
-	entries []auditlog.Entry   // the audit records, to append again after a full disk
-	intent  *store.AuditIntent // the audit records, for the store; nil with audit
-	fresh   []string           // ids of the new messages, in flight until stored
+	commit  *auditlog.Pending
+	entries []auditlog.Entry // the audit records, to write again after a full disk
+	replies []*store.QueuedReceipt
+	fresh   []string // ids of the new messages, in flight until stored
 	now     time.Time
 }
 
 // record is the first stage of committing a batch of verified jobs, in
 // order: it classifies them against the store and the batches still in
-// flight, and queues their audit records (received messages, rejections
-// with their bytes, receipts sent and received). The second stage, persist,
-// waits for those records to be durable.
+// flight, and queues, for one transaction of the node's file, their audit
+// records (received messages, rejections with their bytes, receipts sent
+// and received) and what they change in the store (inbox, threads,
+// contacts, rejections, the receipts to publish, the outbox states). The
+// audit log's committer writes it with whatever else is queued meanwhile.
+// The second stage, persist, waits for it to be durable.
 func (n *Node) record(batch []*job) *recording {
 	now := n.o.Now()
 	ds, fresh, err := n.classify(batch, now)
@@ -63,106 +68,69 @@ func (n *Node) record(batch []*job) *recording {
 		entries = append(entries, auditEntries(d, n.cfg.Agency, n.keptRejections.keep(&d.j.res, now))...)
 	}
 	r := &recording{ds: ds, fresh: fresh, now: now, entries: entries}
-	if len(entries) > 0 {
-		r.audit, r.intent = n.queueAudit(entries)
-	}
+	r.commit = n.audit.AppendWith(r.write(n), entries...)
 	return r
 }
 
-// maxPersist bounds the recorded batches written in one store
-// transaction.
+// write writes a recorded batch to the store, in the transaction that
+// appends its audit records.
+func (r *recording) write(n *Node) func(btx *bolt.Tx) error {
+	return func(btx *bolt.Tx) error {
+		return n.store.Apply(btx, func(tx *store.Tx) error {
+			r.replies = nil
+			for _, d := range r.ds {
+				if err := n.storeDecision(tx, d, r.now); err != nil {
+					return err
+				}
+				if d.j.res.reply != nil {
+					if err := tx.QueueReceipt(d.j.res.reply); err != nil {
+						return err
+					}
+					r.replies = append(r.replies, d.j.res.reply)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// maxPersist bounds the recorded batches persist waits for at a time.
 const maxPersist = 16
 
-// persist is the second stage: it writes the recorded batches to the
-// store in one transaction (inbox, threads, contacts, rejections, the
-// receipts to publish, the outbox states, and the batches' audit records
-// as intents) while the audit log commits those records, and once both
-// are durable acknowledges the jobs to JetStream — a rejected input is
-// terminated so that it is not delivered again — and hands the receipts
-// to the publisher. Under load, batches recorded while the previous
-// transaction was being written share the next one.
+// persist is the second stage: it waits for the recorded batches to be
+// durable, in order — their audit records and their store changes, in one
+// commit — and then acknowledges the jobs to JetStream (a rejected input
+// is terminated so that it is not delivered again) and hands the receipts
+// to the publisher.
 //
 // When the disk is full, persist holds the batches, unacknowledged, and
-// tries the write that failed again (the store's transaction, or the audit
-// records) until it succeeds or ctx ends, telling JetStream that the
-// messages are in progress: the pipeline behind it stops, so the node
-// takes no more input until its files can be written, and resumes on its
-// own. Any other failure, or the end of ctx, gives the batches back to
-// JetStream, which delivers them again; the node completes the audit
-// records of what the store holds from the intents when it opens again.
+// tries the write that failed again until it succeeds or ctx ends,
+// telling JetStream that the messages are in progress: the pipeline
+// behind it stops, so the node takes no more input until its file can be
+// written, and resumes on its own. Any other failure, or the end of ctx,
+// gives the batches back to JetStream, which delivers them again: nothing
+// of them was written.
 func (n *Node) persist(ctx context.Context, rs []*recording) {
 	defer func() {
 		for _, r := range rs {
 			n.inflight.remove(r.fresh)
 		}
 	}()
-	var replies map[*recording][]*store.QueuedReceipt
-	var all []*job
 	for _, r := range rs {
-		all = append(all, r.jobs()...)
-	}
-	start := n.o.Now()
-	defer n.observeCommit("receive", start)
-	for attempt := 0; ; attempt++ {
-		settled := n.intents.take()
-		err := n.store.Commit(func(tx *store.Tx) error {
-			replies = map[*recording][]*store.QueuedReceipt{}
-			if err := recordIntents(tx, settled); err != nil {
-				return err
+		start := r.now
+		var err error
+		for attempt := 0; ; attempt++ {
+			_, err = r.commit.Wait(context.Background())
+			if err == nil || !n.writes.retry(ctx, n, "the audit log and the store", err, attempt, r.jobs()) {
+				break
 			}
-			for _, r := range rs {
-				if err := recordIntents(tx, nil, r.intent); err != nil {
-					return err
-				}
-				for _, d := range r.ds {
-					if err := n.storeDecision(tx, d, r.now); err != nil {
-						return err
-					}
-					if d.j.res.reply != nil {
-						if err := tx.QueueReceipt(d.j.res.reply); err != nil {
-							return err
-						}
-						replies[r] = append(replies[r], d.j.res.reply)
-					}
-				}
-			}
-			return nil
-		})
-		if err == nil {
-			break
+			r.commit = n.audit.AppendWith(r.write(n), r.entries...)
 		}
-		n.intents.settle(settled...)
-		if !n.writes.retry(ctx, n, "the store", err, attempt, all) {
-			for _, r := range rs {
-				if r.audit != nil {
-					r.audit.Wait(context.Background())
-				}
-			}
-			n.retryLater(all, "store", err)
-			return
+		if err != nil {
+			n.retryLater(r.jobs(), "record in the audit log and the store", err)
+			continue
 		}
-	}
-	for _, r := range rs {
-		if r.audit != nil {
-			for attempt := 0; ; attempt++ {
-				_, aerr := r.audit.Wait(context.Background())
-				if aerr == nil {
-					break
-				}
-				if !n.writes.retry(ctx, n, "the audit log", aerr, attempt, r.jobs()) {
-					// The store holds the batch with its intent: the node
-					// completes its audit records when it opens again.
-					n.retryLater(r.jobs(), "record in the audit log", aerr)
-					r.ds = nil
-					break
-				}
-				r.audit = n.audit.AppendAsync(r.entries...)
-			}
-			if r.ds == nil {
-				continue
-			}
-			n.intents.settle(r.intent.Seq)
-		}
+		n.observeCommit("receive", start)
 		n.writes.ok(n)
 		for _, d := range r.ds {
 			n.acknowledge(d)
@@ -170,7 +138,7 @@ func (n *Node) persist(ctx context.Context, rs []*recording) {
 				n.xfer.wake()
 			}
 		}
-		n.pub.addReceipts(replies[r])
+		n.pub.addReceipts(r.replies)
 	}
 }
 

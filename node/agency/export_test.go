@@ -17,3 +17,6 @@ func (n *Node) AppendAudit(ctx context.Context, e auditlog.Entry) error {
 	_, err := n.audit.Append(ctx, e)
 	return err
 }
+
+// AuditSize returns the number of records of the node's audit log.
+func (n *Node) AuditSize() (int64, error) { return n.audit.Size() }

@@ -5,72 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 )
-
-// auditIntents holds the intents (see store.AuditIntent) whose audit
-// records are durable, until a store transaction deletes them.
-type auditIntents struct {
-	mu      sync.Mutex
-	settled []uint64
-}
-
-// settle marks intents as done with: the audit log has their records.
-func (a *auditIntents) settle(seqs ...uint64) {
-	a.mu.Lock()
-	a.settled = append(a.settled, seqs...)
-	a.mu.Unlock()
-}
-
-// take returns the settled intents, for a transaction to delete; if that
-// transaction fails, give them back with settle.
-func (a *auditIntents) take() []uint64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := a.settled
-	a.settled = nil
-	return out
-}
-
-// queueAudit queues entries for the audit log and returns the intent to
-// write into the store transaction that depends on them. The store and the
-// audit log then commit at the same time; the intent lets Open complete
-// the audit log should a crash come between the two.
-func (n *Node) queueAudit(entries []auditlog.Entry) (*auditlog.Pending, *store.AuditIntent) {
-	from, err := n.audit.Size()
-	if err != nil {
-		from = 0 // a wider scan at recovery, never a missed record
-	}
-	in := &store.AuditIntent{From: from, Records: make([]store.IntentRecord, len(entries))}
-	for i, e := range entries {
-		in.Records[i] = store.IntentRecord{Type: uint8(e.Type), Actor: e.Actor, MessageID: e.MessageID, Payload: e.Payload}
-		if e.Hub != nil {
-			in.Records[i].HubStored, in.Records[i].HubSeq = e.Hub.Stored, e.Hub.Seq
-		}
-	}
-	return n.audit.AppendAsync(entries...), in
-}
-
-// recordIntents writes the intents of a transaction and deletes the
-// settled ones.
-func recordIntents(tx *store.Tx, settled []uint64, intents ...*store.AuditIntent) error {
-	if err := tx.DeleteAuditIntents(settled); err != nil {
-		return err
-	}
-	for _, in := range intents {
-		if in == nil {
-			continue
-		}
-		if err := tx.AddAuditIntent(in); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // recordKey identifies an audit record for recovery.
 type recordKey struct {
@@ -79,9 +18,14 @@ type recordKey struct {
 	hash [sha256.Size]byte
 }
 
-// completeAudit finishes commits a crash interrupted: it appends the
-// records of the store's intents that the audit log lacks, then deletes
-// the intents. It runs at Open, before the node receives or sends.
+// completeAudit finishes commits a crash interrupted in a node of the
+// earlier layout, whose store and audit log were two files committed at
+// the same time, the store's transaction carrying the audit records as an
+// intent (store.AuditIntent): it appends the records of the store's
+// intents that the audit log lacks, then deletes the intents. It runs at
+// Open, before the node receives or sends. In the node's one file a
+// message and its records commit together: no intent is written any more,
+// and those of a converted directory are completed once.
 func (n *Node) completeAudit(ctx context.Context) error {
 	var intents []*store.AuditIntent
 	if err := n.store.View(func(tx *store.Tx) (err error) {
@@ -134,31 +78,33 @@ func (n *Node) completeAudit(ctx context.Context) error {
 }
 
 // completeSends finishes the sends a crash interrupted the other way
-// round: the audit log has their sent record, the outbox does not. It
-// scans the audit log from the mark the last commit of sent messages left
-// (store.Tx.SentMark), opens each such message — sealed to its sender too
-// — and adds it to the outbox, from where it is published like any
-// other: a send is recorded whole or not at all. It runs at Open, after
+// round in a node of the earlier layout: the audit log has their sent
+// record, the outbox does not. It scans the audit log from the mark the
+// last commit of sent messages left (store.Tx.SentMark), opens each such
+// message — sealed to its sender too — and adds it to the outbox, from
+// where it is published like any other: a send is recorded whole or not
+// at all. Then it deletes the mark: in the node's one file a send is one
+// commit, and no mark is written any more. It runs at Open, after
 // completeAudit, before the node receives or sends.
 func (n *Node) completeSends() error {
-	size, err := n.audit.Size()
-	if err != nil {
-		return fmt.Errorf("read the audit log: %w", err)
-	}
 	var from int64
 	var marked bool
 	if err := n.store.View(func(tx *store.Tx) error { from, marked = tx.SentMark(); return nil }); err != nil {
 		return err
 	}
-	if marked && from < size {
+	if !marked {
+		return nil
+	}
+	size, err := n.audit.Size()
+	if err != nil {
+		return fmt.Errorf("read the audit log: %w", err)
+	}
+	if from < size {
 		if err := n.recoverSends(from); err != nil {
 			return err
 		}
 	}
-	if marked && from == size {
-		return nil
-	}
-	return n.store.Update(func(tx *store.Tx) error { return tx.SetSentMark(size) })
+	return n.store.Update(func(tx *store.Tx) error { return tx.ClearSentMark() })
 }
 
 // recoverSends adds to the outbox the sent messages recorded in the audit

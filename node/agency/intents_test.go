@@ -3,6 +3,9 @@ package agency_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -26,10 +29,12 @@ func countRecords(recs []auditRecord, t auditlog.Type, id string) int {
 	return n
 }
 
-// TestIntentsCompleteAnInterruptedCommit leaves in the store what a crash
-// between the store's commit and the audit log's would: an intent whose
-// records the audit log partly has. Opened again, the node appends the
-// missing record, does not repeat the one it has, and deletes the intent.
+// TestIntentsCompleteAnInterruptedCommit leaves in a node directory of the
+// earlier layout (store and audit log in two files) what a crash between
+// the store's commit and the audit log's would: an intent whose records
+// the audit log partly has. Opened again, the node converts the directory
+// to its one file, appends the missing record, does not repeat the one it
+// has, and deletes the intent.
 func TestIntentsCompleteAnInterruptedCommit(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	id := send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "c-1", "gh-ag")
@@ -49,7 +54,8 @@ func TestIntentsCompleteAnInterruptedCommit(t *testing.T) {
 	lost := protocol.NewMessageID(time.Now())
 	lostPayload := []byte("sealed bytes of a message whose audit record a crash lost")
 	dir := w.nodes["sn-pj-dakar"].dir
-	st, err := store.Open(filepath.Join(dir, store.FileName), 0)
+	splitLayout(t, dir)
+	st, err := store.Open(filepath.Join(dir, store.OldFileName), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +111,11 @@ func TestIntentsCompleteAnInterruptedCommit(t *testing.T) {
 	if s.Audit.Records != int64(len(after)) {
 		t.Errorf("status counts %d audit records, the snapshot holds %d", s.Audit.Records, len(after))
 	}
-	st, err = store.Open(filepath.Join(dir, store.FileName), 0)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(dir, store.OldFileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s after the conversion: %v, want it moved aside", store.OldFileName, err)
 	}
-	defer st.Close()
+	st, closeStore := openStore(t, dir)
+	defer closeStore()
 	if err := st.View(func(tx *store.Tx) error {
 		in, err := tx.AuditIntents()
 		if len(in) != 0 || tx.Counts().AuditIntents != 0 {
@@ -121,10 +127,11 @@ func TestIntentsCompleteAnInterruptedCommit(t *testing.T) {
 	}
 }
 
-// TestIntentsDoNotAccumulate checks that in normal operation the store
-// keeps at most the intents of commits still settling, and that opening
-// the node again appends nothing to the audit log on their account.
-func TestIntentsDoNotAccumulate(t *testing.T) {
+// TestNoIntentsInOneFile checks that a node whose store is in its audit
+// log's file writes no intent at all — a message and its records commit
+// together — and that opening the node again appends nothing to the audit
+// log.
+func TestNoIntentsInOneFile(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	var ids []string
 	for range 20 {
@@ -136,6 +143,9 @@ func TestIntentsDoNotAccumulate(t *testing.T) {
 	for _, a := range []string{"sn-pj-dakar", "gh-ag"} {
 		w.stopNode(a)
 		dir := w.nodes[a].dir
+		if _, err := os.Stat(filepath.Join(dir, store.OldFileName)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: %s: %v, want no such file", a, store.OldFileName, err)
+		}
 		r, err := auditlog.OpenReader(filepath.Join(dir, auditlog.FileName), auditlog.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -145,17 +155,17 @@ func TestIntentsDoNotAccumulate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := store.Open(filepath.Join(dir, store.FileName), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, closeStore := openStore(t, dir)
 		var left int64
-		st.View(func(tx *store.Tx) error { left = tx.Counts().AuditIntents; return nil })
-		st.Close()
-		// Each commit deletes the intents settled before it: what is left
-		// is what the last commits wrote.
-		if left > 4 {
-			t.Errorf("%s: %d intents left after 20 messages, want at most 4", a, left)
+		var marked bool
+		st.View(func(tx *store.Tx) error {
+			left = tx.Counts().AuditIntents
+			_, marked = tx.SentMark()
+			return nil
+		})
+		closeStore()
+		if left != 0 || marked {
+			t.Errorf("%s: %d intents and sent mark %v after 20 messages, want none", a, left, marked)
 		}
 		n, err := agency.Open(context.Background(), dir, w.nodeOptions(a))
 		if err != nil {
@@ -172,11 +182,11 @@ func TestIntentsDoNotAccumulate(t *testing.T) {
 	}
 }
 
-// TestSentRecordWithoutOutboxEntryIsSent leaves what a crash between the
-// audit log's commit and the outbox's leaves: a sent record of a message
-// the outbox does not hold. Opened again, the node rebuilds the outbox
-// entry from the sealed bytes and sends the message, once, with one sent
-// record.
+// TestSentRecordWithoutOutboxEntryIsSent leaves in a node directory of the
+// earlier layout what a crash between the audit log's commit and the
+// outbox's leaves: a sent record of a message the outbox does not hold.
+// Opened again, the node converts the directory, rebuilds the outbox entry
+// from the sealed bytes and sends the message, once, with one sent record.
 func TestSentRecordWithoutOutboxEntryIsSent(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	first := send(t, w.node("sn-pj-dakar"), protocol.TypeLead, "c-1", "gh-ag")
@@ -189,8 +199,23 @@ func TestSentRecordWithoutOutboxEntryIsSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = n.AppendAudit(context.Background(), auditlog.Entry{Type: auditlog.TypeSent, Actor: "aminata.diallo", MessageID: sealed.Header.ID, Payload: sealed.Raw})
+	size, err := n.AuditSize()
+	if err == nil {
+		err = n.AppendAudit(context.Background(), auditlog.Entry{Type: auditlog.TypeSent, Actor: "aminata.diallo", MessageID: sealed.Header.ID, Payload: sealed.Raw})
+	}
 	n.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The earlier layout, with the mark its last commit of sent messages
+	// left: the sent record is after it.
+	splitLayout(t, dir)
+	st, err := store.Open(filepath.Join(dir, store.OldFileName), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(func(tx *store.Tx) error { return tx.SetSentMark(size) })
+	st.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

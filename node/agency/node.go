@@ -48,7 +48,6 @@ type Node struct {
 	alarms   rosterAlarms  // what the node saw of rosters that needs a human
 	showMu   sync.Mutex    // serializes the first read of a message
 	inflight inflight      // messages recorded, not yet stored
-	intents  auditIntents  // intents to delete in the next store commit
 	writes   writeAlarm    // raised while the disk is full
 	counts   counters      // what the node did, for its metrics
 	witness  witnessState  // the witnessing of the audit log (witness.go)
@@ -58,7 +57,9 @@ type Node struct {
 }
 
 // Open opens the node of directory dir: its configuration, its identity,
-// its store and its audit log, and the roster it last accepted. It does
+// its file — the audit log, which holds the store (a directory of the
+// earlier layout, with the store in a file of its own, is converted once:
+// auditlog.CombineStore) — and the roster it last accepted. It does
 // not connect to the hub; Run does. Close releases the files.
 func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	o.fill()
@@ -92,11 +93,20 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 			n.Close()
 		}
 	}()
-	if n.store, err = store.Open(filepath.Join(dir, store.FileName), o.LockTimeout); err != nil {
-		return nil, err
-	}
-	n.audit, err = auditlog.Open(filepath.Join(dir, auditlog.FileName), AuditOptions(id, o.LockTimeout, o.Now))
+	path := filepath.Join(dir, auditlog.FileName)
+	converted, err := auditlog.CombineStore(path, filepath.Join(dir, store.OldFileName), o.LockTimeout)
 	if err != nil {
+		return nil, inUse(err)
+	}
+	if converted {
+		n.log.Warn("converted the node's files to one file: the store is now in the audit log's file; the old files are kept",
+			"file", path, "kept", []string{auditlog.FileName + auditlog.PreMigration, store.OldFileName + auditlog.PreMigration})
+	}
+	n.audit, err = auditlog.Open(path, AuditOptions(id, o.LockTimeout, o.Now))
+	if err != nil {
+		return nil, inUse(err)
+	}
+	if n.store, err = store.OpenIn(n.audit.DB(), auditlog.StoreBucket, n.audit.Commit); err != nil {
 		return nil, err
 	}
 	if err := n.loadRoster(); err != nil {
@@ -141,22 +151,33 @@ func (n *Node) Network() string { return n.cfg.Network }
 // Config returns the node's configuration. The caller must not modify it.
 func (n *Node) Config() *config.Node { return n.cfg }
 
-// Close closes the audit log and the store. Run must have returned.
+// Close closes the store and the audit log, the node's one file. Run must
+// have returned.
 func (n *Node) Close() error {
 	var errs []error
 	if n.sends != nil {
 		n.sends.close()
 		n.sends = nil
 	}
-	if n.audit != nil {
-		errs = append(errs, n.audit.Close())
-		n.audit = nil
-	}
 	if n.store != nil {
 		errs = append(errs, n.store.Close())
 		n.store = nil
 	}
+	if n.audit != nil {
+		errs = append(errs, n.audit.Close())
+		n.audit = nil
+	}
 	return errors.Join(errs...)
+}
+
+// inUse turns the audit log's file being locked into what it means when
+// a node opens it: another node runs on the directory.
+func inUse(err error) error {
+	var ue *auditlog.InUseError
+	if errors.As(err, &ue) {
+		return &store.InUseError{Path: ue.Path}
+	}
+	return err
 }
 
 // AuditOptions are the options the node opens its audit log with: the

@@ -5,22 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/batch"
 	"github.com/casenode/casenode/node/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 // maxSendGroup bounds the messages recorded together.
 const maxSendGroup = 256
 
 // sendCommitter records sealed messages in groups, in two overlapping
-// stages: it queues the audit records of every message sent while the
-// previous group was being queued, then writes the group to the outbox,
-// with the records as an audit intent, while the audit log commits them,
-// and once both are durable hands the group to the publisher in order.
-// Concurrent senders thus share the syncs of both files, and the two
-// files sync at the same time rather than one after the other.
+// stages: it queues every message sent while the previous group was being
+// queued as one group — its sent records and its outbox entries, to be
+// written in one transaction of the node's file (auditlog.Log.AppendWith,
+// shared with whatever else is queued meanwhile) — then waits for each
+// group to be durable and hands it to the publisher in order. Concurrent
+// senders thus share one commit, and a message is in the outbox exactly
+// when its sent record is in the audit log.
 type sendCommitter struct {
 	n       *Node
 	mu      sync.RWMutex // guards closed and sending on queue
@@ -34,12 +37,12 @@ type sendCommitter struct {
 	cancel context.CancelFunc
 }
 
-// sendGroup is a group of messages whose audit records are queued.
+// sendGroup is a group of messages being committed.
 type sendGroup struct {
 	ps      []*pendingSend
-	audit   *auditlog.Pending
+	commit  *auditlog.Pending
 	entries []auditlog.Entry // to append again after a full disk
-	intent  *store.AuditIntent
+	queued  time.Time
 }
 
 // pendingSend is a sealed message on its way into the audit log and the
@@ -86,8 +89,8 @@ func (c *sendCommitter) commit(ctx context.Context, p *pendingSend) error {
 	}
 }
 
-// record is the first stage: it gathers what is queued and queues its
-// audit records.
+// record is the first stage: it gathers what is queued and queues it for
+// the node's file.
 func (c *sendCommitter) record() {
 	defer close(c.audited)
 	for p := range c.queue {
@@ -96,104 +99,66 @@ func (c *sendCommitter) record() {
 		for i, p := range group {
 			entries[i] = auditlog.Entry{Type: auditlog.TypeSent, Actor: p.actor, MessageID: p.entry.Header.ID, Payload: p.raw}
 		}
-		pending, intent := c.n.queueAudit(entries)
-		c.audited <- &sendGroup{ps: group, audit: pending, entries: entries, intent: intent}
+		g := &sendGroup{ps: group, entries: entries, queued: c.n.o.Now()}
+		g.commit = c.n.audit.AppendWith(g.write(c.n), entries...)
+		c.audited <- g
 	}
 }
 
-// store is the second stage: it writes the groups queued so far to the
-// outbox in one transaction, with their audit intents, while the audit log
-// commits the groups' records; once both are durable it hands the groups
-// to the publisher, in order. Taking every group queued, not one at a
-// time, keeps the outbox's syncs from falling behind when groups are small.
-// If the audit log fails, the messages stay in the outbox, unpublished:
-// the intent has the node append their records when it opens again, and
-// only then send them. The sender is told.
-func (c *sendCommitter) store() {
-	defer close(c.done)
-	for g := range c.audited {
-		c.storeGroups(batch.Drain([]*sendGroup{g}, c.audited, 0))
-	}
-}
-
-// storeGroups writes groups to the outbox and answers their senders. A
-// write that fails for want of space is tried again until it succeeds or
-// the node closes (see persist): the senders wait.
-func (c *sendCommitter) storeGroups(groups []*sendGroup) {
-	n := c.n
-	var err error
-	start := n.o.Now()
-	for attempt := 0; ; attempt++ {
-		settled := n.intents.take()
-		err = n.store.Commit(func(tx *store.Tx) error {
-			if err := recordIntents(tx, settled); err != nil {
-				return err
-			}
-			// Sent records before this first group's are all in the outbox
-			// now: a crash can only have left later ones without theirs.
-			if err := tx.SetSentMark(groups[0].intent.From); err != nil {
-				return err
-			}
-			for _, g := range groups {
-				if err := recordIntents(tx, nil, g.intent); err != nil {
+// write writes a group's outbox entries in the transaction that appends
+// its sent records.
+func (g *sendGroup) write(n *Node) func(btx *bolt.Tx) error {
+	return func(btx *bolt.Tx) error {
+		return n.store.Apply(btx, func(tx *store.Tx) error {
+			for _, p := range g.ps {
+				p.entry.Copies = nil
+				if err := tx.AddOutbox(p.entry, p.raw); err != nil {
 					return err
 				}
-				for _, p := range g.ps {
-					p.entry.Copies = nil
-					if err := tx.AddOutbox(p.entry, p.raw); err != nil {
+				if p.attach != nil {
+					if err := tx.PutAttachJob(p.attach); err != nil {
 						return err
-					}
-					if p.attach != nil {
-						if err := tx.PutAttachJob(p.attach); err != nil {
-							return err
-						}
 					}
 				}
 			}
 			return nil
 		})
-		if err == nil {
-			break
-		}
-		n.intents.settle(settled...)
-		if !n.writes.retry(c.ctx, n, "the outbox", err, attempt, nil) {
-			err = fmt.Errorf("record in the outbox: %w", err)
-			break
-		}
 	}
-	for _, g := range groups {
-		gerr := err
-		if gerr == nil {
-			for attempt := 0; ; attempt++ {
-				_, aerr := g.audit.Wait(context.Background())
-				if aerr == nil {
-					break
-				}
-				if !n.writes.retry(c.ctx, n, "the audit log", aerr, attempt, nil) {
-					gerr = fmt.Errorf("record in the audit log: %w (the message stays in the outbox and is recorded and sent when the node is restarted)", aerr)
-					break
-				}
-				g.audit = n.audit.AppendAsync(g.entries...)
+}
+
+// store is the second stage: it waits for each group to be durable, in
+// order, and answers its senders. A commit that failed for want of space
+// is tried again until it succeeds or the node closes (see persist): the
+// senders wait.
+func (c *sendCommitter) store() {
+	defer close(c.done)
+	n := c.n
+	for g := range c.audited {
+		var err error
+		for attempt := 0; ; attempt++ {
+			_, err = g.commit.Wait(context.Background())
+			if err == nil {
+				break
 			}
-		} else {
-			g.audit.Wait(context.Background())
+			if !n.writes.retry(c.ctx, n, "the audit log and the store", err, attempt, nil) {
+				err = fmt.Errorf("record in the audit log and the outbox: %w", err)
+				break
+			}
+			g.commit = n.audit.AppendWith(g.write(n), g.entries...)
 		}
-		if gerr == nil {
-			n.intents.settle(g.intent.Seq)
+		if err == nil {
 			n.writes.ok(n)
-		}
-		if gerr == nil {
-			n.observeCommit("send", start)
+			n.observeCommit("send", g.queued)
 		}
 		for _, p := range g.ps {
-			if gerr == nil {
+			if err == nil {
 				n.counts.add(&n.counts.c.Sent, string(p.entry.Header.MsgType))
 				n.pub.addMessage(p.entry, p.raw, p.attach != nil)
 				if p.attach != nil {
 					n.xfer.wake()
 				}
 			}
-			p.err = gerr
+			p.err = err
 			close(p.done)
 		}
 	}

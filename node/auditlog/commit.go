@@ -17,9 +17,12 @@ type Pending struct {
 	entries []Entry
 	sums    [][sha256.Size]byte // the payloads' SHA-256, computed by the caller's goroutine
 	ownCard bool                // the first entry is the log's own card (Open only)
-	first   int64
-	err     error
-	done    chan struct{}
+	// with writes the host's data (the node's store) in the transaction
+	// that appends the entries; nil when there is none.
+	with  func(tx *bolt.Tx) error
+	first int64
+	err   error
+	done  chan struct{}
 }
 
 // Done is closed once the entries are durable or have failed.
@@ -132,7 +135,7 @@ func (l *Log) run() {
 // flushesOnly reports whether batch holds only Flush calls.
 func flushesOnly(batch []*Pending) bool {
 	for _, p := range batch {
-		if len(p.entries) > 0 {
+		if len(p.entries) > 0 || p.with != nil {
 			return false
 		}
 	}
@@ -173,26 +176,57 @@ func (l *Log) gather(p *Pending) []*Pending {
 }
 
 // commit writes a batch and the signed checkpoint of the tree it leaves in
-// one transaction, and answers its waiters: no record is ever durable
-// without a checkpoint that covers it. The committer's state only advances
-// once the transaction is durable; a checkpoint signed in a transaction
-// that failed was never stored nor shown to anyone.
+// one transaction, together with the batch's host functions (AppendWith,
+// Commit), and answers its waiters: no record is ever durable without a
+// checkpoint that covers it. The committer's state only advances once the
+// transaction is durable; a checkpoint signed in a transaction that failed
+// was never stored nor shown to anyone. A host function that fails is
+// answered with its error, and the others are written again without it.
+// A log that failed takes no record, but its host's functions alone still
+// commit: the store lives on.
 func (l *Log) commit(batch []*Pending) {
-	err := l.err()
-	st := l.st
-	if err == nil {
-		err = l.db.Update(func(tx *bolt.Tx) error {
-			b, err := writeBuckets(tx)
-			if err != nil {
-				return err
+	if err := l.err(); err != nil {
+		kept := batch[:0:0]
+		for _, p := range batch {
+			if len(p.entries) > 0 {
+				p.err = err
+				close(p.done)
+			} else {
+				kept = append(kept, p)
 			}
-			if l.oldFormat {
-				if err := b.meta.Put([]byte(metaFormat), []byte(formatID)); err != nil {
+		}
+		batch = kept
+	}
+	for len(batch) > 0 {
+		var st state
+		failed := -1
+		var ferr error
+		err := l.db.Update(func(tx *bolt.Tx) error {
+			st = l.st
+			records := false
+			for _, p := range batch {
+				records = records || len(p.entries) > 0
+			}
+			var b *buckets
+			if records {
+				var err error
+				if b, err = writeBuckets(tx); err != nil {
 					return err
+				}
+				if l.oldFormat {
+					if err := b.meta.Put([]byte(metaFormat), []byte(formatID)); err != nil {
+						return err
+					}
 				}
 			}
 			now := l.opts.Now().UnixNano()
-			for _, p := range batch {
+			for i, p := range batch {
+				if p.with != nil {
+					if err := p.with(tx); err != nil {
+						failed, ferr = i, err
+						return err
+					}
+				}
 				p.first = st.size
 				for i, e := range p.entries {
 					if p.ownCard && i == 0 {
@@ -205,21 +239,33 @@ func (l *Log) commit(batch []*Pending) {
 					}
 				}
 			}
+			if !records {
+				return nil
+			}
 			return st.signTree(b, l.signer)
 		})
+		if failed >= 0 {
+			p := batch[failed]
+			p.err = ferr
+			close(p.done)
+			batch = append(batch[:failed:failed], batch[failed+1:]...)
+			continue
+		}
 		if err != nil {
 			// Rolled back: the committer's state is as before.
 			err = l.failWrite(err)
+		} else {
+			if st.size > l.st.size {
+				l.st, l.oldFormat = st, false
+				l.latest.Store(st.cp)
+			}
+			l.trouble.Store(nil)
 		}
-	}
-	if err == nil {
-		l.st, l.oldFormat = st, false
-		l.latest.Store(st.cp)
-		l.trouble.Store(nil)
-	}
-	for _, p := range batch {
-		p.err = err
-		close(p.done)
+		for _, p := range batch {
+			p.err = err
+			close(p.done)
+		}
+		return
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/internal/durable"
+	bolt "go.etcd.io/bbolt"
 )
 
 // MaxRestartSize bounds a restart record's payload: a file name, two
@@ -95,7 +96,8 @@ type Restarted struct {
 // log next to it (its record 0 the agency's card, record 1 a restart record
 // naming the old file and that checkpoint, in one commit), moves the old
 // file aside to path.broken-<UTC time>, kept as evidence, and moves the new
-// one into place. Nobody may hold the old log (an *InUseError otherwise).
+// one into place. A node's file keeps its store: the new file holds a copy
+// of the old one's StoreBucket. Nobody may hold the old log (an *InUseError otherwise).
 // A Restart that a crash interrupted is finished by the next.
 func Restart(ctx context.Context, path string, opts Options) (*Restarted, error) {
 	fresh := path + ".restart"
@@ -150,10 +152,30 @@ func Restart(ctx context.Context, path string, opts Options) (*Restarted, error)
 	if err := l.Close(); err != nil {
 		return nil, fmt.Errorf("restart audit log: %w", err)
 	}
+	if err := carryStore(path, fresh, opts.LockTimeout); err != nil {
+		return nil, fmt.Errorf("restart audit log: carry the node's store over: %w", err)
+	}
 	if err := os.Rename(path, out.OldPath); err != nil {
 		return nil, fmt.Errorf("restart audit log: move the old log aside: %w", err)
 	}
 	return out, finishRestart(fresh, path)
+}
+
+// carryStore copies the node's store (StoreBucket) of the file at path, if
+// it holds one, into the new log's file fresh: the node keeps its inbox,
+// outbox and roster; only its audit log starts over.
+func carryStore(path, fresh string, timeout time.Duration) error {
+	db, err := openDB(path, true, timeout)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte(StoreBucket)) == nil {
+			return nil
+		}
+		return copyBuckets(tx, fresh, nil, func(name []byte) bool { return string(name) == StoreBucket })
+	})
 }
 
 // finishRestart moves the new log into place.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/casenode/casenode/internal/durable"
 	bolt "go.etcd.io/bbolt"
@@ -41,14 +42,43 @@ func SnapshotFile(src, dst string, o ReadOptions) (n int64, err error) {
 	return n, nil
 }
 
-// Snapshot writes a consistent copy of the whole file to w, from one read
-// transaction, while appends go on. The copy is itself a bbolt file that
-// OpenReader opens.
+// Snapshot writes a consistent copy of the log to w, from one read
+// transaction, while appends go on: every bucket of the file but the
+// node's store (StoreBucket), which an auditor is not given. The copy is
+// itself a bbolt file that OpenReader opens. A file that holds the store
+// is copied through a temporary file next to it (or in the temporary
+// directory), removed after.
 func (r *Reader) Snapshot(w io.Writer) (int64, error) {
 	var n int64
 	err := r.db.View(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
+		if tx.Bucket([]byte(StoreBucket)) == nil {
+			var err error
+			n, err = tx.WriteTo(w)
+			return err
+		}
+		f, err := os.CreateTemp(filepath.Dir(r.path), filepath.Base(r.path)+".snapshot-*")
+		if err != nil {
+			f, err = os.CreateTemp("", "casenode-snapshot-*")
+		}
+		if err != nil {
+			return err
+		}
+		tmp := f.Name()
+		f.Close()
+		defer os.Remove(tmp)
+		if err := os.Remove(tmp); err != nil {
+			return err
+		}
+		err = copyBuckets(tx, tmp, nil, func(name []byte) bool { return string(name) != StoreBucket })
+		if err != nil {
+			return err
+		}
+		f, err = os.Open(tmp)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		n, err = io.Copy(w, f)
 		return err
 	})
 	if err != nil {

@@ -41,18 +41,20 @@ const (
 )
 
 // knownBuckets are every bucket an audit log may hold: verify reports any
-// other as an integrity failure. A new bucket is added here.
+// other as an integrity failure, except the node's store (StoreBucket) in
+// a node's own file, and a snapshot copies these and nothing else. A new
+// bucket is added here.
 func knownBuckets() []string {
 	return []string{bucketMeta, bucketRecords, bucketPayloads, bucketHashes, bucketCheckpoints, bucketCosignatures}
 }
 
-// unknownBucket returns the name of the first bucket of tx that is not an
-// audit log's, or "".
+// unknownBucket returns the name of the first bucket of tx that is
+// neither an audit log's nor the node's store, or "".
 func unknownBucket(tx *bolt.Tx) string {
 	known := knownBuckets()
 	c := tx.Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if !slices.Contains(known, string(k)) {
+		if !slices.Contains(known, string(k)) && string(k) != StoreBucket {
 			return string(k)
 		}
 	}

@@ -46,7 +46,7 @@ func (t *Tx) Account(name string) (*Account, error) {
 
 // PutAccount stores a, replacing the account of the same name.
 func (t *Tx) PutAccount(a *Account) error {
-	b, err := t.tx.CreateBucketIfNotExists(bucketAccounts)
+	b, err := t.createBucket(bucketAccounts)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ func (s *Store) startCommitter() {
 // others' are). fn may run more than once, so it must have no effect
 // outside the transaction, and must not call Commit or Update.
 func (s *Store) Commit(fn func(tx *Tx) error) error {
+	if s.shared != nil {
+		return s.shared(func(btx *bolt.Tx) error { return fn(s.wrap(btx)) })
+	}
 	c := &call{fn: fn, err: make(chan error, 1)}
 	s.c.mu.RLock()
 	if s.c.closed {
@@ -67,7 +70,7 @@ func (s *Store) commitGroup(group []*call) {
 		failed := -1
 		var ferr error
 		err := s.db.Update(func(btx *bolt.Tx) error {
-			tx := &Tx{tx: btx}
+			tx := s.wrap(btx)
 			for i, c := range group {
 				if err := c.fn(tx); err != nil {
 					failed, ferr = i, err

@@ -27,7 +27,7 @@ func draftKey(account, id string) []byte {
 
 // PutDraft stores d, replacing the draft of the same account and id.
 func (t *Tx) PutDraft(d *Draft) error {
-	b, err := t.tx.CreateBucketIfNotExists(bucketDrafts)
+	b, err := t.createBucket(bucketDrafts)
 	if err != nil {
 		return err
 	}

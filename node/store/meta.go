@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // formatID names the store's layout; Open refuses any other.
@@ -19,8 +17,8 @@ const (
 	metaSentMark = "audit-sent-mark" // see SentMark
 )
 
-func checkFormat(tx *bolt.Tx) error {
-	m := tx.Bucket(bucketMeta)
+func checkFormat(tx *Tx) error {
+	m := tx.bucket(bucketMeta)
 	switch f := m.Get([]byte(metaFormat)); {
 	case f == nil:
 		return m.Put([]byte(metaFormat), []byte(formatID))
@@ -40,7 +38,8 @@ func (t *Tx) SetRoster(jws []byte) error {
 
 // SentMark returns the audit log index from which the last commit of sent
 // messages may have left sent records without their outbox entries (a
-// crash between the two commits), and whether it was ever set.
+// crash between the two commits of a node of the earlier layout, whose
+// store had a file of its own), and whether it is set.
 func (t *Tx) SentMark() (int64, bool) {
 	v := t.bucket(bucketMeta).Get([]byte(metaSentMark))
 	if len(v) != 8 {
@@ -54,6 +53,12 @@ func (t *Tx) SetSentMark(index int64) error {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(index))
 	return t.bucket(bucketMeta).Put([]byte(metaSentMark), b[:])
+}
+
+// ClearSentMark deletes the mark SentMark returns: a node's one file
+// commits a send whole, and needs none.
+func (t *Tx) ClearSentMark() error {
+	return t.bucket(bucketMeta).Delete([]byte(metaSentMark))
 }
 
 // Config returns the configuration last recorded, or nil.

@@ -14,7 +14,7 @@ import (
 // reads whole, its first change moves the copies apart without rewriting
 // the entry, and the pending index follows.
 func TestOutboxEntryWithInlineCopies(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), FileName), 0)
+	s, err := Open(filepath.Join(t.TempDir(), OldFileName), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestOutboxEntryWithInlineCopies(t *testing.T) {
 // TestUpdateCopyLeavesTheEntry checks that a copy's change writes only the
 // copies: the stored entry, body included, stays byte for byte.
 func TestUpdateCopyLeavesTheEntry(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), FileName), 0)
+	s, err := Open(filepath.Join(t.TempDir(), OldFileName), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,11 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// FileName is the store's file in the node directory.
-const FileName = "node.db"
+// OldFileName is the store's own file in a node directory of the earlier
+// layout (before the store moved into the node's one file, which its audit
+// log holds open: OpenIn). A node opening such a directory converts it once
+// (auditlog.CombineStore).
+const OldFileName = "node.db"
 
 // DefaultLockTimeout is how long Open waits for another process's lock.
 const DefaultLockTimeout = 2 * time.Second
@@ -43,7 +46,13 @@ func allBuckets() [][]byte {
 type Store struct {
 	db   *bolt.DB
 	path string
-	c    *committer
+	// root is the bucket the store's buckets are in (OpenIn); nil when the
+	// store has its file to itself (Open).
+	root []byte
+	// shared writes a group commit in a transaction of the file's owner
+	// (OpenIn); nil when the store commits itself (its committer c).
+	shared func(fn func(tx *bolt.Tx) error) error
+	c      *committer
 }
 
 // InUseError reports a store another process holds: a running node.
@@ -59,8 +68,9 @@ func (e *InUseError) Hint() string {
 	return "talk to the running node with the casenode commands (they use its API), or stop it first"
 }
 
-// Open opens or creates the store at path, waiting at most timeout (zero:
-// DefaultLockTimeout) for another process's lock.
+// Open opens or creates a store in a file of its own at path, waiting at
+// most timeout (zero: DefaultLockTimeout) for another process's lock. A
+// node keeps its store in its one file instead (OpenIn).
 func Open(path string, timeout time.Duration) (*Store, error) {
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
@@ -72,25 +82,57 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &Store{db: db, path: path}
+	if err := s.create(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.startCommitter()
+	return s, nil
+}
+
+// OpenIn opens or creates the store kept in bucket of db, the node's one
+// file, which its owner (the node's audit log) holds open: commit runs the
+// store's group commits (Commit) in the owner's transactions, so that they
+// share its commits and its syncs, and the node puts the writes of a
+// message and its audit records in one transaction with Apply. Close
+// leaves db open.
+func OpenIn(db *bolt.DB, bucket string, commit func(fn func(tx *bolt.Tx) error) error) (*Store, error) {
+	s := &Store{db: db, path: db.Path(), root: []byte(bucket), shared: commit}
+	if err := s.create(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// create makes the store's buckets and checks its format.
+func (s *Store) create() error {
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		if s.root != nil {
+			if _, err := btx.CreateBucketIfNotExists(s.root); err != nil {
+				return err
+			}
+		}
+		tx := s.wrap(btx)
 		for _, name := range allBuckets() {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			if _, err := tx.createBucket(name); err != nil {
 				return err
 			}
 		}
 		return checkFormat(tx)
 	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return fmt.Errorf("open store %s: %w", s.path, err)
 	}
-	s := &Store{db: db, path: path}
-	s.startCommitter()
-	return s, nil
+	return nil
 }
 
-// Close writes what Commit has queued and closes the file.
+// Close writes what Commit has queued and closes the file (a store from
+// OpenIn leaves it to its owner).
 func (s *Store) Close() error {
+	if s.shared != nil {
+		return nil
+	}
 	s.stopCommitter()
 	return s.db.Close()
 }
@@ -100,19 +142,51 @@ func (s *Store) Path() string { return s.path }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return s.db.View(func(btx *bolt.Tx) error { return fn(s.wrap(btx)) })
 }
 
-// Update runs fn in a read-write transaction, committed (and synced) when
-// fn returns nil.
+// Update runs fn in a read-write transaction of its own, committed (and
+// synced) when fn returns nil.
 func (s *Store) Update(fn func(tx *Tx) error) error {
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return s.db.Update(func(btx *bolt.Tx) error { return fn(s.wrap(btx)) })
+}
+
+// Apply runs fn on the store within btx, a write transaction of the file
+// the store shares (OpenIn) that its owner commits: how the node writes a
+// message and its audit records in one transaction.
+func (s *Store) Apply(btx *bolt.Tx, fn func(tx *Tx) error) error {
+	return fn(s.wrap(btx))
+}
+
+// wrap returns the store's view of btx.
+func (s *Store) wrap(btx *bolt.Tx) *Tx {
+	t := &Tx{tx: btx}
+	if s.root != nil {
+		t.root = btx.Bucket(s.root)
+	}
+	return t
 }
 
 // Tx is a store transaction. Its methods keep the indexes and counters in
 // step with the records.
 type Tx struct {
 	tx *bolt.Tx
+	// root holds the store's buckets in a shared file; nil when they are
+	// the file's own.
+	root *bolt.Bucket
 }
 
-func (t *Tx) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *Tx) bucket(name []byte) *bolt.Bucket {
+	if t.root != nil {
+		return t.root.Bucket(name)
+	}
+	return t.tx.Bucket(name)
+}
+
+// createBucket returns the bucket name, creating it if need be.
+func (t *Tx) createBucket(name []byte) (*bolt.Bucket, error) {
+	if t.root != nil {
+		return t.root.CreateBucketIfNotExists(name)
+	}
+	return t.tx.CreateBucketIfNotExists(name)
+}

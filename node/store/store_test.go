@@ -46,7 +46,7 @@ func counts(t *testing.T, s *store.Store) store.Counts {
 }
 
 func TestInbox(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), store.FileName))
+	s := open(t, filepath.Join(t.TempDir(), store.OldFileName))
 	a, b, c := id(t0), id(t0.Add(time.Second)), id(t0.Add(2*time.Second))
 	update(t, s, func(tx *store.Tx) error {
 		for _, e := range []*store.InboxEntry{
@@ -117,7 +117,7 @@ func TestInbox(t *testing.T) {
 }
 
 func TestOutbox(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.FileName)
+	path := filepath.Join(t.TempDir(), store.OldFileName)
 	s := open(t, path)
 	m := id(t0)
 	update(t, s, func(tx *store.Tx) error {
@@ -165,7 +165,7 @@ func TestOutbox(t *testing.T) {
 }
 
 func TestContactsReceiptsRejections(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), store.FileName))
+	s := open(t, filepath.Join(t.TempDir(), store.OldFileName))
 	card := func(agency string, updated time.Time) *store.Contact {
 		return &store.Contact{Card: &protocol.ContactCard{Version: 1, Agency: agency, Country: "SN", Updated: protocol.NewTime(updated)}}
 	}
@@ -220,7 +220,7 @@ func TestContactsReceiptsRejections(t *testing.T) {
 }
 
 func TestOpenLocked(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.FileName)
+	path := filepath.Join(t.TempDir(), store.OldFileName)
 	open(t, path)
 	_, err := store.Open(path, 50*time.Millisecond)
 	var inUse *store.InUseError
@@ -233,7 +233,7 @@ func TestOpenLocked(t *testing.T) {
 // that succeeds is durable, one that fails changes nothing, whatever
 // group they shared.
 func TestCommitGroups(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.FileName)
+	path := filepath.Join(t.TempDir(), store.OldFileName)
 	s := open(t, path)
 	var wg sync.WaitGroup
 	errs := make([]error, 64)

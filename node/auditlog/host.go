@@ -1,0 +1,74 @@
+package auditlog
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// StoreBucket is the top-level bucket of a node's file that holds the
+// node's store (package store), beside the audit log's buckets: one bbolt
+// file per node, so that a message and its audit records are durable in
+// one commit. Verify ignores it, Snapshot leaves it out, and Restart
+// carries it over into the new log's file.
+const StoreBucket = "node"
+
+// AppendWith queues entries (there may be none) to be appended in one
+// transaction together with fn, which writes the host's data — the node's
+// store, in StoreBucket — in that same transaction: the records and what
+// fn wrote are durable together, or neither is. fn may run more than once
+// (the transaction is written again without a neighbour that failed), so
+// it must have no effect outside tx, and it must not touch the log's
+// buckets. If fn fails, nothing of the Pending is written and it fails
+// with fn's error. The payloads must not be modified until the Pending is
+// done.
+func (l *Log) AppendWith(fn func(tx *bolt.Tx) error, entries ...Entry) *Pending {
+	if len(entries) == 0 && fn != nil {
+		return l.enqueueWith(fn)
+	}
+	p := &Pending{entries: entries, with: fn, done: make(chan struct{})}
+	if len(entries) == 0 {
+		p.err = fmt.Errorf("append: no entries")
+		close(p.done)
+		return p
+	}
+	for i := range entries {
+		if err := entries[i].validate(l.opts.Card); err != nil {
+			p.err = fmt.Errorf("append: %w", err)
+			close(p.done)
+			return p
+		}
+	}
+	return l.enqueue(p)
+}
+
+// Commit runs fn in a write transaction of the log's file shared with the
+// appends and the functions queued meanwhile, and returns once that
+// transaction is durable, or with fn's error (see AppendWith). It works on
+// a log that failed or that Open held: the host's data lives on.
+func (l *Log) Commit(fn func(tx *bolt.Tx) error) error {
+	_, err := l.enqueueWith(fn).Wait(context.Background())
+	return err
+}
+
+// enqueueWith queues a host function without records, even on a failed
+// log; only a closed one refuses it.
+func (l *Log) enqueueWith(fn func(tx *bolt.Tx) error) *Pending {
+	p := &Pending{with: fn, done: make(chan struct{})}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		p.err = ErrClosed
+		close(p.done)
+		return p
+	}
+	l.queue <- p
+	return p
+}
+
+// DB returns the bbolt database of the log's file, for the node's store
+// that shares it: the store reads in its own transactions and writes only
+// its bucket, StoreBucket, through Commit or AppendWith (or, off the
+// message path, in a transaction of its own), never the log's buckets.
+func (l *Log) DB() *bolt.DB { return l.db }
