@@ -1,0 +1,74 @@
+package agency_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/protocol"
+)
+
+// TestCountSyncs is not a test but the instrument of docs/PERFORMANCE.md's
+// count of commits per message: run under strace, it marks with a getppid
+// call the start and end of its two phases — the sender sends
+// CASENODE_COUNT_SYNCS messages while the recipient is stopped, until every
+// copy is relayed; then the recipient starts, receives them all and the
+// sender takes the delivered receipts —, so that the fdatasync calls of
+// each phase (two per bbolt commit) can be counted. The messages are sent
+// by CASENODE_COUNT_SENDERS goroutines (default 16):
+//
+//	CASENODE_COUNT_SYNCS=1000 strace -f -qq -e trace=fdatasync,getppid -o trace.txt \
+//	    ./agency.test -test.run TestCountSyncs
+//
+// It is skipped unless CASENODE_COUNT_SYNCS is set.
+func TestCountSyncs(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("CASENODE_COUNT_SYNCS"))
+	senders, _ := strconv.Atoi(os.Getenv("CASENODE_COUNT_SENDERS"))
+	if senders <= 0 {
+		senders = 16
+	}
+	if n <= 0 {
+		t.Skip("set CASENODE_COUNT_SYNCS to a number of messages, and run under strace")
+	}
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	w.stopNode("gh-ag")
+	dakar := w.node("sn-pj-dakar")
+	ids := make([]string, n)
+	var next sync.Mutex
+	i := 0
+	syscall.Getppid()
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Go(func() {
+			for {
+				next.Lock()
+				k := i
+				i++
+				next.Unlock()
+				if k >= n {
+					return
+				}
+				res, err := dakar.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Case: "c-1", Body: protocol.Example(protocol.TypeLead)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids[k] = res.ID
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		waitState(t, dakar, id, agency.CopyRelayed, "gh-ag")
+	}
+	syscall.Getppid()
+	w.start("gh-ag")
+	for _, id := range ids {
+		waitState(t, dakar, id, agency.CopyDelivered, "gh-ag")
+	}
+	syscall.Getppid()
+}
