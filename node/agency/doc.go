@@ -4,14 +4,16 @@
 // the contact directory.
 //
 // A node directory DIR holds the agency's identity (crypto/identity), its
-// configuration node.json (package config), the hub credentials, the store
-// node.db (node/store) and the audit log audit.db (node/auditlog). Open
-// loads them; Run connects to the hub and works until its context ends;
+// configuration node.json (package config), the hub credentials, and one
+// bbolt file, audit.db: the audit log (node/auditlog), which holds the
+// store (node/store) in a bucket of its own, so that a message and its
+// audit records are one commit. Open loads them, converting once a
+// directory of the earlier layout, whose store was node.db; Run connects to the hub and works until its context ends;
 // the methods Send, Inbox, Show, Cases, Case, PublishContact, Contacts,
 // Outbox and Status are what the local API (node/api) serves.
 //
 // Everything is made durable before it is acknowledged: a message is in
-// the audit log and the outbox before Send returns and before it is
+// the audit log and the outbox, in one commit, before Send returns and before it is
 // published; a received message is in the audit log and the inbox before
 // it is acknowledged to JetStream and before its delivered receipt goes
 // back; a receipt is in the audit log before it is published.

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/protocol"
 )
@@ -62,13 +64,15 @@ func TestCountSyncs(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for _, id := range ids {
-		waitState(t, dakar, id, agency.CopyRelayed, "gh-ag")
+	copies := func(state agency.CopyState) func() bool {
+		return func() bool {
+			s, err := dakar.Status(context.Background())
+			return err == nil && s.Outbox.Copies[state] == int64(n)
+		}
 	}
+	poll.Until(t, 10*time.Minute, "every copy relayed", copies(agency.CopyRelayed))
 	syscall.Getppid()
 	w.start("gh-ag")
-	for _, id := range ids {
-		waitState(t, dakar, id, agency.CopyDelivered, "gh-ag")
-	}
+	poll.Until(t, 10*time.Minute, "every copy delivered", copies(agency.CopyDelivered))
 	syscall.Getppid()
 }

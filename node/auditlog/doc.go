@@ -4,7 +4,10 @@
 // sequence), receipts, roster and key changes, configuration changes and
 // local actions such as a prosecutor reading a message.
 //
-// The log lives in one bbolt file. Records have one canonical binary
+// The log lives in one bbolt file: a node's audit.db, which also holds the
+// node's store in a bucket of its own (StoreBucket), written in the log's
+// transactions (AppendWith, Commit) so that a message and its records are
+// one commit; snapshots leave the store out, and verify ignores it. Records have one canonical binary
 // encoding (record.go) and form a hash chain; over them sits an RFC 6962
 // Merkle tree stored with golang.org/x/mod/sumdb/tlog, and the log signs
 // checkpoints of that tree in the C2SP tlog-checkpoint format with the
