@@ -16,11 +16,12 @@ import (
 
 // TestCountSyncs is not a test but the instrument of docs/PERFORMANCE.md's
 // count of commits per message: run under strace, it marks with a getppid
-// call the start and end of its two phases — the sender sends
+// call the start and end of its three phases — the sender sends
 // CASENODE_COUNT_SYNCS messages while the recipient is stopped, until every
 // copy is relayed; then the recipient starts, receives them all and the
-// sender takes the delivered receipts —, so that the fdatasync calls of
-// each phase (two per bbolt commit) can be counted. The messages are sent
+// sender takes the delivered receipts; then the sender sends as many again
+// to the running recipient, until every copy is delivered —, so that the
+// fdatasync calls of each phase (two per bbolt commit) can be counted. The messages are sent
 // by CASENODE_COUNT_SENDERS goroutines (default 16):
 //
 //	CASENODE_COUNT_SYNCS=1000 strace -f -qq -e trace=fdatasync,getppid -o trace.txt \
@@ -39,40 +40,43 @@ func TestCountSyncs(t *testing.T) {
 	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
 	w.stopNode("gh-ag")
 	dakar := w.node("sn-pj-dakar")
-	ids := make([]string, n)
-	var next sync.Mutex
-	i := 0
-	syscall.Getppid()
-	var wg sync.WaitGroup
-	for range senders {
-		wg.Go(func() {
-			for {
-				next.Lock()
-				k := i
-				i++
-				next.Unlock()
-				if k >= n {
-					return
+	sendAll := func() {
+		var next sync.Mutex
+		i := 0
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				for {
+					next.Lock()
+					k := i
+					i++
+					next.Unlock()
+					if k >= n {
+						return
+					}
+					if _, err := dakar.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Case: "c-1", Body: protocol.Example(protocol.TypeLead)}); err != nil {
+						t.Error(err)
+						return
+					}
 				}
-				res, err := dakar.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Case: "c-1", Body: protocol.Example(protocol.TypeLead)})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				ids[k] = res.ID
-			}
-		})
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	copies := func(state agency.CopyState) func() bool {
+	copies := func(state agency.CopyState, want int) func() bool {
 		return func() bool {
 			s, err := dakar.Status(context.Background())
-			return err == nil && s.Outbox.Copies[state] == int64(n)
+			return err == nil && s.Outbox.Copies[state] == int64(want)
 		}
 	}
-	poll.Until(t, 10*time.Minute, "every copy relayed", copies(agency.CopyRelayed))
+	syscall.Getppid()
+	sendAll()
+	poll.Until(t, 10*time.Minute, "every copy relayed", copies(agency.CopyRelayed, n))
 	syscall.Getppid()
 	w.start("gh-ag")
-	poll.Until(t, 10*time.Minute, "every copy delivered", copies(agency.CopyDelivered))
+	poll.Until(t, 10*time.Minute, "every copy delivered", copies(agency.CopyDelivered, n))
+	syscall.Getppid()
+	sendAll()
+	poll.Until(t, 10*time.Minute, "every copy delivered", copies(agency.CopyDelivered, 2*n))
 	syscall.Getppid()
 }
