@@ -89,7 +89,7 @@ the node's configuration, in its directory (\fB\-\-dir\fR)
 the hub's configuration, in its directory
 .TP
 .I audit.db
-the node's audit log (bbolt)
+the node's one file (bbolt): its audit log, and its store in a bucket of its own
 .SH EXIT STATUS
 0 on success, 1 on failure, 2 for a bad command line;
 .B "casenode audit verify"
