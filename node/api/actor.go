@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/internal/peercred"
 	"github.com/casenode/casenode/node/agency"
 )
 
@@ -42,7 +43,7 @@ func socketActor(ctx context.Context, c net.Conn) context.Context {
 	if !ok {
 		return ctx
 	}
-	uid, err := peerUID(uc)
+	uid, err := peercred.UID(uc)
 	if err != nil {
 		return ctx
 	}

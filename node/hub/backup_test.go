@@ -26,14 +26,14 @@ func TestHubBackupRestore(t *testing.T) {
 		t.Fatalf("stream holds %d", got)
 	}
 	var re *RunningError
-	if _, err := Backup(&bytes.Buffer{}, n.dir, time.Now()); !errors.As(err, &re) {
+	if _, err := BackupStopped(&bytes.Buffer{}, n.dir, time.Now()); !errors.As(err, &re) {
 		t.Fatalf("backup of a running hub: %v", err)
 	}
 	serial := n.hub.Roster().Roster.Serial
 	n.hub.Close()
 
 	var archive bytes.Buffer
-	m, err := Backup(&archive, n.dir, time.Now())
+	m, err := BackupStopped(&archive, n.dir, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

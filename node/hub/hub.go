@@ -83,6 +83,9 @@ type Hub struct {
 	signer   bool
 	usersKV  jetstream.KeyValue // nil unless clustered
 	follower *rosterFollower
+	// control serves the control socket (control.go); nil when the
+	// directory's path is too long for one.
+	control *controlServer
 
 	// auth decides who may connect (authenticator.go).
 	auth *authenticator
@@ -124,6 +127,10 @@ func Open(ctx context.Context, dir string, o Options) (*Hub, error) {
 		return nil, err
 	}
 	if err := h.open(ctx); err != nil {
+		h.Close()
+		return nil, err
+	}
+	if err := h.serveControl(); err != nil {
 		h.Close()
 		return nil, err
 	}
@@ -205,6 +212,9 @@ func (h *Hub) open(ctx context.Context) error {
 		return err
 	}
 	if h.js, err = jetstream.New(h.nc); err != nil {
+		return err
+	}
+	if err := h.restoreSnapshots(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
@@ -473,6 +483,8 @@ func (h *Hub) fileStamp() string {
 // Close stops the hub: it closes the service connection, shuts the server
 // down and waits for it, and releases the directory.
 func (h *Hub) Close() error {
+	h.control.close()
+	h.control = nil
 	if h.ingest != nil {
 		h.ingest.close()
 	}

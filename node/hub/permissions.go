@@ -80,7 +80,8 @@ const (
 // JetStream API (stream, consumers, the roster bucket) and the roster
 // bucket's subjects, which it also watches (rosterGuard); and the
 // attachment service (attach.go): its requests, its chunk subjects and
-// record bucket, and the reply subjects that lead back to the members.
+// record bucket, and the reply subjects that lead back to the members;
+// and the flow control of stream snapshots and restores (snapshot.go).
 func servicePermissions(network string) *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
@@ -95,6 +96,11 @@ func servicePermissions(network string) *server.Permissions {
 			// back to the members' accounts only.
 			responsePrefix + ">",
 			"$KV." + usersBucket(network) + ".>",
+			// Online backups and their restore (snapshot.go): the
+			// acknowledgements of a snapshot's chunks, and the chunks of
+			// a restore.
+			"$JS.SNAPSHOT.ACK.>",
+			"$JS.SNAPSHOT.RESTORE.>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network), protocol.WitnessFilter(network)}},
 	}

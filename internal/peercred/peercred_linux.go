@@ -1,14 +1,13 @@
-package api
+package peercred
 
 import (
 	"net"
 	"syscall"
 )
 
-// peerUID returns the user id of the process at the other end of c, from
-// the kernel (SO_PEERCRED): set when it connected, not by anything it
-// sends.
-func peerUID(c *net.UnixConn) (int, error) {
+// UID returns the user id of the process at the other end of c, from the
+// kernel (SO_PEERCRED): set when it connected, not by anything it sends.
+func UID(c *net.UnixConn) (int, error) {
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return 0, err
