@@ -15,7 +15,7 @@ func hubVerbs() []nounVerb {
 		{"run", "run the hub until interrupted", runHubRun},
 		{"renew", "sign the roster again with a new serial and expiry", runHubRenew},
 		{"tls", "make the hub serve TLS with a network CA, or renew its certificate", runHubTLS},
-		{"backup", "write one archive of a stopped hub's directory", runHubBackup},
+		{"backup", "write one archive of a hub's directory, consistent while it runs", runHubBackup},
 		{"restore", "bring a hub's backup back into a new directory", runHubRestore},
 		{"user", "manage the accounts of the secretariat's web console (add, list, disable)", runHubUser},
 		{"witness", "the hub's witness: export a cosigned checkpoint, list forks and rollbacks", runHubWitness},

@@ -40,6 +40,7 @@ func TestProcess(t *testing.T) {
 	t.Run("Console", func(t *testing.T) { testConsoleRun(t, exe) })
 	t.Run("Metrics", func(t *testing.T) { testMetricsRun(t, exe) })
 	t.Run("HubConsole", func(t *testing.T) { testHubConsoleRun(t, exe) })
+	t.Run("HubOnlineBackup", func(t *testing.T) { testHubOnlineBackup(t, exe) })
 }
 
 // startProcNet starts the hub and both nodes and waits until they are

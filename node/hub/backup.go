@@ -1,8 +1,10 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/casenode/casenode/node/backup"
@@ -15,6 +17,9 @@ import (
 // holds the directory's lock so that no member change interleaves.
 func BackupStopped(w io.Writer, dir string, now time.Time) (*backup.Manifest, error) {
 	unlockRun, err := lockRun(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, &RunningError{Dir: dir}
 	}

@@ -91,6 +91,14 @@ func parseStreamMeta(b []byte) (*StreamMeta, error) {
 	if len(m.Config) == 0 || len(m.State) == 0 {
 		return nil, errors.New("no config or no state")
 	}
+	// Compacted, so that the document encodes back byte for byte.
+	for _, raw := range []*json.RawMessage{&m.Config, &m.State} {
+		var c bytes.Buffer
+		if err := json.Compact(&c, *raw); err != nil {
+			return nil, err
+		}
+		*raw = c.Bytes()
+	}
 	var named struct {
 		Name string `json:"name"`
 	}
