@@ -13,11 +13,9 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -44,7 +42,8 @@ type Server struct {
 	static   fs.FS
 	sessions *gate.Sessions
 	limiter  *gate.Limiter
-	ln       net.Listener
+	signin   *gate.SignIn
+	site     gate.Site
 	// networks are the agency's nodes in other networks (networks.go).
 	networks *networks
 }
@@ -74,43 +73,27 @@ func New(n *agency.Node, cfg config.Console, o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{n: n, cfg: cfg, log: o.Logger.With("component", "console"), now: o.Now, cat: cat, tmpl: tmpl, static: web.Static(),
-		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now), networks: newNetworks(cfg.Networks, o.Now)}
+		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now), networks: newNetworks(cfg.Networks, o.Now),
+		site: gate.Site{Name: "console", Addr: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile}}
+	s.signin = s.signIn()
 	return s, nil
 }
 
 // Listen opens the console's address (cfg.Listen).
-func (s *Server) Listen() error {
-	ln, err := gate.Listen(s.cfg.Listen, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
-	if err != nil {
-		return fmt.Errorf("console: %w", err)
-	}
-	s.ln = ln
-	return nil
-}
+func (s *Server) Listen() error { return s.site.Listen() }
 
 // URL returns the console's address once Listen has returned.
-func (s *Server) URL() string { return gate.URL(s.ln, s.cfg.TLS()) }
+func (s *Server) URL() string { return s.site.URL() }
 
 // Serve serves the console until ctx ends.
-func (s *Server) Serve(ctx context.Context) error {
-	if s.ln == nil {
-		if err := s.Listen(); err != nil {
-			return err
-		}
-	}
-	s.log.Info("console serving", "url", s.URL())
-	if err := gate.Serve(ctx, s.ln, s.Handler(), s.log); err != nil {
-		return fmt.Errorf("console: %w", err)
-	}
-	return nil
-}
+func (s *Server) Serve(ctx context.Context) error { return s.site.Serve(ctx, s.Handler(), s.log) }
 
 // Handler returns the console's routes behind its middleware.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", gate.Static(s.static)))
-	mux.HandleFunc("GET /signin", s.signinPage)
-	mux.HandleFunc("POST /signin", s.signin)
+	mux.HandleFunc("GET /signin", s.signin.Page)
+	mux.HandleFunc("POST /signin", s.signin.Post)
 	mux.Handle("POST /signout", s.auth(s.signout))
 	mux.Handle("GET /{$}", s.auth(func(w http.ResponseWriter, r *http.Request, c *call) {
 		http.Redirect(w, r, "/inbox", http.StatusSeeOther)

@@ -33,26 +33,17 @@ func (s *Server) cookies() gate.Cookies {
 // gets no body.
 func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ck, err := r.Cookie(s.cookies().Session())
-		var sess *gate.Session
-		if err == nil {
-			sess = s.sessions.Get(ck.Value)
-		}
+		sid, sess := s.signin.Session(w, r)
 		if sess == nil {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/signin", http.StatusSeeOther)
-				return
-			}
-			http.Error(w, "sign in first", http.StatusUnauthorized)
 			return
 		}
 		acc, err := s.n.Account(r.Context(), sess.Account)
 		if err != nil || acc.Disabled != nil {
-			s.sessions.End(ck.Value)
+			s.sessions.End(sid)
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		c := &call{sid: ck.Value, sess: sess, account: acc, p: s.cat.Printer(s.language(r, acc))}
+		c := &call{sid: sid, sess: sess, account: acc, p: s.cat.Printer(s.language(r, acc))}
 		if r.Method == http.MethodPost {
 			var err error
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && r.URL.Path == "/compose" {

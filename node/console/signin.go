@@ -2,7 +2,7 @@ package console
 
 import (
 	"errors"
-	"net"
+	"fmt"
 	"net/http"
 
 	"github.com/casenode/casenode/node/agency"
@@ -17,73 +17,40 @@ type signinData struct {
 	Error string
 }
 
-// signinPage shows the sign-in form, with a fresh token in a cookie and
-// the form (double submit), so that no other site can sign a browser in.
-func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(s.cookies().Session()); err == nil && s.sessions.Get(ck.Value) != nil {
-		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
-		return
+// signIn is the console's sign-in (package gate): against the node's
+// console accounts, in the browser's language.
+func (s *Server) signIn() *gate.SignIn {
+	return &gate.SignIn{Cookies: s.cookies(), Sessions: s.sessions, Limiter: s.limiter, Log: s.log, Home: "/inbox",
+		Render: func(w http.ResponseWriter, r *http.Request, status int, f gate.SigninForm) {
+			msg := ""
+			if f.Problem != "" {
+				msg = s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language"))).T("signin." + f.Problem)
+			}
+			s.render(w, r, nil, status, "signin", "signin.title", "", &signinData{Token: f.Token, Name: f.Name, Error: msg})
+		},
+		Authenticate: func(r *http.Request, name string, password []byte) (string, []any, error) {
+			acc, err := s.n.Authenticate(r.Context(), name, password)
+			if errors.Is(err, agency.ErrBadCredentials) {
+				return "", nil, fmt.Errorf("%w: %w", gate.ErrBadCredentials, err)
+			}
+			if err != nil {
+				return "", nil, err
+			}
+			if acc.Language == "" {
+				// The browser's language becomes the person's until they
+				// pick one.
+				lang := s.cat.Match(r.Header.Get("Accept-Language"))
+				if err := s.n.SetAccountLanguage(r.Context(), acc.Name, lang); err != nil {
+					s.log.Warn("keep the account's language", "err", err)
+				}
+			}
+			return acc.Name, nil, nil
+		},
 	}
-	s.signinForm(w, r, http.StatusOK, "", "")
-}
-
-func (s *Server) signinForm(w http.ResponseWriter, r *http.Request, status int, name, msg string) {
-	t := gate.Token()
-	s.cookies().Set(w, s.cookies().Signin(), t, 600)
-	s.render(w, r, nil, status, "signin", "signin.title", "", &signinData{Token: t, Name: name, Error: msg})
-}
-
-func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	p := s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language")))
-	if !s.cookies().SigninTokenOK(r) {
-		s.signinForm(w, r, http.StatusForbidden, "", p.T("signin.expired"))
-		return
-	}
-	name, password := r.PostFormValue("name"), r.PostFormValue("password")
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	keys := []string{"account:" + name, "addr:" + host}
-	if s.limiter.Blocked(keys...) {
-		s.log.Warn("console sign-in refused: too many failures", "account", name, "addr", host)
-		s.signinForm(w, r, http.StatusTooManyRequests, name, p.T("signin.limited"))
-		return
-	}
-	acc, err := s.n.Authenticate(r.Context(), name, []byte(password))
-	if err != nil {
-		if !errors.Is(err, agency.ErrBadCredentials) {
-			s.log.Error("console sign-in", "err", err)
-		}
-		s.limiter.Fail(keys...)
-		s.log.Warn("console sign-in failed", "account", name, "addr", host)
-		s.signinForm(w, r, http.StatusUnauthorized, name, p.T("signin.failed"))
-		return
-	}
-	s.limiter.Reset(keys...)
-	if acc.Language == "" {
-		// The browser's language becomes the person's until they pick one.
-		if err := s.n.SetAccountLanguage(r.Context(), acc.Name, p.Lang()); err != nil {
-			s.log.Warn("keep the account's language", "err", err)
-		}
-	}
-	ck := s.cookies()
-	if old, err := r.Cookie(ck.Session()); err == nil {
-		s.sessions.End(old.Value)
-	}
-	id, _ := s.sessions.Create(acc.Name)
-	ck.Set(w, ck.Session(), id, 0)
-	ck.Set(w, ck.Signin(), "", -1)
-	s.log.Info("console sign-in", "account", acc.Name, "addr", host)
-	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, c *call) {
-	s.sessions.End(c.sid)
-	s.cookies().Set(w, s.cookies().Session(), "", -1)
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	s.signin.Out(w, r, c.sid)
 }
 
 // setLanguage keeps the language the person picked.

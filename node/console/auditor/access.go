@@ -40,10 +40,11 @@ func (s *Server) hostOnly(h http.Handler) http.Handler {
 }
 
 func (s *Server) hostOK(host string) bool {
-	if s.ln == nil {
+	bound := s.site.Bound()
+	if bound == nil {
 		return false
 	}
-	_, port, err := net.SplitHostPort(s.ln.Addr().String())
+	_, port, err := net.SplitHostPort(bound.String())
 	if err != nil {
 		return false
 	}
@@ -91,22 +92,18 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) {
 // token of every POST.
 func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var sess *gate.Session
-		if ck, err := r.Cookie(s.cookies().Session()); err == nil {
-			sess = s.sessions.Get(ck.Value)
-		}
+		_, sess := s.sessions.FromRequest(r, s.cookies())
 		if sess == nil {
 			s.render(w, r, nil, http.StatusUnauthorized, "denied", "auditor.denied.title", "", nil)
 			return
 		}
 		c := &call{sess: sess, p: s.cat.Printer(s.language(r))}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
+			switch err := gate.CheckPost(w, r, sess, maxForm); err {
+			case gate.ErrForm:
 				s.fail(w, r, c, http.StatusRequestEntityTooLarge, "auditor.error.form")
 				return
-			}
-			if !gate.CSRFOK(r, sess) {
+			case gate.ErrCSRF:
 				s.fail(w, r, c, http.StatusForbidden, "auditor.error.csrf")
 				return
 			}

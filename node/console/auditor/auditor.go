@@ -14,11 +14,11 @@ package auditor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -49,7 +49,7 @@ type Server struct {
 	cat      *locale.Catalog
 	tmpl     *template.Template
 	sessions *gate.Sessions
-	ln       net.Listener
+	site     gate.Site
 
 	mu     sync.Mutex
 	tokens map[string]bool
@@ -135,7 +135,8 @@ func newServer(o Options) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{logs: map[string]*logFile{}, log: o.Logger.With("component", "audit console"), now: o.Now, cat: cat, tmpl: tmpl,
-		sessions: gate.NewSessions(sessionIdle, sessionMax, o.Now), tokens: map[string]bool{}, ctx: ctx, cancel: cancel}, nil
+		sessions: gate.NewSessions(sessionIdle, sessionMax, o.Now), tokens: map[string]bool{}, ctx: ctx, cancel: cancel,
+		site: gate.Site{Name: "audit console"}}, nil
 }
 
 // Close stops the verifications under way and closes the logs.
@@ -159,16 +160,12 @@ func (s *Server) closeReaders() error {
 
 // Listen opens addr.
 func (s *Server) Listen(addr string) error {
-	ln, err := gate.Listen(addr, "", "")
-	if err != nil {
-		return fmt.Errorf("audit console: %w", err)
-	}
-	s.ln = ln
-	return nil
+	s.site.Addr = addr
+	return s.site.Listen()
 }
 
 // URL returns the console's address once Listen has returned.
-func (s *Server) URL() string { return gate.URL(s.ln, false) }
+func (s *Server) URL() string { return s.site.URL() }
 
 // StartURL returns an address that opens a session in the browser that
 // follows it, once: the URL with a new one-time token.
@@ -182,10 +179,10 @@ func (s *Server) StartURL() string {
 
 // Serve serves the console on the address of Listen until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
-	if err := gate.Serve(ctx, s.ln, s.Handler(), s.log); err != nil {
-		return fmt.Errorf("audit console: %w", err)
+	if s.site.Bound() == nil {
+		return errors.New("audit console: Listen first")
 	}
-	return nil
+	return s.site.Serve(ctx, s.Handler(), s.log)
 }
 
 // Handler returns the console's routes behind its middleware.

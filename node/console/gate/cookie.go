@@ -2,6 +2,7 @@ package gate
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 )
 
@@ -69,4 +70,23 @@ func Equal(a, b string) bool {
 // for redirects to a page named by a form.
 func LocalPath(p string) bool {
 	return len(p) > 0 && p[0] == '/' && (len(p) == 1 || p[1] != '/' && p[1] != '\\')
+}
+
+// What CheckPost finds wrong with a posted form.
+var (
+	ErrForm = errors.New("the form is too large or malformed")
+	ErrCSRF = errors.New("the form's CSRF token is not the session's")
+)
+
+// CheckPost parses a posted form of at most limit bytes and checks that
+// it carries the session's CSRF token.
+func CheckPost(w http.ResponseWriter, r *http.Request, s *Session, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		return ErrForm
+	}
+	if !CSRFOK(r, s) {
+		return ErrCSRF
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 // Package gate is what every casenode web console puts between the
-// network and its pages: in-memory sessions, CSRF tokens, a sign-in rate
-// limit, cookies set one safe way, the security headers, the embedded
-// assets, and the listener with its timeouts. The agency's console (package
+// network and its pages: in-memory sessions, CSRF tokens and the check of
+// posted forms, the password sign-in with its rate limit (SignIn: each
+// console gives its own page and accounts), cookies set one safe way, the
+// security headers, the embedded assets, the rendering of a page, and the
+// site's listener with its timeouts (Site). The agency's console (package
 // console), the secretariat's console served by the hub and the auditor's
 // console all use it, so that they sign people in and defend themselves
 // the same way.

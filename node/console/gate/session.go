@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -97,4 +98,18 @@ func (ss *Sessions) EndAccount(account string) {
 			delete(ss.m, k)
 		}
 	}
+}
+
+// FromRequest returns the live session of the request's session cookie
+// with the cookie's value, or "" and nil.
+func (ss *Sessions) FromRequest(r *http.Request, c Cookies) (string, *Session) {
+	ck, err := r.Cookie(c.Session())
+	if err != nil {
+		return "", nil
+	}
+	s := ss.Get(ck.Value)
+	if s == nil {
+		return "", nil
+	}
+	return ck.Value, s
 }

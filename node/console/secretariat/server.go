@@ -15,11 +15,9 @@ package secretariat
 import (
 	"context"
 	"embed"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -50,7 +48,8 @@ type Server struct {
 	tmpl     *template.Template
 	sessions *gate.Sessions
 	limiter  *gate.Limiter
-	ln       net.Listener
+	signin   *gate.SignIn
+	site     gate.Site
 }
 
 // Options adjust a Server.
@@ -78,36 +77,21 @@ func New(h *hub.Hub, cfg config.Console, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{h: h, cfg: cfg, log: o.Logger.With("component", "secretariat console"), now: o.Now, cat: cat, tmpl: tmpl,
-		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now)}, nil
+	s := &Server{h: h, cfg: cfg, log: o.Logger.With("component", "secretariat console"), now: o.Now, cat: cat, tmpl: tmpl,
+		sessions: gate.NewSessions(cfg.Idle(), cfg.Max(), o.Now), limiter: gate.NewLimiter(o.Now),
+		site: gate.Site{Name: "secretariat console", Addr: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile}}
+	s.signin = s.signIn()
+	return s, nil
 }
 
 // Listen opens the console's address (cfg.Listen).
-func (s *Server) Listen() error {
-	ln, err := gate.Listen(s.cfg.Listen, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
-	if err != nil {
-		return fmt.Errorf("secretariat console: %w", err)
-	}
-	s.ln = ln
-	return nil
-}
+func (s *Server) Listen() error { return s.site.Listen() }
 
 // URL returns the console's address once Listen has returned.
-func (s *Server) URL() string { return gate.URL(s.ln, s.cfg.TLS()) }
+func (s *Server) URL() string { return s.site.URL() }
 
 // Serve serves the console until ctx ends.
-func (s *Server) Serve(ctx context.Context) error {
-	if s.ln == nil {
-		if err := s.Listen(); err != nil {
-			return err
-		}
-	}
-	s.log.Info("secretariat console serving", "url", s.URL())
-	if err := gate.Serve(ctx, s.ln, s.Handler(), s.log); err != nil {
-		return fmt.Errorf("secretariat console: %w", err)
-	}
-	return nil
-}
+func (s *Server) Serve(ctx context.Context) error { return s.site.Serve(ctx, s.Handler(), s.log) }
 
 // Handler returns the console's routes behind its middleware.
 func (s *Server) Handler() http.Handler {
@@ -118,8 +102,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/sec/", http.StripPrefix("/static/sec/", gate.Static(own)))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", gate.Static(web.Static())))
-	mux.HandleFunc("GET /signin", s.signinPage)
-	mux.HandleFunc("POST /signin", s.signin)
+	mux.HandleFunc("GET /signin", s.signin.Page)
+	mux.HandleFunc("POST /signin", s.signin.Post)
 	mux.Handle("POST /signout", s.auth(s.signout))
 	mux.Handle("GET /{$}", s.auth(func(w http.ResponseWriter, r *http.Request, c *call) {
 		http.Redirect(w, r, "/members", http.StatusSeeOther)

@@ -32,33 +32,23 @@ func (s *Server) cookies() gate.Cookies {
 // checks the CSRF token of every POST.
 func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ck, err := r.Cookie(s.cookies().Session())
-		var sess *gate.Session
-		if err == nil {
-			sess = s.sessions.Get(ck.Value)
-		}
+		sid, sess := s.signin.Session(w, r)
 		if sess == nil {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/signin", http.StatusSeeOther)
-				return
-			}
-			http.Error(w, "sign in first", http.StatusUnauthorized)
 			return
 		}
 		st, err := s.h.StaffMember(sess.Account)
 		if err != nil || st.Disabled != nil {
-			s.sessions.End(ck.Value)
+			s.sessions.End(sid)
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		c := &call{sid: ck.Value, sess: sess, staff: st, p: s.cat.Printer(s.language(r))}
+		c := &call{sid: sid, sess: sess, staff: st, p: s.cat.Printer(s.language(r))}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, gate.MaxForm)
-			if err := r.ParseForm(); err != nil {
+			switch err := gate.CheckPost(w, r, sess, gate.MaxForm); err {
+			case gate.ErrForm:
 				s.fail(w, r, c, http.StatusRequestEntityTooLarge, "sec.error.form")
 				return
-			}
-			if !gate.CSRFOK(r, sess) {
+			case gate.ErrCSRF:
 				s.fail(w, r, c, http.StatusForbidden, "sec.error.csrf")
 				return
 			}
