@@ -120,7 +120,9 @@ func (s *sender) halt(t *testing.T) int {
 // at backup time, not those it had acknowledged.
 func TestOnlineBackupWhileSending(t *testing.T) {
 	n := newTestNet(t, "gh-ag", "sn-pj")
-	ctx := ctxT(t)
+	// The whole test may take minutes on a loaded machine under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	sn, gh := n.connect(t, "sn-pj"), n.connect(t, "gh-ag")
 	if _, err := publishBurst(sn, "sn-pj", "gh-ag", 0, 20); err != nil {
 		t.Fatal(err)
