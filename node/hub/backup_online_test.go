@@ -236,3 +236,61 @@ func TestOnlineBackupWhileSending(t *testing.T) {
 		t.Errorf("after the restore, fetched %.20q", next[0].Data())
 	}
 }
+
+// TestRestoreSnapshotsAgain: stream snapshots left in a hub directory
+// after their streams were restored (a start stopped before removing
+// them) are recognised and removed; snapshots whose stream already holds
+// less than they do are refused, and the hub does not start.
+func TestRestoreSnapshotsAgain(t *testing.T) {
+	n := newTestNet(t, "gh-ag", "sn-pj")
+	sn := n.connect(t, "sn-pj")
+	if _, err := publishBurst(sn, "sn-pj", "gh-ag", 0, 3); err != nil {
+		t.Fatal(err)
+	}
+	var archive bytes.Buffer
+	if _, err := BackupRunning(ctxT(t), n.dir, &archive); err != nil {
+		t.Fatal(err)
+	}
+	n.hub.Close()
+	restore := func() string {
+		dir := filepath.Join(t.TempDir(), "hub")
+		if _, err := backup.Restore(bytes.NewReader(archive.Bytes()), dir); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	// Restored once, then the snapshots are back as if never removed.
+	n.dir = restore()
+	n.start(t)
+	n.hub.Close()
+	if err := os.Rename(filepath.Join(restore(), SnapshotsDir), filepath.Join(n.dir, SnapshotsDir)); err != nil {
+		t.Fatal(err)
+	}
+	n.start(t)
+	n.waitLog(t, "stream already restored by an earlier start", "stream="+protocol.StreamName(testNetwork))
+	if got := streamMsgs(t, n); got != 3 {
+		t.Errorf("the stream holds %d messages, want 3", got)
+	}
+	if _, err := os.Stat(filepath.Join(n.dir, SnapshotsDir)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s left: %v", SnapshotsDir, err)
+	}
+	n.hub.Close()
+
+	// A hub started without the snapshots made its streams empty: the
+	// snapshots put back are refused.
+	n.dir = restore()
+	aside := filepath.Join(t.TempDir(), SnapshotsDir)
+	if err := os.Rename(filepath.Join(n.dir, SnapshotsDir), aside); err != nil {
+		t.Fatal(err)
+	}
+	n.start(t)
+	n.hub.Close()
+	if err := os.Rename(aside, filepath.Join(n.dir, SnapshotsDir)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), n.dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "restore stream "+protocol.StreamName(testNetwork)) || !strings.Contains(err.Error(), "before the snapshot's 3") {
+		t.Fatalf("start with snapshots of streams that hold less: %v", err)
+	}
+}
