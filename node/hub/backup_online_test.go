@@ -289,7 +289,10 @@ func TestRestoreSnapshotsAgain(t *testing.T) {
 	if err := os.Rename(aside, filepath.Join(n.dir, SnapshotsDir)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(context.Background(), n.dir, Options{})
+	h, err := Open(context.Background(), n.dir, Options{})
+	if h != nil {
+		h.Close()
+	}
 	if err == nil || !strings.Contains(err.Error(), "restore stream "+protocol.StreamName(testNetwork)) || !strings.Contains(err.Error(), "before the snapshot's 3") {
 		t.Fatalf("start with snapshots of streams that hold less: %v", err)
 	}
