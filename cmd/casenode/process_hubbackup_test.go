@@ -86,6 +86,18 @@ func testHubOnlineBackup(t *testing.T, exe string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInboxOnce(t, in, sent)
+	if len(in) > atEnd {
+		t.Errorf("the receiver got %d messages from the restored hub, more than the %d sent when the backup ended", len(in), atEnd)
+	}
+	t.Logf("the receiver got %d messages from the restored hub: the %d waiting when the backup began and %d stored while it ran; %d stored after it are not in the archive",
+		len(in), len(pending), len(in)-len(pending), len(ids)-len(in))
+}
+
+// checkInboxOnce checks that an inbox holds each message once and only
+// messages sent, and returns the ids it holds.
+func checkInboxOnce(t *testing.T, in []*agency.MessageSummary, sent map[string]bool) map[string]bool {
+	t.Helper()
 	seen := map[string]bool{}
 	for _, m := range in {
 		switch {
@@ -96,9 +108,5 @@ func testHubOnlineBackup(t *testing.T, exe string) {
 		}
 		seen[m.ID] = true
 	}
-	if len(in) > atEnd {
-		t.Errorf("the receiver got %d messages from the restored hub, more than the %d sent when the backup ended", len(in), atEnd)
-	}
-	t.Logf("the receiver got %d messages from the restored hub: the %d waiting when the backup began and %d stored while it ran; %d stored after it are not in the archive",
-		len(in), len(pending), len(in)-len(pending), len(ids)-len(in))
+	return seen
 }

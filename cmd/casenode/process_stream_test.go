@@ -231,16 +231,7 @@ func (pn *procNet) checkExactlyOnce(ids []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
-	for _, m := range in {
-		switch {
-		case seen[m.ID]:
-			t.Errorf("message %s is twice in the inbox", m.ID)
-		case !sent[m.ID]:
-			t.Errorf("message %s in the inbox was never sent", m.ID)
-		}
-		seen[m.ID] = true
-	}
+	seen := checkInboxOnce(t, in, sent)
 	if len(in) != len(ids) || len(seen) != len(ids) {
 		t.Errorf("the inbox holds %d messages (%d distinct), want %d", len(in), len(seen), len(ids))
 	}

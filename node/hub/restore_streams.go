@@ -65,7 +65,13 @@ func (h *Hub) restoreSnapshots(ctx context.Context) error {
 func (h *Hub) restoreSnapshot(ctx context.Context, dir, name string) error {
 	metaPath := filepath.Join(dir, name+snapshotMetaExt)
 	dataPath := filepath.Join(dir, name+snapshotDataExt)
-	b, err := readLimited(metaPath, maxSnapshotMeta)
+	f, err := os.Open(metaPath)
+	if err != nil {
+		return err
+	}
+	// parseStreamMeta refuses what is past its limit.
+	b, err := io.ReadAll(io.LimitReader(f, maxSnapshotMeta+1))
+	f.Close()
 	if err != nil {
 		return err
 	}
@@ -123,21 +129,4 @@ func (m *StreamMeta) name() string {
 	}
 	json.Unmarshal(m.Config, &named)
 	return named.Name
-}
-
-// readLimited reads a file of at most limit bytes.
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: over %d bytes", path, limit)
-	}
-	return b, nil
 }
