@@ -115,6 +115,7 @@ func FuzzParseAttachSubject(f *testing.F) {
 	obj := AttachmentObject("gh-ag", NewMessageID(time.Now()), 0)
 	f.Add(AttachRequestSubject("wacap", "gh-ag", AttachPut, obj, 3))
 	f.Add(AttachRequestSubject("wacap", "gh-ag", AttachStat, obj, 0))
+	f.Add(AttachRequestSubject("wacap", "gh-ag", AttachWatch, "", 0))
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := ParseAttachSubject("wacap", s)
 		if err != nil {
@@ -176,5 +177,37 @@ func FuzzParseInnerAttachments(f *testing.F) {
 			t.Fatalf("accepted non-canonical input:\n%s\n%s", data, again)
 		}
 		_ = ValidateAttachments(in.From, in.ID, in.Attachments)
+	})
+}
+
+func FuzzParseAttachWatch(f *testing.F) {
+	f.Add([]byte(`{"after":12}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseAttachWatch(data)
+		if err != nil {
+			return
+		}
+		again, err := Marshal(r)
+		if err != nil || string(again) != string(data) {
+			t.Fatalf("accepted non-canonical input:\n%s\n%s", data, again)
+		}
+	})
+}
+
+func FuzzParseAttachWatchReply(f *testing.F) {
+	id := NewMessageID(time.Now())
+	b, _ := Marshal(&AttachWatchReply{Objects: []AttachDeclared{{CipherSHA256: strings.Repeat("a", 64), CipherSize: 10, Message: id,
+		Object: AttachmentObject("gh-ag", id, 0), Owner: "gh-ag"}}, Seq: 3})
+	f.Add(b)
+	f.Add([]byte(`{"objects":[],"seq":0}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseAttachWatchReply(data)
+		if err != nil {
+			return
+		}
+		again, err := Marshal(r)
+		if err != nil || string(again) != string(data) {
+			t.Fatalf("accepted non-canonical input:\n%s\n%s", data, again)
+		}
 	})
 }

@@ -28,6 +28,13 @@ const (
 	// AttachDone says that a recipient has the whole object; once every
 	// recipient said so, the hub deletes it.
 	AttachDone = "done"
+	// AttachWatch asks for the objects declared to the asking agency since
+	// the last it was told of (body: AttachWatchRequest; answer:
+	// AttachWatchReply). It takes no object: its subject ends with the
+	// verb. The hub answers as soon as there is one, or after a while with
+	// none, so that a recipient can fetch the chunks of an attachment while
+	// they are being uploaded, before the message that names it arrives.
+	AttachWatch = "watch"
 )
 
 // Headers and codes of the attachment service's answers.
@@ -55,8 +62,11 @@ func AttachAgencyFilter(network, agency string) string {
 }
 
 // AttachRequestSubject is the subject of a request; chunk is ignored
-// unless the verb is AttachPut or AttachGet.
+// unless the verb is AttachPut or AttachGet, object when it is AttachWatch.
 func AttachRequestSubject(network, agency, verb, object string, chunk int64) string {
+	if verb == AttachWatch {
+		return "casenet." + network + ".att." + agency + "." + verb
+	}
 	s := "casenet." + network + ".att." + agency + "." + verb + "." + object
 	if verb == AttachPut || verb == AttachGet {
 		s += "." + strconv.FormatInt(chunk, 10)
@@ -77,6 +87,12 @@ func ParseAttachSubject(network, subject string) (*AttachRequest, error) {
 		return nil, fmt.Errorf("not an attachment subject of network %s", network)
 	}
 	parts := strings.Split(rest, ".")
+	if len(parts) == 2 && parts[1] == AttachWatch {
+		if err := ValidateID("agency", parts[0]); err != nil {
+			return nil, err
+		}
+		return &AttachRequest{Agency: parts[0], Verb: AttachWatch}, nil
+	}
 	if len(parts) < 3 {
 		return nil, fmt.Errorf("attachment subject: too few tokens")
 	}
@@ -193,6 +209,75 @@ func ParseAttachStat(data []byte) (*AttachStatReply, error) {
 	}
 	if got := have.Count(); got != r.Stored {
 		return nil, fmt.Errorf("attachment record stored: %d, but the bitmap has %d", r.Stored, got)
+	}
+	return &r, nil
+}
+
+// AttachWatchRequest asks for the objects declared after the one the
+// asker was last told of.
+type AttachWatchRequest struct {
+	// After is the Seq of the last answer, 0 at first.
+	After int64 `json:"after"`
+}
+
+// ParseAttachWatch decodes a watch request strictly.
+func ParseAttachWatch(data []byte) (*AttachWatchRequest, error) {
+	var r AttachWatchRequest
+	if err := DecodeCanonical("attachment watch", data, 1<<10, &r); err != nil {
+		return nil, err
+	}
+	if r.After < 0 {
+		return nil, fmt.Errorf("attachment watch after: must not be negative")
+	}
+	return &r, nil
+}
+
+// MaxAttachWatched bounds the objects of one watch answer.
+const MaxAttachWatched = 64
+
+// AttachDeclared is an object declared to the asker, as a watch answer
+// tells it. Fields in canonical order.
+type AttachDeclared struct {
+	CipherSHA256 string `json:"cipher_sha256"`
+	CipherSize   int64  `json:"cipher_size"`
+	Message      string `json:"message"`
+	Object       string `json:"object"`
+	Owner        string `json:"owner"`
+}
+
+// AttachWatchReply is the answer to a watch request: the objects declared
+// since, and the sequence number to ask after next. A hub that restarted
+// counts from zero again: a Seq below the After asked means it did.
+type AttachWatchReply struct {
+	Objects []AttachDeclared `json:"objects"`
+	Seq     int64            `json:"seq"`
+}
+
+// ParseAttachWatchReply decodes a watch answer strictly and validates it.
+func ParseAttachWatchReply(data []byte) (*AttachWatchReply, error) {
+	var r AttachWatchReply
+	if err := DecodeCanonical("attachment watch answer", data, 64<<10, &r); err != nil {
+		return nil, err
+	}
+	if r.Seq < 0 || len(r.Objects) > MaxAttachWatched {
+		return nil, fmt.Errorf("attachment watch answer: seq %d, %d objects (at most %d)", r.Seq, len(r.Objects), MaxAttachWatched)
+	}
+	for i, o := range r.Objects {
+		if err := ValidateObjectID(o.Object); err != nil {
+			return nil, fmt.Errorf("attachment watch answer objects[%d]: %w", i, err)
+		}
+		if err := ValidateID("agency", o.Owner); err != nil {
+			return nil, fmt.Errorf("attachment watch answer objects[%d] owner: %w", i, err)
+		}
+		if err := ValidateMessageID(o.Message); err != nil {
+			return nil, fmt.Errorf("attachment watch answer objects[%d] message: %w", i, err)
+		}
+		if o.CipherSize <= 0 || o.CipherSize > MaxAttachmentSize {
+			return nil, fmt.Errorf("attachment watch answer objects[%d] cipher_size: must be 1 to %d", i, int64(MaxAttachmentSize))
+		}
+		if err := checkSHA256(fmt.Sprintf("attachment watch answer objects[%d] cipher_sha256", i), o.CipherSHA256); err != nil {
+			return nil, err
+		}
 	}
 	return &r, nil
 }

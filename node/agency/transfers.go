@@ -2,19 +2,15 @@ package agency
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/node/attach"
 	"github.com/casenode/casenode/node/auditlog"
@@ -33,9 +29,16 @@ type transfers struct {
 	kick   chan struct{}
 	client atomic.Pointer[attach.Client]
 
-	mu      sync.Mutex
-	prog    map[string]*progress // object → the transfer under way
-	changed chan struct{}        // closed when an item changes state
+	// objects gives a partial file to one transfer at a time: a prefetch
+	// or the download of its message (prefetch.go).
+	objects objectLocks
+	wg      sync.WaitGroup // the prefetches
+
+	mu          sync.Mutex
+	prog        map[string]*progress // object → the transfer under way
+	changed     chan struct{}        // closed when an item changes state
+	prefetching map[string]bool      // objects being fetched early
+	checked     map[string]*checked  // objects fetched early, whole, and what their check found
 }
 
 // progress is a transfer under way.
@@ -56,7 +59,8 @@ func (p *progress) rate() float64 {
 }
 
 func newTransfers(n *Node) *transfers {
-	return &transfers{n: n, kick: make(chan struct{}, 1), prog: map[string]*progress{}, changed: make(chan struct{})}
+	return &transfers{n: n, kick: make(chan struct{}, 1), prog: map[string]*progress{}, changed: make(chan struct{}),
+		prefetching: map[string]bool{}, checked: map[string]*checked{}}
 }
 
 func (x *transfers) wake() {
@@ -127,9 +131,14 @@ func (x *transfers) untrack(object string) {
 
 // run works until ctx ends, over nc.
 func (x *transfers) run(ctx context.Context, nc *nats.Conn) {
-	x.client.Store(attach.New(nc, x.n.cfg.Network, x.n.cfg.Agency, attach.Options{
-		Backoff: x.n.o.ReconnectWait, MaxBackoff: x.n.o.MaxReconnectWait}))
+	c := attach.New(nc, x.n.cfg.Network, x.n.cfg.Agency, attach.Options{
+		Backoff: x.n.o.ReconnectWait, MaxBackoff: x.n.o.MaxReconnectWait})
+	x.client.Store(c)
 	defer x.client.Store(nil)
+	wctx, stopWatch := context.WithCancel(ctx)
+	x.wg.Go(func() { x.watch(wctx, c) })
+	defer x.wg.Wait()
+	defer stopWatch()
 	wait := x.n.o.ReconnectWait
 	for {
 		pctx, stop := x.whileOnline(ctx)
@@ -359,10 +368,10 @@ func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.Attac
 }
 
 // download fetches item i of a message received, checks it against its
-// manifest and the hub's record, and keeps its ciphertext.
+// manifest and the hub's record, and keeps its ciphertext. What a prefetch
+// fetched is resumed from, or taken whole with what its check found.
 func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.AttachJob, i int) error {
 	it := &j.Items[i]
-	defer x.untrack(it.Object)
 	rec, _, err := c.Stat(ctx, it.Object)
 	if why, ok := permanent(err); ok {
 		return x.refuse(ctx, j, i, why)
@@ -373,32 +382,26 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 	if rec.Owner != j.From || rec.Message != j.MessageID || rec.CipherSHA256 != it.CipherSHA256 || rec.CipherSize != it.CipherSize {
 		return x.refuse(ctx, j, i, fmt.Sprintf("the hub's object %s (from %s, message %s, %d bytes) is not the one the manifest names", it.Object, rec.Owner, rec.Message, rec.CipherSize))
 	}
+	unlock := x.objects.lock(it.Object)
+	defer unlock()
+	defer x.untrack(it.Object)
 	path := x.n.attachPath(store.DirectionIn, it.Object)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	part := path + ".part"
-	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	// The partial file grows by whole chunks, each checked: resume after
-	// the last whole one.
 	again := c.Again.Load()
-	st, err := f.Stat()
-	if err == nil {
-		from := min(st.Size()/protocol.AttachChunkSize, protocol.AttachChunks(it.CipherSize))
-		if err = f.Truncate(from * protocol.AttachChunkSize); err == nil {
-			if _, err = f.Seek(from*protocol.AttachChunkSize, io.SeekStart); err == nil {
-				err = c.Download(ctx, it.Object, f, it.CipherSize, from, x.track(it.Object))
-			}
-		}
+	x.mu.Lock()
+	res := x.checked[it.Object]
+	delete(x.checked, it.Object)
+	x.mu.Unlock()
+	var p progress
+	if res == nil {
+		res, err = x.fetchPart(ctx, c, part, it.Object, it.CipherSize, 0)
+		p, _ = x.progress(it.Object)
+	} else {
+		p.done, p.from = it.CipherSize, it.CipherSize
 	}
-	if err == nil {
-		err = f.Sync()
-	}
-	f.Close()
-	p, _ := x.progress(it.Object)
 	again = c.Again.Load() - again
 	if why, ok := permanent(err); ok {
 		os.Remove(part)
@@ -407,7 +410,7 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 	if err != nil {
 		return err
 	}
-	if why := x.check(part, it); why != "" {
+	if why := res.mismatch(it); why != "" {
 		os.Remove(part)
 		return x.refuse(ctx, j, i, why)
 	}
@@ -436,39 +439,6 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 		return x.n.deliveredAfterAttachments(ctx, j.MessageID)
 	}
 	return nil
-}
-
-// check reads a fetched ciphertext once: its SHA-256 and size, and its
-// plaintext's (decrypting it as it goes) against the manifest. It returns
-// why it does not match, or "".
-func (x *transfers) check(path string, it *store.AttachItem) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	ch := sha256.New()
-	cn := &countWriter{}
-	tee := io.TeeReader(f, io.MultiWriter(ch, cn))
-	pt, err := seal.DecryptAttachment(tee, x.n.ident())
-	if err != nil {
-		return "cannot decrypt it: " + err.Error()
-	}
-	ph := sha256.New()
-	size, err := io.Copy(ph, pt)
-	if err != nil {
-		return "its ciphertext is damaged: " + err.Error()
-	}
-	if _, err := io.Copy(io.MultiWriter(ch, cn), f); err != nil {
-		return err.Error()
-	}
-	switch {
-	case cn.n != it.CipherSize || hex.EncodeToString(ch.Sum(nil)) != it.CipherSHA256:
-		return fmt.Sprintf("its ciphertext (%d bytes, SHA-256 %s) is not the one its manifest names", cn.n, hex.EncodeToString(ch.Sum(nil)))
-	case size != it.Size || hex.EncodeToString(ph.Sum(nil)) != it.SHA256:
-		return fmt.Sprintf("its plaintext (%d bytes, SHA-256 %s) is not the one its manifest names", size, hex.EncodeToString(ph.Sum(nil)))
-	}
-	return ""
 }
 
 type countWriter struct{ n int64 }

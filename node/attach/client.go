@@ -183,6 +183,36 @@ func (c *Client) Done(ctx context.Context, object string) error {
 	})
 }
 
+// WatchTimeout bounds a watch request: the hub holds one for up to 20
+// seconds when it has no news.
+const WatchTimeout = time.Minute
+
+// Watch asks the hub for the objects declared to this agency after seq
+// after (0 at first) and returns them with the seq to ask after next. The
+// hub answers at once when it has news, else after a while with none.
+func (c *Client) Watch(ctx context.Context, after int64) (*protocol.AttachWatchReply, error) {
+	b, err := protocol.Marshal(&protocol.AttachWatchRequest{After: after})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, WatchTimeout)
+	defer cancel()
+	m := nats.NewMsg(c.subject(protocol.AttachWatch, "", 0))
+	m.Data = b
+	ans, err := c.nc.RequestMsgWithContext(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if st := ans.Header.Get(protocol.AttachStatusHeader); st != protocol.AttachOK {
+		return nil, &ServiceError{Code: st, Msg: ans.Header.Get(protocol.AttachErrorHeader)}
+	}
+	r, err := protocol.ParseAttachWatchReply(ans.Data)
+	if err != nil {
+		return nil, &ServiceError{Code: protocol.AttachInvalid, Msg: "the hub's answer: " + err.Error()}
+	}
+	return r, nil
+}
+
 // put uploads one chunk.
 func (c *Client) put(ctx context.Context, object string, n int64, data []byte) error {
 	sum := sha256.Sum256(data)

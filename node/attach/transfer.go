@@ -2,10 +2,12 @@ package attach
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/casenode/casenode/protocol"
 )
@@ -105,6 +107,28 @@ func (c *Client) Upload(ctx context.Context, object string, r io.ReaderAt, size 
 // digest: a chunk that does not match fails the download with a
 // *ChunkError, after the chunks before it were written.
 func (c *Client) Download(ctx context.Context, object string, w io.Writer, size, from int64, progress Progress) error {
+	return c.download(ctx, object, w, size, from, 0, progress)
+}
+
+// followPoll is how often Follow asks again for a chunk not stored yet.
+const followPoll = 100 * time.Millisecond
+
+// Follow is Download of an object still being uploaded: a chunk the hub
+// does not have yet is asked for again every followPoll until it is
+// stored, or until no chunk came for idle (then the download fails with
+// the hub's not-found refusal, after the chunks before it were written).
+func (c *Client) Follow(ctx context.Context, object string, w io.Writer, size, from int64, idle time.Duration, progress Progress) error {
+	return c.download(ctx, object, w, size, from, idle, progress)
+}
+
+// notStored reports whether err is the hub's answer for a chunk it does
+// not have.
+func notStored(err error) bool {
+	var se *ServiceError
+	return errors.As(err, &se) && se.Code == protocol.AttachNotFound
+}
+
+func (c *Client) download(ctx context.Context, object string, w io.Writer, size, from int64, idle time.Duration, progress Progress) error {
 	total := protocol.AttachChunks(size)
 	done := min(from*protocol.AttachChunkSize, size)
 	if progress != nil {
@@ -145,6 +169,8 @@ func (c *Client) Download(ctx context.Context, object string, w io.Writer, size,
 	for range window {
 		tokens <- struct{}{}
 	}
+	var last atomic.Int64 // when a chunk last came, in Unix nanoseconds
+	last.Store(time.Now().UnixNano())
 	for range window {
 		wg.Go(func() {
 			for {
@@ -163,9 +189,21 @@ func (c *Client) Download(ctx context.Context, object string, w io.Writer, size,
 					if tries++; tries > 1 {
 						c.Again.Add(protocol.AttachChunkLen(size, n))
 					}
-					var err error
-					b, err = c.get(ctx, object, n, size)
-					return err
+					for {
+						var err error
+						b, err = c.get(ctx, object, n, size)
+						if err == nil {
+							last.Store(time.Now().UnixNano())
+						}
+						if idle <= 0 || !notStored(err) || time.Since(time.Unix(0, last.Load())) > idle {
+							return err
+						}
+						select {
+						case <-ctx.Done():
+							return ctx.Err()
+						case <-time.After(followPoll):
+						}
+					}
 				})
 				slots[(n-from)%window] <- result{b, err}
 			}

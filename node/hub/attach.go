@@ -28,8 +28,10 @@ import (
 // both kept for the network's retention. It never reads the ciphertext
 // beyond each chunk's digest.
 
-// attachWorkers is how many requests the service handles at a time.
-const attachWorkers = 4
+// attachWorkers is how many requests the service handles at a time: the
+// chunks of one object are stored and read in parallel, so that their
+// syncs are shared.
+const attachWorkers = 8
 
 // attachTimeout bounds one request's JetStream operations.
 const attachTimeout = 30 * time.Second
@@ -125,17 +127,35 @@ type attachService struct {
 	written atomic.Uint64
 	synced  uint64
 
-	mu     sync.Mutex       // guards used, locks and closed
+	mu     sync.Mutex       // guards used, locks, recs and closed
 	used   map[string]int64 // owner → declared bytes held
 	locks  map[string]*objectLock
+	recs   map[string]cachedRecord // see cached
 	closed bool
+
+	watch     *attachWatch
+	stopWatch context.CancelFunc
 }
+
+// cachedRecord is a record as read at a time: what a put, a get or a stat
+// needs of it (owner, recipients, size) never changes once declared.
+type cachedRecord struct {
+	r  *attachRecord
+	at time.Time
+}
+
+// Records are cached for recordTTL, at most maxCachedRecords of them: an
+// object deleted meanwhile answers "no such chunk" for that long.
+const (
+	recordTTL        = 10 * time.Second
+	maxCachedRecords = 4096
+)
 
 // startAttach creates the stream and the bucket, counts what each member
 // holds, and subscribes to the service's subjects on nc.
 func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg *config.Hub, log *slog.Logger) (*attachService, error) {
 	s := &attachService{network: cfg.Network, maxSize: cfg.MaxAttachmentSize, quota: cfg.MemberLimits.AttachmentBytes, log: log,
-		nc: nc, js: js, used: map[string]int64{}, locks: map[string]*objectLock{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
+		nc: nc, js: js, used: map[string]int64{}, locks: map[string]*objectLock{}, recs: map[string]cachedRecord{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
 	err := retryClustered(ctx, cfg, func(ctx context.Context) error {
 		var err error
 		if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
@@ -165,6 +185,13 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 	}
 	if err := s.count(ctx); err != nil {
 		return nil, err
+	}
+	s.watch = newAttachWatch(nc, log)
+	wctx, stopWatch := context.WithCancel(context.Background())
+	s.stopWatch = stopWatch
+	if err := s.watch.follow(wctx, s.kv); err != nil {
+		stopWatch()
+		return nil, fmt.Errorf("watch bucket %s: %w", attachBucket(cfg.Network), err)
 	}
 	for range attachWorkers {
 		s.wg.Go(func() {
@@ -236,6 +263,10 @@ func (s *attachService) close() {
 	}
 	close(s.stop)
 	s.wg.Wait()
+	if s.stopWatch != nil {
+		s.stopWatch()
+		s.watch.close()
+	}
 	if s.syncer != nil {
 		s.syncer.close()
 	}
@@ -270,6 +301,9 @@ func (s *attachService) handle(m *nats.Msg) {
 	} else {
 		err = s.serve(req, m, ans)
 	}
+	if err == errHeld {
+		return
+	}
 	if err != nil {
 		var ae *attachError
 		if !errors.As(err, &ae) {
@@ -292,19 +326,31 @@ func (s *attachService) handle(m *nats.Msg) {
 func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nats.Msg) error {
 	ctx, cancel := context.WithTimeout(context.Background(), attachTimeout)
 	defer cancel()
-	unlock := s.lock(req.Object)
+	if req.Verb == protocol.AttachWatch {
+		return s.watch.wait(req.Agency, m, ans)
+	}
+	// Declarations and confirmations change the record: one at a time.
+	// Chunks are stored and read in parallel.
+	exclusive := req.Verb == protocol.AttachNew || req.Verb == protocol.AttachDone
+	unlock := s.lock(req.Object, exclusive)
 	defer unlock()
 	if req.Verb == protocol.AttachNew {
 		return s.declare(ctx, req, m.Data)
 	}
-	r, err := s.record(ctx, req.Object)
+	var r *attachRecord
+	var err error
+	if exclusive {
+		r, err = s.record(ctx, req.Object)
+	} else {
+		r, err = s.cached(ctx, req.Object)
+	}
 	if err != nil {
 		return err
 	}
 	if r == nil || !r.allowed(req.Agency) {
 		// Whether an object exists is not told to those who may not
-		// fetch it.
-		return refuse(protocol.AttachForbidden, "agency %s may not use object %s: only its sender and the recipients it declared may", req.Agency, req.Object)
+		// fetch it, nor whether it existed.
+		return refuse(protocol.AttachForbidden, "object %s is not at the hub for agency %s: it was deleted (once every recipient had it, or at the network's retention), or %s is neither its sender nor one of its recipients", req.Object, req.Agency, req.Agency)
 	}
 	switch req.Verb {
 	case protocol.AttachPut:
@@ -322,8 +368,8 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 	return refuse(protocol.AttachInvalid, "unknown verb %s", req.Verb)
 }
 
-// lock serializes the requests about one object.
-func (s *attachService) lock(object string) func() {
+// lock takes the lock of one object, exclusive or shared.
+func (s *attachService) lock(object string, exclusive bool) func() {
 	s.mu.Lock()
 	l := s.locks[object]
 	if l == nil {
@@ -332,9 +378,17 @@ func (s *attachService) lock(object string) func() {
 	}
 	l.users++
 	s.mu.Unlock()
-	l.Lock()
+	if exclusive {
+		l.Lock()
+	} else {
+		l.RLock()
+	}
 	return func() {
-		l.Unlock()
+		if exclusive {
+			l.Unlock()
+		} else {
+			l.RUnlock()
+		}
 		s.mu.Lock()
 		if l.users--; l.users == 0 {
 			delete(s.locks, object)
@@ -346,8 +400,30 @@ func (s *attachService) lock(object string) func() {
 // objectLock is the lock of one object and how many requests hold or wait
 // for it.
 type objectLock struct {
-	sync.Mutex
+	sync.RWMutex
 	users int
+}
+
+// cached returns an object's record from the cache, or reads it.
+func (s *attachService) cached(ctx context.Context, object string) (*attachRecord, error) {
+	now := time.Now()
+	s.mu.Lock()
+	c, ok := s.recs[object]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < recordTTL {
+		return c.r, nil
+	}
+	r, err := s.record(ctx, object)
+	if err != nil || r == nil {
+		return r, err
+	}
+	s.mu.Lock()
+	if len(s.recs) >= maxCachedRecords {
+		clear(s.recs)
+	}
+	s.recs[object] = cachedRecord{r: r, at: now}
+	s.mu.Unlock()
+	return r, nil
 }
 
 // record reads an object's record, nil when there is none.
@@ -433,13 +509,13 @@ func (s *attachService) put(ctx context.Context, r *attachRecord, req *protocol.
 		return refuse(protocol.AttachInvalid, "chunk %d of object %s does not match its digest: damaged on the way", req.Chunk, req.Object)
 	}
 	subj := attachChunkSubject(s.network, req.Object, req.Chunk)
-	if have, err := s.stream.GetLastMsgForSubject(ctx, subj); err == nil {
-		if have.Header.Get(protocol.AttachChunkHeader) != digest {
+	if _, have, found, err := s.readChunk(ctx, subj); err != nil {
+		return fmt.Errorf("look up chunk: %w", err)
+	} else if found {
+		if have != digest {
 			return refuse(protocol.AttachConflict, "chunk %d of object %s is stored with another digest", req.Chunk, req.Object)
 		}
 		return nil
-	} else if !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return fmt.Errorf("look up chunk: %w", err)
 	}
 	out := nats.NewMsg(subj)
 	out.Data = m.Data
@@ -471,15 +547,15 @@ func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.
 	if protocol.AttachChunkLen(r.CipherSize, req.Chunk) < 0 {
 		return refuse(protocol.AttachInvalid, "object %s has %d chunks, not %d", req.Object, protocol.AttachChunks(r.CipherSize), req.Chunk+1)
 	}
-	m, err := s.stream.GetLastMsgForSubject(ctx, attachChunkSubject(s.network, req.Object, req.Chunk))
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
+	data, digest, found, err := s.readChunk(ctx, attachChunkSubject(s.network, req.Object, req.Chunk))
+	if err != nil {
+		return err
+	}
+	if !found {
 		return refuse(protocol.AttachNotFound, "the hub does not have chunk %d of object %s", req.Chunk, req.Object)
 	}
-	if err != nil {
-		return fmt.Errorf("read chunk: %w", err)
-	}
-	ans.Data = m.Data
-	ans.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))
+	ans.Data = data
+	ans.Header.Set(protocol.AttachChunkHeader, digest)
 	return nil
 }
 
@@ -550,6 +626,7 @@ func (s *attachService) done(ctx context.Context, r *attachRecord, req *protocol
 	}
 	s.mu.Lock()
 	s.used[r.Owner] -= r.CipherSize
+	delete(s.recs, req.Object)
 	s.mu.Unlock()
 	s.log.Info("attachment deleted: every recipient has it", "object", req.Object, "owner", r.Owner)
 	return nil

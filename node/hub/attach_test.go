@@ -92,7 +92,7 @@ func TestAttachmentUploadResumesAndOnlyRecipientsFetch(t *testing.T) {
 	}
 	mlc := n.connect(t, ml)
 	err = attachClient(mlc, ml).Download(ctx, o.object, &got, int64(len(o.data)), 0, nil)
-	refusedCode(t, err, protocol.AttachForbidden, "may not use object")
+	refusedCode(t, err, protocol.AttachForbidden, "is not at the hub for agency")
 	_, _, err = attachClient(mlc, ml).Stat(ctx, o.object)
 	refusedCode(t, err, protocol.AttachForbidden)
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -261,4 +261,79 @@ func TestAttachmentChunksSurviveAHubRestart(t *testing.T) {
 		_, err := n.hub.attach.kv.Get(ctx, o.object)
 		return err == nil || !errors.Is(err, jetstream.ErrKeyNotFound)
 	})
+}
+
+func TestAttachmentWatchTellsRecipientsAndFollowFetchesWhileUploading(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	ctx := ctxT(t)
+	down := attachClient(n.connect(t, sn), sn)
+	other := attachClient(n.connect(t, ml), ml)
+	// The recipient's watch is held until the declaration.
+	type watchAnswer struct {
+		r   *protocol.AttachWatchReply
+		err error
+	}
+	first := make(chan watchAnswer, 1)
+	go func() {
+		r, err := down.Watch(ctx, 0)
+		first <- watchAnswer{r, err}
+	}()
+	otherAns := make(chan watchAnswer, 1)
+	go func() {
+		r, err := other.Watch(ctx, 0)
+		otherAns <- watchAnswer{r, err}
+	}()
+	poll.Until(t, 10*time.Second, "both watches held", func() bool {
+		n.hub.attach.watch.mu.Lock()
+		defer n.hub.attach.watch.mu.Unlock()
+		return len(n.hub.attach.watch.waiting[sn]) == 1 && len(n.hub.attach.watch.waiting[ml]) == 1
+	})
+	up := attachClient(n.connect(t, gh), gh)
+	o := newTestObject(t, gh, 6*protocol.AttachChunkSize+77, sn)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	var got watchAnswer
+	select {
+	case got = <-first:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the recipient's watch was not answered after the declaration")
+	}
+	if got.err != nil || len(got.r.Objects) != 1 || got.r.Objects[0].Object != o.object || got.r.Objects[0].Owner != gh ||
+		got.r.Objects[0].CipherSize != o.decl.CipherSize || got.r.Objects[0].Message != o.decl.Message {
+		t.Fatalf("watch answer %+v %v", got.r, got.err)
+	}
+	// Asked again after that answer, with nothing new, the watch is held
+	// again; from zero, it is told again.
+	again, err := down.Watch(ctx, 0)
+	if err != nil || len(again.Objects) != 1 {
+		t.Fatalf("watch from 0: %+v %v", again, err)
+	}
+	select {
+	case a := <-otherAns:
+		t.Fatalf("a non-recipient's watch was answered: %+v %v", a.r, a.err)
+	default:
+	}
+
+	// The recipient follows the object while it is uploaded chunk by chunk.
+	var buf bytes.Buffer
+	followed := make(chan error, 1)
+	go func() { followed <- down.Follow(ctx, o.object, &buf, int64(len(o.data)), 0, 30*time.Second, nil) }()
+	for i := range int64(7) {
+		lim := min((i+1)*protocol.AttachChunkSize, int64(len(o.data)))
+		up.Upload(ctx, o.object, &prefixReader{data: o.data, limit: lim}, int64(len(o.data)), nil)
+	}
+	if err := <-followed; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), o.data) {
+		t.Fatal("the followed bytes differ")
+	}
+	// A plain download of a chunk not stored is refused at once.
+	o2 := newTestObject(t, gh, 1000, sn)
+	if err := up.Declare(ctx, o2.object, o2.decl); err != nil {
+		t.Fatal(err)
+	}
+	refusedCode(t, down.Download(ctx, o2.object, &buf, 1000, 0, nil), protocol.AttachNotFound, "does not have chunk 0")
 }

@@ -85,6 +85,12 @@ func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKin
 		}
 	}
 	hub := exec.CommandContext(ctx, exe, "hub", "run", "--dir", ln.HubDir(), "--listen", u.Host)
+	// Each process's log is kept in the work directory (casenode bench
+	// --dir keeps it), to see where the time went.
+	if hub.Stderr, err = os.Create(filepath.Join(dir, "hub.log")); err != nil {
+		return Result{}, err
+	}
+	defer hub.Stderr.(*os.File).Close()
 	if err := hub.Start(); err != nil {
 		return Result{}, fmt.Errorf("attachment: start hub: %w", err)
 	}
@@ -96,6 +102,12 @@ func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKin
 	clients := map[string]*api.Client{}
 	for _, a := range []string{"a0", "a1"} {
 		nd := exec.CommandContext(ctx, exe, "run", "--dir", ln.AgencyDir(a))
+		logf, err := os.Create(filepath.Join(dir, a+".log"))
+		if err != nil {
+			return Result{}, err
+		}
+		defer logf.Close()
+		nd.Stderr = logf
 		if err := nd.Start(); err != nil {
 			return Result{}, fmt.Errorf("attachment: start node: %w", err)
 		}
