@@ -128,7 +128,11 @@ func ParseAttachSubject(network, subject string) (*AttachRequest, error) {
 const MaxAttachRequest = 64<<10 + MaxAttachmentSize/AttachChunkSize/6
 
 // AttachNewRequest declares an object: the message it belongs to, its
-// recipients, and its ciphertext's size and digest. Fields in canonical
+// recipients, and its ciphertext's size and digest. A sender that uploads
+// while it encrypts declares the object before it knows the digest, with
+// an empty cipher_sha256, and declares it again with the digest once the
+// file is encrypted (the hub fills it in); its message, published only
+// once the object is stored whole, names the digest. Fields in canonical
 // order.
 type AttachNewRequest struct {
 	CipherSHA256 string   `json:"cipher_sha256"`
@@ -154,6 +158,9 @@ func (r *AttachNewRequest) Validate(owner, object string) error {
 	}
 	if r.CipherSize <= 0 || r.CipherSize > MaxAttachmentSize {
 		return fmt.Errorf("cipher_size: must be 1 to %d", int64(MaxAttachmentSize))
+	}
+	if r.CipherSHA256 == "" {
+		return nil
 	}
 	return checkSHA256("cipher_sha256", r.CipherSHA256)
 }
@@ -200,8 +207,10 @@ func ParseAttachStat(data []byte) (*AttachStatReply, error) {
 	if r.CipherSize <= 0 || r.CipherSize > MaxAttachmentSize {
 		return nil, fmt.Errorf("attachment record cipher_size: must be 1 to %d", int64(MaxAttachmentSize))
 	}
-	if err := checkSHA256("attachment record cipher_sha256", r.CipherSHA256); err != nil {
-		return nil, err
+	if r.CipherSHA256 != "" {
+		if err := checkSHA256("attachment record cipher_sha256", r.CipherSHA256); err != nil {
+			return nil, err
+		}
 	}
 	have, err := DecodeChunkSet(r.Have, AttachChunks(r.CipherSize))
 	if err != nil {
@@ -236,7 +245,8 @@ func ParseAttachWatch(data []byte) (*AttachWatchRequest, error) {
 const MaxAttachWatched = 64
 
 // AttachDeclared is an object declared to the asker, as a watch answer
-// tells it. Fields in canonical order.
+// tells it; its cipher_sha256 is empty while the sender encrypts it.
+// Fields in canonical order.
 type AttachDeclared struct {
 	CipherSHA256 string `json:"cipher_sha256"`
 	CipherSize   int64  `json:"cipher_size"`
@@ -274,6 +284,9 @@ func ParseAttachWatchReply(data []byte) (*AttachWatchReply, error) {
 		}
 		if o.CipherSize <= 0 || o.CipherSize > MaxAttachmentSize {
 			return nil, fmt.Errorf("attachment watch answer objects[%d] cipher_size: must be 1 to %d", i, int64(MaxAttachmentSize))
+		}
+		if o.CipherSHA256 == "" {
+			continue
 		}
 		if err := checkSHA256(fmt.Sprintf("attachment watch answer objects[%d] cipher_sha256", i), o.CipherSHA256); err != nil {
 			return nil, err

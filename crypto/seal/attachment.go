@@ -71,6 +71,20 @@ func (a *AttachmentWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// ageChunk is the plaintext size of a chunk of age's payload stream; each
+// chunk is followed by its 16-byte Poly1305 tag (c2sp.org/age, payload).
+const ageChunk = 64 << 10
+
+// CipherSize is the size the ciphertext will have once a plaintext of
+// size bytes is written and the writer closed. Call it before writing:
+// age wrote the header and the payload nonce when the writer was made, and
+// the payload is the plaintext in 64 KiB chunks (the last one possibly
+// full, one empty chunk for an empty plaintext), each with its tag.
+func (a *AttachmentWriter) CipherSize(size int64) int64 {
+	chunks := max((size+ageChunk-1)/ageChunk, 1)
+	return a.cipher.n + size + 16*chunks
+}
+
 // Close finishes the age file.
 func (a *AttachmentWriter) Close() error {
 	if a.closed {

@@ -160,3 +160,26 @@ func FuzzReadBundleHead(f *testing.F) {
 		}
 	})
 }
+
+func TestAttachmentCipherSizeIsKnownBeforeWriting(t *testing.T) {
+	for _, kind := range []protocol.RecipientKind{protocol.KindClassic, protocol.KindHybrid} {
+		n := testNetwork(t, kind)
+		for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 128 << 10, 300<<10 + 5} {
+			var ct bytes.Buffer
+			w, err := NewSealer(n.ids[0]).EncryptAttachment(&ct, []*protocol.MemberCard{n.cards[1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := w.CipherSize(int64(size))
+			if _, err := w.Write(make([]byte, size)); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if int64(ct.Len()) != want {
+				t.Fatalf("%s, %d bytes: predicted %d, got %d", kind, size, want, ct.Len())
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/internal/durable"
+	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -71,7 +73,7 @@ func MediaType(name string) string {
 // spool encrypts each file to the recipients (and this agency) into the
 // node's directory, streaming, and returns the manifests of message id.
 // On error it removes what it wrote.
-func (n *Node) spool(id string, sealer *seal.Sealer, cards []*protocol.MemberCard, files []AttachFile) (_ []protocol.Attachment, err error) {
+func (n *Node) spool(ctx context.Context, id string, sealer *seal.Sealer, cards []*protocol.MemberCard, files []AttachFile) (_ []protocol.Attachment, err error) {
 	if len(files) > protocol.MaxAttachments {
 		return nil, invalid(fmt.Sprintf("send at most %d files with one message", protocol.MaxAttachments), "%d attachments", len(files))
 	}
@@ -86,6 +88,11 @@ func (n *Node) spool(id string, sealer *seal.Sealer, cards []*protocol.MemberCar
 			}
 		}
 	}()
+	var to []string
+	for _, c := range cards {
+		to = append(to, c.Agency)
+	}
+	to = protocol.SortRecipients(to)
 	out := make([]protocol.Attachment, len(files))
 	for i, f := range files {
 		name := f.Name
@@ -100,15 +107,30 @@ func (n *Node) spool(id string, sealer *seal.Sealer, cards []*protocol.MemberCar
 		if err != nil {
 			return nil, invalid("give a file this node can read", "attachment %s: %v", f.Path, err)
 		}
-		path := n.attachPath(store.DirectionOut, protocol.AttachmentObject(n.cfg.Agency, id, i))
+		object := protocol.AttachmentObject(n.cfg.Agency, id, i)
+		path := n.attachPath(store.DirectionOut, object)
 		var w *seal.AttachmentWriter
-		err = durable.CreateNew(path, 0o600, func(file io.Writer) error {
-			bw := bufio.NewWriterSize(file, 256<<10)
+		err = durable.CreateNew(path, 0o600, func(file io.Writer) (err error) {
+			st, err := in.Stat()
+			if err != nil {
+				return err
+			}
+			// The chunks are uploaded as they are written (eager.go).
+			g := newGrowingFile(file)
+			defer func() { g.finish(err) }()
+			bw := bufio.NewWriterSize(g, protocol.AttachChunkSize)
 			if w, err = sealer.EncryptAttachment(bw, cards); err != nil {
 				return err
 			}
-			if _, err := io.Copy(w, bufio.NewReaderSize(in, 256<<10)); err != nil {
+			if err := n.xfer.eager(ctx, id, i, name, to, object, w.CipherSize(st.Size()), path, g); err != nil {
+				return err
+			}
+			size, err := io.Copy(w, bufio.NewReaderSize(in, 256<<10))
+			if err != nil {
 				return fmt.Errorf("read %s: %w", f.Path, err)
+			}
+			if size != st.Size() {
+				return invalid("send the file once it is no longer being written", "attachment %s changed while it was read: %d bytes, then %d", f.Path, st.Size(), size)
 			}
 			if err := w.Close(); err != nil {
 				return err
@@ -116,6 +138,10 @@ func (n *Node) spool(id string, sealer *seal.Sealer, cards []*protocol.MemberCar
 			return bw.Flush()
 		})
 		in.Close()
+		var he *hint.Error
+		if errors.As(err, &he) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("encrypt attachment %s: %w", f.Path, err)
 		}

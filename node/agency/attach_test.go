@@ -152,3 +152,35 @@ func TestAttachmentAboveAutoFetchWaitsForDemand(t *testing.T) {
 	}
 	waitState(t, a, res.ID, agency.CopyDelivered, "gh-ag")
 }
+
+func TestAttachmentIsUploadedWhileEncryptedAndFetchedWhileUploaded(t *testing.T) {
+	t.Parallel()
+	w := newNetwork(t, netOptions{}, "sn-pj", "gh-ag")
+	a, b := w.node("sn-pj"), w.node("gh-ag")
+	path, sum := writeFile(t, t.TempDir(), "intercepts.wav", 24<<20+321)
+	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
+		Attach: []agency.AttachFile{{Path: path}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a, res.ID, agency.CopyDelivered, "gh-ag")
+	got := attachmentsOf(t, b, res.ID)
+	// The receiver had the whole file when the message came: it learned of
+	// the object when the sender declared it, before the message.
+	if len(got) != 1 || got[0].State != "done" || got[0].SHA256 != sum || got[0].Resumed != got[0].CipherSize || got[0].Moved != 0 {
+		t.Fatalf("received %+v, want the whole file fetched before its message came", got)
+	}
+	// The sender's upload started while it encrypted: when the transfer
+	// loop took the attachment, the hub had every chunk.
+	sent := attachmentsOf(t, a, res.ID)
+	if sent[0].State != "done" || sent[0].Resumed != sent[0].CipherSize {
+		t.Fatalf("sent %+v, want every chunk at the hub before the message was recorded", sent)
+	}
+	var out bytes.Buffer
+	if _, err := b.AttachmentGet(context.Background(), actor, res.ID, "intercepts.wav", &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := sha256.Sum256(out.Bytes()); hex.EncodeToString(s[:]) != sum {
+		t.Fatal("the file given back is not the one sent")
+	}
+}

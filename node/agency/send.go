@@ -105,7 +105,7 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", err)
 		}
 		o.ID = protocol.NewMessageID(now)
-		if o.Attachments, err = n.spool(o.ID, n.sealers.get(signer), cards, req.Attach); err != nil {
+		if o.Attachments, err = n.spool(ctx, o.ID, n.sealers.get(signer), cards, req.Attach); err != nil {
 			return nil, err
 		}
 		job = &store.AttachJob{Direction: store.DirectionOut, MessageID: o.ID, From: n.cfg.Agency}

@@ -28,6 +28,10 @@ type transfers struct {
 	n      *Node
 	kick   chan struct{}
 	client atomic.Pointer[attach.Client]
+	// runCtx is run's context while it runs, for the uploads started while
+	// a message is sent (eager.go), counted in eagers; both under mu.
+	runCtx context.Context
+	eagers sync.WaitGroup
 
 	// objects gives a partial file to one transfer at a time: a prefetch
 	// or the download of its message (prefetch.go).
@@ -134,6 +138,15 @@ func (x *transfers) run(ctx context.Context, nc *nats.Conn) {
 	c := attach.New(nc, x.n.cfg.Network, x.n.cfg.Agency, attach.Options{
 		Backoff: x.n.o.ReconnectWait, MaxBackoff: x.n.o.MaxReconnectWait})
 	x.client.Store(c)
+	x.mu.Lock()
+	x.runCtx = ctx
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		x.runCtx = nil
+		x.mu.Unlock()
+		x.eagers.Wait()
+	}()
 	defer x.client.Store(nil)
 	wctx, stopWatch := context.WithCancel(ctx)
 	x.wg.Go(func() { x.watch(wctx, c) })
@@ -330,6 +343,9 @@ func permanent(err error) (string, bool) {
 // upload declares and uploads item i of a message sent.
 func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.AttachJob, i int) error {
 	it := &j.Items[i]
+	// An upload started while the message was sent finishes first.
+	unlock := x.objects.lock(it.Object)
+	defer unlock()
 	defer x.untrack(it.Object)
 	f, err := os.Open(x.n.attachPath(store.DirectionOut, it.Object))
 	if err != nil {
@@ -539,12 +555,8 @@ func (x *transfers) declare(ctx context.Context, j *store.AttachJob) error {
 	defer cancel()
 	for i, it := range j.Items {
 		err := c.Declare(ctx, it.Object, &protocol.AttachNewRequest{CipherSHA256: it.CipherSHA256, CipherSize: it.CipherSize, Index: i, Message: j.MessageID, To: j.To})
-		var se *attach.ServiceError
-		if errors.As(err, &se) && se.Code == protocol.AttachLimit {
-			return invalid("send a smaller file, or ask the secretariat about the network's limits (hub.json)", "attachment %s refused by the hub before upload: %s", it.Name, se.Msg)
-		}
-		if why, ok := permanent(err); ok {
-			return invalid("check the file and try again", "attachment %s refused by the hub: %s", it.Name, why)
+		if err := declareRefusal(err, it.Name); err != nil {
+			return err
 		}
 	}
 	return nil

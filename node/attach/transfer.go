@@ -2,7 +2,6 @@ package attach
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -110,22 +109,25 @@ func (c *Client) Download(ctx context.Context, object string, w io.Writer, size,
 	return c.download(ctx, object, w, size, from, 0, progress)
 }
 
-// followPoll is how often Follow asks again for a chunk not stored yet.
-const followPoll = 100 * time.Millisecond
+// followPoll is how often Follow asks the hub which chunks it has;
+// followLag is how far behind the newest chunk stored Follow stays until
+// the object is whole: the hub's store keeps the blocks it reads in memory
+// for a while, and reading the block being written while it is written
+// kept three times as many (measured: 317 MB of heap at the hub instead of
+// 142 for a 128 MiB object), while 10 MiB behind it reads blocks already
+// complete.
+const (
+	followPoll = 100 * time.Millisecond
+	followLag  = 40
+)
 
-// Follow is Download of an object still being uploaded: a chunk the hub
-// does not have yet is asked for again every followPoll until it is
-// stored, or until no chunk came for idle (then the download fails with
-// the hub's not-found refusal, after the chunks before it were written).
+// Follow is Download of an object still being uploaded: it fetches a
+// chunk once the hub has it and followLag more (or the whole object),
+// asking the hub which chunks it has every followPoll, until no chunk was
+// stored for idle: then it fails with the hub's not-found refusal, after
+// the chunks before were written.
 func (c *Client) Follow(ctx context.Context, object string, w io.Writer, size, from int64, idle time.Duration, progress Progress) error {
 	return c.download(ctx, object, w, size, from, idle, progress)
-}
-
-// notStored reports whether err is the hub's answer for a chunk it does
-// not have.
-func notStored(err error) bool {
-	var se *ServiceError
-	return errors.As(err, &se) && se.Code == protocol.AttachNotFound
 }
 
 func (c *Client) download(ctx context.Context, object string, w io.Writer, size, from int64, idle time.Duration, progress Progress) error {
@@ -153,9 +155,53 @@ func (c *Client) download(ctx context.Context, object string, w io.Writer, size,
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	// Following an object being uploaded, chunk n is handed out only once
+	// the hub has it and followLag more; stopped is closed with why when
+	// the hub stopped getting chunks.
+	stopped := make(chan struct{})
+	var why error
 	wg.Go(func() {
 		defer close(next)
+		ready := total
+		if idle > 0 {
+			ready = 0
+		}
+		var stored int64
+		grew := time.Now()
 		for n := from; n < total; n++ {
+			for n >= ready {
+				_, have, err := c.Stat(ctx, object)
+				if err != nil {
+					why = err
+					close(stopped)
+					return
+				}
+				if count := have.Count(); count == total {
+					ready = total
+				} else {
+					if count > stored {
+						stored, grew = count, time.Now()
+					}
+					var k int64
+					for have.Has(k) {
+						k++
+					}
+					ready = max(ready, k-followLag)
+				}
+				if n < ready {
+					break
+				}
+				if time.Since(grew) > idle {
+					why = &ServiceError{Code: protocol.AttachNotFound, Msg: fmt.Sprintf("no chunk of object %s was stored for %s", object, idle)}
+					close(stopped)
+					return
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(followPoll):
+				}
+			}
 			select {
 			case next <- n:
 			case <-ctx.Done():
@@ -169,8 +215,6 @@ func (c *Client) download(ctx context.Context, object string, w io.Writer, size,
 	for range window {
 		tokens <- struct{}{}
 	}
-	var last atomic.Int64 // when a chunk last came, in Unix nanoseconds
-	last.Store(time.Now().UnixNano())
 	for range window {
 		wg.Go(func() {
 			for {
@@ -189,21 +233,9 @@ func (c *Client) download(ctx context.Context, object string, w io.Writer, size,
 					if tries++; tries > 1 {
 						c.Again.Add(protocol.AttachChunkLen(size, n))
 					}
-					for {
-						var err error
-						b, err = c.get(ctx, object, n, size)
-						if err == nil {
-							last.Store(time.Now().UnixNano())
-						}
-						if idle <= 0 || !notStored(err) || time.Since(time.Unix(0, last.Load())) > idle {
-							return err
-						}
-						select {
-						case <-ctx.Done():
-							return ctx.Err()
-						case <-time.After(followPoll):
-						}
-					}
+					var err error
+					b, err = c.get(ctx, object, n, size)
+					return err
 				})
 				slots[(n-from)%window] <- result{b, err}
 			}
@@ -213,6 +245,8 @@ func (c *Client) download(ctx context.Context, object string, w io.Writer, size,
 		var res result
 		select {
 		case res = <-slots[(n-from)%window]:
+		case <-stopped:
+			return fmt.Errorf("follow object %s: %w", object, why)
 		case <-ctx.Done():
 			return ctx.Err()
 		}

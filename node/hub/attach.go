@@ -31,7 +31,7 @@ import (
 // attachWorkers is how many requests the service handles at a time: the
 // chunks of one object are stored and read in parallel, so that their
 // syncs are shared.
-const attachWorkers = 8
+const attachWorkers = 16
 
 // attachTimeout bounds one request's JetStream operations.
 const attachTimeout = 30 * time.Second
@@ -455,9 +455,25 @@ func (s *attachService) declare(ctx context.Context, req *protocol.AttachRequest
 		return err
 	}
 	if old != nil {
-		if old.Owner != r.Owner || old.Message != r.Message || old.CipherSize != r.CipherSize || old.CipherSHA256 != r.CipherSHA256 || !slices.Equal(old.To, r.To) {
+		if old.Owner != r.Owner || old.Message != r.Message || old.CipherSize != r.CipherSize || !slices.Equal(old.To, r.To) ||
+			old.CipherSHA256 != r.CipherSHA256 && (old.CipherSHA256 != "" || r.CipherSHA256 == "") {
 			return refuse(protocol.AttachConflict, "object %s is already declared with other values", req.Object)
 		}
+		if old.CipherSHA256 == r.CipherSHA256 {
+			return nil
+		}
+		// Declared while it was being encrypted: its digest now.
+		old.CipherSHA256 = r.CipherSHA256
+		b, err := json.Marshal(old)
+		if err == nil {
+			_, err = s.kv.Put(ctx, req.Object, b)
+		}
+		if err != nil {
+			return fmt.Errorf("record attachment %s: %w", req.Object, err)
+		}
+		s.mu.Lock()
+		delete(s.recs, req.Object)
+		s.mu.Unlock()
 		return nil
 	}
 	if n.CipherSize > s.maxSize {

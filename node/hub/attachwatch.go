@@ -43,6 +43,7 @@ type attachWatch struct {
 	seq     int64
 	recent  map[string][]watched  // agency → declarations to it, oldest first
 	waiting map[string][]*watcher // agency → requests held
+	told    map[string]bool       // objects told of (a digest filled in is no news)
 	closed  bool
 }
 
@@ -61,7 +62,7 @@ type watcher struct {
 }
 
 func newAttachWatch(nc *nats.Conn, log *slog.Logger) *attachWatch {
-	return &attachWatch{nc: nc, log: log, recent: map[string][]watched{}, waiting: map[string][]*watcher{}}
+	return &attachWatch{nc: nc, log: log, recent: map[string][]watched{}, waiting: map[string][]*watcher{}, told: map[string]bool{}}
 }
 
 // follow hears of the declarations in the bucket until ctx ends.
@@ -103,9 +104,13 @@ func (w *attachWatch) follow(ctx context.Context, kv jetstream.KeyValue) error {
 func (w *attachWatch) declared(object string, r *attachRecord) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	if w.closed || w.told[object] {
 		return
 	}
+	if len(w.told) >= maxCachedRecords {
+		clear(w.told)
+	}
+	w.told[object] = true
 	w.seq++
 	now := time.Now()
 	d := protocol.AttachDeclared{CipherSHA256: r.CipherSHA256, CipherSize: r.CipherSize, Message: r.Message, Object: object, Owner: r.Owner}
