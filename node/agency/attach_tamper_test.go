@@ -20,11 +20,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// tamperChunk flips one byte of a stored chunk, keeping its recorded
-// digest, as someone with the hub's disk could: the hub is stopped, and a
-// NATS server of the test's own opens the hub's JetStream files in the
-// hub's account.
-func (w *testNetwork) tamperChunk(object string, chunk int) {
+// withHubStore stops the hub and runs fn on a NATS server of the test's
+// own that opens the hub's JetStream files in the hub's account, as
+// someone with the hub's disk could.
+func (w *testNetwork) withHubStore(fn func(ctx context.Context, js jetstream.JetStream)) {
 	w.t.Helper()
 	w.stopHub()
 	o := &server.Options{}
@@ -43,7 +42,7 @@ func (w *testNetwork) tamperChunk(object string, chunk int) {
 		s.WaitForShutdown()
 	}()
 	if !s.ReadyForConnections(10 * time.Second) {
-		w.t.Fatal("the tampering server did not start")
+		w.t.Fatal("the test's server did not start")
 	}
 	nc, err := nats.Connect(s.ClientURL(), nats.UserInfo("t", "t"))
 	if err != nil {
@@ -51,28 +50,71 @@ func (w *testNetwork) tamperChunk(object string, chunk int) {
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var st jetstream.Stream
 	poll.Until(w.t, 10*time.Second, "the attachment stream", func() bool {
-		st, err = js.Stream(ctx, "casenet-"+w.network+"-att")
+		_, err = js.Stream(ctx, "casenet-"+w.network+"-att")
 		return err == nil
 	})
-	subj := fmt.Sprintf("casenet.%s.attdata.%s.%d", w.network, object, chunk)
-	m, err := st.GetLastMsgForSubject(ctx, subj)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if err := st.DeleteMsg(ctx, m.Sequence); err != nil {
-		w.t.Fatal(err)
-	}
-	bad := nats.NewMsg(subj)
-	bad.Data = bytes.Clone(m.Data)
-	bad.Data[len(bad.Data)/2] ^= 1
-	bad.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))
-	if _, err := js.PublishMsg(ctx, bad); err != nil {
-		w.t.Fatal(err)
-	}
+	fn(ctx, js)
+}
+
+// tamperChunk flips one byte of a stored chunk, keeping its recorded
+// digest.
+func (w *testNetwork) tamperChunk(object string, chunk int) {
+	w.t.Helper()
+	w.withHubStore(func(ctx context.Context, js jetstream.JetStream) {
+		st, err := js.Stream(ctx, "casenet-"+w.network+"-att")
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		subj := fmt.Sprintf("casenet.%s.attdata.%s.%d", w.network, object, chunk)
+		m, err := st.GetLastMsgForSubject(ctx, subj)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if err := st.DeleteMsg(ctx, m.Sequence); err != nil {
+			w.t.Fatal(err)
+		}
+		bad := nats.NewMsg(subj)
+		bad.Data = bytes.Clone(m.Data)
+		bad.Data[len(bad.Data)/2] ^= 1
+		bad.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))
+		if _, err := js.PublishMsg(ctx, bad); err != nil {
+			w.t.Fatal(err)
+		}
+	})
+}
+
+// passRetention lets the hub's retention pass for the attachments it
+// holds: hub.json cannot say less than a day, so the attachment stream and
+// bucket are given a retention of one second, on the hub's files, until
+// they are empty; the hub, started again, sets its own back.
+func (w *testNetwork) passRetention() {
+	w.t.Helper()
+	w.withHubStore(func(ctx context.Context, js jetstream.JetStream) {
+		names := []string{"casenet-" + w.network + "-att", "KV_casenet-" + w.network + "-attach"}
+		for _, name := range names {
+			st, err := js.Stream(ctx, name)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			cfg := st.CachedInfo().Config
+			cfg.MaxAge, cfg.Duplicates = time.Second, time.Second
+			if _, err := js.UpdateStream(ctx, cfg); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+		poll.Until(w.t, 30*time.Second, "the attachments deleted at the retention", func() bool {
+			for _, name := range names {
+				st, err := js.Stream(ctx, name)
+				if err != nil || st.CachedInfo().State.Msgs != 0 {
+					return false
+				}
+			}
+			return true
+		})
+	})
 }
 
 func TestTamperedAttachmentIsRefusedNamedAndAskedAgain(t *testing.T) {
@@ -122,5 +164,37 @@ func TestTamperedAttachmentIsRefusedNamedAndAskedAgain(t *testing.T) {
 	poll.Until(t, 30*time.Second, "the attachment asked for again", func() bool { return refusals() >= 2 })
 	if as := attachmentsOf(t, b, res.ID); as[0].State != "refused" || !strings.Contains(as[0].Error, "chunk 1") {
 		t.Fatalf("attachment state %q (%s)", as[0].State, as[0].Error)
+	}
+}
+
+func TestAttachmentDeletedAtTheRetentionCannotBeFetched(t *testing.T) {
+	t.Parallel()
+	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
+	a, b := w.node("sn-pj"), w.node("gh-ag")
+	path, _ := writeFile(t, t.TempDir(), "bank-statement.pdf", 2*protocol.AttachChunkSize+5)
+	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
+		Attach: []agency.AttachFile{{Path: path}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
+		as, _ := b.Attachments(res.ID)
+		return len(as) == 1 && as[0].State == "waiting"
+	})
+	w.passRetention()
+	w.restartHub()
+	w.waitReady("gh-ag", 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	_, err = b.AttachmentGet(ctx, actor, res.ID, "bank-statement.pdf", &out)
+	var he *hint.Error
+	if !errors.As(err, &he) || he.Kind != agency.ErrNotFound ||
+		!strings.Contains(he.Msg, "attachment bank-statement.pdf of message "+res.ID+" cannot be fetched: it is no longer at the hub: deleted at the network's retention") ||
+		!strings.Contains(he.Fix, "ask sn-pj to send the file again") {
+		t.Fatalf("got %v, want the attachment named as deleted at the hub", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("%d bytes given out", out.Len())
 	}
 }

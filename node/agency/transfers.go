@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -389,6 +390,12 @@ func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.Attac
 func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.AttachJob, i int) error {
 	it := &j.Items[i]
 	rec, _, err := c.Stat(ctx, it.Object)
+	var se *attach.ServiceError
+	if errors.As(err, &se) && se.Code == protocol.AttachForbidden {
+		// This node is a recipient the signed manifest names: the hub
+		// no longer has the object.
+		return x.refuse(ctx, j, i, goneWhy+" ("+se.Msg+")")
+	}
 	if why, ok := permanent(err); ok {
 		return x.refuse(ctx, j, i, why)
 	}
@@ -457,6 +464,10 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 	return nil
 }
 
+// goneWhy begins the reason of a received attachment the hub no longer
+// has.
+const goneWhy = "it is no longer at the hub: deleted at the network's retention, or it was never uploaded whole"
+
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
@@ -490,6 +501,9 @@ func (x *transfers) fetchNow(ctx context.Context, id string, idx int) (*store.At
 		switch {
 		case it.State == store.AttachDone:
 			return &it, nil
+		case it.State == store.AttachRefused && !first && it.Tried != nil && strings.HasPrefix(it.Error, goneWhy):
+			return nil, notFound("ask "+cur.From+" to send the file again",
+				"attachment %s of message %s cannot be fetched: %s", it.Name, id, it.Error)
 		case it.State == store.AttachRefused && !first && it.Tried != nil:
 			return nil, notReady("the node asks for it again later; 'casenode show "+id+"' shows its state",
 				"attachment %s of message %s was refused: %s", it.Name, id, it.Error)

@@ -339,18 +339,16 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 	}
 	var r *attachRecord
 	var err error
-	if exclusive {
-		r, err = s.record(ctx, req.Object)
-	} else {
+	if req.Verb == protocol.AttachPut || req.Verb == protocol.AttachGet {
 		r, err = s.cached(ctx, req.Object)
+	} else {
+		r, err = s.record(ctx, req.Object)
 	}
 	if err != nil {
 		return err
 	}
 	if r == nil || !r.allowed(req.Agency) {
-		// Whether an object exists is not told to those who may not
-		// fetch it, nor whether it existed.
-		return refuse(protocol.AttachForbidden, "object %s is not at the hub for agency %s: it was deleted (once every recipient had it, or at the network's retention), or %s is neither its sender nor one of its recipients", req.Object, req.Agency, req.Agency)
+		return gone(req)
 	}
 	switch req.Verb {
 	case protocol.AttachPut:
@@ -366,6 +364,13 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 		return s.done(ctx, r, req)
 	}
 	return refuse(protocol.AttachInvalid, "unknown verb %s", req.Verb)
+}
+
+// gone is the refusal of a request about an object that is not at the
+// hub, or not for the asker: whether an object exists, or existed, is not
+// told to those who may not fetch it.
+func gone(req *protocol.AttachRequest) error {
+	return refuse(protocol.AttachForbidden, "object %s is not at the hub for agency %s: it was deleted (once every recipient had it, or at the network's retention), or %s is neither its sender nor one of its recipients", req.Object, req.Agency, req.Agency)
 }
 
 // lock takes the lock of one object, exclusive or shared.
@@ -568,6 +573,15 @@ func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.
 		return err
 	}
 	if !found {
+		// The cached record may be of an object deleted since.
+		if r, err := s.record(ctx, req.Object); err != nil {
+			return err
+		} else if r == nil {
+			s.mu.Lock()
+			delete(s.recs, req.Object)
+			s.mu.Unlock()
+			return gone(req)
+		}
 		return refuse(protocol.AttachNotFound, "the hub does not have chunk %d of object %s", req.Chunk, req.Object)
 	}
 	ans.Data = data

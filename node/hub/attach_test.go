@@ -337,3 +337,62 @@ func TestAttachmentWatchTellsRecipientsAndFollowFetchesWhileUploading(t *testing
 	}
 	refusedCode(t, down.Download(ctx, o2.object, &buf, 1000, 0, nil), protocol.AttachNotFound, "does not have chunk 0")
 }
+
+func TestAttachmentIsDeletedAtTheRetention(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	ctx := ctxT(t)
+	s := n.hub.attach
+	// The chunks and the records are kept for the network's retention.
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kvs, err := s.kv.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Duration(n.hub.cfg.Retention); info.Config.MaxAge != want || kvs.TTL() != want {
+		t.Fatalf("chunks kept %v, records %v, want the retention %v", info.Config.MaxAge, kvs.TTL(), want)
+	}
+	o := newTestObject(t, gh, 2*protocol.AttachChunkSize+10, sn)
+	up := attachClient(n.connect(t, gh), gh)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.Upload(ctx, o.object, bytes.NewReader(o.data), int64(len(o.data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	// hub.json cannot say less than a day: the same configurations, with
+	// a retention of two seconds, applied to the running hub's stream and
+	// bucket.
+	short := *n.hub.cfg
+	short.Retention = config.Duration(2 * time.Second)
+	sc := attachStreamConfig(&short)
+	sc.Duplicates = 2 * time.Second
+	if _, err := s.js.UpdateStream(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.js.UpdateKeyValue(ctx, attachBucketConfig(&short)); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 30*time.Second, "the chunks and the record deleted at the retention", func() bool {
+		info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+		if err != nil || len(info.State.Subjects) != 0 {
+			return false
+		}
+		_, err = s.kv.Get(ctx, o.object)
+		return errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted)
+	})
+	// The recipient's download now fails, saying the object is gone,
+	// though the service read its record a moment before.
+	var got bytes.Buffer
+	down := attachClient(n.connect(t, sn), sn)
+	err = down.Download(ctx, o.object, &got, int64(len(o.data)), 0, nil)
+	refusedCode(t, err, protocol.AttachForbidden, "is not at the hub", "at the network's retention")
+	if got.Len() != 0 {
+		t.Fatalf("%d bytes of a deleted object given out", got.Len())
+	}
+	_, _, err = down.Stat(ctx, o.object)
+	refusedCode(t, err, protocol.AttachForbidden, "is not at the hub", "at the network's retention")
+}
