@@ -1,16 +1,19 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/console/gate"
 )
 
 // attachment gives back one attachment of a message, checked against its
@@ -79,45 +82,76 @@ func sizeOf(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// uploads copies the files posted with a message into the node's
-// directory (private to the node), for Send to encrypt them; cleanup
-// removes the copies once Send returned (it has encrypted them by then).
-func (s *Server) uploads(r *http.Request) ([]agency.AttachFile, func(), error) {
-	if r.MultipartForm == nil || len(r.MultipartForm.File["attach"]) == 0 {
-		return nil, func() {}, nil
-	}
-	dir, err := os.MkdirTemp(filepath.Join(s.n.Dir(), "attachments"), "upload-")
+// errUploadCSRF is a post whose files come before a valid CSRF token.
+var errUploadCSRF = errors.New("files before the form's token")
+
+// readUpload reads a message posted with files, part by part: the fields
+// into r.Form (at most gate.MaxForm bytes of them), each file streamed
+// into a new file readable by the node only (0600, created exclusively)
+// in a directory of its own under the node's attachments directory, never
+// into the system's temporary directory. A file is taken only after the
+// form's CSRF token, which the page puts before the files. cleanup removes
+// the files: Send has encrypted them by the end of the request.
+func (s *Server) readUpload(r *http.Request, sess *gate.Session) (_ []agency.AttachFile, cleanup func(), err error) {
+	cleanup = func() {}
+	mr, err := r.MultipartReader()
 	if err != nil {
-		if err = os.MkdirAll(filepath.Join(s.n.Dir(), "attachments"), 0o700); err == nil {
-			dir, err = os.MkdirTemp(filepath.Join(s.n.Dir(), "attachments"), "upload-")
-		}
-		if err != nil {
-			return nil, nil, err
-		}
+		return nil, cleanup, err
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	var files []agency.AttachFile
-	for i, fh := range r.MultipartForm.File["attach"] {
-		name := filepath.Base(strings.ReplaceAll(fh.Filename, `\`, "/"))
-		in, err := fh.Open()
-		if err != nil {
-			cleanup()
-			return nil, nil, err
+	values := url.Values{}
+	r.Form, r.PostForm = values, values
+	var (
+		files  []agency.AttachFile
+		dir    string
+		fields int64
+	)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return files, cleanup, nil
 		}
-		path := filepath.Join(dir, strconv.Itoa(i))
+		if err != nil {
+			return nil, cleanup, err
+		}
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, gate.MaxForm-fields+1))
+			part.Close()
+			if fields += int64(len(b)); err != nil || fields > gate.MaxForm {
+				return nil, cleanup, fmt.Errorf("form fields over %d bytes", gate.MaxForm)
+			}
+			values.Add(part.FormName(), string(b))
+			continue
+		}
+		if part.FormName() != "attach" {
+			part.Close()
+			continue
+		}
+		if !gate.CSRFOK(r, sess) {
+			part.Close()
+			return nil, cleanup, errUploadCSRF
+		}
+		if dir == "" {
+			root := filepath.Join(s.n.Dir(), "attachments")
+			if err := os.MkdirAll(root, 0o700); err != nil {
+				return nil, cleanup, err
+			}
+			if dir, err = os.MkdirTemp(root, "upload-"); err != nil {
+				return nil, cleanup, err
+			}
+			cleanup = func() { os.RemoveAll(dir) }
+		}
+		path := filepath.Join(dir, strconv.Itoa(len(files)))
 		out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
-			_, err = io.Copy(out, in)
+			_, err = io.Copy(out, part)
 			if cerr := out.Close(); err == nil {
 				err = cerr
 			}
 		}
-		in.Close()
+		part.Close()
 		if err != nil {
-			cleanup()
-			return nil, nil, err
+			return nil, cleanup, err
 		}
-		files = append(files, agency.AttachFile{Path: path, Name: name})
+		files = append(files, agency.AttachFile{Path: path, Name: filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))})
 	}
-	return files, cleanup, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -59,6 +60,10 @@ func TestAttachmentDownload(t *testing.T) {
 }
 
 func TestAttachmentUpload(t *testing.T) {
+	// The system's temporary directory is watched while the file is
+	// posted: no plaintext may land there.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	tn := startNet(t, ctx)
@@ -74,8 +79,43 @@ func TestAttachmentUpload(t *testing.T) {
 		"offences": "Escroquerie (art. 379 CP).", "data_link": "Le compte a reçu les fonds.", "necessity": "Les données seront effacées sous 30 jours.",
 		"data_to_preserve": "Contenu et données de trafic du compte.", "custodian": "Fournisseur de messagerie à Accra.",
 		"followup": "Une demande d'entraide suivra sous 60 jours.", "languages": "fr"}
-	data := make([]byte, 2<<20+5)
+	data := make([]byte, 24<<20+5)
 	rand.Read(data)
+	// A file posted before the form's token is refused, and nothing of it
+	// is kept.
+	var early bytes.Buffer
+	emw := multipart.NewWriter(&early)
+	efw, _ := emw.CreateFormFile("attach", "early.pdf")
+	efw.Write(data[:1000])
+	emw.WriteField("csrf", fields["csrf"])
+	emw.Close()
+	ereq, _ := http.NewRequest(http.MethodPost, base+"compose", &early)
+	ereq.Header.Set("Content-Type", emw.FormDataContentType())
+	if resp, err := c.Do(ereq); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a file before the token: %v %v", resp, err)
+	}
+	stop := make(chan struct{})
+	seen := make(chan []string, 1)
+	go func() {
+		var bad []string
+		defer func() { seen <- bad }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+				bad = append(bad, "in the temporary directory: "+ents[0].Name())
+			}
+			ups, _ := filepath.Glob(filepath.Join(tn.net.AgencyDir(dakar), "attachments", "upload-*", "*"))
+			for _, u := range ups {
+				if st, err := os.Stat(u); err == nil && st.Mode().Perm() != 0o600 {
+					bad = append(bad, fmt.Sprintf("%s with mode %v", u, st.Mode().Perm()))
+				}
+			}
+		}
+	}()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {
@@ -91,6 +131,10 @@ func TestAttachmentUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	close(stop)
+	if bad := <-seen; len(bad) > 0 {
+		t.Fatalf("the posted file was kept outside the node's own files: %v", bad[:min(3, len(bad))])
+	}
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("send with a file: %s", resp.Status)
 	}

@@ -214,13 +214,7 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, c *call) {
 		d.ToError = "composer.error.to"
 	}
 	if err == nil && d.ToError == "" {
-		var files []agency.AttachFile
-		var cleanup func()
-		files, cleanup, err = s.uploads(r)
-		if err == nil {
-			_, err = s.n.Send(r.Context(), c.actor(), agency.SendRequest{To: d.To, Type: f.Type, Case: compose.CaseID(v), Body: body, Attach: files})
-			cleanup()
-		}
+		_, err = s.n.Send(r.Context(), c.actor(), agency.SendRequest{To: d.To, Type: f.Type, Case: compose.CaseID(v), Body: body, Attach: c.files})
 		if err == nil {
 			if d.Draft != "" {
 				if err := s.n.DeleteDraft(r.Context(), c.account.Name, d.Draft); err != nil {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 
@@ -15,6 +16,9 @@ type call struct {
 	sess    *gate.Session
 	account *agency.Account
 	p       *locale.Printer
+	// files are those posted with a message, in the node's directory
+	// until the request ends (attachment.go).
+	files []agency.AttachFile
 }
 
 // actor is the person, as the audit log records them.
@@ -47,20 +51,23 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) h
 		if r.Method == http.MethodPost {
 			var err error
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && r.URL.Path == "/compose" {
-				// A message with files: they go to temporary files past
-				// the first MiB, whatever their size.
+				// A message with files: each file goes straight into
+				// the node's directory, none into the system's
+				// temporary directory (attachment.go).
 				r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-				err = r.ParseMultipartForm(1 << 20)
+				var cleanup func()
+				c.files, cleanup, err = s.readUpload(r, sess)
+				defer cleanup()
 			} else {
 				r.Body = http.MaxBytesReader(w, r.Body, gate.MaxForm)
 				err = r.ParseForm()
 			}
-			if err != nil {
-				s.fail(w, r, c, http.StatusRequestEntityTooLarge, "error.form")
+			if errors.Is(err, errUploadCSRF) || err == nil && !gate.CSRFOK(r, sess) {
+				s.fail(w, r, c, http.StatusForbidden, "error.csrf")
 				return
 			}
-			if !gate.CSRFOK(r, sess) {
-				s.fail(w, r, c, http.StatusForbidden, "error.csrf")
+			if err != nil {
+				s.fail(w, r, c, http.StatusRequestEntityTooLarge, "error.form")
 				return
 			}
 		}
