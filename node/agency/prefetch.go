@@ -169,8 +169,8 @@ func (x *transfers) watch(ctx context.Context, c *attach.Client) {
 }
 
 // maybePrefetch starts fetching an object declared to this agency, unless
-// it is too big, its sender is not a member, it is here already, or
-// enough prefetches run.
+// it is too big, its sender is not a member, it or its message is here
+// already, or enough prefetches run.
 func (x *transfers) maybePrefetch(ctx context.Context, c *attach.Client, d protocol.AttachDeclared) {
 	if d.CipherSize > x.n.cfg.AttachmentAutoFetch {
 		return
@@ -179,6 +179,15 @@ func (x *transfers) maybePrefetch(ctx context.Context, c *attach.Client, d proto
 		return
 	}
 	if _, err := os.Stat(x.n.attachPath(store.DirectionIn, d.Object)); err == nil {
+		return
+	}
+	// Once its message is here, the transfer loop fetches it.
+	var j *store.AttachJob
+	if err := x.n.store.View(func(tx *store.Tx) error {
+		var err error
+		j, err = tx.AttachJob(store.DirectionIn, d.Message)
+		return err
+	}); err != nil || j != nil {
 		return
 	}
 	x.mu.Lock()
