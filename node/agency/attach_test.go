@@ -184,3 +184,55 @@ func TestAttachmentIsUploadedWhileEncryptedAndFetchedWhileUploaded(t *testing.T)
 		t.Fatal("the file given back is not the one sent")
 	}
 }
+
+func TestAttachmentLeftoversAreSweptAtOpen(t *testing.T) {
+	t.Parallel()
+	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
+	a, b := w.node("sn-pj"), w.node("gh-ag")
+	path, _ := writeFile(t, t.TempDir(), "order.pdf", 3000)
+	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
+		Attach: []agency.AttachFile{{Path: path}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
+		as, _ := b.Attachments(res.ID)
+		return len(as) == 1 && as[0].State == "waiting"
+	})
+	object := attachmentsOf(t, b, res.ID)[0].Object
+	old := time.Now().Add(-48 * time.Hour)
+	put := func(agency, rel string, mtime time.Time) string {
+		p := filepath.Join(w.nodes[agency].dir, "attachments", rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Left by a send killed before its message was recorded, a console
+	// upload cut short, and early fetches: one stale, one recent, one of a
+	// message here (its download resumes from it).
+	orphan := put("sn-pj", "out/"+strings.Repeat("a", 32)+".age", time.Now())
+	upload := put("sn-pj", "upload-123/0", time.Now())
+	stale := put("gh-ag", "in/"+strings.Repeat("b", 32)+".age.part", old)
+	recent := put("gh-ag", "in/"+strings.Repeat("c", 32)+".age.part", time.Now())
+	named := put("gh-ag", "in/"+object+".age.part", old)
+	sent := filepath.Join(w.nodes["sn-pj"].dir, "attachments", "out", object+".age")
+	for _, n := range []string{"sn-pj", "gh-ag"} {
+		w.stopNode(n)
+		w.start(n)
+	}
+	for p, keep := range map[string]bool{orphan: false, upload: false, stale: false, recent: true, named: true, sent: true} {
+		if _, err := os.Stat(p); (err == nil) != keep {
+			t.Errorf("%s: kept %v, want %v", p, err == nil, keep)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(upload)); err == nil {
+		t.Errorf("the upload directory %s is left", filepath.Dir(upload))
+	}
+}

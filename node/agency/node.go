@@ -129,6 +129,9 @@ func Open(ctx context.Context, dir string, o Options) (_ *Node, err error) {
 	if err := n.completeSends(); err != nil {
 		return nil, err
 	}
+	if err := n.sweepAttachments(); err != nil {
+		return nil, err
+	}
 	if err := n.recordConfig(ctx); err != nil {
 		return nil, err
 	}
