@@ -142,7 +142,9 @@ func (x *transfers) watch(ctx context.Context, c *attach.Client) {
 	var after int64
 	wait := x.n.o.ReconnectWait
 	for ctx.Err() == nil {
-		rep, err := c.Watch(ctx, after)
+		octx, stop := x.whileOnline(ctx)
+		rep, err := c.Watch(octx, after)
+		stop()
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -158,6 +160,8 @@ func (x *transfers) watch(ctx context.Context, c *attach.Client) {
 			case <-time.After(wait):
 			}
 			wait = min(2*wait, x.n.o.MaxReconnectWait)
+			// The hub may have restarted: ask from the start.
+			after = 0
 			continue
 		}
 		wait = x.n.o.ReconnectWait
@@ -197,13 +201,19 @@ func (x *transfers) maybePrefetch(ctx context.Context, c *attach.Client, d proto
 	}
 	x.prefetching[d.Object] = true
 	x.mu.Unlock()
+	// A lost connection ends the prefetch at once, as it ends the
+	// transfer loop's pass: its requests in flight would otherwise hold
+	// the object for their whole timeout. The hub tells of the object
+	// again when asked from the start.
+	pctx, stop := x.whileOnline(ctx)
 	x.wg.Go(func() {
+		defer stop()
 		defer func() {
 			x.mu.Lock()
 			delete(x.prefetching, d.Object)
 			x.mu.Unlock()
 		}()
-		if err := x.prefetch(ctx, c, d); err != nil && ctx.Err() == nil {
+		if err := x.prefetch(pctx, c, d); err != nil && pctx.Err() == nil {
 			x.n.log.Info("attachments: early fetch stopped; the download resumes from it when the message arrives", "object", d.Object, "from", d.Owner, "err", err)
 		}
 	})
