@@ -16,7 +16,7 @@ import (
 // Defaults of a Client.
 const (
 	// DefaultInFlight is how many chunks a transfer has in flight.
-	DefaultInFlight = 16
+	DefaultInFlight = 8
 	// DefaultTimeout bounds one request: long, for the chunks in flight on
 	// a slow link; a lost connection ends a transfer sooner (the node
 	// cancels it when it goes offline).

@@ -31,7 +31,7 @@ import (
 // attachWorkers is how many requests the service handles at a time: the
 // chunks of one object are stored and read in parallel, so that their
 // syncs are shared.
-const attachWorkers = 16
+const attachWorkers = 8
 
 // attachTimeout bounds one request's JetStream operations.
 const attachTimeout = 30 * time.Second
