@@ -8,10 +8,10 @@
 # operator at a time in the package's code (a comparison flipped or made
 # inclusive, a && turned into ||, a sign or an increment inverted) and runs
 # the package's tests; a change no test notices "lived". One package at a
-# time, one worker, so that it runs on a small shared machine; expect an
-# hour in all. It prints, per package, the mutants killed and
-# lived and the kill rate (killed / (killed + lived)), then every mutant
-# that lived, as file:line:column and the kind of change. Full output and
+# time, one worker (MUTANTS_WORKERS for more), so that it runs on a small
+# shared machine; expect an hour in all, several under load. It prints, per
+# package, the mutants killed and lived and the kill rate (killed /
+# (killed + lived)), then every mutant that lived, as file:line:column and the kind of change. Full output and
 # JSON for each package go to bin/mutants/; --summary prints the summary
 # of the last runs again without running anything.
 #
@@ -60,6 +60,7 @@ fi
 # nothing. Each mutant's run
 # builds and links a test binary: without vet and DWARF it costs less.
 coef=${MUTANTS_TIMEOUT:-10}
+workers=${MUTANTS_WORKERS:-1}
 GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off -ldflags=-w"
 export GOFLAGS
 
@@ -82,7 +83,7 @@ for t in $targets; do
 		done
 	fi
 	echo "mutants: $dir" >&2
-	GOFLAGS=$goflags "$gremlins" unleash --workers 1 --timeout-coefficient "$coef" --invert-logical \
+	GOFLAGS=$goflags "$gremlins" unleash --workers "$workers" --timeout-coefficient "$coef" --invert-logical \
 		--output "$out/$name.json" "$@" "./$dir" >"$out/$name.txt" 2>&1 || {
 		echo "mutants: gremlins failed on $dir; see $out/$name.txt" >&2
 		tail -20 "$out/$name.txt" >&2
