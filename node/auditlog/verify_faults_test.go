@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestVerifyReportsAJunkKeyWhereItSorts(t *testing.T) {
 	n := f.latest.Size
 	tamper(t, f.path, func(b *buckets) error { return b.records.Put([]byte("junk"), []byte("x")) })
 	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, n, false)
-	wantWhat(t, ve, "a key that is no record's follows record")
+	wantWhat(t, ve, fmt.Sprintf("a key that is no record's follows record %d", n-1))
 }
 
 // TestProveANonexistentRecord: the record does not exist, which is not the
