@@ -91,4 +91,12 @@ func TestDecodeRecordMessageIDLength(t *testing.T) {
 	if _, err := DecodeRecord(b); err == nil || !strings.Contains(err.Error(), "message id length 37, but 36 bytes remain") {
 		t.Errorf("a message id length one too many: %v", err)
 	}
+	// A version 2 record: the hub's stamp after the message id is not
+	// counted among the bytes that remain for it.
+	h := (&Record{Seq: 5, Time: time.Unix(1, 0), Type: TypeReceived, Actor: "x", MessageID: protocol.NewMessageID(time.Unix(1, 0)),
+		Hub: &HubStamp{Stored: time.Unix(1, 0), Seq: 7}}).encode()
+	h[fixedLen+2] = 37
+	if _, err := DecodeRecord(h); err == nil || !strings.Contains(err.Error(), "message id length 37, but 36 bytes remain") {
+		t.Errorf("a message id length one too many before the hub's stamp: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"testing"
 )
 
@@ -36,6 +37,7 @@ func TestAlteredRecordsNamedBeforeTheirCheckpointSignature(t *testing.T) {
 	})
 	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, before, false)
 	wantWhat(t, ve, "does not match the records' root hash")
+	wantWhat(t, ve, fmt.Sprintf("a record after record %d and before %d was altered", before-1, s))
 	if ve.Through != s-1 {
 		t.Fatalf("the failure names records %d to %d, want %d to %d", ve.Index, ve.Through, before, s-1)
 	}
