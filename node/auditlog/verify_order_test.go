@@ -42,3 +42,24 @@ func TestAlteredRecordsNamedBeforeTheirCheckpointSignature(t *testing.T) {
 		t.Fatalf("the failure names records %d to %d, want %d to %d", ve.Index, ve.Through, before, s-1)
 	}
 }
+
+// TestNewestCheckpointSignatureNamedBeforeItsRecords is the same double
+// fault at the newest checkpoint: its signature is checked as the pass
+// reaches it, before its root, so the failure is that signature's, at the
+// checkpoint.
+func TestNewestCheckpointSignatureNamedBeforeItsRecords(t *testing.T) {
+	f := newFixture(t)
+	s := f.latest.Size
+	k := s - 1
+	forged := []byte("a message the node never sent")
+	rewrite(t, f.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
+		recs[k].PayloadHash, recs[k].PayloadSize = sha256.Sum256(forged), int64(len(forged))
+		payloads[k] = forged
+		return recs, payloads
+	}, true)
+	tamper(t, f.path, func(b *buckets) error {
+		return b.checkpoints.Put(itob(s), corruptNoteSignature(t, b.checkpoints.Get(itob(s))))
+	})
+	ve := wantFailure(t, f.verify(t, VerifyOptions{}), KindIntegrity, s, true)
+	wantWhat(t, ve, "checkpoint signature does not verify")
+}
