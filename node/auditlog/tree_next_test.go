@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"fmt"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -61,5 +62,31 @@ func TestFrontierNextIsStoredHashes(t *testing.T) {
 func TestFrontierNextNeedsTheSibling(t *testing.T) {
 	if _, err := newFrontier().next(1, tlog.Hash{}, nil); err == nil {
 		t.Fatal("record 1 hashed on an empty frontier")
+	}
+}
+
+// TestFrontierReadHashesOffTheFrontier asks a frontier of 5 records for
+// hashes it does not hold — a leaf inside a complete subtree, and one far
+// beyond the tree. tlog asks it for the hashes on it only, but as any
+// tlog.HashReader it must answer the others with an error that names the
+// hash, not a panic; the hashes it holds still read.
+func TestFrontierReadHashesOffTheFrontier(t *testing.T) {
+	f := newFrontier()
+	var out []tlog.Hash
+	for n := range int64(5) {
+		hashes, err := f.next(n, tlog.RecordHash([]byte{byte(n)}), out[:0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.add(n, hashes)
+	}
+	for _, x := range []int64{tlog.StoredHashIndex(0, 1), tlog.StoredHashIndex(0, 1000)} {
+		if hs, err := f.ReadHashes([]int64{x}); err == nil || err.Error() != fmt.Sprintf("tree hash %d is not on the frontier", x) {
+			t.Errorf("hash %d, off the frontier: %v, %v", x, hs, err)
+		}
+	}
+	on := []int64{tlog.StoredHashIndex(2, 0), tlog.StoredHashIndex(0, 4)}
+	if hs, err := f.ReadHashes(on); err != nil || len(hs) != 2 {
+		t.Errorf("hashes %v, on the frontier: %v, %v", on, hs, err)
 	}
 }
