@@ -1,9 +1,13 @@
 package auditlog_test
 
 import (
+	"context"
+	"crypto/ed25519"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 )
@@ -76,4 +80,50 @@ func TestVerifyChecksPartnerCardsAgainstTheRoster(t *testing.T) {
 	wantTrustFailure(t, err, 4, "is not the card roster serial 1")
 	_, err = w.verify(w.config(), w.rosterEntry(r1), keyOf(w.sec.Card), keyOf(w.peer2.Card))
 	wantTrustFailure(t, err, 5, "is not the card roster serial 1")
+}
+
+// TestVerifyOwnRotationUnderARoster rotates the log's own key while a
+// roster that still lists the old card is in force: the new own card is the
+// log's to give, not the roster's, so it is neither checked against that
+// roster (which would call the rotation a foreign card) nor counted among
+// the partners' cards.
+func TestVerifyOwnRotationUnderARoster(t *testing.T) {
+	w := newRosterWorld(t)
+	r1 := w.roster(1, w.t0, nil, member(w.own, protocol.StatusActive, w.t0), member(w.peer, protocol.StatusActive, w.t0))
+	rotated, err := identity.Generate(testNetwork, w.own.Agency(), "Agency "+w.own.Agency(), "SN", protocol.KindClassic, w.t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), auditlog.FileName)
+	l, err := auditlog.Open(path, auditlog.Options{Card: w.own.Card, Key: w.own.Signing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []auditlog.Entry{w.config(), w.rosterEntry(r1)} {
+		if _, err := l.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = auditlog.Open(path, auditlog.Options{Card: rotated.Card, Key: rotated.Signing, PreviousKeys: []ed25519.PublicKey{w.own.Card.PublicKey()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := auditlog.OpenReader(path, auditlog.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rep, err := r.Verify(context.Background(), auditlog.VerifyOptions{Card: w.own.Card})
+	if err != nil {
+		t.Fatalf("a rotation under a roster: %v", err)
+	}
+	if len(rep.OwnKeys) != 2 || rep.OwnKeys[1] != rotated.Card.KeyID() || rep.CardsChecked != 0 {
+		t.Fatalf("own keys %v, cards checked %d; want the two own keys and no partner card", rep.OwnKeys, rep.CardsChecked)
+	}
 }
