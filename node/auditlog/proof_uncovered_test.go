@@ -3,6 +3,8 @@ package auditlog
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -25,8 +27,9 @@ func TestProveRefusesTheUncoveredTail(t *testing.T) {
 
 	r := openReader(t, path)
 	for _, i := range []int64{n, n + 1} {
-		if p, err := r.Prove(i); !errors.Is(err, ErrNotCovered) {
-			t.Errorf("proof of forged record %d: %v, %v; want ErrNotCovered", i, p, err)
+		want := fmt.Sprintf("(the newest covers records 0 to %d)", n-1)
+		if p, err := r.Prove(i); !errors.Is(err, ErrNotCovered) || !strings.Contains(err.Error(), want) {
+			t.Errorf("proof of forged record %d: %v, %v; want ErrNotCovered saying %q", i, p, err, want)
 		}
 	}
 	if _, err := r.Prove(n - 1); err != nil {
