@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"crypto/sha256"
 	"errors"
 	"testing"
 )
@@ -39,4 +40,37 @@ func TestMessageChecksKeepTheFirstFailure(t *testing.T) {
 			t.Errorf("%s: kept %+v, want index %d (checkpoint %v)", c.name, m.first, c.index, c.atCheckpoint)
 		}
 	}
+}
+
+// TestVerifyReportsTheFirstOfAStructuralAndAMessageFailure has a message
+// check fail (a CheckMessage that refuses one record) in a log that also
+// fails structurally: the failure reported is the one nearer the start of
+// the log — the message's when it comes before the damaged record, the
+// alteration's when the message is among the records that alteration
+// names.
+func TestVerifyReportsTheFirstOfAStructuralAndAMessageFailure(t *testing.T) {
+	refuse := func(seq int64) MessageCheck {
+		return func(rec *Record, _ []byte, _ *Trust) error {
+			if rec.Seq == seq {
+				return errors.New("refused by the test")
+			}
+			return nil
+		}
+	}
+
+	f := newFixture(t)
+	tamper(t, f.path, func(b *buckets) error { return b.payloads.Put(itob(33), flip(b.payloads.Get(itob(33)), 3)) })
+	ve := wantFailure(t, f.verify(t, VerifyOptions{CheckMessage: refuse(12), Workers: 2}), KindTrust, 12, false)
+	wantWhat(t, ve, "refused by the test")
+
+	g := newFixture(t)
+	const k = 22
+	forged := []byte("a message the node never sent")
+	rewrite(t, g.path, func(recs []*Record, payloads [][]byte) ([]*Record, [][]byte) {
+		recs[k].PayloadHash, recs[k].PayloadSize = sha256.Sum256(forged), int64(len(forged))
+		payloads[k] = forged
+		return recs, payloads
+	}, true)
+	ve = wantFailure(t, g.verify(t, VerifyOptions{CheckMessage: refuse(k), Workers: 2}), KindIntegrity, k, false)
+	wantWhat(t, ve, "does not match the records' root hash")
 }
