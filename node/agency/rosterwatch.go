@@ -67,7 +67,10 @@ func (n *Node) fetchRoster(ctx context.Context, js jetstream.JetStream, kv jetst
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		n.log.Warn("the hub has not published a roster yet")
 	case err != nil:
+		// Bind the bucket afresh next time: a handle keeps the way of
+		// reading (direct gets or not) the bucket had when it was bound.
 		n.log.Warn("cannot read the roster", "err", err)
+		return nil
 	default:
 		n.takeRoster(ctx, e.Value())
 	}

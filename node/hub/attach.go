@@ -86,7 +86,7 @@ func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		// No direct gets: nats-server 2.15.3 reads a stream's options
 		// without their lock when it answers one, while the configuration
 		// reload at every roster change replaces them (a data race; see
-		// noDirectGets). The service reads chunks through the API.
+		// bucketStream). The service reads chunks through the API.
 		AllowDirect: false,
 	}
 }
@@ -161,21 +161,13 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 		if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
 			return fmt.Errorf("create stream %s: %w", attachStreamName(cfg.Network), err)
 		}
-		if _, err = js.CreateOrUpdateKeyValue(ctx, attachBucketConfig(cfg)); err != nil {
-			return fmt.Errorf("create bucket %s: %w", attachBucket(cfg.Network), err)
-		}
-		return nil
+		// No direct gets (see bucketStream): they race with the reloads
+		// of roster changes inside nats-server.
+		s.kv, err = ensureBucket(ctx, js, attachBucketConfig(cfg))
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	// No direct gets (see noDirectGets): they race with the reloads of
-	// roster changes inside nats-server.
-	if err := noDirectGets(ctx, js, "KV_"+attachBucket(cfg.Network)); err != nil {
-		return nil, err
-	}
-	if s.kv, err = js.KeyValue(ctx, attachBucket(cfg.Network)); err != nil {
-		return nil, fmt.Errorf("open bucket %s: %w", attachBucket(cfg.Network), err)
 	}
 	// A clustered server syncs through JetStream (clusterConfig).
 	if cfg.Sync == config.SyncAlways && !cfg.Cluster.Enabled() {

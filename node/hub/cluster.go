@@ -89,7 +89,8 @@ func setupUsersBucket(ctx context.Context, js jetstream.JetStream, cfg *config.H
 	if !cfg.Cluster.Enabled() {
 		return nil, nil
 	}
-	_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	// Read through the JetStream API, as the roster bucket (bucketStream).
+	return ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket:       usersBucket(cfg.Network),
 		Description:  "casenode: the NATS users of network " + cfg.Network + ", for the servers of its hub",
 		History:      RosterHistory,
@@ -97,18 +98,6 @@ func setupUsersBucket(ctx context.Context, js jetstream.JetStream, cfg *config.H
 		Storage:      jetstream.FileStorage,
 		Replicas:     cfg.Replicas(),
 	})
-	if err != nil {
-		return nil, fmt.Errorf("create users bucket %s: %w", usersBucket(cfg.Network), err)
-	}
-	// Read through the JetStream API, as the roster bucket (noDirectGets).
-	if err := noDirectGets(ctx, js, "KV_"+usersBucket(cfg.Network)); err != nil {
-		return nil, err
-	}
-	kv, err := js.KeyValue(ctx, usersBucket(cfg.Network))
-	if err != nil {
-		return nil, fmt.Errorf("open users bucket %s: %w", usersBucket(cfg.Network), err)
-	}
-	return kv, nil
 }
 
 // publishUsers puts users, which go with the roster of serial, into the

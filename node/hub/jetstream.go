@@ -123,43 +123,71 @@ func setupJetStream(ctx context.Context, js jetstream.JetStream, cfg *config.Hub
 }
 
 // createRosterBucket creates or updates the roster bucket, without direct
-// gets (noDirectGets).
+// gets (bucketStream).
 func createRosterBucket(ctx context.Context, js jetstream.JetStream, cfg *config.Hub) (jetstream.KeyValue, error) {
-	if _, err := js.CreateOrUpdateKeyValue(ctx, rosterBucketConfig(cfg.Network, cfg.Replicas())); err != nil {
-		return nil, fmt.Errorf("create roster bucket %s: %w", protocol.RosterBucket(cfg.Network), err)
+	return ensureBucket(ctx, js, rosterBucketConfig(cfg.Network, cfg.Replicas()))
+}
+
+// ensureBucket creates or updates the key-value bucket c, as the stream
+// bucketStream(c), and binds it.
+//
+// It does not use nats.go's CreateOrUpdateKeyValue: that always sets
+// direct gets on, so that a server turning them off after it (as the hub
+// must) and another server, or a node, binding the bucket in between got
+// a handle that reads with direct gets for good, and found no responder
+// once they were off: on a three-server hub starting at once, a server
+// without the secretariat's key followed no roster at all (issue #18).
+func ensureBucket(ctx context.Context, js jetstream.JetStream, c jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	if _, err := js.CreateOrUpdateStream(ctx, bucketStream(c)); err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", c.Bucket, err)
 	}
-	if err := noDirectGets(ctx, js, "KV_"+protocol.RosterBucket(cfg.Network)); err != nil {
-		return nil, err
-	}
-	// Bound after the change, so that the hub's own reads follow it.
-	kv, err := js.KeyValue(ctx, protocol.RosterBucket(cfg.Network))
+	kv, err := js.KeyValue(ctx, c.Bucket)
 	if err != nil {
-		return nil, fmt.Errorf("open roster bucket %s: %w", protocol.RosterBucket(cfg.Network), err)
+		return nil, fmt.Errorf("open bucket %s: %w", c.Bucket, err)
 	}
 	return kv, nil
 }
 
-// noDirectGets turns off direct gets on stream name, which a key-value
-// bucket has on by default: its readers then get values through the
-// JetStream API. nats-server (2.15.3) reads its options without their lock
-// when it answers a direct get (stream.go, getDirectRequest), while a
-// configuration reload — which the hub makes at every roster change —
-// replaces them: a data race. The roster is read once a minute per node;
-// the API path costs nothing that matters.
-func noDirectGets(ctx context.Context, js jetstream.JetStream, name string) error {
-	st, err := js.Stream(ctx, name)
-	if err != nil {
-		return fmt.Errorf("read stream %s: %w", name, err)
+// bucketStream is the stream of key-value bucket c, as nats.go makes it
+// (one subject per key under $KV.<bucket>., History values per key,
+// rollups for purges, no deletes through the API, new values refused when
+// full), but with direct gets off from its creation: its readers get
+// values through the JetStream API. nats-server (2.15.3) reads its
+// options without their lock when it answers a direct get (stream.go,
+// getDirectRequest), while a configuration reload replaces them: a data
+// race. The buckets are read rarely; the API path costs nothing that
+// matters.
+func bucketStream(c jetstream.KeyValueConfig) jetstream.StreamConfig {
+	history := int64(max(c.History, 1))
+	maxBytes, maxSize := c.MaxBytes, c.MaxValueSize
+	if maxBytes == 0 {
+		maxBytes = -1
 	}
-	c := st.CachedInfo().Config
-	if !c.AllowDirect {
-		return nil
+	if maxSize == 0 {
+		maxSize = -1
 	}
-	c.AllowDirect = false
-	if _, err := js.UpdateStream(ctx, c); err != nil {
-		return fmt.Errorf("turn off direct gets on %s: %w", name, err)
+	dupes := 2 * time.Minute
+	if c.TTL > 0 && c.TTL < dupes {
+		dupes = c.TTL
 	}
-	return nil
+	return jetstream.StreamConfig{
+		Name:              "KV_" + c.Bucket,
+		Description:       c.Description,
+		Subjects:          []string{"$KV." + c.Bucket + ".>"},
+		MaxMsgsPerSubject: history,
+		MaxBytes:          maxBytes,
+		MaxAge:            c.TTL,
+		MaxMsgSize:        maxSize,
+		MaxMsgs:           -1,
+		MaxConsumers:      -1,
+		Storage:           c.Storage,
+		Replicas:          max(c.Replicas, 1),
+		AllowRollup:       true,
+		DenyDelete:        true,
+		Duplicates:        dupes,
+		AllowDirect:       false,
+		Discard:           jetstream.DiscardNew,
+	}
 }
 
 // ensureConsumers creates or updates the inbox consumer of every active

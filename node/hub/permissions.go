@@ -55,7 +55,7 @@ func adminPermissions(network string) *server.Permissions {
 			"$JS.API.STREAM.MSG.GET." + kv,
 			// The witness's state and alarms (witness.go), for the
 			// secretariat's export and the auditor's --witness-from;
-			// their buckets take no direct gets (noDirectGets).
+			// their buckets take no direct gets (bucketStream).
 			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessBucket(network),
 			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessAlarmBucket(network),
 		}},

@@ -82,23 +82,14 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	}
 	w := &witnessService{network: h.cfg.Network, cosigner: c, log: h.log.With("service", "witness"), now: time.Now,
 		roster: func() *protocol.Roster { return h.Roster().Roster }}
-	// Without direct gets, as the roster bucket (noDirectGets): the
+	// Without direct gets, as the roster bucket (bucketStream): the
 	// witness reads its state at every request, and a direct get races
-	// with the reload of every roster change. Bound after the change, so
-	// that the reads follow it.
-	for _, b := range []jetstream.KeyValueConfig{witnessStateConfig(h.cfg.Network, h.cfg.Replicas()), witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas())} {
-		if _, err := h.js.CreateOrUpdateKeyValue(ctx, b); err != nil {
-			return nil, fmt.Errorf("create bucket %s: %w", b.Bucket, err)
-		}
-		if err := noDirectGets(ctx, h.js, "KV_"+b.Bucket); err != nil {
-			return nil, err
-		}
+	// with the reload of every roster change.
+	if w.state, err = ensureBucket(ctx, h.js, witnessStateConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
+		return nil, err
 	}
-	if w.state, err = h.js.KeyValue(ctx, protocol.WitnessBucket(h.cfg.Network)); err != nil {
-		return nil, fmt.Errorf("open witness bucket: %w", err)
-	}
-	if w.alarms, err = h.js.KeyValue(ctx, protocol.WitnessAlarmBucket(h.cfg.Network)); err != nil {
-		return nil, fmt.Errorf("open witness alarm bucket: %w", err)
+	if w.alarms, err = ensureBucket(ctx, h.js, witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
+		return nil, err
 	}
 	if h.cfg.Sync == "always" {
 		if w.syncer, err = newBlockSyncer(h.cfg.StoreDir, "KV_"+protocol.WitnessBucket(h.cfg.Network)); err != nil {

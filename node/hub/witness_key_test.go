@@ -73,7 +73,7 @@ func TestAReadableWitnessKeyIsRefused(t *testing.T) {
 }
 
 // TestWitnessBucketsWithoutDirectGets: the witness's buckets answer reads
-// only through the JetStream API (noDirectGets), and the admin reads them
+// only through the JetStream API (bucketStream), and the admin reads them
 // so.
 func TestWitnessBucketsWithoutDirectGets(t *testing.T) {
 	n := newTestNet(t)
