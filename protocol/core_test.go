@@ -225,3 +225,44 @@ func TestKnownVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageIDAfter: ids taken each from the one before sort in taking
+// order, within one millisecond, across milliseconds and when the clock
+// steps back by up to MaxIDStepBack; their time is the one the id
+// carries, never before the previous one's.
+func TestMessageIDAfter(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 500_000, time.UTC)
+	clock := []time.Time{t0, t0, t0, t0.Add(3 * time.Millisecond), t0, t0.Add(-time.Second), t0.Add(4 * time.Millisecond)}
+	prev, prevAt := "", time.Time{}
+	for i, now := range clock {
+		at, id := MessageIDAfter(prev, now)
+		if err := ValidateMessageID(id); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if idAt, _ := MessageIDTime(id); !idAt.Equal(at) || !at.Equal(at.Truncate(time.Millisecond)) {
+			t.Fatalf("%d: id %s carries %s, time %s", i, id, idAt, at)
+		}
+		if prev != "" && (id <= prev || at.Before(prevAt)) {
+			t.Fatalf("%d: %s at %s does not sort after %s at %s", i, id, at, prev, prevAt)
+		}
+		prev, prevAt = id, at
+	}
+	if at, _ := MessageIDAfter(prev, t0.Add(4*time.Millisecond)); !at.Equal(t0.Add(4*time.Millisecond).Truncate(time.Millisecond)) {
+		t.Errorf("same millisecond: time %s", at)
+	}
+	// Beyond MaxIDStepBack the clock wins.
+	if at, _ := MessageIDAfter(prev, t0.Add(-MaxIDStepBack-time.Second)); !at.Equal(t0.Add(-MaxIDStepBack - time.Second).Truncate(time.Millisecond)) {
+		t.Errorf("clock stepped back far: time %s", at)
+	}
+	// Random bits all ones: the next millisecond.
+	full := "0192f5a0-0000-7fff-bfff-ffffffffffff"
+	fullAt, _ := MessageIDTime(full)
+	at, id := MessageIDAfter(full, fullAt)
+	if !at.Equal(fullAt.Add(time.Millisecond)) || id <= full || ValidateMessageID(id) != nil {
+		t.Errorf("after %s: %s at %s", full, id, at)
+	}
+	// The carry from rand_b into rand_a.
+	if _, id := MessageIDAfter("0192f5a0-0000-7000-bfff-ffffffffffff", fullAt); id != "0192f5a0-0000-7001-8000-000000000000" {
+		t.Errorf("carry: %s", id)
+	}
+}

@@ -30,6 +30,8 @@ type Node struct {
 	keysMu sync.Mutex // serializes reloading the keys
 	o      Options
 	log    *slog.Logger
+	// stamps give sealed messages their creation time and id (stamps.go).
+	stamps stamps
 	store  *store.Store
 	audit  *auditlog.Log
 	hub    *hubState

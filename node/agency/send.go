@@ -88,7 +88,8 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 		return nil, err
 	}
 	now := n.o.Now()
-	o := seal.Options{Case: req.Case, Now: now, Version: n.o.FormatVersion}
+	created, id := n.stamps.next(now)
+	o := seal.Options{Case: req.Case, Now: created, ID: id, Version: n.o.FormatVersion}
 	if req.Expires != nil {
 		if !req.Expires.After(now) {
 			return nil, invalid("give a time in the future, or none", "expires %s is not in the future", req.Expires.UTC().Format(time.RFC3339))
@@ -104,7 +105,6 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 		if err := protocol.ValidateBody(req.Type, body); err != nil {
 			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", err)
 		}
-		o.ID = protocol.NewMessageID(now)
 		if o.Attachments, err = n.spool(ctx, o.ID, n.sealers.get(signer), cards, req.Attach); err != nil {
 			return nil, err
 		}

@@ -130,3 +130,34 @@ func TestContacts(t *testing.T) {
 		t.Errorf("%d cards with role %s, want 2 (its own and sn-pj-dakar's)", len(cs), role)
 	}
 }
+
+// TestThreadKeepsSendingOrder: a case thread shows one sender's messages in
+// the order it sent them, even when they were sealed within one tick of
+// the sender's clock (here a coarse one, 50 ms): ordered by creation time
+// alone, or by time and a random id, they would not be.
+func TestThreadKeepsSendingOrder(t *testing.T) {
+	coarse := func() time.Time { return time.Now().Truncate(50 * time.Millisecond) }
+	w := newNetwork(t, netOptions{Node: func(o *agency.Options) { o.Now = coarse }}, "sn-pj-dakar", "gh-ag")
+	a, b := w.node("sn-pj-dakar"), w.node("gh-ag")
+	const c = "sn-2025-0099"
+	var sent []string
+	for range 30 {
+		sent = append(sent, send(t, a, protocol.TypeRequest, c, "gh-ag"))
+	}
+	for _, id := range sent {
+		waitState(t, a, id, agency.CopyDelivered, "gh-ag")
+	}
+	for name, n := range map[string]*agency.Node{"sender": a, "recipient": b} {
+		th, err := n.Case(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, it := range th.Items {
+			ids = append(ids, it.ID)
+		}
+		if !slices.Equal(ids, sent) {
+			t.Errorf("%s: thread %v, want the sending order %v", name, ids, sent)
+		}
+	}
+}

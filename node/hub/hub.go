@@ -217,15 +217,34 @@ func (h *Hub) open(ctx context.Context) error {
 	if err := h.restoreSnapshots(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	if h.kv, h.usersKV, err = setupJetStream(ctx, h.js, h.cfg); err != nil {
+	// Each step has startTimeout of its own: on a cluster each creates
+	// replicated streams, buckets or consumers whose groups elect their
+	// leaders in turn, and a fresh three-server hub on a loaded machine
+	// took longer than startTimeout for them all (issue #18). A server
+	// without a quorum still stops after the first.
+	step := func(f func(context.Context) error) error {
+		ctx, cancel := context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+		return f(ctx)
+	}
+	err = step(func(ctx context.Context) (err error) {
+		h.kv, h.usersKV, err = setupJetStream(ctx, h.js, h.cfg)
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	if err := ensureConsumers(ctx, h.js, h.roster.Roster); err != nil {
+	err = step(func(ctx context.Context) error {
+		return retryClustered(ctx, h.cfg, func(ctx context.Context) error { return ensureConsumers(ctx, h.js, h.roster.Roster) })
+	})
+	if err != nil {
 		return err
 	}
-	if h.attach, err = startAttach(ctx, h.nc, h.js, h.cfg, h.log); err != nil {
+	err = step(func(ctx context.Context) (err error) {
+		h.attach, err = startAttach(ctx, h.nc, h.js, h.cfg, h.log)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	var syncer *blockSyncer
@@ -235,20 +254,24 @@ func (h *Hub) open(ctx context.Context) error {
 		}
 	}
 	h.quotas = newQuotas(h.cfg.MemberLimits, time.Duration(h.cfg.Retention), h.cfg.MaxPayload+config.HeaderAllowance, h.log)
-	if err := h.countStored(ctx); err != nil {
+	if err := step(h.countStored); err != nil {
 		return err
 	}
 	if h.ingest, err = startIngest(h.storing, h.answers, h.cfg.Network, syncer, h.quotas, activeSet(h.roster.Roster), h.log); err != nil {
 		return err
 	}
 	h.ingest.server = h.cfg.Cluster.ServerName
-	if err := h.startRoster(ctx); err != nil {
+	if err := step(h.startRoster); err != nil {
 		return err
 	}
 	if h.stats, err = startStats(h.dir, h.js, h.cfg.Network, h.Roster, h.log); err != nil {
 		return err
 	}
-	if h.witness, err = h.startWitness(ctx); err != nil {
+	err = step(func(ctx context.Context) (err error) {
+		h.witness, err = h.startWitness(ctx)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	return h.listenClients()

@@ -85,10 +85,14 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	// Without direct gets, as the roster bucket (bucketStream): the
 	// witness reads its state at every request, and a direct get races
 	// with the reload of every roster change.
-	if w.state, err = ensureBucket(ctx, h.js, witnessStateConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
-		return nil, err
-	}
-	if w.alarms, err = ensureBucket(ctx, h.js, witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
+	err = retryClustered(ctx, h.cfg, func(ctx context.Context) (err error) {
+		if w.state, err = ensureBucket(ctx, h.js, witnessStateConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
+			return err
+		}
+		w.alarms, err = ensureBucket(ctx, h.js, witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas()))
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if h.cfg.Sync == "always" {
