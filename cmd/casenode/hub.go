@@ -19,6 +19,7 @@ func hubVerbs() []nounVerb {
 		{"restore", "bring a hub's backup back into a new directory", runHubRestore},
 		{"user", "manage the accounts of the secretariat's web console (add, list, disable)", runHubUser},
 		{"witness", "the hub's witness: export a cosigned checkpoint, list forks and rollbacks", runHubWitness},
+		{"status", "say whether every stream and consumer of the running hub has all its replicas current (a clustered hub: whether one server may be restarted)", runHubStatus},
 		{"join-cluster", "make the directory of another server of a clustered hub from the first one's files", runHubJoinCluster},
 	}
 }

@@ -326,6 +326,9 @@ func (h *Hub) Health() error {
 	return fmt.Errorf("hub server not current: %w", errors.Join(errs...))
 }
 
+// Clustered says whether the hub is one server of a NATS cluster.
+func (h *Hub) Clustered() bool { return h.cfg.Cluster.Enabled() }
+
 // Clients is the number of client connections to this server (nodes, the
 // admin user), the hub's own in-process connections left out.
 func (h *Hub) Clients() int {

@@ -116,7 +116,8 @@ func (c *hubCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // HubReady returns the readiness checks of hub h, for NewServer: its
-// client listener is open, JetStream is enabled, a roster is in force.
+// client listener is open, JetStream is enabled, a roster is in force,
+// and on a clustered hub, every replica this server holds is current.
 func HubReady(h *hub.Hub) func(ctx context.Context) ([]Check, error) {
 	return func(ctx context.Context) ([]Check, error) {
 		listening, js, serial := h.Ready()
@@ -133,6 +134,15 @@ func HubReady(h *hub.Hub) func(ctx context.Context) ([]Check, error) {
 		}
 		if serial == 0 {
 			checks[2].Detail = "no roster in force"
+		}
+		if h.Clustered() {
+			// A rolling restart stops the next server only once the one
+			// restarted before it is current (docs/OPERATOR.md §5c).
+			c := Check{Name: "cluster", OK: true, Detail: "every replica this server holds is current: another server may be restarted"}
+			if err := h.Health(); err != nil {
+				c.OK, c.Detail = false, err.Error()
+			}
+			checks = append(checks, c)
 		}
 		return checks, nil
 	}
