@@ -59,26 +59,29 @@ func ClusterStatus(ctx context.Context, nc *nats.Conn) ([]ReplicaState, error) {
 		return nil, err
 	}
 	var out []ReplicaState
-	streams := js.ListStreams(ctx)
-	for si := range streams.Info() {
-		out = append(out, replicaState(si.Config.Name, "", si.Config.Replicas, si.Cluster))
-		st, err := js.Stream(ctx, si.Config.Name)
+	// Each stream's information from its leader, by name: a listing
+	// answered while a server is away may hold partial entries.
+	names := js.StreamNames(ctx)
+	for name := range names.Name() {
+		st, err := js.Stream(ctx, name)
 		if err != nil {
-			return nil, fmt.Errorf("read stream %s: %w", si.Config.Name, err)
+			return nil, fmt.Errorf("read stream %s: %w", name, err)
 		}
+		si := st.CachedInfo()
+		out = append(out, replicaState(name, "", si.Config.Replicas, si.Cluster))
 		cons := st.ListConsumers(ctx)
 		for ci := range cons.Info() {
 			replicas := ci.Config.Replicas
 			if replicas == 0 {
 				replicas = si.Config.Replicas
 			}
-			out = append(out, replicaState(si.Config.Name, ci.Name, replicas, ci.Cluster))
+			out = append(out, replicaState(name, ci.Name, replicas, ci.Cluster))
 		}
 		if err := cons.Err(); err != nil {
-			return nil, fmt.Errorf("list the consumers of %s: %w", si.Config.Name, err)
+			return nil, fmt.Errorf("list the consumers of %s: %w", name, err)
 		}
 	}
-	if err := streams.Err(); err != nil {
+	if err := names.Err(); err != nil {
 		return nil, fmt.Errorf("list the streams: %w", err)
 	}
 	slices.SortFunc(out, func(a, b ReplicaState) int {

@@ -26,13 +26,19 @@ func liftLimits(h *config.Hub) {
 // each node with workers verifying goroutines (zero: the node's default,
 // one per core).
 func netFor(ctx context.Context, dir string, kind protocol.RecipientKind, n, workers int) (*localnet.Net, []string, error) {
+	return netOn(ctx, dir, kind, n, workers, 1)
+}
+
+// netOn is netFor on a hub of servers servers (3: a NATS cluster, with
+// three replicas of every stream).
+func netOn(ctx context.Context, dir string, kind protocol.RecipientKind, n, workers, servers int) (*localnet.Net, []string, error) {
 	agencies := make([]localnet.Agency, n)
 	ids := make([]string, n)
 	for i := range agencies {
 		ids[i] = fmt.Sprintf("a%d", i)
 		agencies[i] = localnet.Agency{ID: ids[i], Name: fmt.Sprintf("Agency %d", i), Country: "SN"}
 	}
-	lo := localnet.Options{Network: "bench", Kind: kind, Hub: liftLimits}
+	lo := localnet.Options{Network: "bench", Kind: kind, Hub: liftLimits, Servers: servers}
 	if workers > 0 {
 		lo.Node = func(_ string, o *agency.Options) { o.Workers = workers }
 	}
@@ -110,7 +116,20 @@ func waitDelivered(ctx context.Context, nd *agency.Node, want int64) error {
 // consumed, verified, decrypted, de-duplicated, stored, logged, acked,
 // receipted.
 func Pipeline(ctx context.Context, dir string, kind protocol.RecipientKind, recipients, messages, senders int, body []byte) (Result, error) {
-	ln, ids, err := netFor(ctx, dir, kind, recipients+1, 0)
+	return pipelineOn(ctx, dir, kind, recipients, messages, senders, 1, body)
+}
+
+// ClusterPipeline is Pipeline to one recipient through a hub on a NATS
+// cluster of three servers on this machine, every stream with three
+// replicas: what replication costs a sender.
+func ClusterPipeline(ctx context.Context, dir string, kind protocol.RecipientKind, messages, senders int, body []byte) (Result, error) {
+	r, err := pipelineOn(ctx, dir, kind, 1, messages, senders, 3, body)
+	r.Name, r.Title = "cluster/1", "end to end, 1 agency → 1, through a hub of three servers (R3): send until the last delivered receipt is processed"
+	return r, err
+}
+
+func pipelineOn(ctx context.Context, dir string, kind protocol.RecipientKind, recipients, messages, senders, servers int, body []byte) (Result, error) {
+	ln, ids, err := netOn(ctx, dir, kind, recipients+1, 0, servers)
 	if err != nil {
 		return Result{}, err
 	}
@@ -138,7 +157,7 @@ func Pipeline(ctx context.Context, dir string, kind protocol.RecipientKind, reci
 		Name:  fmt.Sprintf("pipeline/%d", recipients),
 		Title: fmt.Sprintf("end to end, 1 agency → %d: send until the last delivered receipt is processed", recipients),
 		Params: map[string]any{"recipients": recipients, "body_bytes": len(body), "kind": string(kind),
-			"concurrent_senders": senders},
+			"concurrent_senders": senders, "servers": servers},
 		Messages: messages, Seconds: elapsed.Seconds(), PerSecond: rate(messages, elapsed),
 		Values: map[string]float64{"send_calls_per_second": rate(messages, sent)},
 	}, nil

@@ -34,6 +34,9 @@ type Config struct {
 	// AttachSize is the attachment scenario's file size in bytes (it needs
 	// Exe); zero skips it.
 	AttachSize int64
+	// Cluster runs the pipeline to one recipient again through a hub of
+	// three servers (R3), as a ratio to the single server's.
+	Cluster bool
 	// Log receives one line per scenario as it starts; nil discards them.
 	Log io.Writer
 }
@@ -41,7 +44,7 @@ type Config struct {
 // DefaultConfig is the full run of the targets.
 func DefaultConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindHybrid, Messages: 10000, BodySize: 1024, Senders: 64,
-		LatencyMessages: 2000, Agencies: 100, PerAgency: 100, WireMessages: 100, AttachSize: 1 << 30}
+		LatencyMessages: 2000, Agencies: 100, PerAgency: 100, WireMessages: 100, AttachSize: 1 << 30, Cluster: true}
 }
 
 // QuickConfig is a smoke-sized run: seconds, not minutes.
@@ -86,6 +89,15 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		r.Ratio, r.RatioTo = r.PerSecond/floors[n].PerSecond, floors[n].Name
 		r.Target, r.Met = "≥ 0.7 of the crypto floor", met(r.Ratio >= 0.7)
 		pipes[n] = add(r)
+	}
+	if c.Cluster {
+		logf("cluster: %d messages to 1 recipient through a hub of three servers…", c.Messages)
+		r, err := ClusterPipeline(ctx, filepath.Join(c.Dir, "cluster"), c.Kind, c.Messages, c.Senders, body)
+		if err != nil {
+			return rep, fmt.Errorf("cluster/1: %w", err)
+		}
+		r.Ratio, r.RatioTo = r.PerSecond/pipes[1].PerSecond, pipes[1].Name
+		add(r)
 	}
 	offered := pipes[1].PerSecond / 2
 	logf("latency: %d messages at %.0f/s…", c.LatencyMessages, offered)
