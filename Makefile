@@ -42,8 +42,8 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 	$(BIN) bench --json bench.json
 
 .PHONY: cluster
-cluster: ## three-server hub scenarios full size (1,000 messages: server loss and an empty store, rolling restart — known failing), prints what they measured
-	CASENODE_CLUSTER=full $(GO) test -run '^TestCluster' -count=1 -v -timeout 30m ./node/lab/localnet
+cluster: ## three-server hub scenarios full size (1,000 messages: server loss and an empty store, rolling restart, roster changes; R3 against one server's throughput), prints what they measured
+	CASENODE_CLUSTER=full $(GO) test -p 1 -run '^TestCluster' -count=1 -v -timeout 45m ./node/lab/localnet ./node/lab/bench
 
 .PHONY: links
 links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute and 30 s cuts, 150 s stall; about 10 minutes), prints the table

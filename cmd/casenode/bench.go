@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,6 +24,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	agencies := fs.Int("agencies", 0, "agencies in the fan-in scenario (default 100)")
 	perAgency := fs.Int("per-agency", 0, "messages each agency sends in the fan-in scenario (default 100)")
 	footprint := fs.Bool("footprint", true, "run the footprint and attachment scenarios (they start this binary as hub and node processes)")
+	cluster := fs.Bool("cluster", true, "run the cluster scenario: the pipeline through a hub of three servers on this machine, as a ratio to one server's (with --quick only when given)")
 	attachSize := fs.Int64("attach-size", 0, "bytes of the attachment scenario's file (default 1 GiB, 8 MiB with --quick)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -42,6 +44,12 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if *classic {
 		c.Kind = protocol.KindClassic
+	}
+	c.Cluster = *cluster
+	if *quick {
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "cluster" })
+		c.Cluster = *cluster && given
 	}
 	for _, o := range []struct {
 		v   int

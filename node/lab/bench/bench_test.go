@@ -2,8 +2,11 @@ package bench
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/casenode/casenode/protocol"
 )
@@ -118,4 +121,34 @@ func TestWire(t *testing.T) {
 			t.Fatalf("%s: a message's publications take %.0f bytes in v2 (v1 %.0f), want under %.0f", c.kind, got[2], got[1], c.limit)
 		}
 	}
+}
+
+// TestClusterPipeline measures, with CASENODE_CLUSTER set ('make
+// cluster'), the pipeline to one recipient through a single-server hub and
+// then through a hub of three servers (R3), paired in one run, twice each
+// in turn, and logs the ratio; each run checks every message arrived.
+func TestClusterPipeline(t *testing.T) {
+	if os.Getenv("CASENODE_CLUSTER") == "" {
+		t.Skip("runs with 'make cluster' (CASENODE_CLUSTER=full)")
+	}
+	messages := 1000
+	if os.Getenv("CASENODE_CLUSTER") != "full" {
+		messages = 200
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	var r1, r3 []float64
+	for round := range 2 {
+		one, err := Pipeline(ctx, filepath.Join(t.TempDir(), "r1"), protocol.KindClassic, 1, messages, 16, Body(1024))
+		if err != nil {
+			t.Fatalf("round %d, one server: %v", round, err)
+		}
+		three, err := ClusterPipeline(ctx, filepath.Join(t.TempDir(), "r3"), protocol.KindClassic, messages, 16, Body(1024))
+		if err != nil {
+			t.Fatalf("round %d, three servers: %v", round, err)
+		}
+		r1, r3 = append(r1, one.PerSecond), append(r3, three.PerSecond)
+		t.Logf("round %d: %d messages, one server %.0f msgs/s, three servers (R3) %.0f msgs/s: ratio %.2f", round, messages, one.PerSecond, three.PerSecond, three.PerSecond/one.PerSecond)
+	}
+	t.Logf("R3 / R1 throughput, mean of %d paired rounds: %.2f", len(r1), (r3[0]/r1[0]+r3[1]/r1[1])/2)
 }
