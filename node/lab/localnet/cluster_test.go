@@ -392,6 +392,7 @@ func TestClusterServerLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHealthy(t, n, victim)
+	waitSafe(t, ctx, n)
 
 	// Another server loses its disk: it comes back empty and catches up.
 	wiped := (victim + 1) % n.Servers()
