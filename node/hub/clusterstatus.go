@@ -75,7 +75,13 @@ func ClusterStatus(ctx context.Context, nc *nats.Conn) ([]ReplicaState, error) {
 			if replicas == 0 {
 				replicas = si.Config.Replicas
 			}
-			out = append(out, replicaState(name, ci.Name, replicas, ci.Cluster))
+			cl := ci.Cluster
+			if si.Config.Replicas <= 1 && (cl == nil || cl.Leader == "" && len(cl.Replicas) == 0) {
+				// A hub that runs alone reports no group for its
+				// consumers: they live with the stream.
+				cl = si.Cluster
+			}
+			out = append(out, replicaState(name, ci.Name, replicas, cl))
 		}
 		if err := cons.Err(); err != nil {
 			return nil, fmt.Errorf("list the consumers of %s: %w", name, err)
