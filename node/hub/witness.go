@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go"
@@ -30,7 +31,7 @@ type witnessService struct {
 	cosigner *witness.Cosigner
 	state    jetstream.KeyValue
 	alarms   jetstream.KeyValue
-	syncer   *blockSyncer // nil unless sync is "always"
+	syncer   *blockSyncer // nil unless sync is "always" on a hub that runs alone
 	roster   func() *protocol.Roster
 	log      *slog.Logger
 	now      func() time.Time
@@ -95,7 +96,10 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.cfg.Sync == "always" {
+	// A clustered server syncs through JetStream (clusterConfig); its
+	// replica's files may not exist yet (a server back with an empty
+	// store).
+	if h.cfg.Sync == config.SyncAlways && !h.cfg.Cluster.Enabled() {
 		if w.syncer, err = newBlockSyncer(h.cfg.StoreDir, "KV_"+protocol.WitnessBucket(h.cfg.Network)); err != nil {
 			return nil, err
 		}
