@@ -27,12 +27,13 @@ type JoinClusterOptions struct {
 // JoinCluster makes dir the directory of another server of the clustered
 // hub whose directory (or a copy of its public files) is from: the same
 // hub.json with this server's name and addresses, the secretariat's public
-// card, roster.jws, users.json and the TLS files. It copies no secret of
-// the secretariat's: the new server serves the rosters the signing server
-// publishes (startRoster). The hub's TLS key, when the hub serves TLS, is
-// copied with mode 0600: the servers share the hub certificate, which must
-// name every server's host. It refuses a directory that already holds a
-// hub.
+// card, roster.jws, users.json, the witness key and the TLS files. It
+// copies no secret of the secretariat's: the new server serves the rosters
+// the signing server publishes (startRoster). The hub's witness key, which
+// the roster names, and its TLS key, when the hub serves TLS, are copied
+// with mode 0600: the servers cosign as one witness, and share the hub
+// certificate, which must name every server's host. It refuses a
+// directory that already holds a hub.
 func JoinCluster(from, dir string, o JoinClusterOptions) (*config.Hub, error) {
 	data, err := os.ReadFile(filepath.Join(from, config.HubFile))
 	if err != nil {
@@ -73,6 +74,15 @@ func JoinCluster(from, dir string, o JoinClusterOptions) (*config.Hub, error) {
 		{filepath.Join(SecretariatDir, identity.CardFile), 0o644},
 		{RosterFile, 0o644},
 		{UsersFile, 0o644},
+	}
+	// The witness key, which the roster names: every server answers
+	// witness requests (one per request, a queue group) and must cosign
+	// with it, or its cosignatures name a witness no node trusts.
+	if _, err := os.Stat(filepath.Join(from, WitnessKeyFile)); err == nil {
+		files = append(files, struct {
+			name string
+			mode fs.FileMode
+		}{WitnessKeyFile, 0o600})
 	}
 	for _, f := range []struct {
 		name string
