@@ -247,7 +247,7 @@ func TestMessageIDAfter(t *testing.T) {
 		}
 		prev, prevAt = id, at
 	}
-	if at, _ := MessageIDAfter(prev, t0.Add(4*time.Millisecond)); !at.Equal(t0.Add(4*time.Millisecond).Truncate(time.Millisecond)) {
+	if at, _ := MessageIDAfter(prev, t0.Add(4*time.Millisecond)); !at.Equal(t0.Add(4 * time.Millisecond).Truncate(time.Millisecond)) {
 		t.Errorf("same millisecond: time %s", at)
 	}
 	// Beyond MaxIDStepBack the clock wins.
