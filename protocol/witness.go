@@ -52,6 +52,11 @@ func WitnessBucket(network string) string { return "casenet-" + network + "-witn
 // rollbacks its witness saw, each with both checkpoints as evidence.
 func WitnessAlarmBucket(network string) string { return "casenet-" + network + "-witness-alarms" }
 
+// WitnessResetBucket is the hub's key-value bucket of the resets of its
+// witness's state that the secretariat ordered, keyed <agency>.<order id>,
+// each with the signed order and what the witness forgot.
+func WitnessResetBucket(network string) string { return "casenet-" + network + "-witness-resets" }
+
 // CosignatureAlg is the signed-note signature type of an Ed25519
 // cosignature/v1 (C2SP tlog-cosignature): it prefixes the public key in
 // the key hash and in the verifier key.

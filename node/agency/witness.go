@@ -116,7 +116,11 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 			what := fmt.Sprintf("the hub's witness cosigned a checkpoint of size %d of this agency's audit log, but the log's newest checkpoint has size %d: the audit log was rolled back or replaced; keep audit.db as evidence and tell the secretariat", conflict.size, cp.Size)
 			n.alarms.raiseKind(AlarmWitness, what)
 			n.log.Error("witness: the audit log is behind what the witness cosigned", "witness_size", conflict.size, "log_size", cp.Size)
-			known = conflict.size
+			// No proof can start beyond the checkpoint: ask again from
+			// what the log holds, which the witness accepts once the
+			// secretariat has reset its state of this log after a
+			// restart of the log ('casenode hub witness reset').
+			known = cosigned
 		}
 		var refused *witnessRefusal
 		if errors.As(err, &refused) && refused.status == witness.StatusUnprocessable {

@@ -71,8 +71,9 @@ func openOwnLog(dir string, sec *protocol.MemberCard) (*auditlog.Log, error) {
 // Action is one change a person made at the hub, as its audit log
 // records it (the payload of an access record).
 type Action struct {
-	// Action is admit, rotate, revoke, renew, or one of them with
-	// ".failed".
+	// Action is admit, rotate, revoke, renew, witness-reset, or one of
+	// them with ".failed"; witness-reset.refused is an order from the hub
+	// directory that failed its checks.
 	Action string `json:"action"`
 	// Agency is the member concerned, if any.
 	Agency string `json:"agency,omitempty"`
@@ -83,22 +84,35 @@ type Action struct {
 	KeyID string `json:"kid,omitempty"`
 	// Error is why a failed action failed.
 	Error string `json:"error,omitempty"`
+	// Reason, Order, OldSize and OldRoot are a witness reset's: why, the
+	// order's id, and the checkpoint the witness forgot.
+	Reason  string `json:"reason,omitempty"`
+	Order   string `json:"order,omitempty"`
+	OldSize int64  `json:"old_size,omitempty"`
+	OldRoot string `json:"old_root,omitempty"`
 }
 
 // record appends an access record of a to the hub's audit log under actor
 // ("console:NAME") and waits until it is on disk.
 func (h *Hub) record(ctx context.Context, actor string, a Action) error {
+	_, err := h.recordSeq(ctx, actor, a)
+	return err
+}
+
+// recordSeq is record, and returns the record's index in the log.
+func (h *Hub) recordSeq(ctx context.Context, actor string, a Action) (int64, error) {
 	if h.own == nil {
-		return errors.New("the hub's audit log is not open")
+		return 0, errors.New("the hub's audit log is not open")
 	}
 	payload, err := json.Marshal(a)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := h.own.Append(ctx, auditlog.Entry{Type: auditlog.TypeAccess, Actor: actor, Payload: payload}); err != nil {
-		return fmt.Errorf("record in the hub's audit log: %w", err)
+	seq, err := h.own.Append(ctx, auditlog.Entry{Type: auditlog.TypeAccess, Actor: actor, Payload: payload})
+	if err != nil {
+		return 0, fmt.Errorf("record in the hub's audit log: %w", err)
 	}
-	return nil
+	return seq, nil
 }
 
 // OwnLogPath returns the path of the hub's audit log.

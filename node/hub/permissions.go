@@ -53,11 +53,12 @@ func adminPermissions(network string) *server.Permissions {
 			"$JS.API.DIRECT.GET." + kv,
 			"$JS.API.DIRECT.GET." + kv + ".>",
 			"$JS.API.STREAM.MSG.GET." + kv,
-			// The witness's state and alarms (witness.go), for the
+			// The witness's state, alarms and resets (witness.go), for the
 			// secretariat's export and the auditor's --witness-from;
 			// their buckets take no direct gets (bucketStream).
 			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessBucket(network),
 			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessAlarmBucket(network),
+			"$JS.API.STREAM.MSG.GET.KV_" + protocol.WitnessResetBucket(network),
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{adminInbox + ".>"}},
 	}
@@ -92,6 +93,7 @@ func servicePermissions(network string) *server.Permissions {
 			// The witness (witness.go): its buckets.
 			"$KV." + protocol.WitnessBucket(network) + ".>",
 			"$KV." + protocol.WitnessAlarmBucket(network) + ".>",
+			"$KV." + protocol.WitnessResetBucket(network) + ".>",
 			// Answers of the attachment service and the witness, which go
 			// back to the members' accounts only.
 			responsePrefix + ">",

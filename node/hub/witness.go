@@ -31,7 +31,15 @@ type witnessService struct {
 	cosigner *witness.Cosigner
 	state    jetstream.KeyValue
 	alarms   jetstream.KeyValue
-	syncer   *blockSyncer // nil unless sync is "always" on a hub that runs alone
+	// resets are the resets of the state the secretariat ordered
+	// (witness_reset.go).
+	resets jetstream.KeyValue
+	// syncer and resetSyncer are nil unless sync is "always" on a hub
+	// that runs alone.
+	syncer      *blockSyncer
+	resetSyncer *blockSyncer
+	// stop ends the watch for reset orders; done says it ended.
+	stop, done chan struct{}
 	roster   func() *protocol.Roster
 	log      *slog.Logger
 	now      func() time.Time
@@ -83,14 +91,15 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	}
 	w := &witnessService{network: h.cfg.Network, cosigner: c, log: h.log.With("service", "witness"), now: time.Now,
 		roster: func() *protocol.Roster { return h.Roster().Roster }}
-	// Without direct gets, as the roster bucket (bucketStream): the
-	// witness reads its state at every request, and a direct get races
-	// with the reload of every roster change.
+	// Without direct gets, as every bucket of the hub (bucketStream).
 	err = retryClustered(ctx, h.cfg, func(ctx context.Context) (err error) {
 		if w.state, err = ensureBucket(ctx, h.js, witnessStateConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
 			return err
 		}
-		w.alarms, err = ensureBucket(ctx, h.js, witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas()))
+		if w.alarms, err = ensureBucket(ctx, h.js, witnessAlarmConfig(h.cfg.Network, h.cfg.Replicas())); err != nil {
+			return err
+		}
+		w.resets, err = ensureBucket(ctx, h.js, witnessResetConfig(h.cfg.Network, h.cfg.Replicas()))
 		return err
 	})
 	if err != nil {
@@ -103,7 +112,14 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 		if w.syncer, err = newBlockSyncer(h.cfg.StoreDir, "KV_"+protocol.WitnessBucket(h.cfg.Network)); err != nil {
 			return nil, err
 		}
+		if w.resetSyncer, err = newBlockSyncer(h.cfg.StoreDir, "KV_"+protocol.WitnessResetBucket(h.cfg.Network)); err != nil {
+			return nil, err
+		}
 	}
+	// The reset orders the secretariat left while the hub was stopped
+	// apply before the first request.
+	h.witness = w
+	h.applyWitnessResetOrders(ctx)
 	// One server of a clustered hub answers each request (the state's
 	// revision keeps two servers from both moving it).
 	if w.sub, err = h.nc.QueueSubscribe(protocol.WitnessFilter(h.cfg.Network), serviceQueue, w.handle); err != nil {
@@ -112,18 +128,53 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 	if err := h.nc.Flush(); err != nil {
 		return nil, fmt.Errorf("start the witness: %w", err)
 	}
+	w.stop, w.done = make(chan struct{}), make(chan struct{})
+	go w.watchResetOrders(h.poll, h.applyWitnessResetOrders)
 	return w, nil
+}
+
+// watchResetOrders applies the reset orders of the hub directory every
+// poll interval until close.
+func (w *witnessService) watchResetOrders(poll time.Duration, apply func(context.Context)) {
+	defer close(w.done)
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-w.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+			apply(ctx)
+		}
+	}
 }
 
 func (w *witnessService) close() {
 	if w == nil {
 		return
 	}
+	if w.stop != nil {
+		close(w.stop)
+		<-w.done
+		w.stop = nil
+	}
 	if w.sub != nil {
 		w.sub.Unsubscribe()
 	}
 	if w.syncer != nil {
 		w.syncer.close()
+	}
+	if w.resetSyncer != nil {
+		w.resetSyncer.close()
 	}
 }
 

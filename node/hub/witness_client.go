@@ -96,34 +96,71 @@ func localAddr(listen string) string {
 // FetchWitnessAlarms reads, over an admin connection, the forks and
 // rollbacks the hub's witness refused, oldest first.
 func FetchWitnessAlarms(ctx context.Context, nc *nats.Conn, network string) ([]WitnessAlarm, error) {
-	js, err := jetstream.New(nc)
+	var out []WitnessAlarm
+	err := readBucket(ctx, nc, protocol.WitnessAlarmBucket(network), ">", func(data []byte) error {
+		var a WitnessAlarm
+		if err := protocol.DecodeStrict("witness alarm", data, maxWitnessAlarm, &a); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
 	if err != nil {
+		return nil, fmt.Errorf("read witness alarms: %w", err)
+	}
+	slices.SortFunc(out, func(a, b WitnessAlarm) int { return a.Detected.Compare(b.Detected) })
+	return out, nil
+}
+
+// FetchWitnessResets reads, over an admin connection, the resets of the
+// witness's state of agency's log that the secretariat ordered, oldest
+// first.
+func FetchWitnessResets(ctx context.Context, nc *nats.Conn, network, agency string) ([]WitnessResetEvent, error) {
+	if err := protocol.ValidateID("agency", agency); err != nil {
 		return nil, err
 	}
-	bucket := protocol.WitnessAlarmBucket(network)
+	var out []WitnessResetEvent
+	err := readBucket(ctx, nc, protocol.WitnessResetBucket(network), agency+".*", func(data []byte) error {
+		var ev WitnessResetEvent
+		if err := protocol.DecodeStrict("witness reset", data, maxWitnessResetEvent, &ev); err != nil {
+			return err
+		}
+		out = append(out, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read witness resets: %w", err)
+	}
+	slices.SortFunc(out, func(a, b WitnessResetEvent) int { return a.Applied.Compare(b.Applied) })
+	return out, nil
+}
+
+// readBucket calls fn with the value of every key of a bucket under filter
+// (a subject filter on the keys), reading the bucket's stream message by
+// message as the admin's permissions allow (no direct gets, no consumers).
+func readBucket(ctx context.Context, nc *nats.Conn, bucket, filter string, fn func([]byte) error) error {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
 	stream, err := js.Stream(ctx, "KV_"+bucket)
 	if err != nil {
-		return nil, fmt.Errorf("the hub's witness alarm bucket: %w", err)
+		return fmt.Errorf("the hub's bucket %s: %w", bucket, err)
 	}
-	var out []WitnessAlarm
 	for seq := uint64(1); ; {
-		m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject("$KV."+bucket+".>"))
+		m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject("$KV."+bucket+"."+filter))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read witness alarms: %w", err)
+			return err
 		}
 		seq = m.Sequence + 1
 		if len(m.Data) == 0 {
 			continue // a deleted key
 		}
-		var a WitnessAlarm
-		if err := protocol.DecodeStrict("witness alarm", m.Data, maxWitnessAlarm, &a); err != nil {
-			return nil, err
+		if err := fn(m.Data); err != nil {
+			return err
 		}
-		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b WitnessAlarm) int { return a.Detected.Compare(b.Detected) })
-	return out, nil
 }
