@@ -40,10 +40,10 @@ type witnessService struct {
 	resetSyncer *blockSyncer
 	// stop ends the watch for reset orders; done says it ended.
 	stop, done chan struct{}
-	roster   func() *protocol.Roster
-	log      *slog.Logger
-	now      func() time.Time
-	sub      *nats.Subscription
+	roster     func() *protocol.Roster
+	log        *slog.Logger
+	now        func() time.Time
+	sub        *nats.Subscription
 
 	mu sync.Mutex // serializes requests: a check and its update are one step
 }
