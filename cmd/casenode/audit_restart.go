@@ -32,7 +32,7 @@ func runAuditRestartLog(ctx context.Context, e *env, args []string) error {
 		return withHintIfMissing(err, "is --dir the node's directory?")
 	}
 	path := filepath.Join(f.dir, auditlog.FileName)
-	res, err := auditlog.Restart(ctx, path, agency.AuditOptions(id, auditLockTimeout, nil))
+	res, err := agency.RestartAuditLog(ctx, f.dir, id, auditLockTimeout)
 	var inUse *auditlog.InUseError
 	if errors.As(err, &inUse) {
 		return withHint(fmt.Errorf("audit restart-log: %w", err), "stop the node first ('casenode run' holds the log), then run this again")

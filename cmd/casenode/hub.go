@@ -18,7 +18,7 @@ func hubVerbs() []nounVerb {
 		{"backup", "write one archive of a hub's directory, consistent while it runs", runHubBackup},
 		{"restore", "bring a hub's backup back into a new directory", runHubRestore},
 		{"user", "manage the accounts of the secretariat's web console (add, list, disable)", runHubUser},
-		{"witness", "the hub's witness: export a cosigned checkpoint, list forks and rollbacks", runHubWitness},
+		{"witness", "the hub's witness: export a cosigned checkpoint, list forks and rollbacks, reset an agency's state after a restart of its log", runHubWitness},
 		{"status", "say whether every stream and consumer of the running hub has all its replicas current (a clustered hub: whether one server may be restarted)", runHubStatus},
 		{"join-cluster", "make the directory of another server of a clustered hub from the first one's files", runHubJoinCluster},
 	}

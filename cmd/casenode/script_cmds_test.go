@@ -14,6 +14,8 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"filemode": cmdFilemode,
 		"kid":      cmdKid,
+		"freeport": cmdFreeport,
+		"poll":     cmdPoll,
 	}
 }
 

@@ -100,6 +100,14 @@ type Restarted struct {
 // of the old one's StoreBucket. Nobody may hold the old log (an *InUseError otherwise).
 // A Restart that a crash interrupted is finished by the next.
 func Restart(ctx context.Context, path string, opts Options) (*Restarted, error) {
+	return RestartWith(ctx, path, opts, nil)
+}
+
+// RestartWith is Restart, with then appended to the new log after the
+// restart record, in the same first commit: what the node had recorded in
+// the old log and an auditor needs to judge the new one (its
+// configuration, the roster in force).
+func RestartWith(ctx context.Context, path string, opts Options, then []Entry) (*Restarted, error) {
 	fresh := path + ".restart"
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(fresh); err == nil {
@@ -145,7 +153,7 @@ func Restart(ctx context.Context, path string, opts Options) (*Restarted, error)
 	if err := os.Remove(fresh); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("restart audit log: %w", err)
 	}
-	l, err := open(fresh, opts, []Entry{{Type: TypeRestart, Actor: opts.Card.Agency, Payload: payload}})
+	l, err := open(fresh, opts, append([]Entry{{Type: TypeRestart, Actor: opts.Card.Agency, Payload: payload}}, then...))
 	if err != nil {
 		return nil, fmt.Errorf("restart audit log: %w", err)
 	}

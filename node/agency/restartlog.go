@@ -1,0 +1,75 @@
+package agency
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/crypto/identity"
+	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/store"
+)
+
+// RestartAuditLog starts the audit log of the stopped node of dir over
+// after a broken one (auditlog.Restart), and writes into the new log's
+// first commit, after its restart record, the node's configuration and the
+// roster in force with the other members' cards: without them an auditor
+// could judge neither the rosters the new log records later (the
+// secretariat's key is pinned by the configuration) nor the witnesses'
+// cosignatures (their keys are in the roster).
+//
+// A directory without node.json (keys only, not joined) gets the bare
+// restart.
+func RestartAuditLog(ctx context.Context, dir string, id *identity.Identity, lockTimeout time.Duration) (*auditlog.Restarted, error) {
+	path := filepath.Join(dir, auditlog.FileName)
+	opts := AuditOptions(id, lockTimeout, nil)
+	if _, err := os.Stat(filepath.Join(dir, config.NodeFile)); errors.Is(err, fs.ErrNotExist) {
+		return auditlog.Restart(ctx, path, opts)
+	}
+	cfg, err := config.LoadNode(dir)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := os.ReadFile(filepath.Join(dir, config.NodeFile))
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, store.FileName), lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var signed []byte
+	if err := st.View(func(tx *store.Tx) error { signed = tx.Roster(); return nil }); err != nil {
+		return nil, err
+	}
+	then := []auditlog.Entry{{Type: auditlog.TypeConfig, Actor: cfg.Agency, Payload: conf}}
+	if signed != nil {
+		r, err := (&Node{cfg: cfg}).verifyRoster(signed)
+		if err != nil {
+			return nil, fmt.Errorf("the roster stored in %s: %w", st.Path(), err)
+		}
+		then = append(then, auditlog.Entry{Type: auditlog.TypeRoster, Actor: r.Secretariat, Payload: signed})
+		for _, m := range r.Members {
+			if m.Card.Agency == cfg.Agency {
+				continue
+			}
+			card, err := m.Card.Marshal()
+			if err != nil {
+				return nil, fmt.Errorf("roster serial %d: card of %s: %w", r.Serial, m.Card.Agency, err)
+			}
+			then = append(then, auditlog.Entry{Type: auditlog.TypeKey, Actor: m.Card.Agency, Payload: card})
+		}
+	}
+	res, err := auditlog.RestartWith(ctx, path, opts, then)
+	if err != nil {
+		return res, err
+	}
+	// The configuration the new log holds is the one recorded last.
+	return res, st.Commit(func(tx *store.Tx) error { return tx.SetConfig(conf) })
+}
