@@ -77,6 +77,42 @@ type Node struct {
 	// fetches as soon as its message arrives; larger ones wait for
 	// 'casenode attachment get' (0: every attachment waits).
 	AttachmentAutoFetch int64 `json:"attachment_auto_fetch"`
+	// Witness says which member agencies witness this node's audit log
+	// besides the hub (docs/AUDIT.md, "Peer witnesses").
+	Witness Witness `json:"witness,omitzero"`
+}
+
+// MaxWitnessPeers bounds witness.peers.
+const MaxWitnessPeers = 8
+
+// Witness is the witnessing of the node's audit log by peer agencies.
+type Witness struct {
+	// Peers are the agency ids of the members asked to cosign each new
+	// checkpoint of the log, as the hub's witness does. Every node answers
+	// such requests of the other active members, configured or not.
+	Peers []string `json:"peers,omitempty"`
+}
+
+// validate checks the peers: valid ids, at most MaxWitnessPeers, none
+// twice, not the agency itself.
+func (w *Witness) validate(self string) error {
+	if len(w.Peers) > MaxWitnessPeers {
+		return fmt.Errorf("node.witness.peers: %d agencies, over the limit of %d", len(w.Peers), MaxWitnessPeers)
+	}
+	seen := map[string]bool{}
+	for i, p := range w.Peers {
+		if err := protocol.ValidateID("agency", p); err != nil {
+			return fmt.Errorf("node.witness.peers[%d]: %w", i, err)
+		}
+		if p == self {
+			return fmt.Errorf("node.witness.peers[%d]: %q is this agency: a log is not witnessed by its own agency", i, p)
+		}
+		if seen[p] {
+			return fmt.Errorf("node.witness.peers[%d]: %q is listed twice", i, p)
+		}
+		seen[p] = true
+	}
+	return nil
 }
 
 // API is the node's local API endpoint.
@@ -238,6 +274,9 @@ func (n *Node) Validate() error {
 		return fmt.Errorf("node.rejections_kept_per_hour: %d is out of range: must be between 0 and 1000000", n.RejectionsKeptPerHour)
 	}
 	if err := checkLogFormat("node.log_format", n.LogFormat); err != nil {
+		return err
+	}
+	if err := n.Witness.validate(n.Agency); err != nil {
 		return err
 	}
 	return checkLogLevel("node.log_level", n.LogLevel)

@@ -162,6 +162,13 @@ func (n *Node) acknowledge(d *decision) {
 		}
 		return
 	}
+	if res.kind == kindWitness && res.retry != nil {
+		n.log.Warn("peer witness message not acted on; it will be delivered again", "from", res.from, "err", res.retry)
+		if err := d.j.msg.NakWithDelay(5 * time.Second); err != nil {
+			n.log.Debug("nak", "err", err)
+		}
+		return
+	}
 	switch {
 	case res.kind == kindRejected:
 		n.counts.add(&n.counts.c.Rejected, string(res.reason))

@@ -2,6 +2,11 @@ package agency
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
+
+	"github.com/casenode/casenode/crypto/witness"
+	"github.com/casenode/casenode/protocol"
 
 	"github.com/casenode/casenode/node/auditlog"
 )
@@ -20,3 +25,20 @@ func (n *Node) AppendAudit(ctx context.Context, e auditlog.Entry) error {
 
 // AuditSize returns the number of records of the node's audit log.
 func (n *Node) AuditSize() (int64, error) { return n.audit.Size() }
+
+// AskPeer sends peer a request to cosign signed, a checkpoint of this
+// agency's log, with a proof-less old size: a test's forgery travels the
+// node's own way.
+func (n *Node) AskPeer(ctx context.Context, peer string, signed []byte, old int64) error {
+	n.peers.mu.Lock()
+	js := n.peers.js
+	n.peers.mu.Unlock()
+	if js == nil {
+		return errors.New("offline")
+	}
+	req := &witness.Request{Old: old, Checkpoint: signed}
+	return n.publishPeerWitness(ctx, js, &protocol.PeerWitness{To: peer, Kind: protocol.PeerWitnessRequest, Body: string(req.Marshal())})
+}
+
+// SigningKey returns the agency's signing key.
+func (n *Node) SigningKey() ed25519.PrivateKey { return n.ident().Signing }

@@ -53,6 +53,8 @@ type Node struct {
 	writes   writeAlarm    // raised while the disk is full
 	counts   counters      // what the node did, for its metrics
 	witness  witnessState  // the witnessing of the audit log (witness.go)
+	// peers is the witnessing by and of peer agencies (peerwitness.go).
+	peers peerWitnessing
 	// keptRejections bounds the rejections kept in full per publisher.
 	keptRejections keptRejections
 	running        atomic.Bool

@@ -31,6 +31,7 @@ const (
 	kindMessage  resultKind = iota + 1 // a valid sealed message for the inbox
 	kindReceipt                        // a valid receipt from another agency
 	kindRejected                       // an input refused for a reason
+	kindWitness                        // a peer witness request or answer, acted on
 )
 
 // result is what a worker found; the committer acts on it.
@@ -45,6 +46,10 @@ type result struct {
 
 	// kindReceipt
 	receipt *protocol.Receipt
+
+	// retry, for kindWitness: why it could not be acted on durably; it
+	// is delivered again.
+	retry error
 
 	// stamp is what the hub's JetStream stamped on the input: when it
 	// stored it and its stream sequence; nil if the metadata is missing.
@@ -99,6 +104,8 @@ func (n *Node) process(j *job, rf *rosterInForce, now time.Time) {
 		n.reCopied(&j.res)
 	case t == protocol.TypeReceipt:
 		n.processReceipt(&j.res, rf, stored)
+	case t == protocol.TypePeerWitnessRequest || t == protocol.TypePeerWitnessAnswer:
+		n.processPeerWitness(&j.res, rf, t, stored)
 	default:
 		n.processMessage(&j.res, rf, stored, now)
 	}

@@ -52,6 +52,7 @@ func (n *Node) Run(ctx context.Context) error {
 	wg.Go(func() { n.xfer.run(ctx, nc) })
 	wg.Go(func() { n.watchLiveness(ctx, nc) })
 	wg.Go(func() { n.witnessCheckpoints(ctx, nc) })
+	wg.Go(func() { n.peerWitnessCheckpoints(ctx, nc, js) })
 	n.log.Info("node running", "network", n.cfg.Network, "hub", strings.Join(n.cfg.HubURLs, ","))
 	wg.Wait()
 	return nil

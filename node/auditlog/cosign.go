@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/casenode/casenode/crypto/witness"
 	bolt "go.etcd.io/bbolt"
@@ -167,12 +168,20 @@ func (v *verifier) cosignatureFailure(size int64, err error, what string) *Verif
 	return v.failAt(KindIntegrity, size, what+": "+err.Error(), "", "")
 }
 
+// originAgency is the agency of a log's origin casenode/<net>/<agency>.
+func originAgency(origin string) string {
+	parts := strings.Split(origin, "/")
+	return parts[len(parts)-1]
+}
+
 // witnessVerifiers are the verifiers of the witness keys the auditor gave
 // and of those the roster in force at the end of the log lists.
 func (v *verifier) witnessVerifiers() ([]*witness.Verifier, error) {
 	keys := append([]string(nil), v.o.WitnessKeys...)
 	if t := v.trail.Trust(); t != nil && t.Roster() != nil {
-		keys = append(keys, t.Roster().Witnesses...)
+		// The roster's witnesses and, as peer witnesses, the other
+		// members' keys (protocol.Roster.WitnessKeys).
+		keys = append(keys, t.Roster().WitnessKeys(originAgency(v.origin))...)
 	}
 	seen := map[string]bool{}
 	var out []*witness.Verifier

@@ -155,7 +155,7 @@ func CheckDelivery(d *Delivery, secretariat ed25519.PublicKey) (*Delivered, erro
 	}
 	recs := map[string]*auditlog.Record{}
 	res := &Delivered{Network: roster.Network, From: sender, Checkpoint: cp, RosterSerial: roster.Serial, SenderKeyID: senderKID}
-	if ws, err := witness.Verifiers(roster.Witnesses); err == nil {
+	if ws, err := witness.Verifiers(roster.WitnessKeys(sender)); err == nil {
 		if cs, _, err := witness.CheckCosigned([]byte(d.Checkpoint), ws); err == nil {
 			for _, c := range cs {
 				res.CosignedBy, res.CosignedAt = append(res.CosignedBy, c.Witness), append(res.CosignedAt, c.Time)
@@ -278,10 +278,11 @@ func openCheckpoint(signed []byte, roster *protocol.Roster) (*auditlog.Checkpoin
 			}
 		}
 	}
-	// The witnesses the roster names may have cosigned the checkpoint
-	// (C2SP tlog-cosignature): their lines are checked with their keys,
+	// The witnesses the roster names, and the other members as peer
+	// witnesses, may have cosigned the checkpoint (C2SP
+	// tlog-cosignature): their lines are checked with their keys,
 	// and any other line is refused below.
-	witnesses, err := witness.Verifiers(roster.Witnesses)
+	witnesses, err := witness.Verifiers(roster.WitnessKeys(agency))
 	if err != nil {
 		return nil, "", "", distrust("the roster's witness keys: %v", err)
 	}
