@@ -86,6 +86,11 @@ func TestParseNodeErrors(t *testing.T) {
 		{`"metrics":{"listen":"monitor.example:9464"}`, `node.metrics.listen: "monitor.example:9464" is not HOST:PORT`},
 		{`"log_format":"logfmt"`, `node.log_format: "logfmt" must be text or json`},
 		{`"hub_url":"nats://hub:4222"`, `unknown field "hub_url"`},
+		{`"witness":{"peers":["GH"]}`, "node.witness.peers[0]: "},
+		{`"witness":{"peers":["gh-ag","gh-ag"]}`, `node.witness.peers[1]: "gh-ag" is listed twice`},
+		{`"witness":{"peers":["sn-pj-dakar"]}`, `node.witness.peers[0]: "sn-pj-dakar" is this agency`},
+		{`"witness":{"peers":["a1","a2","a3","a4","a5","a6","a7","a8","a9"]}`, "node.witness.peers: 9 agencies, over the limit of 8"},
+		{`"witness":{"pears":[]}`, `unknown field "pears"`},
 	}
 	for _, tt := range tests {
 		_, err := ParseNode(testNode(t, tt.extra))

@@ -144,6 +144,16 @@ func printWitness(w io.Writer, s *agency.Status) {
 	default:
 		fmt.Fprintf(w, "witness    no checkpoint cosigned yet%s\n", witnessError(ws.LastError))
 	}
+	for _, p := range ws.Peers {
+		switch {
+		case p.Cosigned == s.Audit.Checkpoint.Size:
+			fmt.Fprintf(w, "peer       %s cosigned the last checkpoint\n", p.Agency)
+		case p.Cosigned > 0:
+			fmt.Fprintf(w, "peer       %s cosigned the checkpoint at %s%s\n", p.Agency, count(p.Cosigned, "record", "records"), witnessError(p.LastError))
+		default:
+			fmt.Fprintf(w, "peer       %s has cosigned no checkpoint yet%s\n", p.Agency, witnessError(p.LastError))
+		}
+	}
 }
 
 func witnessError(e string) string {

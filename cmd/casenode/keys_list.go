@@ -38,7 +38,10 @@ func runKeysList(ctx context.Context, e *env, args []string) error {
 			Agency  string `json:"agency"`
 			Network string `json:"network"`
 			Keys    []key  `json:"keys"`
-		}{cur.Agency, cur.Network, []key{{cur.KeyID(), cur.Created, "current"}}}
+			// PeerWitness is the verifier key of the agency's
+			// cosignatures as a peer witness (its current key).
+			PeerWitness string `json:"peer_witness_key"`
+		}{cur.Agency, cur.Network, []key{{cur.KeyID(), cur.Created, "current"}}, peerWitnessKey(cur)}
 		for _, c := range prev {
 			out.Keys = append(out.Keys, key{c.KeyID(), c.Created, "previous"})
 		}
@@ -51,5 +54,16 @@ func runKeysList(ctx context.Context, e *env, args []string) error {
 	for _, c := range prev {
 		fmt.Fprintf(w, "%s\t%s\tprevious\n", c.KeyID(), c.Created)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "peer witness key: %s\n", peerWitnessKey(cur))
+	return nil
+}
+
+// peerWitnessKey is the verifier key of the cosignatures the agency of
+// card makes as a peer witness of other members' logs: its signing key
+// under its peer witness name (an auditor's 'audit verify --witness-key').
+func peerWitnessKey(card *protocol.MemberCard) string {
+	return protocol.WitnessKey(protocol.PeerWitnessName(card.Network, card.Agency), card.PublicKey())
 }

@@ -148,6 +148,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 	}
 	if s.Running {
 		w := n.Witness()
+		w.Peers = n.PeerWitnesses()
 		s.Audit.Witness = &w
 	}
 	s.Checks = s.checks()

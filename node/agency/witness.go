@@ -45,6 +45,8 @@ type WitnessStatus struct {
 	WitnessSize int64 `json:"witness_size"`
 	// LastError is why the last request failed, if it did.
 	LastError string `json:"last_error,omitempty"`
+	// Peers are the peer witnesses of node.json's witness.peers.
+	Peers []PeerWitnessStatus `json:"peers,omitempty"`
 }
 
 // witnessState is the witnessing goroutine's state, readable by Status.
