@@ -9,6 +9,7 @@ import (
 	"github.com/casenode/casenode/protocol"
 
 	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/store"
 )
 
 // OfferRoster offers a signed roster as if the hub served it.
@@ -42,3 +43,30 @@ func (n *Node) AskPeer(ctx context.Context, peer string, signed []byte, old int6
 
 // SigningKey returns the agency's signing key.
 func (n *Node) SigningKey() ed25519.PrivateKey { return n.ident().Signing }
+
+// PeerWitnessedSize returns the size of the checkpoint of agency's log
+// this node cosigned last as its peer witness; 0 if none.
+func (n *Node) PeerWitnessedSize(agency string) int64 {
+	var held *store.PeerWitnessed
+	if err := n.store.View(func(tx *store.Tx) error {
+		var err error
+		held, err = tx.PeerWitnessed(agency)
+		return err
+	}); err != nil || held == nil {
+		return 0
+	}
+	cp, err := signedCheckpoint(held.Checkpoint)
+	if err != nil {
+		return 0
+	}
+	return cp.Size
+}
+
+// CheckpointNote returns the signed checkpoint of size of the audit log.
+func (n *Node) CheckpointNote(size int64) ([]byte, error) {
+	cp, err := n.audit.CheckpointAt(size)
+	if err != nil {
+		return nil, err
+	}
+	return cp.Note, nil
+}

@@ -287,24 +287,37 @@ func (n *Node) judgePeerRequest(rf *rosterInForce, pw *protocol.PeerWitness) (st
 	}
 	n.peers.serve.Lock()
 	defer n.peers.serve.Unlock()
-	var held []byte
-	if err := n.store.View(func(tx *store.Tx) error { held = tx.PeerWitnessed(pw.From); return nil }); err != nil {
+	var held *store.PeerWitnessed
+	if err := n.store.View(func(tx *store.Tx) error {
+		var err error
+		held, err = tx.PeerWitnessed(pw.From)
+		return err
+	}); err != nil {
 		return 0, "", 0, err
 	}
 	var latest *witness.Latest
 	var heldCP *witness.Checkpoint
+	var heldNote []byte
 	if held != nil {
-		if heldCP, err = signedCheckpoint(held); err != nil {
+		if heldCP, err = signedCheckpoint(held.Checkpoint); err != nil {
 			return 0, "", 0, fmt.Errorf("the stored checkpoint of %s: %w", pw.From, err)
 		}
-		latest = &witness.Latest{Size: heldCP.Size, Root: heldCP.Root}
+		latest, heldNote = &witness.Latest{Size: heldCP.Size, Root: heldCP.Root}, held.Checkpoint
 	}
 	v := witness.Check(req, origin, logKeys, latest)
 	if v.Checkpoint != nil {
 		size = v.Checkpoint.Size
 	}
+	// Requests travel through a stream and several workers: one made
+	// before the request of the checkpoint held may come after it. A
+	// smaller checkpoint is evidence of a rollback only in a request made
+	// after that one (the requester's signed time); a fork is evidence
+	// whenever it comes.
+	if v.Evidence == witness.EvidenceRollback && held != nil && !pw.Time.After(held.Requested) {
+		v.Evidence = ""
+	}
 	if v.Evidence != "" {
-		if err := n.peerAlarm(pw.From, v, held, req); err != nil {
+		if err := n.peerAlarm(pw.From, v, heldNote, req); err != nil {
 			return 0, "", 0, err
 		}
 	}
@@ -317,7 +330,8 @@ func (n *Node) judgePeerRequest(rf *rosterInForce, pw *protocol.PeerWitness) (st
 		return v.Status, v.Reason + "\n", size, nil
 	}
 	if heldCP == nil || heldCP.Size != v.Checkpoint.Size {
-		if err := n.store.Commit(func(tx *store.Tx) error { return tx.SetPeerWitnessed(pw.From, req.Checkpoint) }); err != nil {
+		w := &store.PeerWitnessed{Checkpoint: req.Checkpoint, Requested: pw.Time.Time}
+		if err := n.store.Commit(func(tx *store.Tx) error { return tx.SetPeerWitnessed(pw.From, w) }); err != nil {
 			return 0, "", 0, fmt.Errorf("record the witnessed checkpoint of %s: %w", pw.From, err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
+	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -96,26 +97,35 @@ func TestPeerWitnessCosignsAndRefusesAFork(t *testing.T) {
 	}
 
 	// A fork: another checkpoint of the size gh-ag cosigned last, signed
-	// by sn-pj's key.
-	held := second
-	for _, p := range a.PeerWitnesses() {
-		held = p.Cosigned
-	}
+	// by sn-pj's key. First the log settles (the lead's delivered receipt
+	// is a record), so that the fork, not a rollback, is what gh-ag sees.
+	b := w.node("gh-ag")
+	var held int64
+	poll.Until(t, 30*time.Second, "sn-pj's log settled and cosigned by gh-ag", func() bool {
+		s, err := a.Status(context.Background())
+		if err != nil || s.Audit.Checkpoint == nil || s.Outbox.Copies[agency.CopyDelivered] == 0 {
+			return false
+		}
+		held = s.Audit.Checkpoint.Size
+		return b.PeerWitnessedSize("sn-pj") == held && a.PeerWitnesses()[0].Cosigned == held
+	})
 	fork := signCheckpointNote(t, protocol.LogOrigin(w.network, "sn-pj"), held, sha256.Sum256([]byte("another history")), a.SigningKey())
 	if err := a.AskPeer(context.Background(), "gh-ag", fork, held); err != nil {
 		t.Fatal(err)
 	}
-	b := w.node("gh-ag")
-	poll.Until(t, 30*time.Second, "gh-ag's fork alarm", func() bool {
+	poll.Until(t, 30*time.Second, "gh-ag's fork evidence and alarm", func() bool {
 		as, err := b.PeerWitnessAlarms()
-		return err == nil && len(as) == 1 && as[0].Agency == "sn-pj" && as[0].Kind == "fork" && as[0].Submitted == string(fork)
+		if err != nil || len(as) != 1 || as[0].Agency != "sn-pj" || as[0].Kind != "fork" || as[0].Submitted != string(fork) {
+			if len(as) > 0 {
+				t.Logf("gh-ag evidence: %+v", as[0])
+			}
+			return false
+		}
+		alarms, err := b.Alarms(context.Background())
+		return err == nil && slices.ContainsFunc(alarms, func(al agency.Alarm) bool {
+			return al.Kind == agency.AlarmPeerWitness && strings.Contains(al.Text, "sn-pj")
+		})
 	})
-	alarms, err := b.Alarms(context.Background())
-	if err != nil || !slices.ContainsFunc(alarms, func(al agency.Alarm) bool {
-		return al.Kind == agency.AlarmPeerWitness && strings.Contains(al.Text, "sn-pj")
-	}) {
-		t.Fatalf("gh-ag alarms %+v (%v), want a peer-witness alarm about sn-pj", alarms, err)
-	}
 	// sn-pj hears of the refusal: its witness alarm.
 	poll.Until(t, 30*time.Second, "sn-pj's witness alarm", func() bool {
 		alarms, err := a.Alarms(context.Background())
@@ -123,9 +133,24 @@ func TestPeerWitnessCosignsAndRefusesAFork(t *testing.T) {
 			return al.Kind == agency.AlarmWitness && strings.Contains(al.Text, "peer witness gh-ag refused")
 		})
 	})
+	// A rollback: an earlier checkpoint of the log, in a request made
+	// now (an earlier request delivered late is no evidence).
+	earlier, err := a.CheckpointNote(held - 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AskPeer(context.Background(), "gh-ag", earlier, held); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 30*time.Second, "gh-ag's rollback evidence", func() bool {
+		as, err := b.PeerWitnessAlarms()
+		return err == nil && len(as) == 2 && slices.ContainsFunc(as, func(a *store.PeerWitnessAlarm) bool {
+			return a.Kind == "rollback" && a.Submitted == string(earlier)
+		})
+	})
 	// ng-mj's log, witnessed by the same peer, is not concerned.
-	if as, _ := b.PeerWitnessAlarms(); len(as) != 1 {
-		t.Fatalf("gh-ag alarms %+v, want only sn-pj's fork", as)
+	if as, _ := b.PeerWitnessAlarms(); slices.ContainsFunc(as, func(a *store.PeerWitnessAlarm) bool { return a.Agency != "sn-pj" }) {
+		t.Fatalf("gh-ag alarms %+v, want only sn-pj's", as)
 	}
 }
 

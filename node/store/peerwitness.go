@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -19,24 +20,44 @@ var (
 	bucketPeerAlarms = []byte("witness-peer-alarms")
 )
 
-// PeerWitnessed returns the signed checkpoint of agency's log this node
-// cosigned last as its peer witness, or nil.
-func (t *Tx) PeerWitnessed(agency string) []byte {
-	b := t.bucket(bucketPeerWitness)
-	if b == nil {
-		return nil
-	}
-	return clone(b.Get([]byte(agency)))
+// PeerWitnessed is what this node holds, as a peer witness, of one
+// member's log: the signed checkpoint it cosigned last and the time of the
+// request that brought it (the requester's signed time), which tells a
+// request sent before it and delivered late from a log gone back.
+type PeerWitnessed struct {
+	Checkpoint []byte    `json:"checkpoint"`
+	Requested  time.Time `json:"requested"`
 }
 
-// SetPeerWitnessed records the signed checkpoint of agency's log this node
-// cosigns.
-func (t *Tx) SetPeerWitnessed(agency string, signed []byte) error {
+// PeerWitnessed returns what this node holds of agency's log as its peer
+// witness, or nil.
+func (t *Tx) PeerWitnessed(agency string) (*PeerWitnessed, error) {
+	b := t.bucket(bucketPeerWitness)
+	if b == nil {
+		return nil, nil
+	}
+	v := b.Get([]byte(agency))
+	if v == nil {
+		return nil, nil
+	}
+	var w PeerWitnessed
+	if err := json.Unmarshal(v, &w); err != nil {
+		return nil, fmt.Errorf("witnessed checkpoint of %s: %w", agency, err)
+	}
+	return &w, nil
+}
+
+// SetPeerWitnessed records what this node cosigns of agency's log.
+func (t *Tx) SetPeerWitnessed(agency string, w *PeerWitnessed) error {
 	b, err := t.tx.CreateBucketIfNotExists(bucketPeerWitness)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(agency), signed)
+	v, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(agency), v)
 }
 
 // PeerWitnessAlarm is a checkpoint this node refused, as a peer witness,
