@@ -38,8 +38,9 @@ type witnessService struct {
 	// that runs alone.
 	syncer      *blockSyncer
 	resetSyncer *blockSyncer
-	// stop ends the watch for reset orders; done says it ended.
+	// stop ends the watch for reset orders (once); done says it ended.
 	stop, done chan struct{}
+	stopOnce   sync.Once
 	roster     func() *protocol.Roster
 	log        *slog.Logger
 	now        func() time.Time
@@ -129,28 +130,28 @@ func (h *Hub) startWitness(ctx context.Context) (*witnessService, error) {
 		return nil, fmt.Errorf("start the witness: %w", err)
 	}
 	w.stop, w.done = make(chan struct{}), make(chan struct{})
-	go w.watchResetOrders(h.poll, h.applyWitnessResetOrders)
+	go watchResetOrders(w.stop, w.done, h.poll, h.applyWitnessResetOrders)
 	return w, nil
 }
 
 // watchResetOrders applies the reset orders of the hub directory every
-// poll interval until close.
-func (w *witnessService) watchResetOrders(poll time.Duration, apply func(context.Context)) {
-	defer close(w.done)
+// poll interval until stop closes; it closes done when it returns.
+func watchResetOrders(stop <-chan struct{}, done chan<- struct{}, poll time.Duration, apply func(context.Context)) {
+	defer close(done)
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
 		select {
-		case <-w.stop:
+		case <-stop:
 			cancel()
 		case <-ctx.Done():
 		}
 	}()
 	for {
 		select {
-		case <-w.stop:
+		case <-stop:
 			return
 		case <-t.C:
 			apply(ctx)
@@ -163,9 +164,8 @@ func (w *witnessService) close() {
 		return
 	}
 	if w.stop != nil {
-		close(w.stop)
+		w.stopOnce.Do(func() { close(w.stop) })
 		<-w.done
-		w.stop = nil
 	}
 	if w.sub != nil {
 		w.sub.Unsubscribe()
