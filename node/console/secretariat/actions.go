@@ -60,6 +60,25 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) {
 	http.Redirect(w, r, "/members/"+url.PathEscape(id)+"?done=revoked", http.StatusSeeOther)
 }
 
+// witnessReset resets the hub witness's state of a member's log after the
+// agency restarted it, as 'casenode hub witness reset': the reason is
+// required, the secretariat's key signs the order.
+func (s *Server) witnessReset(w http.ResponseWriter, r *http.Request, c *call) {
+	id := r.PathValue("id")
+	reason, pass, fe := parseWitnessResetForm(r.PostForm)
+	if fe != nil {
+		s.memberPage(w, r, c, http.StatusBadRequest, &memberData{Error: c.p.T(fe.Msg), Overlap: "72h"})
+		return
+	}
+	_, err := s.h.ResetWitness(r.Context(), c.actor(), id, reason, pass, s.now())
+	clear(pass)
+	if err != nil {
+		s.memberPage(w, r, c, statusOfChange(err), &memberData{Error: s.changeError(c, err), Overlap: "72h"})
+		return
+	}
+	http.Redirect(w, r, "/members/"+url.PathEscape(id)+"?done=witness-reset", http.StatusSeeOther)
+}
+
 func (s *Server) rotate(w http.ResponseWriter, r *http.Request, c *call) {
 	id := r.PathValue("id")
 	keep := &memberData{Card: r.PostFormValue("card"), Overlap: r.PostFormValue("overlap")}

@@ -89,6 +89,17 @@ func parseRevokeForm(v url.Values, agency string) ([]byte, *formError) {
 	return parsePassphrase(v)
 }
 
+// parseWitnessResetForm decodes a witness reset: the reason, required
+// (it goes into the signed order), and the passphrase.
+func parseWitnessResetForm(v url.Values) (string, []byte, *formError) {
+	reason := strings.Join(strings.Fields(v.Get("reason")), " ")
+	if reason == "" || len(reason) > protocol.MaxResetReasonLen {
+		return "", nil, &formError{"reason", "sec.form.reason"}
+	}
+	pass, fe := parsePassphrase(v)
+	return reason, pass, fe
+}
+
 // statsRange is the period of the statistics page: from and to as UTC
 // dates (YYYY-MM-DD), the last 30 days by default, at most statsMaxDays.
 func statsRange(v url.Values, now time.Time) (from, to time.Time, err error) {

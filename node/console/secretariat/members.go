@@ -69,7 +69,7 @@ func (s *Server) member(w http.ResponseWriter, r *http.Request, c *call) {
 // doneMessage is the message id of a change named in a redirect's query.
 func doneMessage(done string) string {
 	switch done {
-	case "revoked", "rotated":
+	case "revoked", "rotated", "witness-reset":
 		return "sec.member.done." + done
 	}
 	return ""

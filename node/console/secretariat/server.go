@@ -112,6 +112,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /members/{id}", s.auth(s.member))
 	mux.Handle("POST /members/{id}/revoke", s.auth(s.secretariatOnly(s.revoke)))
 	mux.Handle("POST /members/{id}/rotate", s.auth(s.secretariatOnly(s.rotate)))
+	mux.Handle("POST /members/{id}/witness-reset", s.auth(s.secretariatOnly(s.witnessReset)))
 	mux.Handle("GET /admit", s.auth(s.secretariatOnly(s.admitPage)))
 	mux.Handle("POST /admit", s.auth(s.secretariatOnly(s.admit)))
 	mux.Handle("POST /renew", s.auth(s.secretariatOnly(s.renew)))
