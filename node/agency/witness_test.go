@@ -151,6 +151,17 @@ func TestWitnessCatchesALogRolledBack(t *testing.T) {
 	if got, err := w.hub.WitnessCheckpoint(context.Background(), "sn-pj"); err != nil || !bytes.Contains(got, []byte("\n"+itoa(cosigned)+"\n")) {
 		t.Fatalf("the witness's state moved: %q (%v)", got, err)
 	}
+
+	// The secretariat resets the witness's state of the agency: the
+	// running node, which learnt a witness size beyond its log, asks
+	// again from what its log holds and is cosigned, without a restart.
+	if _, err := w.hub.ResetWitness(context.Background(), "console:test", "sn-pj", "audit.db restored from an older copy", nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitCosigned(t, w, "sn-pj")
+	if alarms, err := w.hub.WitnessAlarms(context.Background()); err != nil || len(alarms) != 0 {
+		t.Fatalf("hub alarms after the reset %+v (%v), want none", alarms, err)
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
