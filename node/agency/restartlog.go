@@ -13,6 +13,7 @@ import (
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 // RestartAuditLog starts the audit log of the stopped node of dir over
@@ -39,20 +40,15 @@ func RestartAuditLog(ctx context.Context, dir string, id *identity.Identity, loc
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(dir, store.FileName), lockTimeout)
+	signed, err := storedRoster(path, lockTimeout)
 	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	var signed []byte
-	if err := st.View(func(tx *store.Tx) error { signed = tx.Roster(); return nil }); err != nil {
 		return nil, err
 	}
 	then := []auditlog.Entry{{Type: auditlog.TypeConfig, Actor: cfg.Agency, Payload: conf}}
 	if signed != nil {
 		r, err := (&Node{cfg: cfg}).verifyRoster(signed)
 		if err != nil {
-			return nil, fmt.Errorf("the roster stored in %s: %w", st.Path(), err)
+			return nil, fmt.Errorf("the roster stored in %s: %w", path, err)
 		}
 		then = append(then, auditlog.Entry{Type: auditlog.TypeRoster, Actor: r.Secretariat, Payload: signed})
 		for _, m := range r.Members {
@@ -66,10 +62,18 @@ func RestartAuditLog(ctx context.Context, dir string, id *identity.Identity, loc
 			then = append(then, auditlog.Entry{Type: auditlog.TypeKey, Actor: m.Card.Agency, Payload: card})
 		}
 	}
-	res, err := auditlog.RestartWith(ctx, path, opts, then)
+	return auditlog.RestartWith(ctx, path, opts, then)
+}
+
+// storedRoster reads the roster in force from the node's store in its one
+// file at path (read-only; the node is stopped), nil if there is none.
+func storedRoster(path string, lockTimeout time.Duration) ([]byte, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: max(lockTimeout, time.Second)})
 	if err != nil {
-		return res, err
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// The configuration the new log holds is the one recorded last.
-	return res, st.Commit(func(tx *store.Tx) error { return tx.SetConfig(conf) })
+	defer db.Close()
+	var signed []byte
+	_, err = store.ViewIn(db, auditlog.StoreBucket, func(tx *store.Tx) error { signed = tx.Roster(); return nil })
+	return signed, err
 }

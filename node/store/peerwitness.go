@@ -49,7 +49,7 @@ func (t *Tx) PeerWitnessed(agency string) (*PeerWitnessed, error) {
 
 // SetPeerWitnessed records what this node cosigns of agency's log.
 func (t *Tx) SetPeerWitnessed(agency string, w *PeerWitnessed) error {
-	b, err := t.tx.CreateBucketIfNotExists(bucketPeerWitness)
+	b, err := t.createBucket(bucketPeerWitness)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ type PeerWitnessAlarm struct {
 // AddPeerWitnessAlarm keeps a unless an alarm of its agency and kind is
 // kept already; it reports whether it kept it.
 func (t *Tx) AddPeerWitnessAlarm(a *PeerWitnessAlarm) (bool, error) {
-	b, err := t.tx.CreateBucketIfNotExists(bucketPeerAlarms)
+	b, err := t.createBucket(bucketPeerAlarms)
 	if err != nil {
 		return false, err
 	}

@@ -190,3 +190,19 @@ func (t *Tx) createBucket(name []byte) (*bolt.Bucket, error) {
 	}
 	return t.tx.CreateBucketIfNotExists(name)
 }
+
+// ViewIn runs fn in a read-only transaction of the store kept in bucket of
+// db, which may be open read-only: it creates nothing. It reports false,
+// without calling fn, when db holds no such store.
+func ViewIn(db *bolt.DB, bucket string, fn func(tx *Tx) error) (bool, error) {
+	found := false
+	err := db.View(func(btx *bolt.Tx) error {
+		root := btx.Bucket([]byte(bucket))
+		if root == nil {
+			return nil
+		}
+		found = true
+		return fn(&Tx{tx: btx, root: root})
+	})
+	return found, err
+}
