@@ -28,8 +28,8 @@ func TestConsoleChangesAreSignedAndRecorded(t *testing.T) {
 		Passphrase: pass, WorkFactor: 10, Now: time.Now().Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	h, err := Open(context.Background(), dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	logs := &logBuffer{}
+	h, err := Open(context.Background(), dir, Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
