@@ -56,7 +56,9 @@ type Hub struct {
 	js     jetstream.JetStream
 	kv     jetstream.KeyValue
 	ingest *ingest
-	attach *attachService
+	// positions saves the inbox consumers' floors; nil in a cluster.
+	positions *positionSaver
+	attach    *attachService
 	// witness cosigns the members' checkpoints (witness.go).
 	witness *witnessService
 	listen  string
@@ -234,11 +236,22 @@ func (h *Hub) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var positions jetstream.KeyValue
+	err = step(func(ctx context.Context) (err error) {
+		positions, err = setupPositions(ctx, h.js, h.cfg.Network, h.cfg.Cluster.Enabled())
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	err = step(func(ctx context.Context) error {
 		return retryClustered(ctx, h.cfg, func(ctx context.Context) error { return ensureConsumers(ctx, h.js, h.roster.Roster) })
 	})
 	if err != nil {
 		return err
+	}
+	if positions != nil {
+		h.positions = startPositions(h.js, positions, h.cfg.Network, h.log)
 	}
 	err = step(func(ctx context.Context) (err error) {
 		h.attach, err = startAttach(ctx, h.nc, h.js, h.cfg, h.log)
@@ -511,6 +524,7 @@ func (h *Hub) Close() error {
 	if h.ingest != nil {
 		h.ingest.close()
 	}
+	h.positions.close()
 	if h.stats != nil {
 		h.stats.close()
 		h.stats = nil

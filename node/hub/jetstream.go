@@ -191,11 +191,34 @@ func bucketStream(c jetstream.KeyValueConfig) jetstream.StreamConfig {
 }
 
 // ensureConsumers creates or updates the inbox consumer of every active
-// member. Consumers of revoked members stay, with their messages, for the
-// record; their owners can no longer connect.
+// member: with its state in memory and its position in the positions
+// bucket when the hub has one (it runs alone, positions.go), in files
+// otherwise. Consumers of revoked members stay, with their messages, for
+// the record; their owners can no longer connect.
 func ensureConsumers(ctx context.Context, js jetstream.JetStream, r *protocol.Roster) error {
+	kv, err := js.KeyValue(ctx, positionsBucket(r.Network))
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = nil, nil
+	}
+	if err != nil {
+		return fmt.Errorf("open positions bucket %s: %w", positionsBucket(r.Network), err)
+	}
+	// One listing, rather than a request per member: a roster change
+	// touches only the consumers that are missing or differ.
+	have := map[string]*jetstream.ConsumerInfo{}
+	stream, err := js.Stream(ctx, protocol.StreamName(r.Network))
+	if err != nil {
+		return fmt.Errorf("list inbox consumers: %w", err)
+	}
+	list := stream.ListConsumers(ctx)
+	for info := range list.Info() {
+		have[info.Name] = info
+	}
+	if err := list.Err(); err != nil {
+		return fmt.Errorf("list inbox consumers: %w", err)
+	}
 	for _, m := range r.Active() {
-		if _, err := js.CreateOrUpdateConsumer(ctx, protocol.StreamName(r.Network), consumerConfig(r.Network, m.Card.Agency)); err != nil {
+		if err := ensureConsumer(ctx, js, kv, r.Network, m.Card.Agency, have[protocol.ConsumerName(m.Card.Agency)]); err != nil {
 			return fmt.Errorf("create inbox consumer of %s: %w", m.Card.Agency, err)
 		}
 	}

@@ -103,6 +103,8 @@ func servicePermissions(network string) *server.Permissions {
 			// a restore.
 			"$JS.SNAPSHOT.ACK.>",
 			"$JS.SNAPSHOT.RESTORE.>",
+			// The inbox consumers' positions (positions.go).
+			"$KV." + positionsBucket(network) + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network), protocol.WitnessFilter(network)}},
 	}

@@ -75,3 +75,19 @@ func rate(n int, elapsed time.Duration) float64 {
 
 // met records whether a target holds.
 func met(ok bool) *bool { return &ok }
+
+// cpuValues adds the CPU time a scenario used (cpu, from cpuTime) to
+// values: in all and per message, in milliseconds. On a shared machine
+// the CPU a message costs moves less than the rate: other jobs slow the
+// scenario down, but do not make it do more work.
+func cpuValues(values map[string]float64, cpu time.Duration, messages int) map[string]float64 {
+	if cpu <= 0 || messages <= 0 {
+		return values
+	}
+	if values == nil {
+		values = map[string]float64{}
+	}
+	values["cpu_seconds"] = cpu.Seconds()
+	values["cpu_ms_per_message"] = float64(cpu.Microseconds()) / 1000 / float64(messages)
+	return values
+}

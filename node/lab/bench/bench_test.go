@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,11 +84,11 @@ func BenchmarkFloor(b *testing.B) {
 	b.ReportMetric(r.PerSecond, "msgs/s")
 }
 
-// BenchmarkFanIn runs the fan-in scenario with 20 agencies sending b.N
-// messages in all (at least one each): profile it to see what many small
-// nodes on one hub cost.
+// BenchmarkFanIn runs the fan-in scenario with CASENODE_BENCH_AGENCIES
+// (default 20) agencies sending b.N messages in all (at least one each):
+// profile it to see what many small nodes on one hub cost.
 func BenchmarkFanIn(b *testing.B) {
-	const agencies = 20
+	agencies := benchAgencies(20)
 	r, err := FanIn(context.Background(), b.TempDir(), protocol.KindHybrid, agencies, max(1, b.N/agencies), Body(1024))
 	if err != nil {
 		b.Fatal(err)
@@ -151,4 +152,35 @@ func TestClusterPipeline(t *testing.T) {
 		t.Logf("round %d: %d messages, one server %.0f msgs/s, three servers (R3) %.0f msgs/s: ratio %.2f", round, messages, one.PerSecond, three.PerSecond, three.PerSecond/one.PerSecond)
 	}
 	t.Logf("R3 / R1 throughput, mean of %d paired rounds: %.2f", len(r1), (r3[0]/r1[0]+r3[1]/r1[1])/2)
+}
+
+// BenchmarkFanInRatio runs pipeline/1 and then fan-in in the same process,
+// as casenode bench does, and reports both rates and their ratio: paired
+// runs for changes to the hub or the nodes' transport. The fan-in's size is
+// CASENODE_BENCH_AGENCIES (default 100) agencies sending b.N messages in
+// all; pipeline/1 sends b.N messages.
+func BenchmarkFanInRatio(b *testing.B) {
+	agencies := benchAgencies(100)
+	ctx := context.Background()
+	p, err := Pipeline(ctx, b.TempDir(), protocol.KindHybrid, 1, b.N, 64, Body(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := FanIn(ctx, b.TempDir(), protocol.KindHybrid, agencies, max(1, b.N/agencies), Body(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(p.PerSecond, "pipeline-msgs/s")
+	b.ReportMetric(f.PerSecond, "fanin-msgs/s")
+	b.ReportMetric(f.PerSecond/p.PerSecond, "ratio")
+	b.ReportMetric(p.Values["cpu_ms_per_message"], "pipeline-cpu-ms/msg")
+	b.ReportMetric(f.Values["cpu_ms_per_message"], "fanin-cpu-ms/msg")
+}
+
+// benchAgencies is CASENODE_BENCH_AGENCIES, or def when it is not set.
+func benchAgencies(def int) int {
+	if v, err := strconv.Atoi(os.Getenv("CASENODE_BENCH_AGENCIES")); err == nil && v >= 2 {
+		return v
+	}
+	return def
 }

@@ -25,7 +25,7 @@ func (r *Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(w, "%-22s %s ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", "", name, p.P50, p.P90, p.P99, p.Max)
 		}
 		for _, name := range sortedKeys(s.Values) {
-			fmt.Fprintf(w, "%-22s %s %.1f\n", "", name, s.Values[name])
+			fmt.Fprintf(w, "%-22s %s %s\n", "", name, value(s.Values[name]))
 		}
 		if s.Target != "" {
 			verdict := "MET"
@@ -36,6 +36,15 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// value prints a figure with one decimal, two under 10 (CPU
+// milliseconds per message).
+func value(v float64) string {
+	if v > -10 && v < 10 {
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
 }
 
 func params(p map[string]any) string {
