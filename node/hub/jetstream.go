@@ -218,7 +218,7 @@ func ensureConsumers(ctx context.Context, js jetstream.JetStream, r *protocol.Ro
 		return fmt.Errorf("list inbox consumers: %w", err)
 	}
 	for _, m := range r.Active() {
-		if err := ensureConsumer(ctx, js, kv, r.Network, m.Card.Agency, have[protocol.ConsumerName(m.Card.Agency)]); err != nil {
+		if err := ensureConsumer(ctx, js, kv, r.Network, m.Card.Agency, have[protocol.ConsumerName(m.Card.Agency)], stream.CachedInfo().State.LastSeq); err != nil {
 			return fmt.Errorf("create inbox consumer of %s: %w", m.Card.Agency, err)
 		}
 	}

@@ -94,7 +94,13 @@ func savedPosition(ctx context.Context, kv jetstream.KeyValue, agency string) (u
 // is left alone if it is as it should be; one that is missing starts after
 // its saved floor; a file-backed one (made by an older hub) is replaced by
 // one in memory that starts after its floor.
-func ensureConsumer(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyValue, network, agency string, info *jetstream.ConsumerInfo) error {
+//
+// A saved floor beyond the stream's last sequence (lastSeq) names messages
+// the stream does not hold: it was restored from a backup whose messages
+// stream was snapshotted before the positions bucket. The consumer then
+// starts after lastSeq, so that the messages stored from now on, which
+// take the sequences after lastSeq, are delivered.
+func ensureConsumer(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyValue, network, agency string, info *jetstream.ConsumerInfo, lastSeq uint64) error {
 	stream := protocol.StreamName(network)
 	cfg := consumerConfig(network, agency)
 	if kv == nil {
@@ -110,7 +116,7 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, kv jetstream.Ke
 		if err != nil {
 			return err
 		}
-		startAfter(&cfg, floor)
+		startAfter(&cfg, min(floor, lastSeq))
 		_, err = js.CreateConsumer(ctx, stream, cfg)
 		return err
 	}

@@ -186,3 +186,32 @@ func FuzzParsePosition(f *testing.F) {
 		}
 	})
 }
+
+// TestInboxPositionBeyondTheStream checks that a saved floor beyond the
+// stream's last sequence (a backup whose positions were snapshotted after
+// its messages) does not make the consumer skip the messages stored next.
+func TestInboxPositionBeyondTheStream(t *testing.T) {
+	n := newTestNet(t, "gh-ag", "sn-pj-dakar")
+	ctx := ctxT(t)
+	js, stream := n.hub.js, protocol.StreamName(testNetwork)
+	gh, sn := n.connect(t, "gh-ag"), n.connect(t, "sn-pj-dakar")
+	publishTo(t, ctx, gh, "gh-ag", "sn-pj-dakar", 2)
+	kv, err := js.KeyValue(ctx, positionsBucket(testNetwork))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "sn-pj-dakar", []byte("7")); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteConsumer(ctx, stream, protocol.ConsumerName("sn-pj-dakar")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureConsumers(ctx, js, n.hub.roster.Roster); err != nil {
+		t.Fatal(err)
+	}
+	if cc := inboxConfig(t, ctx, js, "sn-pj-dakar"); cc.OptStartSeq != 3 {
+		t.Fatalf("consumer starts at %d with floor 7 saved and 2 messages stored, want 3", cc.OptStartSeq)
+	}
+	publishTo(t, ctx, gh, "gh-ag", "sn-pj-dakar", 1)
+	ackNext(t, ctx, sn, "sn-pj-dakar", 0, 1)
+}
