@@ -60,20 +60,7 @@ func (l *Log) AppendBatch(ctx context.Context, entries []Entry) (int64, error) {
 // unless the queue is full. The payloads must not be modified until the
 // Pending is done.
 func (l *Log) AppendAsync(entries ...Entry) *Pending {
-	p := &Pending{entries: entries, done: make(chan struct{})}
-	if len(entries) == 0 {
-		p.err = fmt.Errorf("append: no entries")
-		close(p.done)
-		return p
-	}
-	for i := range entries {
-		if err := entries[i].validate(l.opts.Card); err != nil {
-			p.err = fmt.Errorf("append: %w", err)
-			close(p.done)
-			return p
-		}
-	}
-	return l.enqueue(p)
+	return l.AppendWith(nil, entries...)
 }
 
 // Flush waits until every entry appended before it was called is durable,
