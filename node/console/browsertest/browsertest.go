@@ -2,7 +2,8 @@
 // for the consoles' browser tests: a browser, tabs with their own cookies
 // and language, steps with a deadline, page weights, screenshots for the
 // documentation (make screenshots) and the accessibility checks every page
-// must pass. Only tests import it.
+// must pass; and the browser without JavaScript of their HTTP tests
+// (http.go). Only tests import it.
 package browsertest
 
 import (

@@ -2,17 +2,15 @@ package secretariat_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"regexp"
 	"testing"
 	"time"
 
 	"github.com/casenode/casenode/config"
+	"github.com/casenode/casenode/node/console/browsertest"
 	"github.com/casenode/casenode/node/console/secretariat"
 	"github.com/casenode/casenode/node/hub"
 	"github.com/casenode/casenode/node/lab/localnet"
@@ -84,50 +82,21 @@ func startHub(t *testing.T, ctx context.Context) *testHub {
 
 // client is a browser without JavaScript: a cookie jar that does not
 // follow redirects.
-func client(t *testing.T) *http.Client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
+func client(t *testing.T) *http.Client { t.Helper(); return browsertest.Client(t) }
 
 func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return browsertest.Get(t, c, u)
 }
 
 func post(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response, string) {
 	t.Helper()
-	resp, err := c.PostForm(u, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return browsertest.Post(t, c, u, v)
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func csrfOf(t *testing.T, body string) string {
-	t.Helper()
-	m := csrfRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no CSRF token in %.300s", body)
-	}
-	return m[1]
-}
+func csrfOf(t *testing.T, body string) string { t.Helper(); return browsertest.CSRF(t, body) }
 
 func signIn(t *testing.T, c *http.Client, base, name, pw string) *http.Response {
 	t.Helper()
-	_, body := get(t, c, base+"signin")
-	resp, _ := post(t, c, base+"signin", url.Values{"csrf": {csrfOf(t, body)}, "name": {name}, "password": {pw}})
-	return resp
+	return browsertest.SignIn(t, c, base, name, pw)
 }
