@@ -46,7 +46,7 @@ cluster: ## three-server hub scenarios full size (1,000 messages: server loss an
 	CASENODE_CLUSTER=full $(GO) test -p 1 -run '^TestCluster' -count=1 -v -timeout 45m ./node/lab/localnet ./node/lab/bench
 
 .PHONY: links
-links: ## degraded-link scenarios full size (Toxiproxy in-process: 3-minute and 30 s cuts, 150 s stall; about 10 minutes), prints the table
+links: ## degraded-link scenarios full size (Toxiproxy in-process, 600 ms RTT, 256 kbit/s: 300 at once and paced, 3-minute and 30 s cuts, down 30 s every 2 min for 10 min, 150 s stall; about 25 minutes), prints the tables
 	$(GO) test -run '^TestLinks$$' -count=1 -timeout 30m ./node/lab/links -args -full
 
 .PHONY: attach-soak

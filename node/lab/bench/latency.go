@@ -92,8 +92,8 @@ func Latency(ctx context.Context, dir string, kind protocol.RecipientKind, perSe
 		Params: map[string]any{"offered_per_second": perSecond, "achieved_per_second": rate(messages, offered),
 			"body_bytes": len(body), "kind": string(kind)},
 		Messages: messages, Seconds: offered.Seconds(),
-		Latency: map[string]Percentiles{"send_to_inbox": percentiles(toInbox), "send_to_accepted": percentiles(toAccepted),
-			"send_to_receipt": percentiles(toReceipt)},
+		Latency: map[string]Percentiles{"send_to_inbox": PercentilesOf(toInbox), "send_to_accepted": PercentilesOf(toAccepted),
+			"send_to_receipt": PercentilesOf(toReceipt)},
 	}, nil
 }
 

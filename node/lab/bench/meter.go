@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // Meter is a loopback TCP proxy between one node and its hub that counts
@@ -17,14 +19,21 @@ import (
 // it, and files each operation, its protocol line, headers, payload and
 // line ends included, under a Category. A stream it cannot read (TLS, an
 // unknown operation) is counted whole under CategoryOther from there on.
+//
+// Each operation it can read is also compressed alone with S2 (the
+// compression NATS offers on routes and leaf-node connections, not on
+// client connections) to tell what such compression would save on the
+// link: an operation compressed alone is what a connection that flushes
+// each publication by itself would send.
 type Meter struct {
 	ln     net.Listener
 	target string
 
 	mu     sync.Mutex
 	counts map[Direction]map[Category]int64
-	pubs   map[string]int // Nats-Msg-Id of a message publication → publications
-	size   map[string]int // Nats-Msg-Id → bytes of one publication
+	s2     map[Direction]map[Category]int64 // the same operations, each S2-compressed
+	pubs   map[string]int                   // Nats-Msg-Id of a message publication → publications
+	size   map[string]int                   // Nats-Msg-Id → bytes of one publication
 	conns  []net.Conn
 	wg     sync.WaitGroup
 }
@@ -54,7 +63,8 @@ func NewMeter(target string) (*Meter, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Meter{ln: ln, target: target, counts: map[Direction]map[Category]int64{Up: {}, Down: {}}, pubs: map[string]int{}, size: map[string]int{}}
+	m := &Meter{ln: ln, target: target, counts: map[Direction]map[Category]int64{Up: {}, Down: {}},
+		s2: map[Direction]map[Category]int64{Up: {}, Down: {}}, pubs: map[string]int{}, size: map[string]int{}}
 	m.wg.Add(1)
 	go m.accept()
 	return m, nil
@@ -64,11 +74,18 @@ func NewMeter(target string) (*Meter, error) {
 func (m *Meter) Addr() string { return m.ln.Addr().String() }
 
 // Snapshot returns the bytes counted so far.
-func (m *Meter) Snapshot() map[Direction]map[Category]int64 {
+func (m *Meter) Snapshot() map[Direction]map[Category]int64 { return m.snapshot(m.counts) }
+
+// SnapshotS2 returns what the operations counted so far would take,
+// each compressed alone with S2 (streams the meter could not read are
+// counted as they are).
+func (m *Meter) SnapshotS2() map[Direction]map[Category]int64 { return m.snapshot(m.s2) }
+
+func (m *Meter) snapshot(counts map[Direction]map[Category]int64) map[Direction]map[Category]int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[Direction]map[Category]int64{}
-	for d, cs := range m.counts {
+	for d, cs := range counts {
 		out[d] = map[Category]int64{}
 		for c, n := range cs {
 			out[d][c] = n
@@ -134,9 +151,22 @@ func (m *Meter) accept() {
 	}
 }
 
+// add counts n bytes that the meter could not read as operations.
 func (m *Meter) add(d Direction, c Category, n int) {
 	m.mu.Lock()
 	m.counts[d][c] += int64(n)
+	m.s2[d][c] += int64(n)
+	m.mu.Unlock()
+}
+
+// addOp counts one operation, its protocol line and its payload.
+func (m *Meter) addOp(d Direction, c Category, line, payload []byte) {
+	op := make([]byte, 0, len(line)+len(payload))
+	op = append(append(op, line...), payload...)
+	z := len(s2.Encode(nil, op))
+	m.mu.Lock()
+	m.counts[d][c] += int64(len(op))
+	m.s2[d][c] += int64(z)
 	m.mu.Unlock()
 }
 
@@ -171,24 +201,19 @@ func (m *Meter) pipe(dst, src net.Conn, d Direction) {
 			m.raw(dst, r, d)
 			return
 		}
+		line = bytes.Clone(line)
+		buf := make([]byte, payload)
+		n, err := io.ReadFull(r, buf)
+		m.addOp(d, cat, line, buf[:n])
 		if d == Up && cat == CategoryMessage && bytes.HasPrefix(line, []byte("HPUB ")) {
-			buf := make([]byte, payload)
-			n, err := io.ReadFull(r, buf)
-			m.add(d, cat, len(line)+n)
 			if id := msgID(buf[:n]); id != "" {
 				m.mu.Lock()
 				m.pubs[id]++
 				m.size[id] = len(line) + n
 				m.mu.Unlock()
 			}
-			if _, werr := dst.Write(buf[:n]); werr != nil || err != nil {
-				return
-			}
-			continue
 		}
-		n, err := io.CopyN(dst, r, int64(payload))
-		m.add(d, cat, len(line)+int(n))
-		if err != nil {
+		if _, werr := dst.Write(buf[:n]); werr != nil || err != nil {
 			return
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// percentiles summarises durations; it sorts ds.
-func percentiles(ds []time.Duration) Percentiles {
+// PercentilesOf summarises durations in milliseconds; it sorts ds.
+func PercentilesOf(ds []time.Duration) Percentiles {
 	if len(ds) == 0 {
 		return Percentiles{}
 	}

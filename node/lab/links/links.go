@@ -2,9 +2,11 @@
 // (github.com/Shopify/toxiproxy/v2, in-process, loopback only) between one
 // agency's node and the hub adds latency, limits bandwidth, cuts and
 // stalls the link, and a bench.Meter in front of it counts what the node
-// puts on the link. The scenarios are those of issue #21: a long cut with
-// a backlog over a slow, distant link, a silent stall, and the time to
-// reconnect. `make links` runs them full size and prints the table;
+// puts on the link. The scenarios are those of issues #18 and #21: a
+// steady link (a burst for its throughput, a paced run for its latency),
+// a long cut with a backlog over a slow, distant link, a link that goes
+// down again and again while messages flow, a silent stall, and the time
+// to reconnect. `make links` runs them full size and prints the tables;
 // `make test` runs them short.
 package links
 

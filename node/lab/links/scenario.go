@@ -9,6 +9,7 @@ import (
 
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
+	"github.com/casenode/casenode/node/lab/bench"
 	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 )
@@ -24,8 +25,14 @@ type Config struct {
 	// LatencyMS and JitterMS are the one-way delay of the sender's link;
 	// RateKB its bandwidth towards the hub in KB/s.
 	LatencyMS, JitterMS, RateKB int
+	// Steady are the runs without a cut, one network each: a burst for
+	// the link's throughput, a paced run for its latency.
+	Steady []PaceSpec
 	// Cuts are the cuts to run, one network each.
 	Cuts []CutSpec
+	// Flap is the link going down again and again while messages flow;
+	// a zero Run skips it.
+	Flap FlapSpec
 	// StallFor is how long the link stalls; StallMessages how many
 	// messages are sent meanwhile.
 	StallFor      time.Duration
@@ -50,13 +57,19 @@ type CutSpec struct {
 	Messages int
 }
 
-// FullConfig is the issue's measurement: 300 ± 50 ms each way, 32 KB/s up,
-// a 3-minute cut with 120 messages queued, a 30-second one with 400 (a
-// backlog that takes longer than the 30 s acknowledgement timeout to
-// cross the link), a 150-second stall with 25.
+// FullConfig is the issues' measurement: 300 ± 50 ms each way (600 ms
+// round trips), 32 KB/s (256 kbit/s) up; 300 messages at once and 300 at
+// 4 a second (under half the link); a 3-minute cut with 120 messages
+// queued, a 30-second one with 400 (a backlog that takes longer than the
+// 30 s acknowledgement timeout to cross the link); the link down for 30 s
+// every 2 minutes for 10 minutes while 2 messages a second are sent; a
+// 150-second stall with 25.
 func FullConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindHybrid, BodySize: 1024, LatencyMS: 300, JitterMS: 50, RateKB: 32,
-		Cuts: []CutSpec{{3 * time.Minute, 120}, {30 * time.Second, 400}}, StallFor: 150 * time.Second, StallMessages: 25, Timeout: 5 * time.Minute}
+		Steady:   []PaceSpec{{300, 0}, {300, 4}},
+		Cuts:     []CutSpec{{3 * time.Minute, 120}, {30 * time.Second, 400}},
+		Flap:     FlapSpec{Run: 10 * time.Minute, Every: 2 * time.Minute, Down: 30 * time.Second, PerSecond: 2},
+		StallFor: 150 * time.Second, StallMessages: 25, Timeout: 5 * time.Minute}
 }
 
 // ShortConfig is the version `make test` runs, in seconds: shorter
@@ -65,13 +78,18 @@ func FullConfig(dir string) Config {
 // full one outlasts 30 s, and a stall declared after 3 s.
 func ShortConfig(dir string) Config {
 	return Config{Dir: dir, Kind: protocol.KindClassic, BodySize: 1024, LatencyMS: 100, JitterMS: 20, RateKB: 8,
-		Cuts: []CutSpec{{3 * time.Second, 30}}, StallFor: 8 * time.Second, StallMessages: 5, ResendTimeout: 2 * time.Second,
+		Steady:   []PaceSpec{{30, 0}, {20, 2}},
+		Cuts:     []CutSpec{{3 * time.Second, 30}},
+		Flap:     FlapSpec{Run: 24 * time.Second, Every: 8 * time.Second, Down: 3 * time.Second, PerSecond: 2},
+		StallFor: 8 * time.Second, StallMessages: 5, ResendTimeout: 2 * time.Second,
 		Node: func(o *agency.Options) { o.StallAfter = 3 * time.Second }, Timeout: time.Minute}
 }
 
 // Row is one scenario's outcome.
 type Row struct {
 	Scenario string
+	// Kind is what ran: KindSteady, KindCut, KindFlap or KindStall.
+	Kind string
 	// Sent, Delivered: messages sent, and found in the recipient's inbox.
 	Sent, Delivered int
 	// Lost is what was sent and never delivered; Duplicated the
@@ -95,7 +113,24 @@ type Row struct {
 	// RepublishedInStall counts publications of a message already
 	// published during the stall.
 	RepublishedInStall int
+	// Rate is the messages delivered a second (steady runs); Latency
+	// their creation → acceptance by the recipient, in milliseconds.
+	Rate    float64
+	Latency *bench.Percentiles
+	// Drains are, for each cut of a flapping link, the time from its
+	// return until the queue drained; Undrained how many were still
+	// draining at the next cut.
+	Drains    []time.Duration
+	Undrained int
 }
+
+// Kinds of Row.
+const (
+	KindSteady = "steady"
+	KindCut    = "cut"
+	KindFlap   = "flap"
+	KindStall  = "stall"
+)
 
 // Overhead is the share of bytes beyond one publication per message.
 func (r Row) Overhead() float64 {
@@ -290,7 +325,7 @@ func (w *network) tally(ctx context.Context, r *Row, ids []string, before map[st
 // Cut cuts the sender's link for cut.For, sends cut.Messages meanwhile,
 // restores it and measures the drain.
 func Cut(ctx context.Context, c Config, cut CutSpec) (Row, error) {
-	r := Row{Scenario: fmt.Sprintf("cut %s, %d queued", cut.For, cut.Messages)}
+	r := Row{Scenario: fmt.Sprintf("cut %s, %d queued", cut.For, cut.Messages), Kind: KindCut}
 	w, err := newNetwork(ctx, c, fmt.Sprintf("cut-%d", cut.Messages))
 	if err != nil {
 		return r, err
@@ -342,7 +377,7 @@ func Cut(ctx context.Context, c Config, cut CutSpec) (Row, error) {
 // start, watches the sender's status and what it publishes, then ends the
 // stall and measures the drain.
 func Stall(ctx context.Context, c Config) (Row, error) {
-	r := Row{Scenario: fmt.Sprintf("stall %s, %d sent", c.StallFor, c.StallMessages)}
+	r := Row{Scenario: fmt.Sprintf("stall %s, %d sent", c.StallFor, c.StallMessages), Kind: KindStall}
 	w, err := newNetwork(ctx, c, "stall")
 	if err != nil {
 		return r, err
@@ -390,12 +425,26 @@ func Stall(ctx context.Context, c Config) (Row, error) {
 	return r, w.tally(ctx, &r, ids, before)
 }
 
-// Run runs every cut, then the stall, and returns their rows in that
-// order.
+// Run runs the steady runs, every cut, the flapping link and the stall,
+// and returns their rows in that order.
 func Run(ctx context.Context, c Config) ([]Row, error) {
 	var rows []Row
+	for _, p := range c.Steady {
+		r, err := Steady(ctx, c, p)
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", r.Scenario, err)
+		}
+		rows = append(rows, r)
+	}
 	for _, cut := range c.Cuts {
 		r, err := Cut(ctx, c, cut)
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", r.Scenario, err)
+		}
+		rows = append(rows, r)
+	}
+	if c.Flap.Run > 0 {
+		r, err := Flap(ctx, c, c.Flap)
 		if err != nil {
 			return rows, fmt.Errorf("%s: %w", r.Scenario, err)
 		}
