@@ -47,7 +47,7 @@ cluster: ## three-server hub scenarios full size (1,000 messages: server loss an
 
 .PHONY: links
 links: ## degraded-link scenarios full size (Toxiproxy in-process, 600 ms RTT, 256 kbit/s: 300 at once and paced, 3-minute and 30 s cuts, down 30 s every 2 min for 10 min, 150 s stall; about 25 minutes), prints the tables
-	$(GO) test -run '^TestLinks$$' -count=1 -timeout 30m ./node/lab/links -args -full
+	$(GO) test -v -run '^TestLinks$$' -count=1 -timeout 40m ./node/lab/links -args -full
 
 .PHONY: attach-soak
 attach-soak: ## the attachment kill tests with a 300 MB file (sender, receiver and hub killed mid-transfer; about 5 minutes)
