@@ -246,7 +246,10 @@ func rawAttachment(ctx context.Context, dir string, kind protocol.RecipientKind,
 	if err != nil {
 		return 0, err
 	}
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "raw", Subjects: []string{"raw.>"}, Storage: jetstream.FileStorage, MaxMsgSize: 1 << 20}); err != nil {
+	// The hub's chunk stream, less what only a hub needs (retention,
+	// description): one message per chunk subject, never replaced.
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "raw", Subjects: []string{"raw.>"}, Storage: jetstream.FileStorage,
+		MaxMsgSize: 1 << 20, MaxMsgsPerSubject: 1, Discard: jetstream.DiscardNew}); err != nil {
 		return 0, err
 	}
 	in, err := os.Open(file)
@@ -274,7 +277,31 @@ func rawAttachment(ctx context.Context, dir string, kind protocol.RecipientKind,
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+	// The hub acknowledges a chunk once it is on disk (sync "always"):
+	// the baseline's bytes are on disk at the end too, synced once, the
+	// cheapest way there.
+	if err := syncTree(filepath.Join(dir, "jetstream")); err != nil {
+		return 0, err
+	}
 	return time.Since(start), nil
+}
+
+// syncTree syncs every file and directory under dir.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 // pollUntil polls cond every 20 ms until it holds or ctx ends.
