@@ -83,11 +83,10 @@ func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		MaxMsgSize:        protocol.AttachChunkSize + config.HeaderAllowance,
 		Storage:           jetstream.FileStorage,
 		Replicas:          cfg.Replicas(),
-		// No direct gets: nats-server 2.15.3 reads a stream's options
-		// without their lock when it answers one, while the configuration
-		// reload at every roster change replaces them (a data race; see
-		// bucketStream). The service reads chunks through the API.
-		AllowDirect: false,
+		// The service reads chunks by direct get (attachread.go). Only the
+		// hub's own account reaches the stream: members fetch chunks
+		// through the service, which checks who asks.
+		AllowDirect: true,
 	}
 }
 
@@ -161,8 +160,8 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 		if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
 			return fmt.Errorf("create stream %s: %w", attachStreamName(cfg.Network), err)
 		}
-		// No direct gets (see bucketStream): they race with the reloads
-		// of roster changes inside nats-server.
+		// The bucket's records are read through the API (see
+		// bucketStream).
 		s.kv, err = ensureBucket(ctx, js, attachBucketConfig(cfg))
 		return err
 	})
@@ -522,19 +521,30 @@ func (s *attachService) put(ctx context.Context, r *attachRecord, req *protocol.
 		return refuse(protocol.AttachInvalid, "chunk %d of object %s does not match its digest: damaged on the way", req.Chunk, req.Object)
 	}
 	subj := attachChunkSubject(s.network, req.Object, req.Chunk)
-	if _, have, found, err := s.readChunk(ctx, subj); err != nil {
-		return fmt.Errorf("look up chunk: %w", err)
-	} else if found {
-		if have != digest {
-			return refuse(protocol.AttachConflict, "chunk %d of object %s is stored with another digest", req.Chunk, req.Object)
-		}
-		return nil
-	}
+	// Stored only if its subject holds nothing yet: a chunk the hub has
+	// is refused by the stream itself, and only then read back (it was
+	// read before every store: a round trip through the JetStream API a
+	// chunk).
 	out := nats.NewMsg(subj)
 	out.Data = m.Data
 	out.Header.Set(protocol.AttachChunkHeader, digest)
-	out.Header.Set(jetstream.MsgIDHeader, req.Object+"."+strconv.FormatInt(req.Chunk, 10))
-	if _, err := s.js.PublishMsg(ctx, out, jetstream.WithExpectStream(attachStreamName(s.network))); err != nil {
+	out.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+	_, err := s.js.PublishMsg(ctx, out, jetstream.WithExpectStream(attachStreamName(s.network)))
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+		// Stored before: the same bytes?
+		_, have, found, err := s.readChunk(ctx, subj)
+		if err != nil {
+			return fmt.Errorf("look up chunk: %w", err)
+		}
+		if !found {
+			return fmt.Errorf("store chunk %d of object %s: the stream refused it as stored, and does not have it", req.Chunk, req.Object)
+		}
+		if have != digest {
+			return refuse(protocol.AttachConflict, "chunk %d of object %s is stored with another digest", req.Chunk, req.Object)
+		}
+		// Its first store may still be syncing: sync below all the same.
+	} else if err != nil {
 		return fmt.Errorf("store chunk: %w", err)
 	}
 	if s.syncer != nil {

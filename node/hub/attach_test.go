@@ -28,7 +28,7 @@ type testObject struct {
 	decl   *protocol.AttachNewRequest
 }
 
-func newTestObject(t *testing.T, from string, size int, to ...string) *testObject {
+func newTestObject(t testing.TB, from string, size int, to ...string) *testObject {
 	t.Helper()
 	data := make([]byte, size)
 	rand.Read(data)
@@ -231,6 +231,67 @@ func TestAttachmentDeclarationIsBoundToItsOwner(t *testing.T) {
 	if err != nil || ans.Header.Get(protocol.AttachStatusHeader) != protocol.AttachInvalid {
 		t.Fatalf("a chunk with a wrong digest: %v %v", ans, err)
 	}
+}
+
+// TestAttachmentChunkIsStoredOnce: a chunk the hub has is not stored
+// again, whether sent again with the same bytes (answered ok: a resumed
+// upload's chunk in flight at the cut) or with other bytes (refused); the
+// stream holds the first one, once.
+func TestAttachmentChunkIsStoredOnce(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	ctx := ctxT(t)
+	o := newTestObject(t, gh, 2*protocol.AttachChunkSize, sn)
+	c := n.connect(t, gh)
+	if err := attachClient(c, gh).Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	put := func(data []byte) *nats.Msg {
+		t.Helper()
+		m := nats.NewMsg(protocol.AttachRequestSubject(testNetwork, gh, protocol.AttachPut, o.object, 0))
+		m.Data = data
+		sum := sha256.Sum256(data)
+		m.Header.Set(protocol.AttachChunkHeader, hex.EncodeToString(sum[:]))
+		ans, err := c.nc.RequestMsg(m, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ans
+	}
+	first := o.data[:protocol.AttachChunkSize]
+	for i := range 2 {
+		if ans := put(first); ans.Header.Get(protocol.AttachStatusHeader) != protocol.AttachOK {
+			t.Fatalf("put %d of chunk 0: %s %s", i+1, ans.Header.Get(protocol.AttachStatusHeader), ans.Header.Get(protocol.AttachErrorHeader))
+		}
+	}
+	other := bytes.Clone(first)
+	other[7] ^= 1
+	ans := put(other)
+	if st, msg := ans.Header.Get(protocol.AttachStatusHeader), ans.Header.Get(protocol.AttachErrorHeader); st != protocol.AttachConflict || !strings.Contains(msg, "stored with another digest") {
+		t.Fatalf("another chunk 0: %s %q, want %s", st, msg, protocol.AttachConflict)
+	}
+	info, err := n.hub.attach.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 || info.State.LastSeq != info.State.FirstSeq {
+		t.Fatalf("the stream holds %d messages (sequences %d to %d), want chunk 0 once", info.State.Msgs, info.State.FirstSeq, info.State.LastSeq)
+	}
+	data, digest, found, err := n.hub.attach.readChunk(ctx, attachChunkSubject(testNetwork, o.object, 0))
+	sum := sha256.Sum256(first)
+	if err != nil || !found || !bytes.Equal(data, first) || digest != hex.EncodeToString(sum[:]) {
+		t.Fatalf("the stored chunk 0 is not the first one put (found %v, %v)", found, err)
+	}
+	// Only the service reads the stream: a recipient asking JetStream for
+	// the chunk itself is stopped by the server.
+	down := n.connect(t, sn)
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	direct := "$JS.API.DIRECT.GET." + attachStreamName(testNetwork) + "." + attachChunkSubject(testNetwork, o.object, 0)
+	if ans, err := down.nc.RequestWithContext(short, direct, nil); err == nil && len(ans.Data) > 0 {
+		t.Fatal("a member read a chunk by direct get")
+	}
+	down.waitError(t, "Permissions Violation", direct)
 }
 
 func TestAttachmentChunksSurviveAHubRestart(t *testing.T) {

@@ -71,7 +71,7 @@ func (n *testNet) waitLog(t *testing.T, want ...string) {
 
 // newTestNet creates a hub directory whose roster lists the secretariat and
 // agencies, and starts its hub on a random port.
-func newTestNet(t *testing.T, agencies ...string) *testNet {
+func newTestNet(t testing.TB, agencies ...string) *testNet {
 	t.Helper()
 	return newNet(t, nil, agencies...)
 }
@@ -83,7 +83,7 @@ func newTLSNet(t *testing.T, mutual bool, agencies ...string) *testNet {
 	return newNet(t, &TLSOptions{VerifyClients: mutual}, agencies...)
 }
 
-func newNet(t *testing.T, tlsOpts *TLSOptions, agencies ...string) *testNet {
+func newNet(t testing.TB, tlsOpts *TLSOptions, agencies ...string) *testNet {
 	t.Helper()
 	n := &testNet{dir: t.TempDir(), creds: map[string]string{}, ids: map[string]*identity.Identity{}, now: time.Now().Add(-time.Minute),
 		tls: tlsOpts, certs: map[string][2]string{}, logs: &logBuffer{}}
@@ -103,7 +103,7 @@ func newNet(t *testing.T, tlsOpts *TLSOptions, agencies ...string) *testNet {
 }
 
 // add admits agency through the secretariat.
-func (n *testNet) add(t *testing.T, agency string) *SignedRoster {
+func (n *testNet) add(t testing.TB, agency string) *SignedRoster {
 	t.Helper()
 	id, err := identity.Generate(testNetwork, agency, "Agency "+agency, "GH", protocol.KindClassic, n.now)
 	if err != nil {
@@ -130,7 +130,7 @@ func (n *testNet) add(t *testing.T, agency string) *SignedRoster {
 	return sr
 }
 
-func (n *testNet) start(t *testing.T) {
+func (n *testNet) start(t testing.TB) {
 	t.Helper()
 	if n.logs == nil {
 		n.logs = &logBuffer{}
@@ -154,7 +154,7 @@ type agencyConn struct {
 	errs []error
 }
 
-func (n *testNet) connect(t *testing.T, agency string) *agencyConn {
+func (n *testNet) connect(t testing.TB, agency string) *agencyConn {
 	t.Helper()
 	c, err := n.dial(agency)
 	if err != nil {
@@ -233,7 +233,7 @@ func containsAll(s string, want []string) bool {
 	return true
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
