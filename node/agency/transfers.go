@@ -455,13 +455,15 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 		return err
 	}
 	x.n.log.Info("attachment received", "message", j.MessageID, "from", j.From, "attachment", it.Name, "size", it.Size, "resumed_from", p.from, "moved", p.done-p.from, "moved_again", again)
+	// The receipt first: the hub's deletion of the object (its chunks
+	// purged) does not hold it up.
+	if cur.Complete() {
+		err = x.n.deliveredAfterAttachments(ctx, j.MessageID)
+	}
 	if err := c.Done(ctx, it.Object); err != nil {
 		x.n.log.Warn("attachments: cannot tell the hub an attachment arrived; it keeps it until its retention", "object", it.Object, "err", err)
 	}
-	if cur.Complete() {
-		return x.n.deliveredAfterAttachments(ctx, j.MessageID)
-	}
-	return nil
+	return err
 }
 
 // goneWhy begins the reason of a received attachment the hub no longer
