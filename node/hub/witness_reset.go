@@ -18,6 +18,7 @@ import (
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/internal/hint"
+	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -251,9 +252,17 @@ func (h *Hub) applyWitnessReset(ctx context.Context, order []byte) (*WitnessRese
 	if cur != nil {
 		ev.OldSize, ev.OldRoot, ev.OldCheckpoint = cur.cp.Size, cur.cp.Root.String(), string(cur.note)
 	}
-	seq, err := h.recordSeq(ctx, o.Actor, Action{Action: "witness-reset", Agency: o.Agency, Reason: o.Reason, Order: id, OldSize: ev.OldSize, OldRoot: ev.OldRoot})
+	// A retry after a failure past this point (the bucket, the disk) finds
+	// its record in the hub's log and does not record the reset again.
+	seq, err := h.resetRecord(id)
 	if err != nil {
 		return nil, err
+	}
+	if seq < 0 {
+		seq, err = h.recordSeq(ctx, o.Actor, Action{Action: "witness-reset", Agency: o.Agency, Reason: o.Reason, Order: id, OldSize: ev.OldSize, OldRoot: ev.OldRoot})
+		if err != nil {
+			return nil, err
+		}
 	}
 	ev.LogSeq = seq
 	data, err := json.Marshal(ev)
@@ -274,6 +283,29 @@ func (h *Hub) applyWitnessReset(ctx context.Context, order []byte) (*WitnessRese
 	h.log.Warn("witness: the secretariat reset the witness's state of a member's log; its next checkpoint starts a new witnessed history",
 		"agency", o.Agency, "actor", o.Actor, "reason", o.Reason, "old_size", ev.OldSize, "old_root", ev.OldRoot, "cleared_alarms", strings.Join(kinds, ","), "order", id)
 	return ev, nil
+}
+
+// resetRecord returns the index of the hub log's record of the reset
+// order id, -1 if the log holds none.
+func (h *Hub) resetRecord(id string) (int64, error) {
+	if h.own == nil {
+		return 0, errors.New("the hub's audit log is not open")
+	}
+	seq := int64(-1)
+	err := h.own.Iterate(0, func(rec *auditlog.Record, payload []byte) error {
+		if rec.Type != auditlog.TypeAccess {
+			return nil
+		}
+		var a Action
+		if protocol.DecodeStrict("action", payload, auditlog.MaxPayloadSize, &a) == nil && a.Action == "witness-reset" && a.Order == id {
+			seq = rec.Seq
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read the hub's audit log: %w", err)
+	}
+	return seq, nil
 }
 
 // forget deletes the witness's state and alarms of agency. The caller

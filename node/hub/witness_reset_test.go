@@ -2,16 +2,19 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestWitnessResetAfterARestartOfTheLog: an agency restarted its audit log;
@@ -156,4 +159,73 @@ func hasAlarm(alarms []Alarm, kind, agency, detail string) bool {
 		}
 	}
 	return false
+}
+
+// createFailsOnce is the real reset bucket, whose first Create fails as a
+// full disk or a lost JetStream leader would.
+type createFailsOnce struct {
+	jetstream.KeyValue
+	failed atomic.Bool
+}
+
+func (kv *createFailsOnce) Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error) {
+	if kv.failed.CompareAndSwap(false, true) {
+		return 0, errors.New("injected: the bucket is unavailable")
+	}
+	return kv.KeyValue.Create(ctx, key, value, opts...)
+}
+
+// TestWitnessResetRetryRecordedOnce: an order whose application failed
+// after the hub recorded it (the reset bucket unavailable) is applied
+// again at the next poll, and the hub's audit log holds one record of it,
+// the one the reset event names.
+func TestWitnessResetRetryRecordedOnce(t *testing.T) {
+	const agency = "gh-ag"
+	n := newTestNet(t, agency)
+	key := n.ids[agency].Signing
+	origin := protocol.LogOrigin(testNetwork, agency)
+	c := n.connect(t, agency)
+	cp7 := signCheckpoint(t, origin, 7, newTestTree(t, "old log", 7).root(t, 7), key)
+	n.wantCosigned(t, askWitness(t, c, agency, &witness.Request{Checkpoint: cp7}), cp7)
+
+	w := n.hub.witness
+	w.mu.Lock()
+	w.resets = &createFailsOnce{KeyValue: w.resets}
+	w.mu.Unlock()
+	s, err := OpenSecretariat(n.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, path, err := s.OrderWitnessReset(agency, "disk lost", "cli:fatou", time.Now())
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 30*time.Second, "the order applied", func() bool {
+		_, err := os.Stat(path)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	if !w.resets.(*createFailsOnce).failed.Load() {
+		t.Fatal("the injected failure did not happen")
+	}
+	acts, err := n.hub.RecentActions(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for _, a := range acts {
+		if a.Action.Action == "witness-reset" && a.Order == id {
+			seqs = append(seqs, a.Seq)
+		}
+	}
+	rs, err := n.hub.WitnessResets(ctxT(t), agency)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("resets %+v (%v), want one", rs, err)
+	}
+	if len(seqs) != 1 || rs[0].LogSeq != seqs[0] {
+		t.Fatalf("the hub's audit log holds the reset %s at %v, want once, at the event's record %d", id, seqs, rs[0].LogSeq)
+	}
+	if st, err := n.hub.WitnessCheckpoint(ctxT(t), agency); err != nil || st != nil {
+		t.Fatalf("after the reset the state is %q (%v), want none", st, err)
+	}
 }
