@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,7 +46,8 @@ type Alarm struct {
 	Acked   *time.Time `json:"acked,omitempty"`
 	AckedBy string     `json:"acked_by,omitempty"`
 	// Cleared is when the condition ended on its own: for a refused
-	// roster, when the hub served the roster in force again.
+	// roster, when the hub served the roster in force again; for the hub
+	// witness's alarm, when the secretariat's signed reset arrived.
 	Cleared *time.Time `json:"cleared,omitempty"`
 }
 
@@ -78,6 +80,22 @@ func (a *rosterAlarms) clear() {
 			al.Cleared = &now
 		}
 	}
+}
+
+// clearText ends the alarms of kind whose text starts with prefix, and
+// returns how many it ended.
+func (a *rosterAlarms) clearText(kind, prefix string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, al := range a.all {
+		if al.Kind == kind && al.Cleared == nil && strings.HasPrefix(al.Text, prefix) {
+			now := time.Now().UTC()
+			al.Cleared = &now
+			n++
+		}
+	}
+	return n
 }
 
 // raiseKind adds an alarm, unless one of the same kind and text was raised

@@ -2,6 +2,9 @@ package agency
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -34,6 +37,11 @@ const (
 // log than the log holds, or refused one of its checkpoints as a fork: the
 // audit log was rolled back or replaced.
 const AlarmWitness = "witness"
+
+// hubWitnessAlarm starts the text of the witness alarms the hub's witness
+// raised, which the secretariat's reset of its state clears (a peer
+// witness's stay).
+const hubWitnessAlarm = "the hub's witness "
 
 // WitnessStatus is what the node knows of the witnessing of its log.
 type WitnessStatus struct {
@@ -115,7 +123,7 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 			delay = 0
 			continue
 		case errors.As(err, &conflict) && conflict.size > cp.Size:
-			what := fmt.Sprintf("the hub's witness cosigned a checkpoint of size %d of this agency's audit log, but the log's newest checkpoint has size %d: the audit log was rolled back or replaced; keep audit.db as evidence and tell the secretariat", conflict.size, cp.Size)
+			what := fmt.Sprintf(hubWitnessAlarm+"cosigned a checkpoint of size %d of this agency's audit log, but the log's newest checkpoint has size %d: the audit log was rolled back or replaced; keep audit.db as evidence and tell the secretariat", conflict.size, cp.Size)
 			n.alarms.raiseKind(AlarmWitness, what)
 			n.log.Error("witness: the audit log is behind what the witness cosigned", "witness_size", conflict.size, "log_size", cp.Size)
 			// No proof can start beyond the checkpoint: ask again from
@@ -126,7 +134,7 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 		}
 		var refused *witnessRefusal
 		if errors.As(err, &refused) && refused.status == witness.StatusUnprocessable {
-			n.alarms.raiseKind(AlarmWitness, "the hub's witness refused this log's checkpoint of size "+strconv.FormatInt(cp.Size, 10)+": "+refused.reason+"; keep audit.db as evidence and tell the secretariat")
+			n.alarms.raiseKind(AlarmWitness, hubWitnessAlarm+"refused this log's checkpoint of size "+strconv.FormatInt(cp.Size, 10)+": "+refused.reason+"; keep audit.db as evidence and tell the secretariat")
 		}
 		n.log.Warn("witness: checkpoint not cosigned; trying again later", "size", cp.Size, "err", err)
 		n.setWitness(func(s *WitnessStatus) { s.LastError = err.Error() })
@@ -202,6 +210,9 @@ func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog
 	default:
 		return &witnessRefusal{status: status, reason: string(limitText(msg.Data))}
 	}
+	if order := msg.Header.Get(witness.ResetHeader); order != "" {
+		n.takeWitnessReset(ctx, []byte(order))
+	}
 	n.witness.mu.Lock()
 	n.witness.fails = 0
 	n.witness.mu.Unlock()
@@ -246,4 +257,42 @@ func limitText(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// takeWitnessReset takes the secretariat's order that reset the hub
+// witness's state of this log ('casenode hub witness reset'), which the
+// witness sends with its first cosignature of the new history. Only an
+// order signed by the secretariat's key of the roster in force, for this
+// agency, counts: the node records it in its audit log (the order itself
+// with it) and clears its alarms of the hub's witness at once.
+func (n *Node) takeWitnessReset(ctx context.Context, order []byte) {
+	rf := n.rosterNow()
+	if rf == nil {
+		return
+	}
+	o, _, err := witness.VerifyReset(order, rf.roster)
+	if err == nil && o.Agency != n.cfg.Agency {
+		err = fmt.Errorf("the order resets agency %s, not this one", o.Agency)
+	}
+	if err != nil {
+		n.log.Warn("witness: the reset order the witness sent does not hold; the witness alarm stays", "err", err)
+		return
+	}
+	sum := sha256.Sum256(order)
+	payload, err := json.Marshal(struct {
+		Action string `json:"action"`
+		Detail string `json:"detail"`
+		Order  string `json:"order"`
+	}{"witness-reset", fmt.Sprintf("the secretariat (%s, %s) reset the hub witness's state of this log, order %s: %s",
+		o.Actor, o.Issued.Time.UTC().Format(time.RFC3339), hex.EncodeToString(sum[:8]), o.Reason), string(order)})
+	if err != nil {
+		n.log.Error("witness: cannot encode the reset", "err", err)
+		return
+	}
+	if _, err := n.audit.AppendBatch(ctx, []auditlog.Entry{{Type: auditlog.TypeAccess, Actor: rf.roster.Secretariat, Payload: payload}}); err != nil {
+		n.log.Error("witness: cannot record the secretariat's reset in the audit log; the witness alarm stays", "err", err)
+		return
+	}
+	cleared := n.alarms.clearText(AlarmWitness, hubWitnessAlarm)
+	n.log.Warn("witness: the secretariat reset the hub witness's state of this log; its witness alarms cleared", "actor", o.Actor, "reason", o.Reason, "cleared", cleared)
 }

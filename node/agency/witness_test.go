@@ -162,6 +162,54 @@ func TestWitnessCatchesALogRolledBack(t *testing.T) {
 	if alarms, err := w.hub.WitnessAlarms(context.Background()); err != nil || len(alarms) != 0 {
 		t.Fatalf("hub alarms after the reset %+v (%v), want none", alarms, err)
 	}
+	// The node learns of the signed reset with that cosignature: its
+	// witness alarm clears at once, without a restart, and its audit log
+	// records the order.
+	poll.Until(t, 30*time.Second, "the node's witness alarm cleared", func() bool {
+		alarms, err := n.Alarms(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, a := range alarms {
+			if a.Kind == agency.AlarmWitness && a.Open() {
+				return false
+			}
+		}
+		return true
+	})
+	if got := witnessResetRecords(t, w, "sn-pj"); len(got) != 1 || !strings.Contains(got[0], "audit.db restored from an older copy") || !strings.Contains(got[0], "console:test") {
+		t.Fatalf("the node's audit log holds %q, want one record of the secretariat's reset", got)
+	}
+}
+
+// witnessResetRecords returns the details of the witness-reset records of
+// agency's audit log whose order verifies.
+func witnessResetRecords(t *testing.T, w *testNetwork, name string) []string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := w.node(name).AuditSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "audit.db")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := auditlog.OpenReader(path, auditlog.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []string
+	err = r.Iterate(0, func(rec *auditlog.Record, payload []byte) error {
+		if ev := auditlog.Describe(rec, payload); ev.Access != nil && ev.Access.Action == "witness-reset" {
+			out = append(out, ev.Access.Detail)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -196,9 +196,12 @@ func (w *witnessService) handle(m *nats.Msg) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), witnessTimeout)
 	defer cancel()
-	status, body := w.addCheckpoint(ctx, agency, m.Data)
+	status, body, reset := w.addCheckpoint(ctx, agency, m.Data)
 	reply := &nats.Msg{Subject: m.Reply, Header: nats.Header{}, Data: body}
 	reply.Header.Set(witness.StatusHeader, strconv.Itoa(status))
+	if reset != "" {
+		reply.Header.Set(witness.ResetHeader, reset)
+	}
 	if status == witness.StatusConflict {
 		reply.Header.Set("Content-Type", "text/x.tlog.size")
 	}
@@ -208,24 +211,26 @@ func (w *witnessService) handle(m *nats.Msg) {
 }
 
 // addCheckpoint judges a request of agency and, if it holds, records the
-// new state durably and returns the cosignature.
-func (w *witnessService) addCheckpoint(ctx context.Context, agency string, body []byte) (int, []byte) {
+// new state durably and returns the cosignature; with the first
+// cosignature after a reset of the agency's state, the secretariat's
+// signed order of the newest reset (witness.ResetHeader).
+func (w *witnessService) addCheckpoint(ctx context.Context, agency string, body []byte) (int, []byte, string) {
 	req, err := witness.ParseRequest(body)
 	if err != nil {
 		w.log.Warn("witness request refused", "agency", agency, "status", witness.StatusBadRequest, "err", err)
-		return witness.StatusBadRequest, []byte(err.Error() + "\n")
+		return witness.StatusBadRequest, []byte(err.Error() + "\n"), ""
 	}
 	keys, err := w.logKeys(agency)
 	if err != nil {
 		w.log.Warn("witness request refused", "agency", agency, "status", witness.StatusNotFound, "err", err)
-		return witness.StatusNotFound, []byte(err.Error() + "\n")
+		return witness.StatusNotFound, []byte(err.Error() + "\n"), ""
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	cur, err := w.latest(ctx, agency)
 	if err != nil {
 		w.log.Error("witness state unreadable", "agency", agency, "err", err)
-		return witness.StatusUnavailable, []byte("the witness cannot read its state\n")
+		return witness.StatusUnavailable, []byte("the witness cannot read its state\n"), ""
 	}
 	var latest *witness.Latest
 	if cur != nil {
@@ -239,21 +244,39 @@ func (w *witnessService) addCheckpoint(ctx context.Context, agency string, body 
 	case witness.StatusOK:
 	case witness.StatusConflict:
 		w.log.Info("witness: the node's idea of the cosigned size is out of date", "agency", agency, "old", req.Old, "witness_size", sizeOf(latest))
-		return v.Status, []byte(strconv.FormatInt(sizeOf(latest), 10) + "\n")
+		return v.Status, []byte(strconv.FormatInt(sizeOf(latest), 10) + "\n"), ""
 	default:
 		w.log.Warn("witness request refused", "agency", agency, "status", v.Status, "reason", v.Reason)
-		return v.Status, []byte(v.Reason + "\n")
+		return v.Status, []byte(v.Reason + "\n"), ""
 	}
 	line := w.cosigner.Cosign([]byte(v.Checkpoint.Text()), w.now())
 	if cur != nil && cur.cp.Size == v.Checkpoint.Size {
 		// The checkpoint it holds (the same root, Check saw to it), sent
 		// again after a lost answer: nothing to record.
-		return witness.StatusOK, line
+		return witness.StatusOK, line, ""
 	}
 	cosigned := append(bytes.Clone(req.Checkpoint), line...)
 	if err := w.store(ctx, agency, cosigned, cur); err != nil {
 		w.log.Error("witness state not recorded: no cosignature given", "agency", agency, "err", err)
-		return witness.StatusUnavailable, []byte("the witness cannot record its state\n")
+		return witness.StatusUnavailable, []byte("the witness cannot record its state\n"), ""
 	}
-	return witness.StatusOK, line
+	if cur != nil {
+		return witness.StatusOK, line, ""
+	}
+	return witness.StatusOK, line, w.lastReset(ctx, agency)
+}
+
+// lastReset returns the signed order of the newest reset of agency's
+// state, "" if there was none (or it cannot be read: the node's alarm
+// then waits for a person, as before resets were told).
+func (w *witnessService) lastReset(ctx context.Context, agency string) string {
+	rs, err := readWitnessResets(ctx, w.resets, agency)
+	if err != nil {
+		w.log.Warn("witness: the resets are unreadable; the node is not told of its reset", "agency", agency, "err", err)
+		return ""
+	}
+	if len(rs) == 0 {
+		return ""
+	}
+	return rs[len(rs)-1].Order
 }

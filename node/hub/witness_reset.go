@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/crypto/identity"
-	"github.com/casenode/casenode/crypto/jws"
+	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/protocol"
@@ -97,47 +97,15 @@ func witnessResetConfig(network string, replicas int) jetstream.KeyValueConfig {
 
 // SignWitnessReset signs an order with the secretariat's key.
 func SignWitnessReset(key ed25519.PrivateKey, r *protocol.WitnessReset) ([]byte, error) {
-	payload, err := r.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return jws.Sign(key, protocol.WitnessResetType, nil, payload)
+	return witness.SignReset(key, r)
 }
 
 // verifyWitnessReset checks a signed order against the secretariat's key
 // of roster r and returns it, with the signing key's id.
 func verifyWitnessReset(compact []byte, r *protocol.Roster) (*protocol.WitnessReset, string, error) {
-	o, kid, err := checkWitnessReset(compact, r)
+	o, kid, err := witness.VerifyReset(compact, r)
 	if err != nil {
 		return nil, kid, &orderError{err}
-	}
-	return o, kid, nil
-}
-
-func checkWitnessReset(compact []byte, r *protocol.Roster) (*protocol.WitnessReset, string, error) {
-	sec := r.Member(r.Secretariat)
-	if sec == nil {
-		return nil, "", errors.New("the roster names no secretariat card")
-	}
-	want := sec.Card.KeyID()
-	payload, kid, err := jws.Verify(compact, protocol.WitnessResetType, protocol.MaxSignedWitnessResetSize, func(kid string) (ed25519.PublicKey, error) {
-		if kid != want {
-			return nil, fmt.Errorf("the order is signed by key %s, not by the secretariat's key %s", kid, want)
-		}
-		return sec.Card.PublicKey(), nil
-	})
-	if err != nil {
-		return nil, kid, fmt.Errorf("witness reset order: %w", err)
-	}
-	o, err := protocol.ParseWitnessReset(payload)
-	if err != nil {
-		return nil, kid, err
-	}
-	if o.Network != r.Network {
-		return nil, kid, fmt.Errorf("witness reset order: for network %q, not %q", o.Network, r.Network)
-	}
-	if r.Member(o.Agency) == nil {
-		return nil, kid, fmt.Errorf("witness reset order: agency %q is not in the roster", o.Agency)
 	}
 	return o, kid, nil
 }
