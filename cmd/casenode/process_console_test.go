@@ -31,6 +31,21 @@ func testConsoleRun(t *testing.T, exe string) {
 	pn.startHub()
 	pn.startNode(procSender)
 	base := "http://" + addr + "/"
+	c, resp, _ := consoleSignIn(t, base, "aminata", "a long enough password")
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/inbox" {
+		t.Fatalf("sign-in: %d at %s", resp.StatusCode, resp.Request.URL.Path)
+	}
+	pn.stop(procSender)
+	if _, err := c.Get(base + "signin"); err == nil {
+		t.Error("the console still answers after the node stopped")
+	}
+}
+
+// consoleSignIn waits until the console at base serves its sign-in page,
+// then signs name in with password through the form, following the
+// redirect. It returns the browser, the last response and its body.
+func consoleSignIn(t *testing.T, base, name, password string) (*http.Client, *http.Response, []byte) {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	var body []byte
@@ -47,16 +62,11 @@ func testConsoleRun(t *testing.T, exe string) {
 	if tok == nil {
 		t.Fatalf("no sign-in form:\n%s", body)
 	}
-	resp, err := c.PostForm(base+"signin", url.Values{"csrf": {string(tok[1])}, "name": {"aminata"}, "password": {"a long enough password"}})
+	resp, err := c.PostForm(base+"signin", url.Values{"csrf": {string(tok[1])}, "name": {name}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/inbox" {
-		t.Fatalf("sign-in: %d at %s", resp.StatusCode, resp.Request.URL.Path)
-	}
-	pn.stop(procSender)
-	if _, err := c.Get(base + "signin"); err == nil {
-		t.Error("the console still answers after the node stopped")
-	}
+	return c, resp, body
 }

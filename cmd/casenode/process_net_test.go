@@ -328,8 +328,18 @@ func freeAddr(t *testing.T) string {
 // value, as an operator editing the file would.
 func setNodeConfig(t *testing.T, dir, key string, value any) {
 	t.Helper()
-	path := filepath.Join(dir, "node.json")
+	setConfig(t, filepath.Join(dir, "node.json"), key, value)
+}
+
+// setConfig sets the top-level field key of the JSON configuration file
+// at path (node.json, hub.json) to value, keeping the file's mode.
+func setConfig(t *testing.T, path, key string, value any) {
+	t.Helper()
 	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +351,7 @@ func setNodeConfig(t *testing.T, dir, key string, value any) {
 	if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := os.WriteFile(path, b, fi.Mode().Perm()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -25,8 +25,10 @@ type Status int
 // Error implements error.
 func (s Status) Error() string { return fmt.Sprintf("HTTP %d %s", int(s), http.StatusText(int(s))) }
 
-// statusOf maps an error from the node to an HTTP status code.
-func statusOf(err error) int {
+// StatusOf maps an error of the node to an HTTP status: its kind
+// (agency.ErrNotFound, ErrInvalid, ErrNotReady), else 500. The web
+// console answers the node's errors with the same statuses.
+func StatusOf(err error) int {
 	switch {
 	case errors.Is(err, agency.ErrNotFound):
 		return http.StatusNotFound

@@ -73,7 +73,7 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 		writeError(w, int(s), err)
 		return
 	}
-	writeError(w, statusOf(err), err)
+	writeError(w, StatusOf(err), err)
 }
 
 func (h *handler) send(w http.ResponseWriter, r *http.Request) {

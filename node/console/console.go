@@ -48,22 +48,12 @@ type Server struct {
 	networks *networks
 }
 
-// Options adjust a Server.
-type Options struct {
-	// Logger receives the console's log; nil discards it.
-	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
+// Options adjust a Server (package gate's, the same for every console).
+type Options = gate.Options
 
 // New returns the console of node n, configured by cfg.
 func New(n *agency.Node, cfg config.Console, o Options) (*Server, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o = o.Defaults()
 	cat, err := locale.Load()
 	if err != nil {
 		return nil, err

@@ -34,6 +34,8 @@ func TestMessageIDs(t *testing.T) {
 	}
 	var ids []string
 	files, _ := filepath.Glob("web/templates/*.html")
+	layout, _ := filepath.Glob("web/layout/*.html")
+	files = append(files, layout...)
 	gofiles, _ := filepath.Glob("*.go")
 	for _, f := range append(files, gofiles...) {
 		b, err := os.ReadFile(f)

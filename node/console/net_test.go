@@ -10,6 +10,7 @@ import (
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/console"
+	"github.com/casenode/casenode/node/console/browsertest"
 	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 )
@@ -62,19 +63,7 @@ func startNet(t *testing.T, ctx context.Context) *testNet {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := srv.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		sctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(sctx) }()
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Error(err)
-			}
-		})
-		tn.urls[a] = srv.URL()
+		tn.urls[a] = browsertest.Serve(t, srv)
 	}
 	return tn
 }

@@ -60,18 +60,7 @@ func TestNetworksBar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	sctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(sctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	browsertest.Serve(t, srv)
 	c := client(t)
 	signIn(t, c, srv.URL(), "aminata", password)
 	_, body := get(t, c, srv.URL()+"inbox")

@@ -1,11 +1,14 @@
 package console
 
 import (
+	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/casenode/casenode/node/api"
 	"github.com/casenode/casenode/node/console/compose"
 	"github.com/casenode/casenode/node/console/gate"
 	"github.com/casenode/casenode/node/console/locale"
@@ -44,11 +47,8 @@ type banner struct {
 func funcStubs() template.FuncMap { return funcs(nil, time.Now) }
 
 func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
-	return template.FuncMap{
-		"T":        func(id string, args ...any) string { return p.T(id, args...) },
-		"TN":       func(id string, n int, args ...any) string { return p.TN(id, n, args...) },
-		"date":     func(t time.Time) string { return p.Date(t) },
-		"datetime": func(t time.Time) string { return p.DateTime(t) },
+	f := p.Funcs(now)
+	maps.Copy(f, template.FuncMap{
 		"dtp": func(t *time.Time) string {
 			if t == nil {
 				return ""
@@ -56,7 +56,6 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 			return p.DateTime(*t)
 		},
 		"num":     func(n int) string { return p.Number(int64(n)) },
-		"since":   func(t time.Time) string { return p.Duration(now().Sub(t)) },
 		"join":    strings.Join,
 		"lines":   func(s string) []string { return strings.Split(s, "\n") },
 		"str":     func(v any) string { return toString(v) },
@@ -76,7 +75,8 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 			}
 			return done * 100 / total
 		},
-	}
+	})
+	return f
 }
 
 func toString(v any) string {
@@ -86,7 +86,7 @@ func toString(v any) string {
 	case interface{ String() string }:
 		return x.String()
 	}
-	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(sprint(v), "\n", " "), "\t", " "))
+	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(fmt.Sprint(v), "\n", " "), "\t", " "))
 }
 
 // render executes template name with the layout's fields filled from c.
@@ -102,7 +102,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 		pg.Banners = s.banners(r, c)
 		pg.Networks = s.networks.states(r.Context())
 	} else {
-		p = s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language")))
+		p = s.cat.Printer(s.cat.Pick(r, ""))
 	}
 	pg.Lang = p.Lang()
 	pg.Title = p.T(title)
@@ -122,7 +122,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *call, status in
 // the node says it (the node's errors are in English).
 func (s *Server) failErr(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	s.log.Warn("console request failed", "path", r.URL.Path, "err", err)
-	s.render(w, r, c, statusOf(err), "error", "error.title", "", c.p.T("error.node", "Detail", err.Error()))
+	s.render(w, r, c, api.StatusOf(err), "error", "error.title", "", c.p.T("error.node", "Detail", err.Error()))
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -82,8 +82,9 @@ const maxUpload = 16 << 30
 
 // language returns the person's language, else the browser's.
 func (s *Server) language(r *http.Request, acc *agency.Account) string {
-	if acc != nil && locale.Supported(acc.Language) {
-		return acc.Language
+	picked := ""
+	if acc != nil {
+		picked = acc.Language
 	}
-	return s.cat.Match(r.Header.Get("Accept-Language"))
+	return s.cat.Pick(r, picked)
 }

@@ -8,14 +8,8 @@ import (
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/console/gate"
 	"github.com/casenode/casenode/node/console/locale"
+	"github.com/casenode/casenode/node/console/web"
 )
-
-// signinData is the sign-in page's data.
-type signinData struct {
-	Token string
-	Name  string
-	Error string
-}
 
 // signIn is the console's sign-in (package gate): against the node's
 // console accounts, in the browser's language.
@@ -24,9 +18,9 @@ func (s *Server) signIn() *gate.SignIn {
 		Render: func(w http.ResponseWriter, r *http.Request, status int, f gate.SigninForm) {
 			msg := ""
 			if f.Problem != "" {
-				msg = s.cat.Printer(s.cat.Match(r.Header.Get("Accept-Language"))).T("signin." + f.Problem)
+				msg = s.cat.Printer(s.cat.Pick(r, "")).T("signin." + f.Problem)
 			}
-			s.render(w, r, nil, status, "signin", "signin.title", "", &signinData{Token: f.Token, Name: f.Name, Error: msg})
+			s.render(w, r, nil, status, "signin", "signin.title", "", &web.Signin{Token: f.Token, Name: f.Name, Error: msg, Help: "signin.help"})
 		},
 		Authenticate: func(r *http.Request, name string, password []byte) (string, []any, error) {
 			acc, err := s.n.Authenticate(r.Context(), name, password)
@@ -39,7 +33,7 @@ func (s *Server) signIn() *gate.SignIn {
 			if acc.Language == "" {
 				// The browser's language becomes the person's until they
 				// pick one.
-				lang := s.cat.Match(r.Header.Get("Accept-Language"))
+				lang := s.cat.Pick(r, "")
 				if err := s.n.SetAccountLanguage(r.Context(), acc.Name, lang); err != nil {
 					s.log.Warn("keep the account's language", "err", err)
 				}
@@ -64,9 +58,5 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.failErr(w, r, c, err)
 		return
 	}
-	back := r.PostFormValue("back")
-	if !gate.LocalPath(back) {
-		back = "/inbox"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	gate.Back(w, r, "/inbox")
 }

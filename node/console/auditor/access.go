@@ -13,9 +13,6 @@ import (
 // console's on the same machine.
 const cookieSuffix = "audit"
 
-// langCookie keeps the language the auditor picked.
-const langCookie = "casenode_lang_" + cookieSuffix
-
 // call is what a request with a session carries to its handler.
 type call struct {
 	sess *gate.Session
@@ -117,24 +114,13 @@ func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, c *call)) h
 const maxForm = 32 << 10
 
 // language returns the language the auditor picked, else the browser's.
-func (s *Server) language(r *http.Request) string {
-	if ck, err := r.Cookie(langCookie); err == nil && locale.Supported(ck.Value) {
-		return ck.Value
-	}
-	return s.cat.Match(r.Header.Get("Accept-Language"))
-}
+func (s *Server) language(r *http.Request) string { return s.cookies().Language(r, s.cat) }
 
-// setLanguage keeps the language picked in a cookie, for a year.
+// setLanguage keeps the language picked in this browser.
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, c *call) {
-	lang := r.PostFormValue("lang")
-	if !locale.Supported(lang) {
+	if !s.cookies().KeepLanguage(w, r) {
 		s.fail(w, r, c, http.StatusBadRequest, "auditor.error.lang")
 		return
 	}
-	s.cookies().Set(w, langCookie, lang, 365*24*3600)
-	back := r.PostFormValue("back")
-	if !gate.LocalPath(back) {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	gate.Back(w, r, "/")
 }

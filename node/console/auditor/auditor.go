@@ -71,13 +71,8 @@ type logFile struct {
 	job *job
 }
 
-// Options adjust a Server.
-type Options struct {
-	// Logger receives the console's log; nil discards it.
-	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
+// Options adjust a Server (package gate's, the same for every console).
+type Options = gate.Options
 
 // Open opens the logs at paths read-only. A file that is not an audit log
 // is listed with the reason; Open fails only when none opens.
@@ -119,12 +114,7 @@ func Open(paths []string, o Options) (*Server, error) {
 
 // newServer returns a console serving no log yet.
 func newServer(o Options) (*Server, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o = o.Defaults()
 	cat, err := locale.Load()
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"html/template"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -41,14 +42,10 @@ type page struct {
 }
 
 func funcs(p *locale.Printer) template.FuncMap {
-	return template.FuncMap{
-		"T":    func(id string, args ...any) string { return p.T(id, args...) },
-		"TN":   func(id string, n int, args ...any) string { return p.TN(id, n, args...) },
+	f := p.Funcs(nil)
+	maps.Copy(f, template.FuncMap{
 		"num":  func(n any) string { return p.Number(toInt64(n)) },
 		"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") + " UTC" },
-		"datetime": func(t time.Time) string {
-			return p.DateTime(t)
-		},
 		"hex":  hexOf,
 		"join": strings.Join,
 		"int":  func(n int64) int { return int(n) },
@@ -71,7 +68,8 @@ func funcs(p *locale.Printer) template.FuncMap {
 			}
 			return done * 100 / total
 		},
-	}
+	})
+	return f
 }
 
 // render executes template name with the layout's fields filled.

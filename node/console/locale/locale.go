@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path"
 	"sort"
 
@@ -78,6 +79,16 @@ func (c *Catalog) Match(accept string) string {
 		return "en"
 	}
 	return Languages()[i]
+}
+
+// Pick returns picked (a person's setting, a browser's cookie) when it is
+// one of Languages, else the language closest to the request's
+// Accept-Language.
+func (c *Catalog) Pick(r *http.Request, picked string) string {
+	if Supported(picked) {
+		return picked
+	}
+	return c.Match(r.Header.Get("Accept-Language"))
 }
 
 // Supported says whether lang is one of Languages.

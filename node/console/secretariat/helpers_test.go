@@ -65,19 +65,7 @@ func startHub(t *testing.T, ctx context.Context) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(sctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return &testHub{net: n, url: srv.URL()}
+	return &testHub{net: n, url: browsertest.Serve(t, srv)}
 }
 
 // client is a browser without JavaScript: a cookie jar that does not

@@ -3,6 +3,7 @@ package secretariat
 import (
 	"errors"
 	"html/template"
+	"maps"
 	"net/http"
 	"time"
 
@@ -32,15 +33,12 @@ type page struct {
 }
 
 func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
-	return template.FuncMap{
-		"T":        func(id string, args ...any) string { return p.T(id, args...) },
-		"date":     func(t time.Time) string { return p.Date(t) },
-		"datetime": func(t time.Time) string { return p.DateTime(t) },
-		"since":    func(t time.Time) string { return p.Duration(now().Sub(t)) },
-		"num":      func(n int64) string { return p.Number(n) },
-		"int":      func(n int) int64 { return int64(n) },
-		"dur":      func(d time.Duration) string { return p.Duration(d) },
-		"size":     func(n int64) string { return size(p, n) },
+	f := p.Funcs(now)
+	maps.Copy(f, template.FuncMap{
+		"num":  func(n int64) string { return p.Number(n) },
+		"int":  func(n int) int64 { return int64(n) },
+		"dur":  func(d time.Duration) string { return p.Duration(d) },
+		"size": func(n int64) string { return size(p, n) },
 		"pct": func(n, of int64) int64 {
 			if of <= 0 {
 				return 0
@@ -53,7 +51,8 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 			}
 			return kid
 		},
-	}
+	})
+	return f
 }
 
 // size writes a byte count with a binary unit.

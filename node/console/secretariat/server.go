@@ -52,28 +52,18 @@ type Server struct {
 	site     gate.Site
 }
 
-// Options adjust a Server.
-type Options struct {
-	// Logger receives the console's log; nil discards it.
-	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
+// Options adjust a Server (package gate's, the same for every console).
+type Options = gate.Options
 
 // New returns the console of hub h, configured by cfg (hub.json's
 // console section).
 func New(h *hub.Hub, cfg config.Console, o Options) (*Server, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o = o.Defaults()
 	cat, err := locale.Load()
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := template.New("").Funcs(funcs(nil, o.Now)).ParseFS(templates, "templates/*.html")
+	tmpl, err := web.Parse(funcs(nil, o.Now), templates, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}

@@ -8,9 +8,6 @@ import (
 	"github.com/casenode/casenode/node/hub"
 )
 
-// langCookie keeps the language a person picked, per browser.
-const langCookie = "casenode_lang_"
-
 // call is what a signed-in request carries to its handler.
 type call struct {
 	sid   string
@@ -70,24 +67,13 @@ func (s *Server) secretariatOnly(h func(w http.ResponseWriter, r *http.Request, 
 
 // language is the language the person picked in this browser, else the
 // browser's.
-func (s *Server) language(r *http.Request) string {
-	if ck, err := r.Cookie(langCookie + s.cookies().Suffix); err == nil && locale.Supported(ck.Value) {
-		return ck.Value
-	}
-	return s.cat.Match(r.Header.Get("Accept-Language"))
-}
+func (s *Server) language(r *http.Request) string { return s.cookies().Language(r, s.cat) }
 
-// setLanguage keeps the language the person picked.
+// setLanguage keeps the language the person picked in this browser.
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, c *call) {
-	lang := r.PostFormValue("lang")
-	if !locale.Supported(lang) {
+	if !s.cookies().KeepLanguage(w, r) {
 		s.fail(w, r, c, http.StatusBadRequest, "sec.error.lang")
 		return
 	}
-	s.cookies().Set(w, langCookie+s.cookies().Suffix, lang, 365*24*3600)
-	back := r.PostFormValue("back")
-	if !gate.LocalPath(back) {
-		back = "/members"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	gate.Back(w, r, "/members")
 }

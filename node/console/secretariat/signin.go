@@ -6,15 +6,9 @@ import (
 	"net/http"
 
 	"github.com/casenode/casenode/node/console/gate"
+	"github.com/casenode/casenode/node/console/web"
 	"github.com/casenode/casenode/node/hub"
 )
-
-// signinData is the sign-in page's data.
-type signinData struct {
-	Token string
-	Name  string
-	Error string
-}
 
 // signIn is the console's sign-in (package gate): against the hub's
 // console accounts, in the language picked in this browser.
@@ -25,7 +19,7 @@ func (s *Server) signIn() *gate.SignIn {
 			if f.Problem != "" {
 				msg = s.cat.Printer(s.language(r)).T("sec.signin." + f.Problem)
 			}
-			s.render(w, r, nil, status, "signin", "sec.signin.title", "", &signinData{Token: f.Token, Name: f.Name, Error: msg})
+			s.render(w, r, nil, status, "signin", "sec.signin.title", "", &web.Signin{Token: f.Token, Name: f.Name, Error: msg, Help: "sec.signin.help"})
 		},
 		Authenticate: func(r *http.Request, name string, password []byte) (string, []any, error) {
 			st, err := s.h.AuthenticateStaff(name, password)
