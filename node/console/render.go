@@ -18,11 +18,7 @@ import (
 // page is what every template gets: the layout's fields and the page's
 // own data.
 type page struct {
-	Lang  string
-	Title string
-	Nav   string
-	// Path is where the language switch comes back to.
-	Path    string
+	gate.Layout
 	Agency  string
 	Network string
 	// Networks are the agency's nodes in other networks, for a signed-in
@@ -30,10 +26,7 @@ type page struct {
 	Networks []networkState
 	Account  string
 	Role     string
-	CSRF     string
 	Banners  []banner
-	Langs    []string
-	Data     any
 }
 
 // banner is a notice shown on top of every page.
@@ -91,21 +84,18 @@ func toString(v any) string {
 
 // render executes template name with the layout's fields filled from c.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, nav string, data any) {
+	pg := &page{Layout: gate.Layout{Title: title, Nav: nav, Data: data}, Agency: s.n.Agency(), Network: s.n.Network()}
 	var p *locale.Printer
-	pg := &page{Title: title, Nav: nav, Agency: s.n.Agency(), Network: s.n.Network(), Data: data, Langs: locale.Languages(), Path: "/inbox"}
-	if r.Method == http.MethodGet {
-		pg.Path = r.URL.RequestURI()
-	}
+	csrf := ""
 	if c != nil {
-		p = c.p
-		pg.Account, pg.Role, pg.CSRF = c.account.Name, string(c.account.Role), c.sess.CSRF
+		p, csrf = c.p, c.sess.CSRF
+		pg.Account, pg.Role = c.account.Name, string(c.account.Role)
 		pg.Banners = s.banners(r, c)
 		pg.Networks = s.networks.states(r.Context())
 	} else {
 		p = s.cat.Printer(s.cat.Pick(r, ""))
 	}
-	pg.Lang = p.Lang()
-	pg.Title = p.T(title)
+	pg.Fill(r, p, csrf, "/inbox")
 	gate.Page(w, s.log, s.tmpl, funcs(p, s.now), name, pg, status)
 }
 

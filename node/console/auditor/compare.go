@@ -112,7 +112,7 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request, c *call) {
 			d.report(rep)
 		}
 	}
-	s.renderPage(w, r, c, status, "compare", &page{Title: "auditor.compare.title", Nav: "compare", Data: d})
+	s.renderPage(w, r, c, status, "compare", newPage("auditor.compare.title", "compare", "", d))
 }
 
 // report fills the page from the cross-log audit.

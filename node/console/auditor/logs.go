@@ -54,7 +54,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request, c *call) {
 	for _, n := range s.names {
 		logs = append(logs, s.summary(s.logs[n]))
 	}
-	s.renderPage(w, r, c, http.StatusOK, "index", &page{Title: "auditor.index.title", Nav: "index", Data: logs})
+	s.renderPage(w, r, c, http.StatusOK, "index", newPage("auditor.index.title", "index", "", logs))
 }
 
 // overviewData is the log's overview page.
@@ -71,7 +71,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, c *call, lf *l
 			d.Others = append(d.Others, n)
 		}
 	}
-	s.renderPage(w, r, c, http.StatusOK, "overview", &page{Title: "auditor.overview.title", Log: lf.name, Nav: "overview", Data: d})
+	s.renderPage(w, r, c, http.StatusOK, "overview", newPage("auditor.overview.title", "overview", lf.name, d))
 }
 
 // latestCheckpoint downloads the log's newest stored checkpoint, as

@@ -39,7 +39,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request, c *call, lf 
 	latest, _ := lf.r.Latest()
 	e := s.entry(lf, ev, latest)
 	e.Open = true
-	s.renderPage(w, r, c, http.StatusOK, "record", &page{Title: "auditor.record.title", Log: lf.name, Nav: "timeline", Data: e})
+	s.renderPage(w, r, c, http.StatusOK, "record", newPage("auditor.record.title", "timeline", lf.name, e))
 }
 
 // proofFile downloads the record's inclusion proof: the file 'casenode

@@ -26,19 +26,12 @@ func templates() (*template.Template, error) {
 // page is what every template gets: the layout's fields and the page's
 // own data.
 type page struct {
-	Lang  string
-	Title string
+	gate.Layout
 	// Log is the log the page is about, for the navigation, or empty.
 	Log string
-	Nav string
-	// Path is where the language switch comes back to.
-	Path string
-	CSRF string
 	// Refresh, when set, reloads the page after that many seconds (the
 	// progress of a verification, without script).
 	Refresh int
-	Langs   []string
-	Data    any
 }
 
 func funcs(p *locale.Printer) template.FuncMap {
@@ -72,26 +65,26 @@ func funcs(p *locale.Printer) template.FuncMap {
 	return f
 }
 
+// newPage returns the data of page title (a message id) at navigation
+// entry nav, about log (or none), with the page's own data.
+func newPage(title, nav, log string, data any) *page {
+	return &page{Layout: gate.Layout{Title: title, Nav: nav, Data: data}, Log: log}
+}
+
 // render executes template name with the layout's fields filled.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, log string, data any) {
-	s.renderPage(w, r, c, status, name, &page{Title: title, Log: log, Data: data})
+	s.renderPage(w, r, c, status, name, newPage(title, "", log, data))
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, status int, name string, pg *page) {
 	var p *locale.Printer
+	csrf := ""
 	if c != nil {
-		p = c.p
-		pg.CSRF = c.sess.CSRF
+		p, csrf = c.p, c.sess.CSRF
 	} else {
 		p = s.cat.Printer(s.language(r))
 	}
-	pg.Langs = locale.Languages()
-	pg.Path = "/"
-	if r.Method == http.MethodGet && pg.CSRF != "" {
-		pg.Path = r.URL.RequestURI()
-	}
-	pg.Lang = p.Lang()
-	pg.Title = p.T(pg.Title)
+	pg.Fill(r, p, csrf, "/")
 	gate.Page(w, s.log, s.tmpl, funcs(p), name, pg, status)
 }
 

@@ -49,7 +49,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, c *call, lf *l
 		var qe *queryError
 		errors.As(err, &qe)
 		d.Error, d.Query = qe, &query{}
-		s.renderPage(w, r, c, http.StatusBadRequest, "timeline", &page{Title: "auditor.timeline.title", Log: lf.name, Nav: "timeline", Data: d})
+		s.renderPage(w, r, c, http.StatusBadRequest, "timeline", newPage("auditor.timeline.title", "timeline", lf.name, d))
 		return
 	}
 	d.Query = q
@@ -109,7 +109,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, c *call, lf *l
 	for _, ev := range recs {
 		d.Entries = append(d.Entries, s.entry(lf, ev, latest))
 	}
-	s.renderPage(w, r, c, http.StatusOK, "timeline", &page{Title: "auditor.timeline.title", Log: lf.name, Nav: "timeline", Data: d})
+	s.renderPage(w, r, c, http.StatusOK, "timeline", newPage("auditor.timeline.title", "timeline", lf.name, d))
 }
 
 // firstSince returns the index of the first of the log's n records written

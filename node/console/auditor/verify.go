@@ -173,7 +173,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request, c *call, lf 
 		return
 	}
 	st := j.state()
-	pg := &page{Title: "auditor.verify.title", Log: lf.name, Nav: "verify", Data: &verifyData{Name: lf.name, Job: st}}
+	pg := newPage("auditor.verify.title", "verify", lf.name, &verifyData{Name: lf.name, Job: st})
 	if st.State == "running" {
 		pg.Refresh = 1
 	}

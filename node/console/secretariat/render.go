@@ -16,20 +16,14 @@ import (
 // page is what every template gets: the layout's fields and the page's
 // own data.
 type page struct {
-	Lang    string
-	Title   string
-	Nav     string
-	Path    string
+	gate.Layout
 	Network string
 	Account string
 	Role    string
 	// Secretariat says the person may change the roster.
 	Secretariat bool
-	CSRF        string
 	// Alarms is the count shown on every page.
 	Alarms int
-	Langs  []string
-	Data   any
 }
 
 func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
@@ -70,14 +64,12 @@ func size(p *locale.Printer, n int64) string {
 
 // render executes template name with the layout's fields filled from c.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title, nav string, data any) {
+	pg := &page{Layout: gate.Layout{Title: title, Nav: nav, Data: data}, Network: s.h.Config().Network}
 	var p *locale.Printer
-	pg := &page{Nav: nav, Network: s.h.Config().Network, Data: data, Langs: locale.Languages(), Path: "/members"}
-	if r.Method == http.MethodGet {
-		pg.Path = r.URL.RequestURI()
-	}
+	csrf := ""
 	if c != nil {
-		p = c.p
-		pg.Account, pg.Role, pg.CSRF = c.staff.Name, string(c.staff.Role), c.sess.CSRF
+		p, csrf = c.p, c.sess.CSRF
+		pg.Account, pg.Role = c.staff.Name, string(c.staff.Role)
 		pg.Secretariat = c.staff.Role == hub.RoleSecretariat
 		if as, err := s.h.Alarms(r.Context(), s.now()); err == nil {
 			pg.Alarms = len(as)
@@ -85,8 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	} else {
 		p = s.cat.Printer(s.language(r))
 	}
-	pg.Lang = p.Lang()
-	pg.Title = p.T(title)
+	pg.Fill(r, p, csrf, "/members")
 	gate.Page(w, s.log, s.tmpl, funcs(p, s.now), name, pg, status)
 }
 

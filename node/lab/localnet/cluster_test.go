@@ -517,3 +517,75 @@ func TestClusterNoQuorum(t *testing.T) {
 		t.Fatalf("one server alone: %v, want an error saying it needs a quorum", err)
 	}
 }
+
+// TestClusterWitnessReset: on a clustered hub, a reset order is applied by
+// the one server whose directory holds it (here the second, hub-b), and
+// holds for every server at once: the witness's state, alarms and resets
+// are in replicated buckets that each server reads at each request, so no
+// other server applies anything. Every server then reads no state for the
+// agency and the one reset, and the agency's next checkpoint is cosigned
+// as a new history whichever server answers.
+func TestClusterWitnessReset(t *testing.T) {
+	if os.Getenv("CASENODE_CLUSTER") == "" {
+		t.Skip("runs with 'make cluster' (CASENODE_CLUSTER=full), or CASENODE_CLUSTER=short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	n := newCluster(t, ctx)
+	for i := range n.Servers() {
+		poll.Until(t, time.Minute, serverName(i)+" reading a0's cosigned checkpoint", func() bool {
+			cp, err := n.hub(i).WitnessCheckpoint(ctx, "a0")
+			return err == nil && cp != nil
+		})
+	}
+	sec, err := hub.OpenSecretariat(n.HubDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, signed, err := sec.OrderWitnessReset("a0", "cluster drill", "cli:test", time.Now())
+	sec.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := os.ReadFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(signed); err != nil {
+		t.Fatal(err)
+	}
+	// Moved before the first server's next look: hub-b holds it alone.
+	dir := filepath.Join(n.ServerDir(1), hub.WitnessResetDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, filepath.Base(signed))
+	if err := os.WriteFile(path, order, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, time.Minute, "hub-b applying the order", func() bool {
+		_, err := os.Stat(path)
+		return os.IsNotExist(err)
+	})
+	for i := range n.Servers() {
+		rs, err := n.hub(i).WitnessResets(ctx, "a0")
+		if err != nil || len(rs) != 1 || rs[0].ID != id {
+			t.Fatalf("%s reads the resets %+v (%v), want order %s", serverName(i), rs, err, id)
+		}
+		if cp, err := n.hub(i).WitnessCheckpoint(ctx, "a0"); err != nil || cp != nil {
+			t.Fatalf("%s reads a0's state %q (%v) after the reset, want none", serverName(i), cp, err)
+		}
+	}
+	// The node's next checkpoint (a message makes one; the node asks at
+	// most once a minute) is cosigned as a new history, which every
+	// server reads.
+	if _, err := n.Node("a0").Send(ctx, agency.Actor{Via: agency.ViaProcess, Name: "cluster test"}, agency.SendRequest{To: []string{"a1"}, Type: protocol.TypeLead, Body: protocol.SizedLead(64)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n.Servers() {
+		poll.Until(t, 2*time.Minute, serverName(i)+" reading a0's new history", func() bool {
+			cp, err := n.hub(i).WitnessCheckpoint(ctx, "a0")
+			return err == nil && cp != nil
+		})
+	}
+}
