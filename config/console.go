@@ -92,7 +92,7 @@ func (c *Console) validate(prefix string) error {
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return fmt.Errorf("%s.tls_key_file: tls_cert_file and tls_key_file go together", prefix)
 	}
-	if !c.TLS() && !loopback(c.Listen) {
+	if !c.TLS() && !Loopback(c.Listen) {
 		return fmt.Errorf("%s.listen: %q is not a loopback address: set %s.tls_cert_file and tls_key_file to serve the network over HTTPS, or listen on 127.0.0.1", prefix, c.Listen, prefix)
 	}
 	if c.SessionIdle != 0 {
@@ -140,8 +140,10 @@ func (c *Console) validateNetworks(prefix, self string) error {
 	return nil
 }
 
-// loopback says whether addr's host is a loopback address or localhost.
-func loopback(addr string) bool {
+// Loopback says whether a listen address's host is a loopback address or
+// localhost: reachable from this machine only, where plain HTTP or NATS
+// without TLS may do.
+func Loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false

@@ -52,19 +52,7 @@ func verifySnapshot(t *testing.T, w *testNetwork, name string) *auditlog.Report 
 // verifySnapshotWith verifies a snapshot of agency's audit log with o.
 func verifySnapshotWith(t *testing.T, w *testNetwork, name string, o auditlog.VerifyOptions) *auditlog.Report {
 	t.Helper()
-	var buf bytes.Buffer
-	if _, err := w.node(name).AuditSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "audit.db")
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r, err := auditlog.OpenReader(path, auditlog.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := snapshotReader(t, w, name)
 	rep, err := r.Verify(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -182,9 +170,9 @@ func TestWitnessCatchesALogRolledBack(t *testing.T) {
 	}
 }
 
-// witnessResetRecords returns the details of the witness-reset records of
-// agency's audit log whose order verifies.
-func witnessResetRecords(t *testing.T, w *testNetwork, name string) []string {
+// snapshotReader opens a snapshot of agency's audit log, closed when the
+// test ends.
+func snapshotReader(t *testing.T, w *testNetwork, name string) *auditlog.Reader {
 	t.Helper()
 	var buf bytes.Buffer
 	if _, err := w.node(name).AuditSnapshot(&buf); err != nil {
@@ -198,9 +186,16 @@ func witnessResetRecords(t *testing.T, w *testNetwork, name string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// witnessResetRecords returns the details of the witness-reset records of
+// agency's audit log.
+func witnessResetRecords(t *testing.T, w *testNetwork, name string) []string {
+	t.Helper()
 	var out []string
-	err = r.Iterate(0, func(rec *auditlog.Record, payload []byte) error {
+	err := snapshotReader(t, w, name).Iterate(0, func(rec *auditlog.Record, payload []byte) error {
 		if ev := auditlog.Describe(rec, payload); ev.Access != nil && ev.Access.Action == "witness-reset" {
 			out = append(out, ev.Access.Detail)
 		}

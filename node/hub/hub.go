@@ -145,7 +145,7 @@ func Open(ctx context.Context, dir string, o Options) (*Hub, error) {
 	}
 	h.warnCertExpiry(dir)
 	h.log.Info("hub listening", "url", h.ClientURL(), "network", cfg.Network, "roster_serial", r.Serial, "active_members", len(r.Active()), "tls", tlsMode(&cfg.TLS))
-	if !cfg.TLS.Enabled() && !loopback(h.listen) {
+	if !cfg.TLS.Enabled() && !config.Loopback(h.listen) {
 		h.log.Warn("the hub serves plain TCP beyond this machine: routing metadata and NATS authentication travel in clear", "listen", h.listen, "fix", "casenode hub tls --dir "+dir+" --tls-host NAME, or reach the hub only through a VPN")
 	}
 	return h, nil
@@ -579,18 +579,4 @@ func tlsMode(t *config.HubTLS) string {
 		return "mutual"
 	}
 	return "on"
-}
-
-// loopback says whether a listen address is reachable from this machine
-// only.
-func loopback(listen string) bool {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -77,19 +77,7 @@ func TestWitnessResetAfterARestartOfTheLog(t *testing.T) {
 	}
 
 	// The secretariat's order, signed by the CLI's path.
-	s, err := OpenSecretariat(n.dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, path, err := s.OrderWitnessReset(agency, "disk lost; the agency restarted its audit log", "cli:fatou", time.Now())
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 30*time.Second, "the order applied", func() bool {
-		_, err := os.Stat(path)
-		return errors.Is(err, os.ErrNotExist)
-	})
+	id := orderReset(t, n, agency, "disk lost; the agency restarted its audit log")
 	if s, err := n.hub.WitnessCheckpoint(ctxT(t), agency); err != nil || s != nil {
 		t.Fatalf("after the reset the state is %q (%v), want none", s, err)
 	}
@@ -192,19 +180,7 @@ func TestWitnessResetRetryRecordedOnce(t *testing.T) {
 	w.mu.Lock()
 	w.resets = &createFailsOnce{KeyValue: w.resets}
 	w.mu.Unlock()
-	s, err := OpenSecretariat(n.dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, path, err := s.OrderWitnessReset(agency, "disk lost", "cli:fatou", time.Now())
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 30*time.Second, "the order applied", func() bool {
-		_, err := os.Stat(path)
-		return errors.Is(err, os.ErrNotExist)
-	})
+	id := orderReset(t, n, agency, "disk lost")
 	if !w.resets.(*createFailsOnce).failed.Load() {
 		t.Fatal("the injected failure did not happen")
 	}
@@ -228,4 +204,25 @@ func TestWitnessResetRetryRecordedOnce(t *testing.T) {
 	if st, err := n.hub.WitnessCheckpoint(ctxT(t), agency); err != nil || st != nil {
 		t.Fatalf("after the reset the state is %q (%v), want none", st, err)
 	}
+}
+
+// orderReset has the secretariat order, as the CLI does, the reset of the
+// witness's state of agency, waits until the hub has applied the order
+// and returns its id.
+func orderReset(t *testing.T, n *testNet, agency, reason string) string {
+	t.Helper()
+	s, err := OpenSecretariat(n.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, path, err := s.OrderWitnessReset(agency, reason, "cli:fatou", time.Now())
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 30*time.Second, "the order applied", func() bool {
+		_, err := os.Stat(path)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	return id
 }

@@ -132,18 +132,25 @@ func (f *InboxFilter) match(e *InboxEntry) bool {
 
 // ListInbox returns the entries f selects, in arrival order.
 func (t *Tx) ListInbox(f InboxFilter) ([]*InboxEntry, error) {
-	var out []*InboxEntry
-	c := t.bucket(bucketInSeq).Cursor()
-	for k, id := c.Seek(seqKey(f.After + 1)); k != nil; k, id = c.Next() {
-		e, err := t.Inbox(string(id))
+	return listSeq(t, bucketInSeq, f.After, f.Limit, t.Inbox, f.match)
+}
+
+// listSeq returns the entries get finds by the ids of the sequence index
+// bucket index, in its order from sequence after+1 on, that keep selects:
+// at most limit of them, all for 0.
+func listSeq[E any](t *Tx, index []byte, after uint64, limit int, get func(id string) (*E, error), keep func(*E) bool) ([]*E, error) {
+	var out []*E
+	c := t.bucket(index).Cursor()
+	for k, id := c.Seek(seqKey(after + 1)); k != nil; k, id = c.Next() {
+		e, err := get(string(id))
 		if err != nil {
 			return nil, err
 		}
-		if e == nil || !f.match(e) {
+		if e == nil || !keep(e) {
 			continue
 		}
 		out = append(out, e)
-		if f.Limit > 0 && len(out) == f.Limit {
+		if limit > 0 && len(out) == limit {
 			break
 		}
 	}

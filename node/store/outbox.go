@@ -314,24 +314,9 @@ func (f *OutboxFilter) match(e *OutboxEntry) bool {
 
 // ListOutbox returns the entries f selects, in sending order.
 func (t *Tx) ListOutbox(f OutboxFilter) ([]*OutboxEntry, error) {
-	var out []*OutboxEntry
 	index := bucketOutSeq
 	if f.Pending {
 		index = bucketOutWait
 	}
-	c := t.bucket(index).Cursor()
-	for k, id := c.Seek(seqKey(f.After + 1)); k != nil; k, id = c.Next() {
-		e, err := t.Outbox(string(id))
-		if err != nil {
-			return nil, err
-		}
-		if e == nil || !f.match(e) {
-			continue
-		}
-		out = append(out, e)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
-	return out, nil
+	return listSeq(t, index, f.After, f.Limit, t.Outbox, f.match)
 }
