@@ -1,47 +1,24 @@
 package main
 
 import (
-	"bytes"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/casenode/casenode/internal/poll"
 )
 
-// procBuffer collects a process's output while the test reads it.
-type procBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (p *procBuffer) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.b.Write(b)
-}
-
-func (p *procBuffer) String() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.b.String()
-}
-
 // testDemoKeep runs 'casenode demo --keep' as a process, runs every command
 // it suggests against the running network, and stops it with SIGINT: it
 // exits cleanly and removes its temporary directory.
 func testDemoKeep(t *testing.T, exe string) {
 	work := t.TempDir()
-	var out, errOut procBuffer
+	var out, errOut syncBuffer
 	cmd := exec.Command(exe, "demo", "--keep", "--classic")
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "TMPDIR="+work, "USER=adjoa")
@@ -128,24 +105,7 @@ func checkDemoConsoles(t *testing.T, out string) {
 		t.Fatalf("the demo printed %d console addresses, want the three agencies' and then the hub's:\n%s", len(lines), out)
 	}
 	for _, l := range lines {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		resp, err := c.Get(l[2] + "signin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
-		if tok == nil {
-			t.Fatalf("%s: no sign-in form", l[2])
-		}
-		resp, err = c.PostForm(l[2]+"signin", url.Values{"csrf": {string(tok[1])}, "name": {l[3]}, "password": {pw[1]}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_, resp, body := consoleSignIn(t, l[2], l[3], pw[1])
 		want := "/inbox"
 		if l[1] == "hub" {
 			want = "/members"
