@@ -16,6 +16,7 @@ import (
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/console/auditor"
+	"github.com/casenode/casenode/node/console/browsertest"
 	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 	bolt "go.etcd.io/bbolt"
@@ -285,18 +286,12 @@ func serve(t *testing.T, paths ...string) (*auditor.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		srv.Close()
-	})
-	return srv, srv.URL()
+	t.Cleanup(func() { srv.Close() })
+	return srv, browsertest.Serve(t, onLoopback{srv})
 }
+
+// onLoopback is the console listening on a free loopback port, as
+// 'casenode audit serve' does by default.
+type onLoopback struct{ *auditor.Server }
+
+func (s onLoopback) Listen() error { return s.Server.Listen("127.0.0.1:0") }

@@ -19,7 +19,7 @@ import (
 )
 
 // Site is a console's server as a test starts it: the agency's and the
-// secretariat's consoles.
+// secretariat's consoles; the auditor's, given the address to listen on.
 type Site interface {
 	Listen() error
 	URL() string
