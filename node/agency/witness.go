@@ -107,12 +107,16 @@ func (n *Node) witnessCheckpoints(ctx context.Context, nc *nats.Conn) {
 		if cp == nil || cp.Size <= cosigned && started || !nc.IsConnected() || time.Now().Before(next) {
 			continue
 		}
-		err := n.submitCheckpoint(ctx, nc, cp, known, cp.Size > cosigned)
+		reset, err := n.submitCheckpoint(ctx, nc, cp, known, cp.Size > cosigned)
 		var conflict *witnessConflict
 		switch {
 		case err == nil:
 			cosigned, known, started = cp.Size, cp.Size, true
 			next = time.Now().Add(n.o.WitnessInterval)
+			if reset {
+				// The record of the reset is witnessed at once.
+				next = time.Now()
+			}
 			n.setWitness(func(s *WitnessStatus) { s.Cosigned, s.WitnessSize, s.LastError = cp.Size, cp.Size, "" })
 			continue
 		case errors.As(err, &conflict) && conflict.size <= cp.Size && conflict.size != known:
@@ -179,13 +183,15 @@ func (e *witnessRefusal) Error() string {
 // proof from old, checks the cosignatures against the roster's witness
 // keys and stores those that verify.
 // With store false (a checkpoint whose cosignature the log holds), the
-// answer is checked but not stored again.
-func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog.Checkpoint, old int64, store bool) error {
+// answer is checked but not stored again. reset says that the answer
+// carried the secretariat's reset of the witness's state, which the node
+// took and recorded (takeWitnessReset).
+func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog.Checkpoint, old int64, store bool) (reset bool, err error) {
 	req := &witness.Request{Old: old, Checkpoint: cp.Note}
 	if old > 0 && old < cp.Size {
 		p, err := n.audit.ProveTree(cp.Size, old)
 		if err != nil {
-			return fmt.Errorf("consistency proof from size %d: %w", old, err)
+			return reset, fmt.Errorf("consistency proof from size %d: %w", old, err)
 		}
 		req.Proof = p
 	}
@@ -193,25 +199,25 @@ func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog
 	defer cancel()
 	msg, err := nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: protocol.WitnessSubject(n.cfg.Network, n.cfg.Agency), Data: req.Marshal()})
 	if err != nil {
-		return fmt.Errorf("witness request: %w", err)
+		return reset, fmt.Errorf("witness request: %w", err)
 	}
 	status, err := strconv.Atoi(msg.Header.Get(witness.StatusHeader))
 	if err != nil {
-		return fmt.Errorf("witness answer without a status")
+		return reset, fmt.Errorf("witness answer without a status")
 	}
 	switch status {
 	case witness.StatusOK:
 	case witness.StatusConflict:
 		size, err := witness.ParseConflict(msg.Data)
 		if err != nil {
-			return err
+			return reset, err
 		}
-		return &witnessConflict{size: size}
+		return reset, &witnessConflict{size: size}
 	default:
-		return &witnessRefusal{status: status, reason: string(limitText(msg.Data))}
+		return reset, &witnessRefusal{status: status, reason: string(limitText(msg.Data))}
 	}
 	if order := msg.Header.Get(witness.ResetHeader); order != "" {
-		n.takeWitnessReset(ctx, []byte(order))
+		reset = n.takeWitnessReset(ctx, []byte(order))
 	}
 	n.witness.mu.Lock()
 	n.witness.fails = 0
@@ -220,30 +226,30 @@ func (n *Node) submitCheckpoint(ctx context.Context, nc *nats.Conn, cp *auditlog
 	if rf == nil || len(rf.roster.Witnesses) == 0 {
 		n.log.Warn("witness: the roster names no witness key, so the cosignature cannot be checked and is not kept", "size", cp.Size,
 			"hint", "ask the secretariat to run 'casenode hub renew'")
-		return nil
+		return reset, nil
 	}
 	known, err := witness.Verifiers(rf.roster.Witnesses)
 	if err != nil {
-		return err
+		return reset, err
 	}
 	cosigs, _, err := witness.CheckCosigned(append(append([]byte(nil), cp.Note...), msg.Data...), known)
 	if err != nil {
-		return fmt.Errorf("witness answer: %w", err)
+		return reset, fmt.Errorf("witness answer: %w", err)
 	}
 	if len(cosigs) == 0 {
-		return fmt.Errorf("witness answer: no cosignature by a witness the roster names")
+		return reset, fmt.Errorf("witness answer: no cosignature by a witness the roster names")
 	}
 	var lines []byte
 	for _, c := range cosigs {
 		lines = append(lines, c.Line...)
 	}
 	if !store {
-		return nil
+		return reset, nil
 	}
 	if err := n.audit.AddCosignatures(cp.Size, lines); err != nil {
-		return err
+		return reset, err
 	}
-	return nil
+	return reset, nil
 }
 
 // limitText keeps the first line of a refusal's reason, at most 200 bytes.
@@ -264,11 +270,12 @@ func limitText(b []byte) []byte {
 // witness sends with its first cosignature of the new history. Only an
 // order signed by the secretariat's key of the roster in force, for this
 // agency, counts: the node records it in its audit log (the order itself
-// with it) and clears its alarms of the hub's witness at once.
-func (n *Node) takeWitnessReset(ctx context.Context, order []byte) {
+// with it) and clears its alarms of the hub's witness at once. It reports
+// whether it recorded the order.
+func (n *Node) takeWitnessReset(ctx context.Context, order []byte) bool {
 	rf := n.rosterNow()
 	if rf == nil {
-		return
+		return false
 	}
 	o, _, err := witness.VerifyReset(order, rf.roster)
 	if err == nil && o.Agency != n.cfg.Agency {
@@ -276,7 +283,7 @@ func (n *Node) takeWitnessReset(ctx context.Context, order []byte) {
 	}
 	if err != nil {
 		n.log.Warn("witness: the reset order the witness sent does not hold; the witness alarm stays", "err", err)
-		return
+		return false
 	}
 	sum := sha256.Sum256(order)
 	payload, err := json.Marshal(struct {
@@ -287,12 +294,13 @@ func (n *Node) takeWitnessReset(ctx context.Context, order []byte) {
 		o.Actor, o.Issued.Time.UTC().Format(time.RFC3339), hex.EncodeToString(sum[:8]), o.Reason), string(order)})
 	if err != nil {
 		n.log.Error("witness: cannot encode the reset", "err", err)
-		return
+		return false
 	}
 	if _, err := n.audit.AppendBatch(ctx, []auditlog.Entry{{Type: auditlog.TypeAccess, Actor: rf.roster.Secretariat, Payload: payload}}); err != nil {
 		n.log.Error("witness: cannot record the secretariat's reset in the audit log; the witness alarm stays", "err", err)
-		return
+		return false
 	}
 	cleared := n.alarms.clearText(AlarmWitness, hubWitnessAlarm)
 	n.log.Warn("witness: the secretariat reset the hub witness's state of this log; its witness alarms cleared", "actor", o.Actor, "reason", o.Reason, "cleared", cleared)
+	return true
 }
