@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"maps"
-	"os"
 	"strings"
 	"testing"
 )
@@ -33,9 +32,6 @@ func TestLinks(t *testing.T) {
 	var b strings.Builder
 	WriteTable(&b, c, rows)
 	t.Log("\n" + b.String())
-	if *full {
-		os.Stdout.WriteString(b.String())
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
