@@ -95,7 +95,12 @@ func TestParseAttachSubject(t *testing.T) {
 	if err != nil || r.Agency != "gh-ag" || r.Verb != AttachGet || r.Object != obj || r.Chunk != 12 {
 		t.Fatalf("%+v %v", r, err)
 	}
+	r, err = ParseAttachSubject("wacap", AttachRequestSubject("wacap", "gh-ag", AttachDelete, obj, 0))
+	if err != nil || r.Verb != AttachDelete || r.Object != obj {
+		t.Fatalf("delete: %+v %v", r, err)
+	}
 	for _, s := range []string{
+		"casenet.wacap.att.gh-ag.delete." + obj + ".0",
 		"casenet.wacap.att.gh-ag.get." + obj,
 		"casenet.wacap.att.gh-ag.get." + obj + ".01",
 		"casenet.wacap.att.gh-ag.get." + obj + ".-1",

@@ -28,6 +28,13 @@ const (
 	// AttachDone says that a recipient has the whole object; once every
 	// recipient said so, the hub deletes it.
 	AttachDone = "done"
+	// AttachDelete withdraws an object its sender abandoned (a message
+	// cancelled before it was published): only the object's sender may
+	// ask, and only while no message stored at the hub since the object
+	// was declared names it. The hub deletes its chunks and its record
+	// and releases the sender's quota. Deleting an object the hub no
+	// longer has is answered AttachOK.
+	AttachDelete = "delete"
 	// AttachWatch asks for the objects declared to the asking agency since
 	// the last it was told of (body: AttachWatchRequest; answer:
 	// AttachWatchReply). It takes no object: its subject ends with the
@@ -50,6 +57,7 @@ const (
 	AttachLimit      = "limit"      // over the network's size limit or the agency's quota
 	AttachConflict   = "conflict"   // declared again with other values, or a chunk with another digest
 	AttachIncomplete = "incomplete" // done for an object the hub does not fully have
+	AttachPublished  = "published"  // delete of an object a message stored at the hub names
 	AttachFailed     = "failed"     // the hub could not store or read
 )
 
@@ -104,7 +112,7 @@ func ParseAttachSubject(network, subject string) (*AttachRequest, error) {
 		return nil, err
 	}
 	switch r.Verb {
-	case AttachNew, AttachStat, AttachDone:
+	case AttachNew, AttachStat, AttachDone, AttachDelete:
 		if len(parts) != 3 {
 			return nil, fmt.Errorf("attachment subject: %s takes no chunk number", r.Verb)
 		}

@@ -183,6 +183,17 @@ func (c *Client) Done(ctx context.Context, object string) error {
 	})
 }
 
+// Delete asks the hub to delete object, which this agency sent and
+// abandoned (its message was cancelled before it was published). An
+// object the hub no longer has is refused as AttachForbidden, like any
+// object the hub does not have for this agency.
+func (c *Client) Delete(ctx context.Context, object string) error {
+	return c.retry(ctx, func() error {
+		_, err := c.request(ctx, nats.NewMsg(c.subject(protocol.AttachDelete, object, 0)))
+		return err
+	})
+}
+
 // WatchTimeout bounds a watch request: the hub holds one for up to 20
 // seconds when it has no news.
 const WatchTimeout = time.Minute

@@ -109,6 +109,7 @@ type attachService struct {
 	maxSize int64 // hub.json max_attachment_size
 	quota   int64 // member_limits.attachment_bytes
 	log     *slog.Logger
+	counts  *memberCounts // the hub's refusals (refusals.go)
 	nc      *nats.Conn
 	js      jetstream.JetStream
 	stream  jetstream.Stream
@@ -152,8 +153,8 @@ const (
 
 // startAttach creates the stream and the bucket, counts what each member
 // holds, and subscribes to the service's subjects on nc.
-func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg *config.Hub, log *slog.Logger) (*attachService, error) {
-	s := &attachService{network: cfg.Network, maxSize: cfg.MaxAttachmentSize, quota: cfg.MemberLimits.AttachmentBytes, log: log,
+func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg *config.Hub, counts *memberCounts, log *slog.Logger) (*attachService, error) {
+	s := &attachService{network: cfg.Network, maxSize: cfg.MaxAttachmentSize, quota: cfg.MemberLimits.AttachmentBytes, log: log, counts: counts,
 		nc: nc, js: js, used: map[string]int64{}, locks: map[string]*objectLock{}, recs: map[string]cachedRecord{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
 	err := retryClustered(ctx, cfg, func(ctx context.Context) error {
 		var err error
@@ -322,7 +323,7 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 	}
 	// Declarations and confirmations change the record: one at a time.
 	// Chunks are stored and read in parallel.
-	exclusive := req.Verb == protocol.AttachNew || req.Verb == protocol.AttachDone
+	exclusive := req.Verb == protocol.AttachNew || req.Verb == protocol.AttachDone || req.Verb == protocol.AttachDelete
 	unlock := s.lock(req.Object, exclusive)
 	defer unlock()
 	if req.Verb == protocol.AttachNew {
@@ -339,6 +340,9 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 		return err
 	}
 	if r == nil || !r.allowed(req.Agency) {
+		if req.Verb == protocol.AttachDelete && r != nil {
+			s.refused(req.Agency, "attachment delete refused: neither the object's sender nor a recipient", "object", req.Object)
+		}
 		return gone(req)
 	}
 	switch req.Verb {
@@ -353,6 +357,8 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 		return s.stat(ctx, r, req.Object, ans)
 	case protocol.AttachDone:
 		return s.done(ctx, r, req)
+	case protocol.AttachDelete:
+		return s.abandon(ctx, r, req)
 	}
 	return refuse(protocol.AttachInvalid, "unknown verb %s", req.Verb)
 }

@@ -457,3 +457,66 @@ func TestAttachmentIsDeletedAtTheRetention(t *testing.T) {
 	_, _, err = down.Stat(ctx, o.object)
 	refusedCode(t, err, protocol.AttachForbidden, "is not at the hub", "at the network's retention")
 }
+
+func TestAttachmentDeleteBySenderOnlyBeforePublication(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn, ml)
+	ctx := ctxT(t)
+	ghc := n.connect(t, gh)
+	up := attachClient(ghc, gh)
+	o := newTestObject(t, gh, 2*protocol.AttachChunkSize+10, sn)
+	if err := up.Declare(ctx, o.object, o.decl); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.Upload(ctx, o.object, bytes.NewReader(o.data), int64(len(o.data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, used := n.hub.attach.usedBy(gh); used != int64(len(o.data)) {
+		t.Fatalf("%s holds %d bytes, want %d", gh, used, len(o.data))
+	}
+	// A recipient cannot delete it, nor can a third member (who is not told
+	// it exists); both refusals are counted in the hub's refusals.
+	refusedCode(t, attachClient(n.connect(t, sn), sn).Delete(ctx, o.object), protocol.AttachForbidden, "only the sender of object", "may delete it")
+	refusedCode(t, attachClient(n.connect(t, ml), ml).Delete(ctx, o.object), protocol.AttachForbidden, "is not at the hub for agency "+ml)
+	for _, a := range []string{sn, ml} {
+		if refused, _ := n.hub.ingest.counts.get(a); refused != 1 {
+			t.Fatalf("the hub counted %d refusals of %s, want 1", refused, a)
+		}
+	}
+	if _, have, err := up.Stat(ctx, o.object); err != nil || have.Count() != 3 {
+		t.Fatalf("after the refused deletes: %v %v", have, err)
+	}
+	// Its sender deletes it: chunks, record and quota go.
+	if err := up.Delete(ctx, o.object); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := up.Stat(ctx, o.object)
+	refusedCode(t, err, protocol.AttachForbidden)
+	if _, used := n.hub.attach.usedBy(gh); used != 0 {
+		t.Fatalf("%s still holds %d bytes after the deletion", gh, used)
+	}
+	info, err := n.hub.attach.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+	if err != nil || len(info.State.Subjects) != 0 {
+		t.Fatalf("chunks left after the deletion: %v %v", info.State.Subjects, err)
+	}
+	// Deleting it again: the hub no longer has it.
+	refusedCode(t, up.Delete(ctx, o.object), protocol.AttachForbidden)
+
+	// Once a copy of its message is at the hub, the object stays.
+	p := newTestObject(t, gh, 1000, sn)
+	if err := up.Declare(ctx, p.object, p.decl); err != nil {
+		t.Fatal(err)
+	}
+	publishTo(t, ctx, ghc, gh, sn, 3)
+	if _, err := ghc.js.Publish(ctx, protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("the message"),
+		jetstream.WithMsgID(protocol.PublishID(p.decl.Message, sn))); err != nil {
+		t.Fatal(err)
+	}
+	refusedCode(t, up.Delete(ctx, p.object), protocol.AttachPublished, "message "+p.decl.Message, "already at the hub")
+	if _, _, err := up.Stat(ctx, p.object); err != nil {
+		t.Fatalf("the object of a published message was deleted: %v", err)
+	}
+	if refused, _ := n.hub.ingest.counts.get(gh); refused != 1 {
+		t.Fatalf("the hub counted %d refusals of %s, want 1", refused, gh)
+	}
+}

@@ -253,8 +253,10 @@ func (h *Hub) open(ctx context.Context) error {
 	if positions != nil {
 		h.positions = startPositions(h.js, positions, h.cfg.Network, h.log)
 	}
+	// The refusals of the ingest and of the attachment service, per member.
+	counts := newMemberCounts()
 	err = step(func(ctx context.Context) (err error) {
-		h.attach, err = startAttach(ctx, h.nc, h.js, h.cfg, h.log)
+		h.attach, err = startAttach(ctx, h.nc, h.js, h.cfg, counts, h.log)
 		return err
 	})
 	if err != nil {
@@ -270,7 +272,7 @@ func (h *Hub) open(ctx context.Context) error {
 	if err := step(h.countStored); err != nil {
 		return err
 	}
-	if h.ingest, err = startIngest(h.storing, h.answers, h.cfg.Network, syncer, h.quotas, activeSet(h.roster.Roster), h.log); err != nil {
+	if h.ingest, err = startIngest(h.storing, h.answers, h.cfg.Network, syncer, h.quotas, counts, activeSet(h.roster.Roster), h.log); err != nil {
 		return err
 	}
 	h.ingest.server = h.cfg.Cluster.ServerName

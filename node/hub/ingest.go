@@ -85,13 +85,13 @@ type ingested struct {
 // startIngest subscribes to the network's ingest subjects on nc, the
 // ingest's own connection, and answers on answers. syncer is nil when the
 // hub syncs at an interval. members are the active members, refreshed with
-// setMembers at each roster change.
-func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q *quotas, members map[string]bool, log *slog.Logger) (*ingest, error) {
+// setMembers at each roster change. counts are the hub's refusals.
+func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q *quotas, counts *memberCounts, members map[string]bool, log *slog.Logger) (*ingest, error) {
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(ingestPending), jetstream.WithPublishAsyncTimeout(ingestTimeout))
 	if err != nil {
 		return nil, err
 	}
-	g := &ingest{network: network, log: log, nc: nc, answers: answers, js: js, syncer: syncer, quotas: q, now: time.Now, counts: newMemberCounts(),
+	g := &ingest{network: network, log: log, nc: nc, answers: answers, js: js, syncer: syncer, quotas: q, now: time.Now, counts: counts,
 		queue: make(chan *ingested, ingestPending), done: make(chan struct{})}
 	g.setMembers(members)
 	go g.answer()

@@ -6,8 +6,9 @@ import (
 )
 
 // memberCounts counts, per publishing member, the publications the ingest
-// refused and the time of its last publication: what the secretariat's
-// console shows of a member's traffic. The member is the FROM token of
+// refused (and the service requests the hub refused, such as an attachment
+// delete that is not the sender's) and the time of its last publication:
+// what the secretariat's console shows of a member's traffic. The member is the FROM token of
 // the ingest subject, which the server's permissions make the publisher
 // (an unparsable subject counts under its first token, bounded by
 // maxCounted).
@@ -40,6 +41,20 @@ func (c *memberCounts) published(member string, t time.Time, refused bool) {
 	if refused {
 		c.refused[member]++
 	}
+}
+
+// refusedRequest counts a service request of member's that the hub
+// refused. A nil *memberCounts counts nothing.
+func (c *memberCounts) refusedRequest(member string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.refused[member]; !ok && len(c.refused) >= maxCounted {
+		return
+	}
+	c.refused[member]++
 }
 
 // get returns member's refusals and its last publication.
