@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/internal/durable"
@@ -37,8 +38,10 @@ type AttachFile struct {
 type Attachment struct {
 	protocol.Attachment
 	// State is pending, waiting (received, over the automatic size: fetched
-	// on demand), done or refused.
-	State string `json:"state"`
+	// on demand), done, refused, or cancelled (its message was withdrawn
+	// from the outbox; Deleted is when the hub deleted what it had of it).
+	State   string     `json:"state"`
+	Deleted *time.Time `json:"deleted,omitempty"`
 	// Done is the ciphertext bytes moved so far, of CipherSize; Rate the
 	// bytes a second of the transfer under way.
 	Done  int64   `json:"done"`
@@ -175,7 +178,7 @@ func (n *Node) attachments(j *store.AttachJob) []Attachment {
 	}
 	out := make([]Attachment, len(j.Items))
 	for i, it := range j.Items {
-		a := Attachment{Attachment: it.Attachment, State: it.State, Error: it.Error, Resumed: it.Resumed, Moved: it.Moved, Again: it.Again}
+		a := Attachment{Attachment: it.Attachment, State: it.State, Deleted: it.Deleted, Error: it.Error, Resumed: it.Resumed, Moved: it.Moved, Again: it.Again}
 		if it.State == store.AttachDone {
 			a.Done = it.CipherSize
 		} else if p, ok := n.xfer.progress(it.Object); ok {

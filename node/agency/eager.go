@@ -115,11 +115,13 @@ func (x *transfers) eager(ctx context.Context, id string, index int, name string
 	x.eagers.Add(1)
 	x.mu.Unlock()
 	unlock := x.objects.lock(object)
-	uctx, stop := x.whileOnline(run)
+	octx, stop := x.whileOnline(run)
+	uctx, stopped := x.uploading(octx, object)
 	go func() {
 		defer x.eagers.Done()
 		defer unlock()
 		defer stop()
+		defer stopped()
 		defer r.Close()
 		defer x.untrack(object)
 		if err := c.Upload(uctx, object, g, size, x.track(object)); err != nil {

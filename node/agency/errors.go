@@ -17,6 +17,9 @@ var (
 	// ErrNotReady: the node cannot do it yet, typically before it has a
 	// roster.
 	ErrNotReady = errors.New("not ready")
+	// ErrConflict: the request does not fit the state of what it is about,
+	// for example a cancel of a message already published.
+	ErrConflict = errors.New("conflict")
 )
 
 func notFound(fix, format string, args ...any) error {
@@ -29,4 +32,8 @@ func invalid(fix, format string, args ...any) error {
 
 func notReady(fix, format string, args ...any) error {
 	return &hint.Error{Kind: ErrNotReady, Msg: fmt.Sprintf(format, args...), Fix: fix}
+}
+
+func conflict(fix, format string, args ...any) error {
+	return &hint.Error{Kind: ErrConflict, Msg: fmt.Sprintf(format, args...), Fix: fix}
 }

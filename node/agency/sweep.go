@@ -17,9 +17,10 @@ const staleFetch = 24 * time.Hour
 // sweepAttachments removes, as the node opens, what an interrupted
 // operation left in the attachments directory and nothing the store still
 // names: the spooled ciphertext of a send killed before its message was
-// recorded (no outbox record names it), the files of a console upload cut
-// by a crash (upload-*, plaintext readable by the node only), and partial
-// files fetched early for a message that never came (staleFetch).
+// recorded (no outbox record names it) or of a message cancelled (a node
+// killed before it removed it), the files of a console upload cut by a
+// crash (upload-*, plaintext readable by the node only), and partial files
+// fetched early for a message that never came (staleFetch).
 func (n *Node) sweepAttachments() error {
 	root := filepath.Join(n.dir, "attachments")
 	named := map[store.Direction]map[string]bool{store.DirectionOut: {}, store.DirectionIn: {}}
@@ -30,6 +31,10 @@ func (n *Node) sweepAttachments() error {
 				return err
 			}
 			for _, j := range jobs {
+				if j.Cancelled != nil {
+					// Withdrawn: its encrypted files go (cancel.go).
+					continue
+				}
 				for _, it := range j.Items {
 					objects[it.Object] = true
 				}

@@ -44,6 +44,7 @@ type transfers struct {
 	changed     chan struct{}        // closed when an item changes state
 	prefetching map[string]bool      // objects being fetched early
 	checked     map[string]*checked  // objects fetched early, whole, and what their check found
+	uploads     map[string]func()    // object → stops its upload under way (cancel.go)
 }
 
 // progress is a transfer under way.
@@ -65,7 +66,7 @@ func (p *progress) rate() float64 {
 
 func newTransfers(n *Node) *transfers {
 	return &transfers{n: n, kick: make(chan struct{}, 1), prog: map[string]*progress{}, changed: make(chan struct{}),
-		prefetching: map[string]bool{}, checked: map[string]*checked{}}
+		prefetching: map[string]bool{}, checked: map[string]*checked{}, uploads: map[string]func(){}}
 }
 
 func (x *transfers) wake() {
@@ -221,6 +222,12 @@ func (x *transfers) due(it *store.AttachItem, now time.Time) (bool, time.Time) {
 	switch it.State {
 	case store.AttachPending:
 		return true, time.Time{}
+	case store.AttachCancelled:
+		// Its object is to be deleted at the hub, until the hub did.
+		if it.Deleted != nil {
+			return false, time.Time{}
+		}
+		fallthrough
 	case store.AttachRefused:
 		wait := min(x.n.o.ReconnectWait<<min(it.Attempts, 16), time.Hour)
 		if it.Tried == nil || now.Sub(*it.Tried) >= wait {
@@ -260,6 +267,12 @@ func (x *transfers) pass(ctx context.Context) (retry time.Time, err error) {
 					continue
 				}
 				var err error
+				if j.Items[i].State == store.AttachCancelled {
+					if err := x.deleteAbandoned(ctx, c, j, i); err != nil {
+						return retry, err
+					}
+					continue
+				}
 				if dir == store.DirectionOut {
 					err = x.upload(ctx, c, j, i)
 				} else {
@@ -286,6 +299,10 @@ func (x *transfers) update(j *store.AttachJob, i int, fn func(it *store.AttachIt
 		if cur, err = tx.AttachJob(j.Direction, j.MessageID); err != nil || cur == nil {
 			return err
 		}
+		if cur.Cancelled != nil {
+			// Withdrawn meanwhile: its items stay cancelled.
+			return nil
+		}
 		fn(&cur.Items[i])
 		return tx.PutAttachJob(cur)
 	})
@@ -311,6 +328,9 @@ func (x *transfers) record(ctx context.Context, action string, j *store.AttachJo
 // again after a back-off.
 func (x *transfers) refuse(ctx context.Context, j *store.AttachJob, i int, why string) error {
 	it := &j.Items[i]
+	if j.Direction == store.DirectionOut && x.withdrawn(j.MessageID) {
+		return nil
+	}
 	if j.Direction == store.DirectionIn {
 		x.n.log.Warn("attachment refused: it does not match its manifest; asking for it again later", "message", j.MessageID, "from", j.From, "attachment", it.Name, "reason", why)
 	} else {
@@ -345,18 +365,29 @@ func permanent(err error) (string, bool) {
 func (x *transfers) upload(ctx context.Context, c *attach.Client, j *store.AttachJob, i int) error {
 	it := &j.Items[i]
 	// An upload started while the message was sent finishes first.
+	// A cancel stops the upload: registered before the store is read
+	// again, so that a cancel committed meanwhile is seen either way.
+	uctx, stopped := x.uploading(ctx, it.Object)
+	defer stopped()
 	unlock := x.objects.lock(it.Object)
 	defer unlock()
 	defer x.untrack(it.Object)
+	if x.withdrawn(j.MessageID) {
+		return nil
+	}
 	f, err := os.Open(x.n.attachPath(store.DirectionOut, it.Object))
 	if err != nil {
 		return x.refuse(ctx, j, i, fmt.Sprintf("the encrypted file is gone: %v", err))
 	}
 	defer f.Close()
 	again := c.Again.Load()
-	err = c.Declare(ctx, it.Object, &protocol.AttachNewRequest{CipherSHA256: it.CipherSHA256, CipherSize: it.CipherSize, Index: i, Message: j.MessageID, To: j.To})
+	err = c.Declare(uctx, it.Object, &protocol.AttachNewRequest{CipherSHA256: it.CipherSHA256, CipherSize: it.CipherSize, Index: i, Message: j.MessageID, To: j.To})
 	if err == nil {
-		err = c.Upload(ctx, it.Object, f, it.CipherSize, x.track(it.Object))
+		err = c.Upload(uctx, it.Object, f, it.CipherSize, x.track(it.Object))
+	}
+	if uctx.Err() != nil && ctx.Err() == nil {
+		// Stopped by a cancel: the next pass deletes it at the hub.
+		return nil
 	}
 	p, _ := x.progress(it.Object)
 	again = c.Again.Load() - again

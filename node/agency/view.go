@@ -27,11 +27,15 @@ const (
 	CopyRead CopyState = "read"
 	// CopyRejected: the recipient's node refused it; Reason says why.
 	CopyRejected CopyState = "rejected"
+	// CopyCancelled: someone at the agency withdrew the message before it
+	// was published ('casenode outbox cancel'): it is never published,
+	// and stays in the outbox marked so.
+	CopyCancelled CopyState = "cancelled"
 )
 
 // CopyStates returns every copy state, in order.
 func CopyStates() []CopyState {
-	return []CopyState{CopyQueued, CopyRelayed, CopyDelivered, CopyRead, CopyRejected}
+	return []CopyState{CopyQueued, CopyRelayed, CopyDelivered, CopyRead, CopyRejected, CopyCancelled}
 }
 
 // Copy is one recipient's copy of a sent message.
@@ -46,6 +50,7 @@ type Copy struct {
 	Delivered   *time.Time `json:"delivered,omitempty"`
 	Read        *time.Time `json:"read,omitempty"`
 	Rejected    *time.Time `json:"rejected,omitempty"`
+	Cancelled   *time.Time `json:"cancelled,omitempty"`
 }
 
 // copiesOf returns the copies of an outbox entry; nil for none.
@@ -60,7 +65,7 @@ func copiesOf(cs map[string]*store.Copy) map[string]*Copy {
 			continue
 		}
 		out[to] = &Copy{State: CopyState(c.State), Reason: c.Reason, Attempts: c.Attempts, LastAttempt: c.LastAttempt,
-			Relayed: c.Relayed, Delivered: c.Delivered, Read: c.Read, Rejected: c.Rejected}
+			Relayed: c.Relayed, Delivered: c.Delivered, Read: c.Read, Rejected: c.Rejected, Cancelled: c.Cancelled}
 	}
 	return out
 }

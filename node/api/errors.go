@@ -36,6 +36,8 @@ func StatusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, agency.ErrNotReady):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, agency.ErrConflict):
+		return http.StatusConflict
 	}
 	return http.StatusInternalServerError
 }

@@ -108,7 +108,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.up, bool01(s.Running && s.Hub.State == "online"))
 	gauge(c.ready, bool01(s.Ready()))
-	for _, st := range []agency.CopyState{agency.CopyQueued, agency.CopyRelayed, agency.CopyDelivered, agency.CopyRead, agency.CopyRejected} {
+	for _, st := range []agency.CopyState{agency.CopyQueued, agency.CopyRelayed, agency.CopyDelivered, agency.CopyRead, agency.CopyRejected, agency.CopyCancelled} {
 		gauge(c.copies, float64(s.Outbox.Copies[st]), string(st))
 	}
 	gauge(c.inbox, float64(s.Inbox.Messages))

@@ -20,6 +20,10 @@ type AttachJob struct {
 	From  string       `json:"from"`
 	To    []string     `json:"to"`
 	Items []AttachItem `json:"items"`
+	// Cancelled is when the message sent was withdrawn from the outbox
+	// before it was published: its items are cancelled, and each one's
+	// object is deleted at the hub.
+	Cancelled *time.Time `json:"cancelled,omitempty"`
 }
 
 // Attachment states.
@@ -27,7 +31,10 @@ const (
 	AttachPending = "pending" // to move
 	AttachWaiting = "waiting" // received, over the automatic size: moved on demand
 	AttachDone    = "done"    // at the hub (sent) or checked and stored here (received)
-	AttachRefused = "refused" // received but did not match its manifest; asked again later
+	AttachRefused = "refused" // refused (received: did not match its manifest; sent: by the hub); tried again later
+	// AttachCancelled: its message was withdrawn before it was published;
+	// its object is deleted at the hub (Deleted says when the hub did).
+	AttachCancelled = "cancelled"
 )
 
 // AttachItem is one attachment of a job.
@@ -46,6 +53,9 @@ type AttachItem struct {
 	Moved   int64      `json:"moved,omitempty"`
 	Again   int64      `json:"again,omitempty"`
 	DoneAt  *time.Time `json:"done_at,omitempty"`
+	// Deleted is when the hub deleted the object of a cancelled item, or
+	// said it no longer had it.
+	Deleted *time.Time `json:"deleted,omitempty"`
 }
 
 // Complete reports whether every item is done.

@@ -25,11 +25,14 @@ const (
 	CopyRead CopyState = "read"
 	// CopyRejected: the recipient's node refused it; Reason says why.
 	CopyRejected CopyState = "rejected"
+	// CopyCancelled: someone at the agency withdrew the message before it
+	// was published (it was held in the outbox): it is never published.
+	CopyCancelled CopyState = "cancelled"
 )
 
 // CopyStates returns every copy state.
 func CopyStates() []CopyState {
-	return []CopyState{CopyQueued, CopyRelayed, CopyDelivered, CopyRead, CopyRejected}
+	return []CopyState{CopyQueued, CopyRelayed, CopyDelivered, CopyRead, CopyRejected, CopyCancelled}
 }
 
 // rank orders the states: a copy only ever moves to a higher rank.
@@ -39,7 +42,7 @@ func (s CopyState) rank() int {
 		return 0
 	case CopyRelayed:
 		return 1
-	case CopyDelivered, CopyRejected:
+	case CopyDelivered, CopyRejected, CopyCancelled:
 		return 2
 	case CopyRead:
 		return 3
@@ -63,6 +66,7 @@ type Copy struct {
 	Delivered   *time.Time `json:"delivered,omitempty"`
 	Read        *time.Time `json:"read,omitempty"`
 	Rejected    *time.Time `json:"rejected,omitempty"`
+	Cancelled   *time.Time `json:"cancelled,omitempty"`
 }
 
 // Advance moves the copy to state s at time at, unless it is already there
@@ -84,6 +88,14 @@ func (c *Copy) Advance(s CopyState, reason protocol.Reason, at time.Time) bool {
 	case CopyRejected:
 		c.Rejected = &at
 		c.Reason = reason
+	case CopyCancelled:
+		if c.State != CopyQueued {
+			// Only a copy never published can be withdrawn.
+			return false
+		}
+		c.Cancelled = &at
+		c.State = s
+		return true
 	}
 	if c.Relayed == nil {
 		c.Relayed = &at
