@@ -132,6 +132,10 @@ func attachState(a agency.Attachment) string {
 		return a.State
 	case a.State == "refused":
 		return "refused: " + a.Error
+	case a.State == "cancelled" && a.Deleted != nil:
+		return "cancelled, deleted at the hub"
+	case a.State == "cancelled":
+		return "cancelled, to delete at the hub"
 	}
 	s := fmt.Sprintf("%d%%", a.Done*100/max(a.CipherSize, 1))
 	if a.Rate > 0 {

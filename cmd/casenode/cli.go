@@ -56,7 +56,7 @@ func commands() []command {
 		{"send", "send a case message through the running node", runSend},
 		{"inbox", "list the messages received", runInbox},
 		{"show", "open a message (recorded; sends a read receipt)", runShow},
-		{"outbox", "list the messages sent, with each recipient's state", runOutbox},
+		{"outbox", "list the messages sent, with each recipient's state, or withdraw one held: outbox cancel ID", runOutbox},
 		{"attachment", "write out or list a message's attachments: attachment get ID NAME --out FILE", runAttachment},
 		{"cases", "list the case threads", runCases},
 		{"case", "show a case thread: case show ID", runCase},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -86,7 +87,10 @@ func (nd *scriptNode) stop() {
 
 // cmdCasenet runs a network for the script:
 //
-//	casenet hub                      init and start a hub in $WORK/hub; sets $HUB and $SECRETARIAT
+//	casenet hub [LIMIT=N...]         init and start a hub in $WORK/hub; sets $HUB and $SECRETARIAT; LIMIT is
+//	                                 stored_messages, attachment_bytes or max_attachment_size (hub.json)
+//	casenet hub-stop                 stop the hub
+//	casenet hub-start                start it again on the same address
 //	casenet admit DIR                admit the agency of DIR/member.json; its creds go to $WORK/AGENCY.creds
 //	casenet start DIR                run the node of DIR in the background and wait until it is online
 //	casenet start-stuck DIR          run it, and wait until it has a hub error or an alarm to show
@@ -95,7 +99,8 @@ func (nd *scriptNode) stop() {
 //	casenet wait DIR WHAT N          wait until the node's status shows N (or more) of WHAT:
 //	                                 inbox, unread, rejected, over-limit, serial (of the roster), alarms,
 //	                                 cosigned (1 once the newest checkpoint is cosigned by the hub's witness),
-//	                                 or a copy state (queued, relayed, delivered, read)
+//	                                 offline (1 once the node has lost the hub),
+//	                                 or a copy state (queued, relayed, delivered, read, cancelled)
 //	casenet env NAME FILE            set $NAME to the first line of FILE
 //	casenet revoke AGENCY            revoke AGENCY as the secretariat and apply it to the hub
 //	casenet standing DIR STATUS      wait until the node's roster gives its agency STATUS
@@ -112,6 +117,20 @@ func cmdCasenet(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "hub":
 		sn.startHub(ts, args[1:])
+	case "hub-stop":
+		if sn.hub == nil {
+			ts.Fatalf("usage: casenet hub-stop (a hub started)")
+		}
+		sn.hub.Close()
+		sn.hub = nil
+	case "hub-start":
+		if sn.hub != nil || sn.hubDir == "" {
+			ts.Fatalf("usage: casenet hub-start (after casenet hub-stop)")
+		}
+		u, err := url.Parse(ts.Getenv("HUB"))
+		ts.Check(err)
+		sn.hub, err = hub.Open(context.Background(), sn.hubDir, hub.Options{Listen: u.Host, PollInterval: time.Hour})
+		ts.Check(err)
 	case "admit":
 		sn.admit(ts, args[1:])
 	case "start":
@@ -171,10 +190,19 @@ func (sn *scriptNet) startHub(ts *testscript.TestScript, args []string) {
 		for _, a := range args {
 			k, v, _ := strings.Cut(a, "=")
 			n, err := strconv.ParseInt(v, 10, 64)
-			if k != "stored_messages" || err != nil {
-				ts.Fatalf("usage: casenet hub [stored_messages=N]")
+			if err != nil {
+				ts.Fatalf("usage: casenet hub [LIMIT=N...]")
 			}
-			cfg.MemberLimits.StoredMessages = n
+			switch k {
+			case "stored_messages":
+				cfg.MemberLimits.StoredMessages = n
+			case "attachment_bytes":
+				cfg.MemberLimits.AttachmentBytes = n
+			case "max_attachment_size":
+				cfg.MaxAttachmentSize = n
+			default:
+				ts.Fatalf("usage: casenet hub [LIMIT=N...]: unknown limit %s", k)
+			}
 		}
 		data, err := cfg.Marshal()
 		ts.Check(err)
@@ -263,6 +291,10 @@ func (sn *scriptNet) wait(ts *testscript.TestScript, args []string) {
 			}
 		case "over-limit":
 			if s.Hub.OverLimit != "" {
+				got = 1
+			}
+		case "offline":
+			if s.Hub.State != "online" {
 				got = 1
 			}
 		case "serial":

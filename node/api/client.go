@@ -145,6 +145,13 @@ func (c *Client) Outbox(ctx context.Context, q agency.OutboxQuery) ([]*agency.Ou
 	return l.Messages, c.do(ctx, http.MethodGet, "/v1/outbox"+encode(v), nil, &l)
 }
 
+// CancelOutbox withdraws a sent message held in the outbox, never
+// published, and returns it as the outbox now shows it.
+func (c *Client) CancelOutbox(ctx context.Context, id string) (*agency.OutboxItem, error) {
+	var it agency.OutboxItem
+	return &it, c.do(ctx, http.MethodPost, "/v1/outbox/"+url.PathEscape(id)+"/cancel", nil, &it)
+}
+
 // Cases lists the case threads.
 func (c *Client) Cases(ctx context.Context) (*CaseList, error) {
 	var l CaseList

@@ -41,6 +41,7 @@ func Handler(n *agency.Node) http.Handler {
 	mux.HandleFunc("GET /v1/messages/{id}/attachments/{name}", h.attachment)
 	mux.HandleFunc("GET /v1/inbox", h.inbox)
 	mux.HandleFunc("GET /v1/outbox", h.outbox)
+	mux.HandleFunc("POST /v1/outbox/{id}/cancel", h.cancelOutbox)
 	mux.HandleFunc("GET /v1/cases", h.cases)
 	mux.HandleFunc("GET /v1/cases/{id}", h.caseThread)
 	mux.HandleFunc("POST /v1/contacts", h.publishContact)
@@ -146,6 +147,20 @@ func (q *query) uint(name string) uint64 {
 // MessageList is the response of GET /v1/inbox.
 type MessageList struct {
 	Messages []*agency.MessageSummary `json:"messages"`
+}
+
+func (h *handler) cancelOutbox(w http.ResponseWriter, r *http.Request) {
+	a, err := actor(r)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	it, err := h.n.CancelOutbox(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, it)
 }
 
 // OutboxList is the response of GET /v1/outbox.
