@@ -95,6 +95,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /cases", s.auth(s.cases))
 	mux.Handle("GET /cases/{id}", s.auth(s.caseThread))
 	mux.Handle("GET /sent", s.auth(s.sent))
+	mux.Handle("GET /sent/{id}/cancel", s.auth(s.cancelPage))
+	mux.Handle("POST /sent/{id}/cancel", s.auth(s.cancelSent))
 	mux.Handle("GET /directory", s.auth(s.directory))
 	mux.Handle("GET /directory/own", s.auth(s.ownCard))
 	mux.Handle("POST /directory/own", s.auth(s.publishCard))

@@ -34,7 +34,13 @@ type testNet struct {
 
 func startNet(t *testing.T, ctx context.Context) *testNet {
 	t.Helper()
-	o := localnet.Options{Network: "wacap", Kind: protocol.KindClassic}
+	return startNetWith(t, ctx, nil)
+}
+
+// startNetWith is startNet with hub.json adjusted by hub first.
+func startNetWith(t *testing.T, ctx context.Context, hub func(*config.Hub)) *testNet {
+	t.Helper()
+	o := localnet.Options{Network: "wacap", Kind: protocol.KindClassic, Hub: hub}
 	if os.Getenv("CASENODE_TEST_LOG") != "" {
 		o.Logger = func(name string) *slog.Logger {
 			return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", name)

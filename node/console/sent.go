@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,6 +20,11 @@ type sentCopy struct {
 type sentRow struct {
 	*agency.OutboxItem
 	Copies []sentCopy
+	// Held says the message waits for its attachments and has not been
+	// published: it can be cancelled. Refused names an attachment the hub
+	// refused, if any.
+	Held    bool
+	Refused string
 }
 
 type sentData struct {
@@ -43,7 +49,7 @@ func (s *Server) sent(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	d := &sentData{Online: st.Hub.State == "online"}
 	for _, it := range items {
-		row := sentRow{OutboxItem: it}
+		row := heldRow(it)
 		for _, to := range it.To {
 			cp := it.Copies[to]
 			if cp == nil {
@@ -53,9 +59,16 @@ func (s *Server) sent(w http.ResponseWriter, r *http.Request, c *call) {
 			switch cp.State {
 			case agency.CopyQueued:
 				sc.Why = "sent.why.queued"
-				if !d.Online {
+				switch {
+				case row.Refused != "":
+					sc.Why = "sent.why.refused"
+				case row.Held:
+					sc.Why = "sent.why.held"
+				case !d.Online:
 					sc.Why = "sent.why.offline"
 				}
+			case agency.CopyCancelled:
+				sc.Why = "sent.why.cancelled"
 			case agency.CopyRelayed:
 				sc.Why = "sent.why.relayed"
 			case agency.CopyDelivered:
@@ -76,4 +89,78 @@ func (s *Server) sent(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	d.Rows = d.Rows[min((page-1)*pageRows, len(d.Rows)):min(page*pageRows, len(d.Rows))]
 	s.render(w, r, c, http.StatusOK, "sent", "sent.title", "sent", d)
+}
+
+// heldRow is the row of a sent message, held or not.
+func heldRow(it *agency.OutboxItem) sentRow {
+	row := sentRow{OutboxItem: it}
+	done := true
+	for _, a := range it.Attachments {
+		done = done && a.State == "done"
+		if a.State == "refused" && row.Refused == "" {
+			row.Refused = a.Name
+		}
+	}
+	queued := true
+	for _, cp := range it.Copies {
+		queued = queued && cp != nil && cp.State == agency.CopyQueued
+	}
+	row.Held = len(it.Attachments) > 0 && !done && queued
+	if !row.Held {
+		row.Refused = ""
+	}
+	return row
+}
+
+// sentMessage returns sent message id as the outbox shows it.
+func (s *Server) sentMessage(r *http.Request, id string) (*agency.OutboxItem, error) {
+	items, err := s.n.Outbox(r.Context(), agency.OutboxQuery{})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if it.ID == id {
+			return it, nil
+		}
+	}
+	return nil, nil
+}
+
+// cancelData is the page that asks before cancelling a sent message.
+type cancelData struct {
+	Row sentRow
+}
+
+// cancelPage asks whether to withdraw a message held in the outbox.
+func (s *Server) cancelPage(w http.ResponseWriter, r *http.Request, c *call) {
+	it, err := s.sentMessage(r, r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, c, err)
+		return
+	}
+	if it == nil {
+		s.fail(w, r, c, http.StatusNotFound, "sent.cancel.unknown")
+		return
+	}
+	row := heldRow(it)
+	if !row.Held {
+		s.fail(w, r, c, http.StatusConflict, "sent.cancel.published")
+		return
+	}
+	s.render(w, r, c, http.StatusOK, "sentcancel", "sent.cancel.title", "sent", &cancelData{Row: row})
+}
+
+// cancelSent withdraws a message held in the outbox: the audit log records
+// it under the person's account.
+func (s *Server) cancelSent(w http.ResponseWriter, r *http.Request, c *call) {
+	if _, err := s.n.CancelOutbox(r.Context(), c.actor(), r.PathValue("id")); err != nil {
+		if errors.Is(err, agency.ErrConflict) {
+			s.log.Info("console: cancel refused", "message", r.PathValue("id"), "err", err)
+			s.fail(w, r, c, http.StatusConflict, "sent.cancel.published")
+			return
+		}
+		s.failErr(w, r, c, err)
+		return
+	}
+	http.Redirect(w, r, "/sent", http.StatusSeeOther)
 }

@@ -40,8 +40,8 @@ type MemberHealth struct {
 	// or unacknowledged; Oldest is when the oldest of them was stored.
 	Waiting int64
 	Oldest  time.Time
-	// Refused counts its publications the ingest refused since the hub
-	// started.
+	// Refused counts its publications the ingest refused, and its
+	// attachment deletes the hub refused, since the hub started.
 	Refused int64
 	// Stored messages and bytes charged to it, against its quotas; Over
 	// names the limit it is over ("" while within them all).
