@@ -30,8 +30,8 @@ type OutboxItem struct {
 	Created time.Time            `json:"created"`
 	SentBy  string               `json:"sent_by"`
 	Summary string               `json:"summary"`
-	// Copies holds each recipient's copy: queued, relayed, delivered, read
-	// or rejected (with the recipient's reason).
+	// Copies holds each recipient's copy: queued, relayed, delivered, read,
+	// rejected (with the recipient's reason) or cancelled (CancelOutbox).
 	Copies map[string]*Copy `json:"copies"`
 	// Pending says that a copy still waits for its recipient.
 	Pending bool `json:"pending"`
