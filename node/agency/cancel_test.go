@@ -112,8 +112,16 @@ func TestCancelWithdrawsAMessageHeldByTheHubsQuota(t *testing.T) {
 	}
 
 	// After a restart the cancel holds: nothing resurrects the message.
+	// An encrypted file a node killed after the cancel's commit left
+	// behind is removed as the node opens.
 	w.stopNode("sn-pj")
+	if err := os.WriteFile(spool(as[1].Object), []byte("left by a crash"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	a = w.start("sn-pj")
+	if _, err := os.Stat(spool(as[1].Object)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the encrypted file of a cancelled message survived the restart: %v", err)
+	}
 	if s := copyState(t, a, held.ID, "gh-ag"); s != agency.CopyCancelled {
 		t.Fatalf("after the restart the copy is %s", s)
 	}
