@@ -190,7 +190,7 @@ func (p *publisher) cancel(id string) {
 func (x *transfers) abandon(objects []string) {
 	x.mu.Lock()
 	for _, o := range objects {
-		if stop := x.uploads[o]; stop != nil {
+		for _, stop := range x.uploads[o] {
 			stop()
 		}
 	}
@@ -216,14 +216,24 @@ func (x *transfers) unspoolObject(object string) {
 // uploading registers the upload of object under way, so that a cancel
 // stops it: it returns the upload's context and what to call once it
 // ends.
+// An object may have two: the one started while the message was sent
+// (eager.go), and the transfer loop's, waiting for it.
 func (x *transfers) uploading(ctx context.Context, object string) (context.Context, func()) {
 	uctx, stop := context.WithCancel(ctx)
 	x.mu.Lock()
-	x.uploads[object] = stop
+	x.lastUpload++
+	id := x.lastUpload
+	if x.uploads[object] == nil {
+		x.uploads[object] = map[uint64]context.CancelFunc{}
+	}
+	x.uploads[object][id] = stop
 	x.mu.Unlock()
 	return uctx, func() {
 		x.mu.Lock()
-		delete(x.uploads, object)
+		delete(x.uploads[object], id)
+		if len(x.uploads[object]) == 0 {
+			delete(x.uploads, object)
+		}
 		x.mu.Unlock()
 		stop()
 	}

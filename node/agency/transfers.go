@@ -44,7 +44,9 @@ type transfers struct {
 	changed     chan struct{}        // closed when an item changes state
 	prefetching map[string]bool      // objects being fetched early
 	checked     map[string]*checked  // objects fetched early, whole, and what their check found
-	uploads     map[string]func()    // object → stops its upload under way (cancel.go)
+	// uploads stops the uploads under way, by object (cancel.go).
+	uploads    map[string]map[uint64]context.CancelFunc
+	lastUpload uint64
 }
 
 // progress is a transfer under way.
@@ -66,7 +68,7 @@ func (p *progress) rate() float64 {
 
 func newTransfers(n *Node) *transfers {
 	return &transfers{n: n, kick: make(chan struct{}, 1), prog: map[string]*progress{}, changed: make(chan struct{}),
-		prefetching: map[string]bool{}, checked: map[string]*checked{}, uploads: map[string]func(){}}
+		prefetching: map[string]bool{}, checked: map[string]*checked{}, uploads: map[string]map[uint64]context.CancelFunc{}}
 }
 
 func (x *transfers) wake() {
