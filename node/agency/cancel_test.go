@@ -20,22 +20,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// outboxItem returns message id of n's outbox.
-func outboxItem(t *testing.T, n *agency.Node, id string) *agency.OutboxItem {
-	t.Helper()
-	items, err := n.Outbox(context.Background(), agency.OutboxQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, it := range items {
-		if it.ID == id {
-			return it
-		}
-	}
-	t.Fatalf("message %s is not in the outbox", id)
-	return nil
-}
-
 func TestCancelWithdrawsAMessageHeldByTheHubsQuota(t *testing.T) {
 	t.Parallel()
 	const quota = 1 << 20
