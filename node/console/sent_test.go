@@ -109,6 +109,10 @@ func TestSentCancelsAMessageHeldForItsAttachments(t *testing.T) {
 	if strings.Contains(page, link) || !strings.Contains(page, `data-state="cancelled"`) || !strings.Contains(page, "Cancelled before it was sent") {
 		t.Fatalf("the sent page after the cancel:\n%s", page)
 	}
+	_, page = get(t, c, base+"messages/"+held.ID)
+	if strings.Count(page, "cancelled with its message (never sent)") != 2 {
+		t.Fatalf("the cancelled message's page does not say its attachments are cancelled:\n%s", page)
+	}
 	// A published message: refused, in the reader's words.
 	resp, page = post(t, c, base+"sent/"+published.ID+"/cancel", url.Values{"csrf": {csrfOf(t, page)}})
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "can no longer be cancelled") {
