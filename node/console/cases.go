@@ -23,6 +23,17 @@ func (s *Server) cases(w http.ResponseWriter, r *http.Request, c *call) {
 	s.render(w, r, c, http.StatusOK, "cases", "cases.title", "cases", &casesData{Cases: cs})
 }
 
+// withdrawn reports whether a message sent was cancelled before it left:
+// it asks nothing and answers nothing.
+func withdrawn(m *agency.ThreadMessage) bool {
+	for _, c := range m.Copies {
+		if c != nil && c.State == agency.CopyCancelled {
+			return true
+		}
+	}
+	return false
+}
+
 // waiting is something of a case still unanswered: a request received
 // that has had no reply from here, or a copy sent that its recipient has
 // not read.
@@ -56,7 +67,7 @@ func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
 		if it.Direction == agency.DirectionIn && (it.Type == "case.request" || it.Type == "case.lead") {
 			answered := false
 			for _, later := range t.Items[i+1:] {
-				if later.Direction == agency.DirectionOut && slices.Contains(later.To, it.From) {
+				if later.Direction == agency.DirectionOut && slices.Contains(later.To, it.From) && !withdrawn(later) {
 					answered = true
 				}
 			}
@@ -64,7 +75,7 @@ func (s *Server) caseThread(w http.ResponseWriter, r *http.Request, c *call) {
 				d.Waiting = append(d.Waiting, waiting{ID: it.ID, Type: it.Type, Summary: it.Summary, Who: s.n.Agency(), Since: it.Created})
 			}
 		}
-		if it.Direction == agency.DirectionOut && it.Type == "case.request" {
+		if it.Direction == agency.DirectionOut && it.Type == "case.request" && !withdrawn(it) {
 			answered := false
 			for _, later := range t.Items[i+1:] {
 				if later.Direction == agency.DirectionIn && (later.Type == "case.reply" || later.Type == "case.status") {

@@ -59,7 +59,8 @@ func TestSentCancelsAMessageHeldForItsAttachments(t *testing.T) {
 		st, err := a.Status(ctx)
 		return err == nil && st.Hub.State != "online"
 	})
-	held, err := a.Send(ctx, testActor, agency.SendRequest{To: []string{accra}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead), Attach: files})
+	const caseID = "SN/2026/0099"
+	held, err := a.Send(ctx, testActor, agency.SendRequest{To: []string{accra}, Type: protocol.TypeRequest, Case: caseID, Body: protocol.Example(protocol.TypeRequest), Attach: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,11 @@ func TestSentCancelsAMessageHeldForItsAttachments(t *testing.T) {
 	}
 	if strings.Contains(page, link) || !strings.Contains(page, `data-state="cancelled"`) || !strings.Contains(page, "Cancelled before it was sent") {
 		t.Fatalf("the sent page after the cancel:\n%s", page)
+	}
+	// A request withdrawn waits for no answer in its case.
+	_, page = get(t, c, base+"cases/"+url.PathEscape(caseID))
+	if !strings.Contains(page, "Nothing in this case waits for an answer.") {
+		t.Fatalf("the case of the cancelled request:\n%s", page)
 	}
 	_, page = get(t, c, base+"messages/"+held.ID)
 	if strings.Count(page, "cancelled with its message (never sent)") != 2 {
