@@ -299,3 +299,45 @@ func goneAtHub(err error) bool {
 	var se *attach.ServiceError
 	return errors.As(err, &se) && se.Code == protocol.AttachForbidden
 }
+
+// discard withdraws the attachments of message id, which was not
+// recorded (its send failed after they were declared, while they were
+// encrypted): it stops their uploads and asks the hub to delete them, in
+// the background, while the node runs. A node that stops meanwhile leaves
+// them to the network's retention.
+func (x *transfers) discard(id string, count int) {
+	objects := make([]string, count)
+	for i := range objects {
+		objects[i] = protocol.AttachmentObject(x.n.cfg.Agency, id, i)
+	}
+	x.mu.Lock()
+	for _, o := range objects {
+		for _, stop := range x.uploads[o] {
+			stop()
+		}
+	}
+	run := x.runCtx
+	c := x.client.Load()
+	if run == nil || c == nil {
+		x.mu.Unlock()
+		return
+	}
+	x.eagers.Add(1)
+	x.mu.Unlock()
+	go func() {
+		defer x.eagers.Done()
+		for _, o := range objects {
+			// Once the upload under way stopped.
+			x.objects.lock(o)()
+			ctx, cancel := context.WithTimeout(run, time.Minute)
+			err := c.Delete(ctx, o)
+			cancel()
+			switch {
+			case err == nil:
+				x.n.log.Info("attachments: the hub deleted the object of a send that failed", "message", id, "object", o)
+			case !goneAtHub(err):
+				x.n.log.Warn("attachments: cannot delete the object of a send that failed; the hub keeps it until the network's retention", "message", id, "object", o, "err", err)
+			}
+		}
+	}()
+}

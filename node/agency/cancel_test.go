@@ -159,3 +159,30 @@ func TestCancelWithdrawsAMessageHeldByTheHubsQuota(t *testing.T) {
 		}
 	})
 }
+
+func TestAFailedSendDeletesWhatItDeclared(t *testing.T) {
+	t.Parallel()
+	const quota = 1 << 20
+	w := newNetwork(t, netOptions{Hub: func(h *config.Hub) { h.MemberLimits.AttachmentBytes, h.MaxAttachmentSize = quota, quota }}, "sn-pj", "gh-ag")
+	a := w.node("sn-pj")
+	dir := t.TempDir()
+	first, _ := writeFile(t, dir, "statement.pdf", 600<<10)
+	second, _ := writeFile(t, dir, "photos.zip", 600<<10)
+	body := protocol.Example(protocol.TypeLead)
+	// The hub takes the first file's declaration, and refuses the second's:
+	// the send fails, after the first was declared and its upload started.
+	_, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: body,
+		Attach: []agency.AttachFile{{Path: first}, {Path: second}}})
+	if err == nil || !strings.Contains(err.Error(), "member_limits.attachment_bytes") {
+		t.Fatalf("got %v, want the quota's refusal", err)
+	}
+	// The node deletes the first at the hub: the quota holds one of them.
+	poll.Until(t, time.Minute, "a file of the failed send to fit the quota", func() bool {
+		_, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: body,
+			Attach: []agency.AttachFile{{Path: second}}})
+		return err == nil
+	})
+	if items, err := a.Outbox(context.Background(), agency.OutboxQuery{}); err != nil || len(items) != 1 {
+		t.Fatalf("outbox: %d messages, %v", len(items), err)
+	}
+}

@@ -106,6 +106,7 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", err)
 		}
 		if o.Attachments, err = n.spool(ctx, o.ID, n.sealers.get(signer), cards, req.Attach); err != nil {
+			n.xfer.discard(o.ID, len(req.Attach))
 			return nil, err
 		}
 		job = &store.AttachJob{Direction: store.DirectionOut, MessageID: o.ID, From: n.cfg.Agency}
@@ -118,12 +119,16 @@ func (n *Node) send(ctx context.Context, actor Actor, req SendRequest) (*SendRes
 		}
 		if err := n.xfer.declare(ctx, job); err != nil {
 			n.unspool(job)
+			n.xfer.discard(o.ID, len(job.Items))
 			return nil, err
 		}
 	}
 	sealed, err := n.sealers.get(signer).Seal(cards, req.Type, body, o)
 	if err != nil {
 		n.unspool(job)
+		if job != nil {
+			n.xfer.discard(o.ID, len(job.Items))
+		}
 		if verr := protocol.ValidateBody(req.Type, body); verr != nil {
 			return nil, invalid(fmt.Sprintf("run 'casenode example %s' for a valid body", req.Type), "%v", verr)
 		}
