@@ -44,9 +44,9 @@ const (
 
 // ReceiptStates are the states of a sent message for one recipient that the
 // vocabulary names (receipt_state.*): the outbox's own states and the
-// receipts' kinds.
+// receipts' kinds, and cancelled (withdrawn before it left).
 func ReceiptStates() []string {
-	return []string{"queued", "relayed", "delivered", "read", "rejected"}
+	return []string{"queued", "relayed", "delivered", "read", "rejected", "cancelled"}
 }
 
 // Languages are the working languages offered on the forms, as ISO 639-1
