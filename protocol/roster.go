@@ -259,6 +259,18 @@ func (r *Roster) Active() []RosterMember {
 	return out
 }
 
+// ActiveCount is len(r.Active()) without copying the members: a node's
+// status, read every few milliseconds by a watcher, counts them.
+func (r *Roster) ActiveCount() int {
+	n := 0
+	for i := range r.Members {
+		if r.Members[i].Status == StatusActive {
+			n++
+		}
+	}
+	return n
+}
+
 // KeyError is a roster's refusal of a sender or of one of its keys. Reason
 // is what a receiver reports (unknown-sender, unknown-key or revoked); the
 // message is the local detail.

@@ -86,8 +86,8 @@ func TestRosterRoundTrip(t *testing.T) {
 	if bytes.Contains(data, []byte(`"previous":null`)) || bytes.Count(data, []byte(`"previous"`)) != 1 {
 		t.Fatalf("empty previous keys are not omitted:\n%s", data)
 	}
-	if len(got.Active()) != 2 {
-		t.Fatalf("Active() = %d members, want the 2 not suspended", len(got.Active()))
+	if len(got.Active()) != 2 || got.ActiveCount() != 2 {
+		t.Fatalf("Active() = %d members, ActiveCount() = %d, want the 2 not suspended", len(got.Active()), got.ActiveCount())
 	}
 }
 

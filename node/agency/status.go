@@ -116,7 +116,7 @@ func (n *Node) Status(ctx context.Context) (*Status, error) {
 		now := n.o.Now()
 		s.Roster = &RosterStatus{Serial: r.Serial, Issued: r.Issued.Time, Expires: r.Expires.Time, Expired: !now.Before(r.Expires.Time),
 			ExpiresSoon: now.Before(r.Expires.Time) && r.Expires.Sub(now) < ExpiryWarning,
-			Members:     len(r.Members), Active: len(r.Active()), Standing: "absent"}
+			Members:     len(r.Members), Active: r.ActiveCount(), Standing: "absent"}
 		if m := r.Member(n.cfg.Agency); m != nil {
 			s.Roster.Standing, s.Roster.StandingSince = string(m.Status), m.Since.Time
 		}

@@ -26,6 +26,15 @@ import (
 // Completion is watched by one poller for all the agencies, not one per
 // agency, so that watching does not compete with the work for the cores.
 func FanIn(ctx context.Context, dir string, kind protocol.RecipientKind, agencies, perAgency int, body []byte) (Result, error) {
+	return FanInWatched(ctx, dir, kind, agencies, perAgency, body, nil)
+}
+
+// FanInWatched is FanIn with watch, when not nil, called as the measured
+// part starts; the function it returns, as that part ends (a profile of
+// that part alone, without the network's set-up). The hub's goroutines
+// carry the profiler label side=hub and the nodes' side=node, so that a
+// profile tells the hub's CPU from the nodes'.
+func FanInWatched(ctx context.Context, dir string, kind protocol.RecipientKind, agencies, perAgency int, body []byte, watch func() func()) (Result, error) {
 	setup := time.Now()
 	workers := max(1, runtime.GOMAXPROCS(0)/agencies)
 	ln, ids, err := netFor(ctx, dir, kind, agencies, workers)
@@ -34,6 +43,10 @@ func FanIn(ctx context.Context, dir string, kind protocol.RecipientKind, agencie
 	}
 	defer ln.Close()
 	ready := time.Since(setup)
+	stop := func() {}
+	if watch != nil {
+		stop = watch()
+	}
 	start, cpu := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	errc := make(chan error, agencies+1)
@@ -55,11 +68,12 @@ func FanIn(ctx context.Context, dir string, kind protocol.RecipientKind, agencie
 		}
 	}()
 	wg.Wait()
+	elapsed, cpu := time.Since(start), cpuTime()-cpu
+	stop()
 	close(errc)
 	if err := <-errc; err != nil {
 		return Result{}, fmt.Errorf("fan-in: %w", err)
 	}
-	elapsed, cpu := time.Since(start), cpuTime()-cpu
 	total := agencies * perAgency
 	return Result{
 		Name:  fmt.Sprintf("fanin/%d", agencies),

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,10 +50,15 @@ func netOn(ctx context.Context, dir string, kind protocol.RecipientKind, n, work
 			o.Workers = workers
 		}
 	}
+	// The goroutines started from here on inherit these labels: the hub's
+	// (its server's included) side=hub, the nodes' side=node.
+	defer pprof.SetGoroutineLabels(ctx)
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "hub")))
 	ln, err := localnet.Create(ctx, dir, lo, agencies...)
 	if err != nil {
 		return nil, nil, err
 	}
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "node")))
 	for _, a := range ids {
 		if _, err := ln.Start(ctx, a); err != nil {
 			ln.Close()
