@@ -1,13 +1,23 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+
+	bolt "go.etcd.io/bbolt"
 )
 
-// formatID names the store's layout; Open refuses any other.
-const formatID = "casenode-store-1"
+// formatID names the store's layout; Open refuses any other, but for
+// formatIDV1, which it converts (checkFormat).
+const (
+	formatID = "casenode-store-2"
+	// formatIDV1 kept the counters in the meta bucket, beside the signed
+	// roster: every commit that moved a counter rewrote the leaf that held
+	// the roster, 313 KB at a hundred agencies with post-quantum keys.
+	formatIDV1 = "casenode-store-1"
+)
 
 // Keys of the meta bucket.
 const (
@@ -17,13 +27,41 @@ const (
 	metaSentMark = "audit-sent-mark" // see SentMark
 )
 
+// checkFormat stamps a new store with formatID, and converts a store of
+// formatIDV1: its counters move from the meta bucket to their own, in the
+// transaction that opens it.
 func checkFormat(tx *Tx) error {
 	m := tx.bucket(bucketMeta)
 	switch f := m.Get([]byte(metaFormat)); {
 	case f == nil:
-		return m.Put([]byte(metaFormat), []byte(formatID))
+	case string(f) == formatIDV1:
+		if err := moveCounters(m, tx.bucket(bucketCounts)); err != nil {
+			return fmt.Errorf("convert the store's counters: %w", err)
+		}
 	case string(f) != formatID:
 		return fmt.Errorf("not a casenode node store: format %q, want %q", f, formatID)
+	default:
+		return nil
+	}
+	return m.Put([]byte(metaFormat), []byte(formatID))
+}
+
+// moveCounters moves the counters of a store of formatIDV1 from the meta
+// bucket to the counts bucket.
+func moveCounters(meta, counts *bolt.Bucket) error {
+	var keys, values [][]byte
+	c := meta.Cursor()
+	prefix := []byte(countPrefix)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		keys, values = append(keys, clone(k)), append(values, clone(v))
+	}
+	for i, k := range keys {
+		if err := counts.Put(k, values[i]); err != nil {
+			return err
+		}
+		if err := meta.Delete(k); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -69,8 +107,10 @@ func (t *Tx) SetConfig(cfg []byte) error {
 	return t.bucket(bucketMeta).Put([]byte(metaConfig), cfg)
 }
 
-// Counter names.
+// Counter names, in the counts bucket (in the meta bucket in a store of
+// formatIDV1, which a read-only view may still show).
 const (
+	countPrefix   = "count/"
 	countInbox    = "count/inbox"
 	countUnread   = "count/unread"
 	countOutbox   = "count/outbox"
@@ -118,7 +158,11 @@ func (t *Tx) Counts() Counts {
 }
 
 func (t *Tx) count(name string) int64 {
-	v := t.bucket(bucketMeta).Get([]byte(name))
+	b := t.bucket(bucketCounts)
+	if b == nil {
+		b = t.bucket(bucketMeta) // a store of formatIDV1, viewed read-only
+	}
+	v := b.Get([]byte(name))
 	if len(v) != 8 {
 		return 0
 	}
@@ -131,7 +175,7 @@ func (t *Tx) add(name string, d int64) error {
 	}
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(t.count(name)+d))
-	return t.bucket(bucketMeta).Put([]byte(name), b[:])
+	return t.bucket(bucketCounts).Put([]byte(name), b[:])
 }
 
 // seqKey encodes a sequence number as a key that sorts in order.

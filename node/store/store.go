@@ -34,12 +34,13 @@ var (
 	bucketRejected = []byte("rejected")       // seq → Rejection
 	bucketIntents  = []byte("audit-intents")  // seq → AuditIntent
 	bucketMeta     = []byte("meta")           // see meta.go
+	bucketCounts   = []byte("counts")         // counter name → int64 (meta.go)
 	bucketAttach   = []byte("attachments")    // direction/message id → AttachJob
 )
 
 func allBuckets() [][]byte {
 	return [][]byte{bucketInbox, bucketInSeq, bucketOutbox, bucketOutRaw, bucketOutCopy, bucketOutSeq, bucketOutWait, bucketThreads,
-		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketIntents, bucketMeta, bucketAttach}
+		bucketCases, bucketContacts, bucketReceipts, bucketRejected, bucketIntents, bucketMeta, bucketCounts, bucketAttach}
 }
 
 // Store is an open node database.
