@@ -103,13 +103,20 @@ func (c *MemberCard) Kind() RecipientKind { return KindOf(c.AgeRecipient) }
 
 // Validate checks every field of the card; errors name the field.
 func (c *MemberCard) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate is Validate, returning the parsed age recipient.
+func (c *MemberCard) validate() (age.Recipient, error) {
 	if err := c.ValidateFields(); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := ParseRecipient(c.AgeRecipient); err != nil {
-		return fmt.Errorf("member card age_recipient: %v", err)
+	r, err := ParseRecipient(c.AgeRecipient)
+	if err != nil {
+		return nil, fmt.Errorf("member card age_recipient: %v", err)
 	}
-	return nil
+	return r, nil
 }
 
 // ValidateFields is Validate but for parsing the age recipient, which for

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/protocol"
 )
@@ -321,4 +322,38 @@ func FuzzParseRoster(f *testing.F) {
 			t.Fatalf("round trip differs:\n%q\n%q", data, again)
 		}
 	})
+}
+
+// TestParseRosterRecipients: the roster's parse returns every member's
+// age recipient, parsed, under its string in the card — suspended members
+// too — and refuses what ParseRoster refuses.
+func TestParseRosterRecipients(t *testing.T) {
+	r := testRoster(t, "wacap-secretariat", "gh-ag", "sn-pj-dakar")
+	r.Members[1].Status = protocol.StatusSuspended
+	data, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, parsed, err := protocol.ParseRosterRecipients(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parsed) != 3 || got.Serial != 1 {
+		t.Fatalf("%d recipients for roster serial %d, want 3", len(parsed), got.Serial)
+	}
+	for _, m := range got.Members {
+		rcpt, ok := parsed[m.Card.AgeRecipient]
+		x, isX := rcpt.(*age.X25519Recipient)
+		if !ok || !isX || x.String() != m.Card.AgeRecipient {
+			t.Errorf("recipient of %s: %v", m.Card.Agency, rcpt)
+		}
+	}
+	r.Members[2].Card.AgeRecipient = "age1notarecipient"
+	bad, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := protocol.ParseRosterRecipients(bad); err == nil || !strings.Contains(err.Error(), "roster.members[2].card.age_recipient") {
+		t.Fatalf("a bad recipient: %v", err)
+	}
 }

@@ -61,6 +61,16 @@ func NewSealer(sender *identity.Identity) *Sealer {
 	return &Sealer{sender: sender, parsed: make(map[string]age.Recipient)}
 }
 
+// Learn adds age recipients already parsed, by their string in the member
+// cards (protocol.ParseRosterRecipients), to those the Sealer keeps.
+func (s *Sealer) Learn(parsed map[string]age.Recipient) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, r := range parsed {
+		s.parsed[k] = r
+	}
+}
+
 // recipient returns the parsed age recipient of card.
 func (s *Sealer) recipient(c *protocol.MemberCard) (age.Recipient, error) {
 	s.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"filippo.io/age"
 	"github.com/casenode/casenode/crypto/jws"
 	"github.com/casenode/casenode/crypto/seal"
 	"github.com/casenode/casenode/node/auditlog"
@@ -29,6 +30,13 @@ func (rf *rosterInForce) keysAt(t time.Time) *seal.RosterKeys {
 // as the node connection contract says: signature by the pinned key only,
 // canonical and valid roster, this network, signed by its secretariat.
 func (n *Node) verifyRoster(signed []byte) (*protocol.Roster, error) {
+	r, _, err := n.verifyRosterRecipients(signed)
+	return r, err
+}
+
+// verifyRosterRecipients is verifyRoster, returning as well the members'
+// age recipients it parsed (protocol.ParseRosterRecipients).
+func (n *Node) verifyRosterRecipients(signed []byte) (*protocol.Roster, map[string]age.Recipient, error) {
 	pinned := n.cfg.SecretariatPublicKey()
 	want := protocol.KeyID(pinned)
 	payload, kid, err := jws.Verify(signed, protocol.RosterType, protocol.MaxSignedRosterSize, func(kid string) (ed25519.PublicKey, error) {
@@ -38,19 +46,19 @@ func (n *Node) verifyRoster(signed []byte) (*protocol.Roster, error) {
 		return pinned, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("verify roster: %w", err)
+		return nil, nil, fmt.Errorf("verify roster: %w", err)
 	}
-	r, err := protocol.ParseRoster(payload)
+	r, parsed, err := protocol.ParseRosterRecipients(payload)
 	if err != nil {
-		return nil, fmt.Errorf("verify roster: %w", err)
+		return nil, nil, fmt.Errorf("verify roster: %w", err)
 	}
 	if r.Network != n.cfg.Network {
-		return nil, fmt.Errorf("verify roster: roster is for network %q, not %q", r.Network, n.cfg.Network)
+		return nil, nil, fmt.Errorf("verify roster: roster is for network %q, not %q", r.Network, n.cfg.Network)
 	}
 	if err := r.CheckSigner(kid); err != nil {
-		return nil, fmt.Errorf("verify roster: %w", err)
+		return nil, nil, fmt.Errorf("verify roster: %w", err)
 	}
-	return r, nil
+	return r, parsed, nil
 }
 
 // loadRoster takes the roster stored at the last run, verified again.
@@ -62,10 +70,11 @@ func (n *Node) loadRoster() error {
 	if signed == nil {
 		return nil
 	}
-	r, err := n.verifyRoster(signed)
+	r, parsed, err := n.verifyRosterRecipients(signed)
 	if err != nil {
 		return fmt.Errorf("the roster stored in %s: %w", n.store.Path(), err)
 	}
+	n.sealers.learn(parsed)
 	n.roster.Store(&rosterInForce{roster: r, jws: signed})
 	n.checkSelf(r)
 	return nil
@@ -85,7 +94,7 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 		n.alarms.clear()
 		return nil
 	}
-	r, err := n.verifyRoster(signed)
+	r, parsed, err := n.verifyRosterRecipients(signed)
 	if err != nil {
 		n.alarms.raise(err.Error())
 		return err
@@ -142,6 +151,7 @@ func (n *Node) offerRoster(ctx context.Context, signed []byte) error {
 			"agency", c.Agency, "serial", c.Serial, "old_kid", c.OldKid, "new_kid", c.NewKid)
 		n.alarms.cardChanged(c)
 	}
+	n.sealers.learn(parsed)
 	n.roster.Store(&rosterInForce{roster: r, jws: signed})
 	select {
 	case n.rosterCh <- struct{}{}:

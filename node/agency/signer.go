@@ -3,15 +3,18 @@ package agency
 import (
 	"sync"
 
+	"filippo.io/age"
 	"github.com/casenode/casenode/crypto/identity"
 	"github.com/casenode/casenode/crypto/seal"
 )
 
 // sealers keeps one seal.Sealer per signing key the node has used, since
-// a Sealer caches the recipients it parsed.
+// a Sealer caches the recipients it parsed, and gives them the recipients
+// the node parsed when it verified the roster in force.
 type sealers struct {
-	mu  sync.Mutex
-	all map[string]*seal.Sealer
+	mu     sync.Mutex
+	all    map[string]*seal.Sealer
+	roster map[string]age.Recipient
 }
 
 func (s *sealers) get(id *identity.Identity) *seal.Sealer {
@@ -23,8 +26,20 @@ func (s *sealers) get(id *identity.Identity) *seal.Sealer {
 	kid := id.KeyID()
 	if s.all[kid] == nil {
 		s.all[kid] = seal.NewSealer(id)
+		s.all[kid].Learn(s.roster)
 	}
 	return s.all[kid]
+}
+
+// learn gives the sealers the age recipients of a roster taken, parsed
+// when it was verified (protocol.ParseRosterRecipients).
+func (s *sealers) learn(parsed map[string]age.Recipient) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.roster = parsed
+	for _, sl := range s.all {
+		sl.Learn(parsed)
+	}
 }
 
 // signing returns the identity the agency signs with: the one whose key
