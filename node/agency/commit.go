@@ -373,6 +373,21 @@ func (n *Node) storeDecision(tx *store.Tx, d *decision, now time.Time) error {
 	return nil
 }
 
+// recordLater writes fn to the store in the audit log's next commit, or
+// in one of its own within auditlog.LaterDelay (auditlog.Log.CommitLater),
+// and logs failed with the error should it fail: for what nothing is
+// acknowledged on, the hub's acknowledgements of the node's publications.
+// fn may run more than once (see store.Store.Commit).
+func (n *Node) recordLater(failed string, fn func(tx *store.Tx) error) {
+	st := n.store
+	p := n.audit.CommitLater(func(btx *bolt.Tx) error { return st.Apply(btx, fn) })
+	go func() {
+		if _, err := p.Wait(context.Background()); err != nil {
+			n.log.Error(failed, "err", err)
+		}
+	}()
+}
+
 // retryLater gives a batch back to JetStream when it could not be
 // recorded: nothing is acknowledged that is not durable.
 func (n *Node) retryLater(batch []*job, what string, err error) {

@@ -157,7 +157,7 @@ func (p *publisher) collect(flights <-chan *flight, sem <-chan struct{}, quit <-
 // has in the store, then the next publication of each in memory.
 func (p *publisher) settle(fs []*flight) {
 	now := p.n.o.Now()
-	err := p.n.store.Commit(func(tx *store.Tx) error {
+	p.n.recordLater("cannot record the hub's acknowledgements; the copies will be published again", func(tx *store.Tx) error {
 		for _, f := range fs {
 			if f.r != nil {
 				if f.err == nil {
@@ -181,9 +181,6 @@ func (p *publisher) settle(fs []*flight) {
 		}
 		return nil
 	})
-	if err != nil {
-		p.n.log.Error("cannot record the hub's acknowledgements; the copies will be published again", "err", err)
-	}
 	var failed int
 	var lastErr error
 	for _, f := range fs {
@@ -211,7 +208,7 @@ func (p *publisher) settle(fs []*flight) {
 		if f.r != nil {
 			f.r.inflight = false
 			switch {
-			case f.err == nil && err == nil:
+			case f.err == nil:
 				f.r.done = true
 				p.finished++
 			case f.err != nil && p.late(f):

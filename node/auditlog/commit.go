@@ -19,7 +19,10 @@ type Pending struct {
 	ownCard bool                // the first entry is the log's own card (Open only)
 	// with writes the host's data (the node's store) in the transaction
 	// that appends the entries; nil when there is none.
-	with  func(tx *bolt.Tx) error
+	with func(tx *bolt.Tx) error
+	// later: a host function that waits for a transaction to share
+	// (CommitLater).
+	later bool
 	first int64
 	err   error
 	done  chan struct{}
@@ -100,11 +103,43 @@ func (l *Log) enqueue(p *Pending) *Pending {
 // run is the committer: it takes whatever is queued, up to MaxBatch
 // records, writes it in one transaction (one fsync), together with the
 // signed checkpoint of the tree it leaves, and answers every waiter. The
-// batching window is the time the previous commit took, never a timer.
+// batching window is the time the previous commit took, never a timer —
+// but for the functions of CommitLater, which wait for the next commit,
+// or LaterDelay.
 func (l *Log) run() {
 	defer close(l.done)
-	for p := range l.queue {
+	var later []*Pending
+	var due <-chan time.Time
+	for {
+		var p *Pending
+		select {
+		case q, ok := <-l.queue:
+			if !ok {
+				if len(later) > 0 {
+					l.commit(later)
+				}
+				return
+			}
+			p = q
+		case <-due:
+			l.commit(later)
+			later, due = nil, nil
+			continue
+		}
 		batch := l.gather(p)
+		if laterOnly(batch) {
+			later = append(later, batch...)
+			if due == nil {
+				due = time.After(LaterDelay)
+			}
+			continue
+		}
+		if len(later) > 0 {
+			// Queued before this batch: written first, in its
+			// transaction.
+			batch = append(later, batch...)
+			later, due = nil, nil
+		}
 		if flushesOnly(batch) {
 			// Everything queued before them is durable: the previous
 			// commit wrote it.
@@ -117,6 +152,16 @@ func (l *Log) run() {
 		}
 		l.commit(batch)
 	}
+}
+
+// laterOnly reports whether batch holds only functions of CommitLater.
+func laterOnly(batch []*Pending) bool {
+	for _, p := range batch {
+		if !p.later {
+			return false
+		}
+	}
+	return true
 }
 
 // flushesOnly reports whether batch holds only Flush calls.

@@ -3,6 +3,7 @@ package auditlog
 import (
 	"context"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -25,7 +26,7 @@ const StoreBucket = "node"
 // done.
 func (l *Log) AppendWith(fn func(tx *bolt.Tx) error, entries ...Entry) *Pending {
 	if len(entries) == 0 && fn != nil {
-		return l.enqueueWith(fn)
+		return l.enqueueWith(fn, false)
 	}
 	p := &Pending{entries: entries, with: fn, done: make(chan struct{})}
 	if len(entries) == 0 {
@@ -48,14 +49,30 @@ func (l *Log) AppendWith(fn func(tx *bolt.Tx) error, entries ...Entry) *Pending 
 // transaction is durable, or with fn's error (see AppendWith). It works on
 // a log that failed or that Open held: the host's data lives on.
 func (l *Log) Commit(fn func(tx *bolt.Tx) error) error {
-	_, err := l.enqueueWith(fn).Wait(context.Background())
+	_, err := l.enqueueWith(fn, false).Wait(context.Background())
 	return err
+}
+
+// LaterDelay bounds how long a function given to CommitLater waits for a
+// transaction to share.
+const LaterDelay = time.Second
+
+// CommitLater is Commit for a write nothing waits on, and that nothing
+// acknowledges on its strength (the hub's acknowledgements of the node's
+// publications: were they lost, the node would publish again and the hub
+// and the recipient take the copy as the duplicate it is): fn runs in the
+// next transaction the log commits for another reason, or in one of its
+// own after at most LaterDelay, and the Pending is done then. A node that
+// sends and receives a few messages a second thus makes one commit where
+// it made two, each with its fsync, and rewrites its pages once.
+func (l *Log) CommitLater(fn func(tx *bolt.Tx) error) *Pending {
+	return l.enqueueWith(fn, true)
 }
 
 // enqueueWith queues a host function without records, even on a failed
 // log; only a closed one refuses it.
-func (l *Log) enqueueWith(fn func(tx *bolt.Tx) error) *Pending {
-	p := &Pending{with: fn, done: make(chan struct{})}
+func (l *Log) enqueueWith(fn func(tx *bolt.Tx) error, later bool) *Pending {
+	p := &Pending{with: fn, later: later, done: make(chan struct{})}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
