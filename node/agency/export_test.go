@@ -70,3 +70,11 @@ func (n *Node) CheckpointNote(size int64) ([]byte, error) {
 	}
 	return cp.Note, nil
 }
+
+// RosterRecipients returns how many parsed age recipients the node's
+// sealers hold from the roster in force.
+func (n *Node) RosterRecipients() int {
+	n.sealers.mu.Lock()
+	defer n.sealers.mu.Unlock()
+	return len(n.sealers.roster)
+}

@@ -34,6 +34,11 @@ func TestRosterChanges(t *testing.T) {
 		s, _ := a.Status(context.Background())
 		return s.Roster.Serial == 6 && s.Roster.Active == 4
 	})
+	// The sealer seals with the recipients parsed when the roster was
+	// verified: one per member, the revoked one too.
+	if s, _ := a.Status(context.Background()); a.RosterRecipients() != s.Roster.Members {
+		t.Errorf("the sealers hold %d recipients of the roster, which has %d members", a.RosterRecipients(), s.Roster.Members)
+	}
 	_, err = a.Send(context.Background(), actor, agency.SendRequest{To: []string{"ml-pj-bamako"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead)})
 	if !errors.Is(err, agency.ErrInvalid) {
 		t.Errorf("send to a revoked member: %v", err)
