@@ -224,6 +224,27 @@ func BenchmarkFanInRatio(b *testing.B) {
 	b.ReportMetric(f.Values["cpu_ms_per_message"], "fanin-cpu-ms/msg")
 }
 
+// BenchmarkLatency runs the latency scenario, one agency to one, b.N
+// messages offered at CASENODE_BENCH_RATE a second (default 684, half of
+// pipeline/1 on a quiet machine of the fifth round), and reports the
+// percentiles of send → inbox: paired runs for changes to the commit path.
+func BenchmarkLatency(b *testing.B) {
+	rate := 684.0
+	if v, err := strconv.ParseFloat(os.Getenv("CASENODE_BENCH_RATE"), 64); err == nil && v > 0 {
+		rate = v
+	}
+	r, err := Latency(context.Background(), b.TempDir(), protocol.KindHybrid, rate, b.N, Body(1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := r.Latency["send_to_inbox"]
+	b.ReportMetric(l.P50, "p50-ms")
+	b.ReportMetric(l.P99, "p99-ms")
+	if v, ok := r.Params["achieved_per_second"].(float64); ok {
+		b.ReportMetric(v, "achieved/s")
+	}
+}
+
 // benchAgencies is CASENODE_BENCH_AGENCIES, or def when it is not set.
 func benchAgencies(def int) int {
 	if v, err := strconv.Atoi(os.Getenv("CASENODE_BENCH_AGENCIES")); err == nil && v >= 2 {
