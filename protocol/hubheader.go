@@ -18,6 +18,10 @@ const (
 	// the hub (rate, stored bytes or stored messages); it may publish again
 	// later.
 	HubOverLimitCode = 429
+	// HubEarlierFirstCode: an earlier message of the same sender to the
+	// same recipient, published on the same connection, was not stored;
+	// the node publishes it again, then this one.
+	HubEarlierFirstCode = 409
 )
 
 // HubPublishID is the de-duplication id the hub stores a publication

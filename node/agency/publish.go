@@ -221,16 +221,13 @@ func (p *publisher) settle(fs []*flight) {
 		}
 		c := f.c
 		c.inflight = false
-		if c.done {
-			continue
+		p.inflight--
+		if f.err != nil {
+			// Whether it failed or its answer did not come, the
+			// copies after it wait until it goes again (due).
+			p.fenced = true
 		}
-		if f.err != nil && p.late(f) {
-			// The connection that carried it is still there: the copy
-			// is on its way or stored, and the hub's answer or the
-			// receipt will say so. It goes again only once that
-			// connection is gone, or after the receipt timeout.
-			c.lateOn = f.gen
-			c.next = now.Add(p.n.o.ReceiptTimeout)
+		if c.done {
 			continue
 		}
 		if f.err != nil {
@@ -266,9 +263,10 @@ func overLimit(err error) error {
 // the hub answered it.
 var errConnectionGone = errors.New("the connection that carried the publication is gone")
 
-// late reports whether f failed only because its acknowledgement is late
-// while the connection that carried it is still open: the hub may yet
-// answer, or has stored it and the receipt will come.
+// late reports whether receipt flight f failed only because its
+// acknowledgement is late while the connection that carried it is still
+// open: the hub may yet answer, or has stored it. (A copy goes again at
+// once: the copies after it wait for it.)
 func (p *publisher) late(f *flight) bool {
 	if !errors.Is(f.err, jetstream.ErrAsyncPublishTimeout) {
 		return false
@@ -278,12 +276,14 @@ func (p *publisher) late(f *flight) bool {
 }
 
 // retryDelay is how long a failed publication waits: hardly at all when
-// the connection dropped or the acknowledgement timed out (it goes again
-// once the hub is back), else a delay that doubles up to the resend
-// timeout.
+// the connection dropped, the acknowledgement timed out (it goes again
+// once the hub is back) or the hub refused it behind an earlier one that
+// failed, else a delay that doubles up to the resend timeout.
 func (p *publisher) retryDelay(err error, fails int) time.Duration {
+	var apiErr *jetstream.APIError
 	if errors.Is(err, errConnectionGone) || errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) ||
-		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) ||
+		errors.As(err, &apiErr) && apiErr.Code == protocol.HubEarlierFirstCode {
 		return 100 * time.Millisecond
 	}
 	return min(time.Second<<min(fails-1, 20), time.Duration(p.n.cfg.ResendTimeout))

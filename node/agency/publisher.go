@@ -13,13 +13,20 @@ import (
 // messages, one per recipient, in the order they were sent, and the
 // receipts the node signed. It keeps a copy pending until the recipient's
 // receipt comes back, and publishes it again, with the same Nats-Msg-Id,
-// when the connection that carried it is gone before the hub acknowledged
-// it, or the receipt does not come within the receipt timeout. While the
-// connection that carried a copy is open, its acknowledgement can still
-// come, so a copy whose acknowledgement is late is not published again on
-// it: a slow link would carry it twice (the hub's de-duplication is the
-// safety net, not the mechanism). The publications in flight are bounded
-// by the throughput the hub acknowledged (flow.go).
+// when the hub did not take it (the connection that carried it is gone
+// before the hub acknowledged it, the hub refused it for now, or its
+// acknowledgement did not come within resend_timeout), or the receipt does
+// not come within the receipt timeout. The publications in flight are
+// bounded by the throughput the hub acknowledged (flow.go).
+//
+// The copies to one recipient reach the hub in sending order: a copy is
+// published only once every earlier copy to the same recipient is in
+// flight or acknowledged, and when a copy fails, nothing more is published
+// until every copy in flight has its answer; those not acknowledged then go
+// again, in sending order (the hub's ingest stores a pair's messages in
+// that order and refuses the later ones after one fails: node/hub,
+// ingestorder.go). Copies that wait for their attachments do not hold
+// back later ones.
 type publisher struct {
 	n    *Node
 	kick chan struct{}
@@ -30,6 +37,10 @@ type publisher struct {
 	index    map[copyKey]*outCopy
 	receipts []*outReceipt // in queue order
 	finished int           // done entries still in the slices
+	inflight int           // copies in flight
+	// fenced: a copy failed; no copy is published until none is in
+	// flight.
+	fenced bool
 }
 
 type copyKey struct{ id, to string }
@@ -48,9 +59,6 @@ type outCopy struct {
 	done     bool
 	// held: the message's attachments are not all at the hub yet.
 	held bool
-	// lateOn is the connection whose acknowledgement of this copy came
-	// late: the copy is not published again on it.
-	lateOn uint64
 }
 
 // outReceipt is a receipt waiting for the hub.
@@ -203,16 +211,31 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			out = append(out, &flight{r: r})
 		}
 	}
+	if p.fenced && p.inflight > 0 {
+		// A copy failed: the copies still in flight may fail too, and
+		// go again before anything later.
+		return out, wake
+	}
+	p.fenced = false
+	// blocked: recipients with a copy not acknowledged and not due yet,
+	// which the later copies to them wait for.
+	var blocked map[string]bool
 	for _, c := range p.copies {
-		if c.lateOn != 0 && c.lateOn != gen {
-			// The connection that was late is gone: its
-			// acknowledgement cannot come any more.
-			c.lateOn, c.next = 0, now
+		if c.done || c.inflight || c.held || !c.relayed && blocked[c.key.to] {
+			continue
 		}
-		if !c.done && !c.inflight && !c.held && consider(c.next) {
+		if consider(c.next) {
 			c.inflight = true
 			c.attempts++
+			p.inflight++
 			out = append(out, &flight{c: c, attempts: c.attempts})
+			continue
+		}
+		if !c.relayed {
+			if blocked == nil {
+				blocked = map[string]bool{}
+			}
+			blocked[c.key.to] = true
 		}
 	}
 	return out, wake
@@ -250,6 +273,7 @@ func (p *publisher) reset() {
 	for _, c := range p.copies {
 		c.inflight = false
 	}
+	p.inflight, p.fenced = 0, false
 	for _, r := range p.receipts {
 		r.inflight = false
 	}
@@ -263,6 +287,7 @@ func (p *publisher) release(fs []*flight) {
 		if f.c != nil {
 			f.c.inflight = false
 			f.c.attempts--
+			p.inflight--
 		} else {
 			f.r.inflight = false
 		}

@@ -202,6 +202,12 @@ func TestMessageIDIsScopedToThePublisher(t *testing.T) {
 }
 
 // refusedWith checks that err is the hub's API error with code.
+// isCode reports whether err is the hub's refusal with code.
+func isCode(err error, code int) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == code
+}
+
 func refusedWith(t *testing.T, err error, code int, want string) {
 	t.Helper()
 	var apiErr *jetstream.APIError
@@ -297,21 +303,38 @@ func TestMemberRateLimit(t *testing.T) {
 	c := n.connect(t, gh)
 	// The bucket holds RateBurst seconds: the burst after it is refused.
 	var futs []jetstream.PubAckFuture
+	var ids []string
+	// A node's message ids increase, as MessageIDAfter makes them.
+	last := ""
+	nextID := func() string {
+		_, last = protocol.MessageIDAfter(last, time.Now())
+		return protocol.PublishID(last, sn)
+	}
 	for range 40 {
-		f, err := c.js.PublishAsync(protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("x"),
-			jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+		id := nextID()
+		f, err := c.js.PublishAsync(protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("x"), jetstream.WithMsgID(id))
 		if err != nil {
 			t.Fatal(err)
 		}
-		futs = append(futs, f)
+		futs, ids = append(futs, f), append(ids, id)
 	}
-	ok, refused := 0, 0
-	for _, f := range futs {
+	ok, refused, firstRefused := 0, 0, ""
+	for i, f := range futs {
 		select {
 		case <-f.Ok():
 			ok++
+			if refused > 0 {
+				t.Fatalf("publication %d stored after an earlier one was refused", i)
+			}
 		case err := <-f.Err():
-			refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.messages_per_second")
+			if refused == 0 {
+				refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.messages_per_second")
+				firstRefused = ids[i]
+			} else if !isCode(err, protocol.HubOverLimitCode) {
+				// Behind the first refusal, the later ones are refused
+				// until it comes again (ingestorder.go).
+				refusedWith(t, err, protocol.HubEarlierFirstCode, "must be published again before later ones")
+			}
 			refused++
 		case <-time.After(20 * time.Second):
 			t.Fatal("no answer")
@@ -321,10 +344,25 @@ func TestMemberRateLimit(t *testing.T) {
 		t.Fatalf("%d stored, %d refused of a burst of 40 at 5 a second", ok, refused)
 	}
 	n.waitLog(t, "member over its limits", "member="+gh, "limit=member_limits.messages_per_second")
-	// The bucket refills: later publications are taken again.
+	// A later message is refused until the first refused one comes again.
+	_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("later"),
+		jetstream.WithMsgID(nextID()))
+	if !isCode(err, protocol.HubEarlierFirstCode) && !isCode(err, protocol.HubOverLimitCode) {
+		t.Fatalf("a later message before the refused one came again: %v, want a refusal", err)
+	}
+	// The bucket refills: the refused one, and then later ones, are taken again.
 	poll.Until(t, 10*time.Second, "the rate to allow gh-ag again", func() bool {
+		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("x"),
+			jetstream.WithMsgID(firstRefused))
+		return err == nil
+	})
+	later := nextID()
+	poll.Until(t, 10*time.Second, "a later message taken once the refused one is stored", func() bool {
 		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("later"),
-			jetstream.WithMsgID(protocol.PublishID(protocol.NewMessageID(time.Now()), sn)))
+			jetstream.WithMsgID(later))
+		if isCode(err, protocol.HubEarlierFirstCode) {
+			t.Fatalf("a later message once the refused one was stored: %v", err)
+		}
 		return err == nil
 	})
 }

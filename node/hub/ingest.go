@@ -24,7 +24,11 @@ const (
 	// group's sync; the subscription stops reading beyond it.
 	ingestPending = 8192
 	// ingestTimeout bounds how long a publication waits for the stream.
-	ingestTimeout = 30 * time.Second
+	// It is shorter than a node's publish timeout (resend_timeout,
+	// 30 s by default), so that the node hears of a publication the
+	// stream did not take, and of the later ones the ingest then refuses
+	// (ingestorder.go), before it gives up on them itself.
+	ingestTimeout = 10 * time.Second
 )
 
 // ingest takes the nodes' publications on casenet.NET.in.FROM.TO.TYPE,
@@ -62,12 +66,18 @@ type ingest struct {
 	counts  *memberCounts // refusals and last publication per member (refusals.go)
 	now     func() time.Time
 	sub     *nats.Subscription
-	queue   chan *ingested
+	queue   chan *ingested // answered by the stream, to be answered to the node
+	slots   chan struct{}  // one per publication taken and not yet answered
+	stop    chan struct{}  // closed by close
 	done    chan struct{}
+	runners sync.WaitGroup // the pairs storing (ingestorder.go)
 
-	mu      sync.Mutex // guards closed and sending on queue
+	mu      sync.Mutex // guards closed, sending on queue, pairs and fences
 	closed  bool
-	syncErr error // the last sync failure, for the log
+	pairs   map[pairKey]*pairQueue
+	fences  map[fenceKey]fence
+	swept   time.Time // when fences last lost their expired entries
+	syncErr error     // the last sync failure, for the log
 }
 
 // ingested is one publication on its way to its answer.
@@ -77,7 +87,10 @@ type ingested struct {
 	size      int64
 	at        time.Time
 	charged   bool // admitted by the quotas: refunded unless stored
-	fut       jetstream.PubAckFuture
+	pair      pairKey
+	conn      string    // the publisher's connection (requesterConn)
+	msgID     string    // the message id of its Nats-Msg-Id
+	out       *nats.Msg // what goes into the stream; nil when refused
 	ack       *jetstream.PubAck
 	err       error
 }
@@ -92,7 +105,8 @@ func startIngest(nc, answers *nats.Conn, network string, syncer *blockSyncer, q 
 		return nil, err
 	}
 	g := &ingest{network: network, log: log, nc: nc, answers: answers, js: js, syncer: syncer, quotas: q, now: time.Now, counts: counts,
-		queue: make(chan *ingested, ingestPending), done: make(chan struct{})}
+		queue: make(chan *ingested, ingestPending), slots: make(chan struct{}, ingestPending), stop: make(chan struct{}), done: make(chan struct{}),
+		pairs: map[pairKey]*pairQueue{}, fences: map[fenceKey]fence{}}
 	g.setMembers(members)
 	go g.answer()
 	if g.sub, err = nc.Subscribe(protocol.IngestFilter(network), g.take); err != nil {
@@ -178,8 +192,9 @@ func refusal(code int, format string, args ...any) error {
 }
 
 // take stores one publication. It runs on the subscription's goroutine, in
-// arrival order; when the stream falls behind it blocks, and the
-// publications wait in the subscription.
+// arrival order, and hands the publication to its pair's queue
+// (ingestorder.go); when the publications taken and not yet answered are
+// ingestPending it blocks, and the publications wait in the subscription.
 func (g *ingest) take(m *nats.Msg) {
 	if g.server != "" && !fromServer(m.Header, g.server) {
 		// In a cluster, the ingest of the server the publisher is
@@ -218,9 +233,11 @@ func (g *ingest) take(m *nats.Msg) {
 		g.counts.published(from, now, true)
 		return
 	}
-	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now}
 	stored, _ := protocol.StoredSubject(g.network, m.Subject)
 	id := m.Header.Get(jetstream.MsgIDHeader)
+	msgID, _, _ := strings.Cut(id, ":")
+	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now,
+		pair: pairKey{from, to}, conn: requesterConn(m.Header), msgID: msgID}
 	switch {
 	case !(*g.members.Load())[to]:
 		x.err = refusal(protocol.HubRefusedCode, "%s is not an active member of the network: the hub takes no message for it", to)
@@ -251,18 +268,18 @@ func (g *ingest) take(m *nats.Msg) {
 			out.Header.Set(jetstream.MsgIDHeader, protocol.HubPublishID(from, id))
 		}
 		out.Header.Set(protocol.PublisherHeader, from)
-		x.fut, x.err = g.js.PublishMsgAsync(out, jetstream.WithStallWait(ingestTimeout))
+		x.out = out
 	}
 	g.counts.published(from, now, x.err != nil)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
+	select {
+	case g.slots <- struct{}{}:
+	case <-g.stop:
 		return
 	}
-	g.queue <- x
+	g.submit(x)
 }
 
-// answer waits for the stream's acknowledgements in order, syncs the stream
+// answer takes the publications the stream answered, syncs the stream
 // once per group, and then answers the group.
 func (g *ingest) answer() {
 	defer close(g.done)
@@ -271,13 +288,8 @@ func (g *ingest) answer() {
 		group = batch.Drain(append(group[:0], x), g.queue, maxIngestGroup)
 		stored := false
 		for _, x := range group {
-			if x.err != nil {
-				continue
-			}
-			select {
-			case x.ack = <-x.fut.Ok():
+			if x.err == nil && x.ack != nil {
 				stored = true
-			case x.err = <-x.fut.Err():
 			}
 		}
 		for _, x := range group {
@@ -295,6 +307,7 @@ func (g *ingest) answer() {
 		}
 		for _, x := range group {
 			g.respond(x, syncErr)
+			<-g.slots
 		}
 	}
 }
@@ -349,11 +362,17 @@ func (g *ingest) close() {
 		}
 	}
 	g.mu.Lock()
-	if !g.closed {
+	first := !g.closed
+	if first {
 		g.closed = true
-		close(g.queue)
+		close(g.stop)
 	}
 	g.mu.Unlock()
+	// The pairs' runners hand nothing to the queue once closed is set.
+	g.runners.Wait()
+	if first {
+		close(g.queue)
+	}
 	<-g.done
 	if g.syncer != nil {
 		g.syncer.close()

@@ -1,0 +1,216 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The order of a sender's messages to one recipient.
+//
+// A node publishes its messages in sending order and keeps many in flight.
+// Had the ingest handed them all to the stream at once, one the stream did
+// not take (its leader lost mid-publication on a cluster, a refusal) would
+// be stored only when the node publishes it again: after later ones, which
+// the recipient then receives first. So the ingest stores the messages of
+// one sender to one recipient (a pair) one at a time, each once the stream
+// has answered the one before, and the messages of different pairs side
+// by side. When one of a pair's publications is not stored, the ingest
+// refuses the later ones of that pair from the same connection (a fence)
+// until the node publishes the one that failed again: the node then
+// publishes again, in order, everything it had in flight (package agency,
+// publisher), with the same Nats-Msg-Id, so the stream drops what it had
+// in fact stored. A later message is therefore stored only after every
+// earlier one of its pair, and the stream's order, which the recipient's
+// inbox consumer delivers, is the sending order.
+//
+// A message the stream has not answered within ingestTimeout fails, and
+// can still be stored after that (a leader that stored it and fell before
+// it answered): the next one of its pair is stored only after the node's
+// own publication of it again, which the stream either stores or drops as
+// a duplicate, so that late store comes before it too. On a cluster, the
+// stream's leader orders what it stores through its log: a publication
+// that a fallen leader never committed is not committed later by another
+// one after the ones that leader stored.
+
+// fenceTTL is how long a fence holds without the publication that failed
+// coming again: the node publishes it again within a second or two, unless
+// it learned meanwhile that it was stored after all (its receipt came),
+// and then it never comes.
+const fenceTTL = time.Minute
+
+// pairKey is a sender and a recipient.
+type pairKey struct{ from, to string }
+
+// pairQueue is the publications of a pair waiting for the one the stream
+// is storing.
+type pairQueue struct {
+	waiting []*ingested
+}
+
+// fenceKey is a pair and one connection of its sender's.
+type fenceKey struct {
+	pair pairKey
+	conn string
+}
+
+// fence stops a pair's publications on one connection after one failed:
+// later messages are refused until msgID, or an earlier one, comes again.
+type fence struct {
+	msgID string
+	at    time.Time
+}
+
+// errEarlierFirst refuses a publication whose pair has an earlier one
+// the stream did not store.
+func errEarlierFirst(msgID string) error {
+	return refusal(protocol.HubEarlierFirstCode, "message %s of this sender to this recipient was not stored: it must be published again before later ones", msgID)
+}
+
+// errIngestClosed fails the publications of a closing ingest.
+var errIngestClosed = errors.New("the hub is stopping")
+
+// submit queues x behind the earlier publications of its pair, and starts
+// storing the pair if nothing of it is in the stream's hands.
+func (g *ingest) submit(x *ingested) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return
+	}
+	if q, busy := g.pairs[x.pair]; busy {
+		q.waiting = append(q.waiting, x)
+		return
+	}
+	q := &pairQueue{}
+	g.pairs[x.pair] = q
+	g.runners.Add(1)
+	go func() {
+		defer g.runners.Done()
+		g.run(x)
+	}()
+}
+
+// run stores x and then the publications of x's pair queued behind it,
+// one at a time, until none waits.
+func (g *ingest) run(x *ingested) {
+	for x != nil {
+		if x.err == nil && !g.fenced(x) {
+			g.store(x)
+		}
+		x = g.next(x)
+	}
+}
+
+// fenced refuses x if a fence holds its pair on its connection, and lifts
+// the fence when x is the message that failed, or an earlier one.
+func (g *ingest) fenced(x *ingested) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	k := fenceKey{x.pair, x.conn}
+	f, ok := g.fences[k]
+	switch {
+	case !ok:
+		return false
+	case x.msgID <= f.msgID || g.now().Sub(f.at) >= fenceTTL:
+		delete(g.fences, k)
+		return false
+	}
+	x.err = errEarlierFirst(f.msgID)
+	return true
+}
+
+// store hands x to the stream and waits for its answer.
+func (g *ingest) store(x *ingested) {
+	fut, err := g.js.PublishMsgAsync(x.out, jetstream.WithStallWait(ingestTimeout))
+	if err != nil {
+		x.err = err
+		return
+	}
+	select {
+	case x.ack = <-fut.Ok():
+	case x.err = <-fut.Err():
+	case <-g.stop:
+		x.err = errIngestClosed
+	}
+}
+
+// next hands x, answered, to the answers, fences its pair on its
+// connection if it failed, and returns the next publication of the pair;
+// nil when none waits.
+func (g *ingest) next(x *ingested) *ingested {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if fences(x.err) {
+		k := fenceKey{x.pair, x.conn}
+		if f, ok := g.fences[k]; !ok || x.msgID < f.msgID {
+			g.fences[k] = fence{msgID: x.msgID, at: g.now()}
+		}
+		g.sweepFences()
+	}
+	if g.closed {
+		delete(g.pairs, x.pair)
+		return nil
+	}
+	g.queue <- x
+	q := g.pairs[x.pair]
+	if len(q.waiting) == 0 {
+		delete(g.pairs, x.pair)
+		return nil
+	}
+	n := q.waiting[0]
+	q.waiting[0] = nil
+	q.waiting = q.waiting[1:]
+	return n
+}
+
+// sweepFences drops the expired fences, at most once per fenceTTL.
+func (g *ingest) sweepFences() {
+	now := g.now()
+	if now.Sub(g.swept) < fenceTTL {
+		return
+	}
+	g.swept = now
+	for k, f := range g.fences {
+		if now.Sub(f.at) >= fenceTTL {
+			delete(g.fences, k)
+		}
+	}
+}
+
+// fences reports whether a publication that failed with err fences its
+// pair: any failure but a refusal behind a fence, or a refusal that will
+// never change (a recipient that is not an active member, a Nats-Msg-Id
+// that is not a node's), after which the order is moot.
+func fences(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code != protocol.HubEarlierFirstCode && apiErr.Code != protocol.HubRefusedCode
+	}
+	return err != nil
+}
+
+// requesterConn names the connection a publication came from, as the
+// server stamped it in the Nats-Request-Info header: its server and the
+// client's id there. It is empty when the header says neither.
+func requesterConn(h nats.Header) string {
+	v := h.Values(server.ClientInfoHdr)
+	if len(v) != 1 || len(v[0]) > maxRequestInfo {
+		return ""
+	}
+	var ci struct {
+		Server string `json:"server"`
+		ID     uint64 `json:"id"`
+	}
+	if json.Unmarshal([]byte(v[0]), &ci) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s", ci.Server, strconv.FormatUint(ci.ID, 10))
+}
