@@ -198,6 +198,7 @@ func checkDelivered(t *testing.T, ctx context.Context, n *Net, s *stream, count 
 	if len(seen) != count || unknown != 0 {
 		t.Fatalf("a1 received %d of %d messages (%d unknown)", len(seen), count, unknown)
 	}
+	streamOutOfOrder := streamOrder(t, ctx, n, pos)
 	// The inbox is in arrival order, which a failover may change (it is
 	// reported); the case thread is in the sender's order
 	// (docs/OPERATOR.md §5c).
@@ -226,7 +227,46 @@ func checkDelivered(t *testing.T, ctx context.Context, n *Net, s *stream, count 
 			t.Fatalf("server %s holds %d messages (%v)", serverName(i), got, err)
 		}
 	}
-	t.Logf("%d messages: %d received once each, %d after one sent later (the case thread in sending order); each server's stream holds %d", count, len(seen), outOfOrder, count)
+	t.Logf("%d messages: %d received once each, %d after one sent later (the case thread in sending order); each server's stream holds %d, %d after one sent later", count, len(seen), outOfOrder, count, streamOutOfOrder)
+}
+
+// streamOrder reads a1's messages from the messages stream, in the
+// stream's order, and returns how many of them come after one sent later;
+// pos is each message's place in the sending order.
+func streamOrder(t *testing.T, ctx context.Context, n *Net, pos map[string]int) int {
+	t.Helper()
+	var h *hub.Hub
+	for i := range n.Servers() {
+		if h = n.hub(i); h != nil {
+			break
+		}
+	}
+	var ids []string
+	var err error
+	poll.Until(lastSaid{t, &err}, time.Minute, "a1's messages read from the stream", func() bool {
+		ids, err = h.StoredOrder(ctx, "a1")
+		return err == nil
+	})
+	if len(ids) != len(pos) {
+		t.Fatalf("the stream holds %d messages for a1, want %d", len(ids), len(pos))
+	}
+	last, outOfOrder := -1, 0
+	for k, hid := range ids {
+		_, id, _ := strings.Cut(hid, "/")
+		id, _, _ = strings.Cut(id, ":")
+		i, ok := pos[id]
+		if !ok {
+			t.Fatalf("the stream holds a message %q for a1 that a0 did not send", hid)
+		}
+		if i < last {
+			outOfOrder++
+			if outOfOrder <= 3 {
+				t.Logf("stream out of order: message %d stored (the %dth for a1) after message %d", i, k, last)
+			}
+		}
+		last = max(last, i)
+	}
+	return outOfOrder
 }
 
 // busiest is the index of the running server with the most node
