@@ -56,6 +56,7 @@ type outCopy struct {
 	resends  int // publications since the hub first acknowledged it
 	fails    int // failed publications in a row
 	inflight bool
+	gen      uint64 // the connection that carries it while in flight
 	done     bool
 	// held: the message's attachments are not all at the hub yet.
 	held bool
@@ -211,6 +212,16 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			out = append(out, &flight{r: r})
 		}
 	}
+	if p.inflight > 0 && !p.fenced {
+		// A copy in flight on a connection that is gone fails too: its
+		// answer cannot come any more.
+		for _, c := range p.copies {
+			if c.inflight && c.gen != gen {
+				p.fenced = true
+				break
+			}
+		}
+	}
 	if p.fenced && p.inflight > 0 {
 		// A copy failed: the copies still in flight may fail too, and
 		// go again before anything later.
@@ -225,7 +236,7 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			continue
 		}
 		if consider(c.next) {
-			c.inflight = true
+			c.inflight, c.gen = true, gen
 			c.attempts++
 			p.inflight++
 			out = append(out, &flight{c: c, attempts: c.attempts})

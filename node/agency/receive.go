@@ -117,8 +117,27 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 	if err != nil {
 		return err
 	}
+	n.rewindInbox(ctx, js)
 	stopped := make(chan error, 1)
+	// A delivery that skips some (the consumer's sequence jumps: the
+	// hub delivered them into a connection, or from a consumer leader,
+	// that went away) ends this consumption: the next one rewinds the
+	// inbox, and they come again before this one.
+	gap := make(chan struct{})
+	var last uint64
 	cc, err := cons.Consume(func(m jetstream.Msg) {
+		if last == ^uint64(0) {
+			return
+		}
+		if md, err := m.Metadata(); err == nil {
+			if last != 0 && md.Sequence.Consumer > last+1 {
+				n.log.Info("the hub skipped some deliveries: rewinding the inbox", "after", last, "next", md.Sequence.Consumer)
+				last = ^uint64(0)
+				close(gap)
+				return
+			}
+			last = max(last, md.Sequence.Consumer)
+		}
 		select {
 		case in <- m:
 		case <-ctx.Done():
@@ -137,17 +156,35 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 		return err
 	}
 	n.log.Info("receiving", "consumer", protocol.ConsumerName(n.cfg.Agency))
-	select {
-	case <-ctx.Done():
-		cc.Stop()
-		<-cc.Closed()
-		return nil
-	case err := <-stopped:
-		cc.Stop()
-		<-cc.Closed()
-		return err
-	case <-cc.Closed():
-		return errors.New("the consumer stopped")
+	gen, _ := n.hub.generation()
+	for {
+		// When the connection goes, so does the consumption: the next
+		// connection binds the consumer again and rewinds it first
+		// (rewindInbox), rather than resume behind what the hub
+		// delivered into the connection that went away.
+		online, changed := n.hub.watch()
+		if g, _ := n.hub.generation(); !online || g != gen {
+			cc.Stop()
+			<-cc.Closed()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			cc.Stop()
+			<-cc.Closed()
+			return nil
+		case err := <-stopped:
+			cc.Stop()
+			<-cc.Closed()
+			return err
+		case <-cc.Closed():
+			return errors.New("the consumer stopped")
+		case <-gap:
+			cc.Stop()
+			<-cc.Closed()
+			return nil
+		case <-changed:
+		}
 	}
 }
 

@@ -90,6 +90,10 @@ func memberServices(network string) []struct {
 		{protocol.WitnessFilter(network), false},
 		{"$JS.API.CONSUMER.INFO." + stream + ".*", false},
 		{"$JS.API.CONSUMER.MSG.NEXT." + stream + ".*", true},
+		// A node resets its inbox to its ack floor when it binds it, so
+		// that what was delivered into a connection that went away comes
+		// again before anything later (package agency, consume).
+		{"$JS.API.CONSUMER.RESET." + stream + ".*", false},
 		{"$JS.ACK." + stream + ".>", false},
 		{"$JS.API.STREAM.INFO." + kv, false},
 		{"$JS.API.DIRECT.GET." + kv, false},

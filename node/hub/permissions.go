@@ -18,6 +18,7 @@ func agencyPermissions(network, agency string) *server.Permissions {
 			protocol.WitnessSubject(network, agency),
 			"$JS.API.CONSUMER.INFO." + stream + "." + consumer,
 			"$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer,
+			"$JS.API.CONSUMER.RESET." + stream + "." + consumer,
 			"$JS.ACK." + stream + "." + consumer + ".>",
 			"$JS.API.STREAM.INFO." + kv,
 			"$JS.API.DIRECT.GET." + kv,

@@ -262,6 +262,7 @@ func TestAgencyPermissionsAreExactlyTheContract(t *testing.T) {
 		"casenet.wacap.witness.gh-ag",
 		"$JS.API.CONSUMER.INFO.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.API.CONSUMER.MSG.NEXT.casenet-wacap-messages.inbox-gh-ag",
+		"$JS.API.CONSUMER.RESET.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.ACK.casenet-wacap-messages.inbox-gh-ag.>",
 		"$JS.API.STREAM.INFO.KV_casenet-wacap-roster",
 		"$JS.API.DIRECT.GET.KV_casenet-wacap-roster",
