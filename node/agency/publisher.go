@@ -41,6 +41,7 @@ type publisher struct {
 	// fenced: a copy failed; no copy is published until none is in
 	// flight.
 	fenced bool
+	gen    uint64 // the connection of the last publications
 }
 
 type copyKey struct{ id, to string }
@@ -56,7 +57,6 @@ type outCopy struct {
 	resends  int // publications since the hub first acknowledged it
 	fails    int // failed publications in a row
 	inflight bool
-	gen      uint64 // the connection that carries it while in flight
 	done     bool
 	// held: the message's attachments are not all at the hub yet.
 	held bool
@@ -212,15 +212,11 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			out = append(out, &flight{r: r})
 		}
 	}
-	if p.inflight > 0 && !p.fenced {
-		// A copy in flight on a connection that is gone fails too: its
-		// answer cannot come any more.
-		for _, c := range p.copies {
-			if c.inflight && c.gen != gen {
-				p.fenced = true
-				break
-			}
-		}
+	if gen != p.gen {
+		// The copies in flight went on a connection that is gone: they
+		// fail too, their answers cannot come any more.
+		p.fenced = p.fenced || p.inflight > 0
+		p.gen = gen
 	}
 	if p.fenced && p.inflight > 0 {
 		// A copy failed: the copies still in flight may fail too, and
@@ -236,7 +232,7 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			continue
 		}
 		if consider(c.next) {
-			c.inflight, c.gen = true, gen
+			c.inflight = true
 			c.attempts++
 			p.inflight++
 			out = append(out, &flight{c: c, attempts: c.attempts})

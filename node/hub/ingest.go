@@ -91,6 +91,7 @@ type ingested struct {
 	conn      string    // the publisher's connection (requesterConn)
 	msgID     string    // the message id of its Nats-Msg-Id
 	out       *nats.Msg // what goes into the stream; nil when refused
+	fut       jetstream.PubAckFuture
 	ack       *jetstream.PubAck
 	err       error
 }

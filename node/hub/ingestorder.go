@@ -16,20 +16,25 @@ import (
 // The order of a sender's messages to one recipient.
 //
 // A node publishes its messages in sending order and keeps many in flight.
-// Had the ingest handed them all to the stream at once, one the stream did
-// not take (its leader lost mid-publication on a cluster, a refusal) would
-// be stored only when the node publishes it again: after later ones, which
-// the recipient then receives first. So the ingest stores the messages of
-// one sender to one recipient (a pair) one at a time, each once the stream
-// has answered the one before, and the messages of different pairs side
-// by side. When one of a pair's publications is not stored, the ingest
-// refuses the later ones of that pair from the same connection (a fence)
-// until the node publishes the one that failed again: the node then
+// Had the ingest handed them all to the stream regardless, one the stream
+// did not take (its leader lost mid-publication on a cluster, a refusal)
+// would be stored only when the node publishes it again: after later ones,
+// which the recipient then receives first. So the ingest keeps the
+// publications of one sender to one recipient (a pair) in a queue of
+// their own, in the order they came, and when one of them is not stored
+// it refuses the later ones of that pair from the same connection (a
+// fence) until the node publishes the one that failed again: the node then
 // publishes again, in order, everything it had in flight (package agency,
-// publisher), with the same Nats-Msg-Id, so the stream drops what it had
-// in fact stored. A later message is therefore stored only after every
-// earlier one of its pair, and the stream's order, which the recipient's
-// inbox consumer delivers, is the sending order.
+// publisher), with the same Nats-Msg-Id, so that the stream drops what it
+// had in fact stored. On a clustered hub, a pair's publications go to the
+// stream one at a time, each once the stream answered the one before: a
+// later one could otherwise reach a new stream leader after an earlier one
+// was lost with the old leader. On a hub that runs alone, they go side by
+// side (window): its one stream takes them in order from one connection,
+// so one it did not answer leaves the later ones unanswered too. A later
+// message is therefore stored only after every earlier one of its pair,
+// and the stream's order, which the recipient's inbox consumer delivers,
+// is the sending order. The pairs are independent of each other.
 //
 // A message the stream has not answered within ingestTimeout fails, and
 // can still be stored after that (a leader that stored it and fell before
@@ -98,17 +103,6 @@ func (g *ingest) submit(x *ingested) {
 	}()
 }
 
-// run stores x and then the publications of x's pair queued behind it,
-// one at a time, until none waits.
-func (g *ingest) run(x *ingested) {
-	for x != nil {
-		if x.err == nil && !g.fenced(x) {
-			g.store(x)
-		}
-		x = g.next(x)
-	}
-}
-
 // fenced refuses x if a fence holds its pair on its connection, and lifts
 // the fence when x is the message that failed, or an earlier one.
 func (g *ingest) fenced(x *ingested) bool {
@@ -127,25 +121,60 @@ func (g *ingest) fenced(x *ingested) bool {
 	return true
 }
 
-// store hands x to the stream and waits for its answer.
-func (g *ingest) store(x *ingested) {
-	fut, err := g.js.PublishMsgAsync(x.out, jetstream.WithStallWait(ingestTimeout))
-	if err != nil {
-		x.err = err
-		return
-	}
-	select {
-	case x.ack = <-fut.Ok():
-	case x.err = <-fut.Err():
-	case <-g.stop:
-		x.err = errIngestClosed
+// run stores x and then the publications of x's pair queued behind it,
+// until none waits and none is in the stream's hands: on a clustered hub
+// one at a time, each once the stream answered the one before; on a hub
+// that runs alone, side by side (window).
+func (g *ingest) run(x *ingested) {
+	var pending []*ingested // in the stream's hands, in order
+	for {
+		for x != nil && len(pending) < g.window() {
+			if x.err == nil && !g.fenced(x) {
+				x.fut, x.err = g.js.PublishMsgAsync(x.out, jetstream.WithStallWait(ingestTimeout))
+			}
+			if x.err == nil {
+				pending = append(pending, x)
+			} else {
+				g.finish(x)
+			}
+			x = g.pop(x.pair, len(pending) == 0)
+		}
+		if len(pending) == 0 {
+			return
+		}
+		h := pending[0]
+		pending[0] = nil
+		pending = pending[1:]
+		select {
+		case h.ack = <-h.fut.Ok():
+		case h.err = <-h.fut.Err():
+		case <-g.stop:
+			h.err = errIngestClosed
+		}
+		g.finish(h)
+		if x == nil {
+			x = g.pop(h.pair, len(pending) == 0)
+		}
 	}
 }
 
-// next hands x, answered, to the answers, fences its pair on its
-// connection if it failed, and returns the next publication of the pair;
-// nil when none waits.
-func (g *ingest) next(x *ingested) *ingested {
+// window is how many publications of one pair may be in the stream's
+// hands at once. A hub that runs alone stores what it is given in order,
+// on one connection to its own stream: a publication that fails there
+// (the stream did not answer in time, the hub stops) leaves the later ones
+// behind it unstored too, and the fence refuses those not yet handed over.
+// On a cluster, a later publication can reach a new stream leader after an
+// earlier one was lost with the old one: one at a time.
+func (g *ingest) window() int {
+	if g.server != "" {
+		return 1
+	}
+	return ingestPending
+}
+
+// finish hands x, answered, to the answers, and fences its pair on its
+// connection if it failed.
+func (g *ingest) finish(x *ingested) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if fences(x.err) {
@@ -156,13 +185,22 @@ func (g *ingest) next(x *ingested) *ingested {
 		g.sweepFences()
 	}
 	if g.closed {
-		delete(g.pairs, x.pair)
-		return nil
+		return
 	}
 	g.queue <- x
-	q := g.pairs[x.pair]
-	if len(q.waiting) == 0 {
-		delete(g.pairs, x.pair)
+}
+
+// pop returns the next publication waiting in pair's queue. When none
+// waits it returns nil, and if idle (none in the stream's hands either)
+// the pair's queue goes: the next publication starts a new runner.
+func (g *ingest) pop(pair pairKey, idle bool) *ingested {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	q := g.pairs[pair]
+	if g.closed || q == nil || len(q.waiting) == 0 {
+		if idle || g.closed {
+			delete(g.pairs, pair)
+		}
 		return nil
 	}
 	n := q.waiting[0]
