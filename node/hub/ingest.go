@@ -353,9 +353,11 @@ func errorReply(err error, what string) apiErrorReply {
 	return apiErrorReply{Error: &jetstream.APIError{Code: 503, Description: "casenode hub: " + what + ": " + err.Error()}}
 }
 
-// close stops taking publications and waits until those taken are
-// answered. Publications still waiting in the subscription get no answer:
-// their nodes publish them again.
+// close stops taking publications, answers those the stream answered
+// already, and waits for the pairs' runners to stop. The publications
+// still waiting, in the subscription or in their pair's queue, or in the
+// stream's hands, get no answer: their nodes publish them again (the
+// stream drops as duplicates those it stored).
 func (g *ingest) close() {
 	if g.sub != nil {
 		if err := g.sub.Unsubscribe(); err != nil {
