@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casenode/casenode/node/batch"
@@ -121,19 +122,26 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 	stopped := make(chan error, 1)
 	// A delivery that skips some (the consumer's sequence jumps: the
 	// hub delivered them into a connection, or from a consumer leader,
-	// that went away) ends this consumption: the next one rewinds the
-	// inbox, and they come again before this one.
+	// that went away), or a new consumer leader, which may deliver again
+	// what the old one delivered alongside what follows, ends this
+	// consumption: the next one rewinds the inbox, and those come again
+	// before anything later.
 	gap := make(chan struct{})
+	var rewinding atomic.Bool
+	rewind := func(why string, args ...any) {
+		if rewinding.CompareAndSwap(false, true) {
+			n.log.Info(why+": rewinding the inbox", args...)
+			close(gap)
+		}
+	}
 	var last uint64
 	cc, err := cons.Consume(func(m jetstream.Msg) {
-		if last == ^uint64(0) {
+		if rewinding.Load() {
 			return
 		}
 		if md, err := m.Metadata(); err == nil {
 			if last != 0 && md.Sequence.Consumer > last+1 {
-				n.log.Info("the hub skipped some deliveries: rewinding the inbox", "after", last, "next", md.Sequence.Consumer)
-				last = ^uint64(0)
-				close(gap)
+				rewind("the hub skipped some deliveries", "after", last, "next", md.Sequence.Consumer)
 				return
 			}
 			last = max(last, md.Sequence.Consumer)
@@ -148,6 +156,10 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 			case stopped <- err:
 			default:
 			}
+			return
+		}
+		if errors.Is(err, jetstream.ErrConsumerLeadershipChanged) {
+			rewind("the inbox has a new leader at the hub")
 			return
 		}
 		n.log.Debug("consumer", "err", err)
