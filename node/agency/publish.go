@@ -222,13 +222,25 @@ func (p *publisher) settle(fs []*flight) {
 		c := f.c
 		c.inflight = false
 		p.inflight--
-		if f.err != nil {
-			// Whether it failed or its answer did not come, the
-			// copies after it wait until it goes again (due).
-			p.fenced = true
-		}
 		if c.done {
 			continue
+		}
+		if f.err != nil && p.late(f) {
+			// The connection that carried it is still there: the copy
+			// is on its way or stored, and the hub's answer or the
+			// receipt will say so. It goes again only once that
+			// connection is gone, after the receipt timeout, or when
+			// the hub says an earlier copy was not stored.
+			c.lateOn = f.gen
+			c.next = now.Add(p.n.o.ReceiptTimeout)
+			continue
+		}
+		if f.err != nil {
+			// The copies after it wait until it goes again (due).
+			p.fenced = true
+			if earlierFirst(f.err) {
+				p.retryLate(c.key.to, f.gen, now)
+			}
 		}
 		if f.err != nil {
 			c.fails++
@@ -263,10 +275,27 @@ func overLimit(err error) error {
 // the hub answered it.
 var errConnectionGone = errors.New("the connection that carried the publication is gone")
 
-// late reports whether receipt flight f failed only because its
-// acknowledgement is late while the connection that carried it is still
-// open: the hub may yet answer, or has stored it. (A copy goes again at
-// once: the copies after it wait for it.)
+// retryLate makes the copies to recipient whose acknowledgement was late
+// on connection gen due at once: the hub refused a later copy because an
+// earlier one to that recipient was not stored. p.mu is held.
+func (p *publisher) retryLate(recipient string, gen uint64, now time.Time) {
+	for _, c := range p.copies {
+		if c.lateOn == gen && c.key.to == recipient && !c.done {
+			c.lateOn, c.next = 0, now
+		}
+	}
+}
+
+// earlierFirst reports whether err is the hub's refusal of a publication
+// behind an earlier one of the same recipient that was not stored.
+func earlierFirst(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == protocol.HubEarlierFirstCode
+}
+
+// late reports whether f failed only because its acknowledgement is late
+// while the connection that carried it is still open: the hub may yet
+// answer, or has stored it and the receipt will come.
 func (p *publisher) late(f *flight) bool {
 	if !errors.Is(f.err, jetstream.ErrAsyncPublishTimeout) {
 		return false
@@ -280,10 +309,8 @@ func (p *publisher) late(f *flight) bool {
 // once the hub is back) or the hub refused it behind an earlier one that
 // failed, else a delay that doubles up to the resend timeout.
 func (p *publisher) retryDelay(err error, fails int) time.Duration {
-	var apiErr *jetstream.APIError
 	if errors.Is(err, errConnectionGone) || errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) ||
-		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) ||
-		errors.As(err, &apiErr) && apiErr.Code == protocol.HubEarlierFirstCode {
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) || earlierFirst(err) {
 		return 100 * time.Millisecond
 	}
 	return min(time.Second<<min(fails-1, 20), time.Duration(p.n.cfg.ResendTimeout))

@@ -21,12 +21,18 @@ import (
 //
 // The copies to one recipient reach the hub in sending order: a copy is
 // published only once every earlier copy to the same recipient is in
-// flight or acknowledged, and when a copy fails, nothing more is published
-// until every copy in flight has its answer; those not acknowledged then go
-// again, in sending order (the hub's ingest stores a pair's messages in
-// that order and refuses the later ones after one fails: node/hub,
-// ingestorder.go). Copies that wait for their attachments do not hold
-// back later ones.
+// flight, acknowledged, or late on the connection that carries it, and
+// when a copy fails, nothing more is published until every copy in flight
+// has its answer; those not acknowledged then go again, in sending order
+// (the hub's ingest stores a pair's messages from one connection in that
+// order, and refuses the later ones after one fails: node/hub,
+// ingestorder.go). A copy whose acknowledgement is late is not published
+// again on the connection that carries it, where the hub's answer can
+// still come (a slow link would carry it twice): it goes again, before
+// the later ones, once that connection is gone, or at once when the hub
+// refuses a later copy to the same recipient because an earlier one was
+// not stored. Copies that wait for their attachments do not hold back
+// later ones.
 type publisher struct {
 	n    *Node
 	kick chan struct{}
@@ -60,6 +66,11 @@ type outCopy struct {
 	done     bool
 	// held: the message's attachments are not all at the hub yet.
 	held bool
+	// lateOn is the connection whose acknowledgement of this copy came
+	// late: the copy is not published again on it (a slow link would
+	// carry it twice), and the later ones go on behind it there, where
+	// the hub keeps their order.
+	lateOn uint64
 }
 
 // outReceipt is a receipt waiting for the hub.
@@ -228,7 +239,12 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 	// which the later copies to them wait for.
 	var blocked map[string]bool
 	for _, c := range p.copies {
-		if c.done || c.inflight || c.held || !c.relayed && blocked[c.key.to] {
+		if c.lateOn != 0 && c.lateOn != gen {
+			// The connection that was late is gone: its
+			// acknowledgement cannot come any more.
+			c.lateOn, c.next = 0, now
+		}
+		if c.done || c.inflight || c.held || c.lateOn != 0 || !c.relayed && blocked[c.key.to] {
 			continue
 		}
 		if consider(c.next) {
