@@ -118,7 +118,10 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 	if err != nil {
 		return err
 	}
-	n.rewindInbox(ctx, js)
+	reset, err := n.rewindInbox(ctx, js)
+	if err != nil {
+		return err
+	}
 	stopped := make(chan error, 1)
 	// A delivery that skips some (the consumer's sequence jumps: the
 	// hub delivered them into a connection, or from a consumer leader,
@@ -134,17 +137,20 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 			close(gap)
 		}
 	}
+	// last is the consumer sequence of the last delivery; known once it
+	// is: after a reset, the next delivery is the consumer's first.
 	var last uint64
+	known := reset
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		if rewinding.Load() {
 			return
 		}
 		if md, err := m.Metadata(); err == nil {
-			if last != 0 && md.Sequence.Consumer > last+1 {
+			if known && md.Sequence.Consumer > last+1 {
 				rewind("the hub skipped some deliveries", "after", last, "next", md.Sequence.Consumer)
 				return
 			}
-			last = max(last, md.Sequence.Consumer)
+			last, known = max(last, md.Sequence.Consumer), true
 		}
 		select {
 		case in <- m:

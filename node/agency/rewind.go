@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -18,10 +19,16 @@ import (
 // order, before anything later, rather than after the consumer's ack wait
 // behind later messages. The inbox thus lists messages in the order the
 // hub stored them. What the node had already committed comes again too,
-// and is acknowledged as a duplicate. A hub that cannot reset the consumer
-// (an older one) leaves it as it is: the inbox order may then change
-// after a reconnection, nothing else.
-func (n *Node) rewindInbox(ctx context.Context, js jetstream.JetStream) {
+// and is acknowledged as a duplicate.
+//
+// It reports whether the consumer was reset (its next delivery is then
+// the consumer's first, sequence 1), and an error when the inbox has no
+// leader at the hub just now (a clustered hub electing one): the node
+// binds again later rather than pull from it unrewound. A hub that does
+// not answer (an older one, which does not let members reset their inbox)
+// leaves it as it is: the inbox order may then change after a
+// reconnection, nothing else.
+func (n *Node) rewindInbox(ctx context.Context, js jetstream.JetStream) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	subject := fmt.Sprintf("$JS.API.CONSUMER.RESET.%s.%s", protocol.StreamName(n.cfg.Network), protocol.ConsumerName(n.cfg.Agency))
@@ -34,7 +41,13 @@ func (n *Node) rewindInbox(ctx context.Context, js jetstream.JetStream) {
 			err = resp.Error
 		}
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, nats.ErrNoResponders):
+		return false, fmt.Errorf("rewind the inbox: it has no leader at the hub yet: %w", err)
+	case !errors.Is(err, context.Canceled):
 		n.log.Warn("cannot rewind the inbox to its last acknowledged message: after a reconnection, messages may be listed out of the order the hub stored them", "err", err)
 	}
+	return false, nil
 }
