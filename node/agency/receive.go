@@ -174,35 +174,28 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 		return err
 	}
 	n.log.Info("receiving", "consumer", protocol.ConsumerName(n.cfg.Agency))
-	gen, _ := n.hub.generation()
-	for {
-		// When the connection goes, so does the consumption: the next
-		// connection binds the consumer again and rewinds it first
-		// (rewindInbox), rather than resume behind what the hub
-		// delivered into the connection that went away.
-		online, changed := n.hub.watch()
-		if g, _ := n.hub.generation(); !online || g != gen {
-			cc.Stop()
-			<-cc.Closed()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			cc.Stop()
-			<-cc.Closed()
-			return nil
-		case err := <-stopped:
-			cc.Stop()
-			<-cc.Closed()
-			return err
-		case <-cc.Closed():
-			return errors.New("the consumer stopped")
-		case <-gap:
-			cc.Stop()
-			<-cc.Closed()
-			return nil
-		case <-changed:
-		}
+	// A new connection does not end the consumption: nats.go pulls again
+	// on it, and what the hub delivered into the connection that went
+	// away shows as a gap in the consumer's sequence, which ends the
+	// consumption and rewinds the inbox (above). Ending it at every new
+	// connection instead left what the hub delivered on the new one,
+	// before the node bound it again, pending until the consumer's ack
+	// wait (30 s): on a slow link, after every cut.
+	select {
+	case <-ctx.Done():
+		cc.Stop()
+		<-cc.Closed()
+		return nil
+	case err := <-stopped:
+		cc.Stop()
+		<-cc.Closed()
+		return err
+	case <-cc.Closed():
+		return errors.New("the consumer stopped")
+	case <-gap:
+		cc.Stop()
+		<-cc.Closed()
+		return nil
 	}
 }
 
