@@ -64,7 +64,12 @@ func newProcCluster(t *testing.T, exe string, agencies ...string) *procCluster {
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
-	pc := &procCluster{procNet: &procNet{t: t, exe: exe, ln: ln, logs: filepath.Join(dir, "logs"), procs: map[string]*procCmd{}}}
+	logs := filepath.Join(dir, "logs")
+	if keep := os.Getenv("CASENODE_CLUSTER_LOGS"); keep != "" {
+		// The processes' whole logs, kept after the test.
+		logs = filepath.Join(keep, fmt.Sprintf("%s-%d", t.Name(), time.Now().Unix()))
+	}
+	pc := &procCluster{procNet: &procNet{t: t, exe: exe, ln: ln, logs: logs, procs: map[string]*procCmd{}}}
 	for i := range ln.Servers() {
 		cfg, err := config.LoadHub(ln.ServerDir(i))
 		if err != nil {
@@ -84,7 +89,7 @@ func newProcCluster(t *testing.T, exe string, agencies ...string) *procCluster {
 			t.Fatalf("%s's node.json lists the hub URLs %v, want the three servers'", a, cfg.HubURLs)
 		}
 	}
-	if err := os.Mkdir(pc.logs, 0o700); err != nil {
+	if err := os.MkdirAll(pc.logs, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -194,10 +199,12 @@ func (pc *procCluster) waitBackOnline(killed int, at time.Time, agencies ...stri
 // and both audit logs must verify (issue #18).
 func TestProcessCluster(t *testing.T) {
 	if os.Getenv("CASENODE_CLUSTER") == "" {
-		// 150 messages take 75–145 s here (30 s of it is 'casenode hub
-		// status' through the server restarted empty, whose first answer
-		// times out): too long for 'make test'. CASENODE_CLUSTER=short
-		// runs 150 messages, 'make cluster' (full) 1,000.
+		// 150 messages take 65–145 s here (up to 30 s of it is 'casenode
+		// hub status' through a server just restarted, whose first answer
+		// may time out), and under -race a receipt stalled delivery past 3
+		// minutes once (issue #18): not for 'make test'.
+		// CASENODE_CLUSTER=short runs 150 messages, 'make cluster' (full)
+		// 1,000.
 		t.Skip("runs three hub processes and two nodes: set CASENODE_CLUSTER (make cluster)")
 	}
 	exe := procBuild(t, t.TempDir())
@@ -319,13 +326,24 @@ func (pc *procCluster) checkInbox(ids []string) (lost, dup, outOfOrder int) {
 		want[id] = true
 	}
 	sender, receiver := pc.client(procSender), pc.client(procReceiver)
-	var delivered int
-	poll.Until(pc.t, 3*time.Minute, fmt.Sprintf("%d messages delivered", len(ids)), func() bool {
-		st, err := sender.Status(ctx)
-		if err != nil {
+	var err error
+	poll.Until(lastErr{pc.t, &err}, 3*time.Minute, fmt.Sprintf("%d messages in %s's inbox", len(ids), procReceiver), func() bool {
+		var inbox []*agency.MessageSummary
+		if inbox, err = receiver.Inbox(ctx, agency.InboxQuery{From: procSender}); err == nil {
+			err = fmt.Errorf("%d received", len(inbox))
+			return len(inbox) >= len(ids)
+		}
+		return false
+	})
+	// Then their receipts at the sender: every copy delivered.
+	poll.Until(lastErr{pc.t, &err}, 3*time.Minute, fmt.Sprintf("%s's %d copies delivered (receipted)", procSender, len(ids)), func() bool {
+		st, serr := sender.Status(ctx)
+		if serr != nil {
+			err = serr
 			return false
 		}
-		delivered = int(st.Outbox.Copies[agency.CopyDelivered] + st.Outbox.Copies[agency.CopyRead])
+		delivered := int(st.Outbox.Copies[agency.CopyDelivered] + st.Outbox.Copies[agency.CopyRead])
+		err = fmt.Errorf("%d delivered, copies %v", delivered, st.Outbox.Copies)
 		return delivered >= len(ids)
 	})
 	out, err := sender.Outbox(ctx, agency.OutboxQuery{To: procReceiver})
