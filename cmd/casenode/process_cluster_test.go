@@ -201,10 +201,12 @@ func TestProcessCluster(t *testing.T) {
 	if os.Getenv("CASENODE_CLUSTER") == "" {
 		// 150 messages take 65–145 s here (up to 30 s of it is 'casenode
 		// hub status' through a server just restarted, whose first answer
-		// may time out), and under -race a receipt stalled delivery past 3
-		// minutes once (issue #18): not for 'make test'.
-		// CASENODE_CLUSTER=short runs 150 messages, 'make cluster' (full)
-		// 1,000.
+		// may time out), and it does not pass every time yet (issue #18):
+		// receipts whose acknowledgement was late stay parked while the hub
+		// refuses the later ones with 409, so copies stay relayed for
+		// minutes; and once, 3 messages came after later ones. Not for
+		// 'make test'. CASENODE_CLUSTER=short runs 150 messages, 'make
+		// cluster' (full) 1,000.
 		t.Skip("runs three hub processes and two nodes: set CASENODE_CLUSTER (make cluster)")
 	}
 	exe := procBuild(t, t.TempDir())
