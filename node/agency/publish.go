@@ -214,6 +214,9 @@ func (p *publisher) settle(fs []*flight) {
 			case f.err != nil && p.late(f):
 				f.r.lateOn, f.r.next = f.gen, now.Add(p.n.o.ReceiptTimeout)
 			case f.err != nil:
+				if earlierFirst(f.err) {
+					p.retryLate(f.r.q.To, f.gen, now)
+				}
 				f.r.fails++
 				f.r.next = now.Add(p.retryDelay(f.err, f.r.fails))
 			}
@@ -275,13 +278,22 @@ func overLimit(err error) error {
 // the hub answered it.
 var errConnectionGone = errors.New("the connection that carried the publication is gone")
 
-// retryLate makes the copies to recipient whose acknowledgement was late
-// on connection gen due at once: the hub refused a later copy because an
-// earlier one to that recipient was not stored. p.mu is held.
+// retryLate makes the copies and receipts to recipient whose
+// acknowledgement was late on connection gen due at once: the hub refused
+// a later publication to that recipient because an earlier one was not
+// stored. Receipts too: the hub orders them with the copies of the same
+// sender and recipient, and a receipt left late would hold back every
+// later publication to that recipient for the receipt timeout. p.mu is
+// held.
 func (p *publisher) retryLate(recipient string, gen uint64, now time.Time) {
 	for _, c := range p.copies {
 		if c.lateOn == gen && c.key.to == recipient && !c.done {
 			c.lateOn, c.next = 0, now
+		}
+	}
+	for _, r := range p.receipts {
+		if r.lateOn == gen && r.q.To == recipient && !r.done {
+			r.lateOn, r.next = 0, now
 		}
 	}
 }
