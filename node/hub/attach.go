@@ -629,6 +629,22 @@ func (s *attachService) stat(ctx context.Context, r *attachRecord, object string
 	return nil
 }
 
+// remove deletes object r's chunks and record and gives its size back to
+// its sender's quota.
+func (s *attachService) remove(ctx context.Context, object string, r *attachRecord) error {
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(attachChunkFilter(s.network, object))); err != nil {
+		return fmt.Errorf("delete chunks: %w", err)
+	}
+	if err := s.kv.Purge(ctx, object); err != nil {
+		return fmt.Errorf("delete attachment record: %w", err)
+	}
+	s.mu.Lock()
+	s.used[r.Owner] -= r.CipherSize
+	delete(s.recs, object)
+	s.mu.Unlock()
+	return nil
+}
+
 // done records that a recipient has the whole object; once every
 // recipient has, the object is deleted.
 func (s *attachService) done(ctx context.Context, r *attachRecord, req *protocol.AttachRequest) error {
@@ -656,16 +672,9 @@ func (s *attachService) done(ctx context.Context, r *attachRecord, req *protocol
 		}
 		return nil
 	}
-	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(attachChunkFilter(s.network, req.Object))); err != nil {
-		return fmt.Errorf("delete chunks: %w", err)
+	if err := s.remove(ctx, req.Object, r); err != nil {
+		return err
 	}
-	if err := s.kv.Purge(ctx, req.Object); err != nil {
-		return fmt.Errorf("delete attachment record: %w", err)
-	}
-	s.mu.Lock()
-	s.used[r.Owner] -= r.CipherSize
-	delete(s.recs, req.Object)
-	s.mu.Unlock()
 	s.log.Info("attachment deleted: every recipient has it", "object", req.Object, "owner", r.Owner)
 	return nil
 }

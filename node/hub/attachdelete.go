@@ -41,16 +41,9 @@ func (s *attachService) abandon(ctx context.Context, r *attachRecord, req *proto
 		s.refused(req.Agency, "attachment delete refused: a message stored at the hub names the object", "object", req.Object, "message", r.Message)
 		return refuse(protocol.AttachPublished, "object %s cannot be deleted: message %s, which names it, is already at the hub; its recipients' confirmations or the network's retention delete it", req.Object, r.Message)
 	}
-	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(attachChunkFilter(s.network, req.Object))); err != nil {
-		return fmt.Errorf("delete chunks: %w", err)
+	if err := s.remove(ctx, req.Object, r); err != nil {
+		return err
 	}
-	if err := s.kv.Purge(ctx, req.Object); err != nil {
-		return fmt.Errorf("delete attachment record: %w", err)
-	}
-	s.mu.Lock()
-	s.used[r.Owner] -= r.CipherSize
-	delete(s.recs, req.Object)
-	s.mu.Unlock()
 	s.log.Info("attachment deleted: its sender abandoned it", "object", req.Object, "owner", r.Owner, "message", r.Message, "size", r.CipherSize)
 	return nil
 }
