@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/internal/hint"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/node/agency"
@@ -119,18 +118,7 @@ func (w *testNetwork) passRetention() {
 
 func TestTamperedAttachmentIsRefusedNamedAndAskedAgain(t *testing.T) {
 	t.Parallel()
-	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
-	a, b := w.node("sn-pj"), w.node("gh-ag")
-	path, _ := writeFile(t, t.TempDir(), "phone-extraction.zip", 3*protocol.AttachChunkSize)
-	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
-		Attach: []agency.AttachFile{{Path: path}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
-		as, _ := b.Attachments(res.ID)
-		return len(as) == 1 && as[0].State == "waiting"
-	})
+	w, a, b, res := sendWaiting(t, "phone-extraction.zip", 3*protocol.AttachChunkSize)
 	object := attachmentsOf(t, b, res.ID)[0].Object
 	w.tamperChunk(object, 1)
 	w.restartHub()
@@ -139,7 +127,7 @@ func TestTamperedAttachmentIsRefusedNamedAndAskedAgain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	_, err = b.AttachmentGet(ctx, actor, res.ID, "phone-extraction.zip", &out)
+	_, err := b.AttachmentGet(ctx, actor, res.ID, "phone-extraction.zip", &out)
 	var he *hint.Error
 	if !errors.As(err, &he) || !strings.Contains(he.Msg, "attachment phone-extraction.zip of message "+res.ID+" was refused") ||
 		!strings.Contains(he.Msg, "chunk 1 of object "+object+" does not match its SHA-256") || !strings.Contains(he.Fix, "asks for it again") {
@@ -169,25 +157,14 @@ func TestTamperedAttachmentIsRefusedNamedAndAskedAgain(t *testing.T) {
 
 func TestAttachmentDeletedAtTheRetentionCannotBeFetched(t *testing.T) {
 	t.Parallel()
-	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
-	a, b := w.node("sn-pj"), w.node("gh-ag")
-	path, _ := writeFile(t, t.TempDir(), "bank-statement.pdf", 2*protocol.AttachChunkSize+5)
-	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
-		Attach: []agency.AttachFile{{Path: path}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
-		as, _ := b.Attachments(res.ID)
-		return len(as) == 1 && as[0].State == "waiting"
-	})
+	w, _, b, res := sendWaiting(t, "bank-statement.pdf", 2*protocol.AttachChunkSize+5)
 	w.passRetention()
 	w.restartHub()
 	w.waitReady("gh-ag", 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	_, err = b.AttachmentGet(ctx, actor, res.ID, "bank-statement.pdf", &out)
+	_, err := b.AttachmentGet(ctx, actor, res.ID, "bank-statement.pdf", &out)
 	var he *hint.Error
 	if !errors.As(err, &he) || he.Kind != agency.ErrNotFound ||
 		!strings.Contains(he.Msg, "attachment bank-statement.pdf of message "+res.ID+" cannot be fetched: it is no longer at the hub: deleted at the network's retention") ||

@@ -34,6 +34,27 @@ func writeFile(t *testing.T, dir, name string, size int) (string, string) {
 	return p, hex.EncodeToString(sum[:])
 }
 
+// sendWaiting sends a lead from sn-pj to gh-ag with one attachment of
+// size bytes named name, on a network whose nodes fetch no attachment by
+// themselves, and waits until gh-ag has the message with its attachment
+// waiting.
+func sendWaiting(t *testing.T, name string, size int) (*testNetwork, *agency.Node, *agency.Node, *agency.SendResult) {
+	t.Helper()
+	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
+	a, b := w.node("sn-pj"), w.node("gh-ag")
+	path, _ := writeFile(t, t.TempDir(), name, size)
+	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
+		Attach: []agency.AttachFile{{Path: path}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
+		as, _ := b.Attachments(res.ID)
+		return len(as) == 1 && as[0].State == "waiting"
+	})
+	return w, a, b, res
+}
+
 // attachmentsOf returns the attachments of message id at n.
 func attachmentsOf(t *testing.T, n *agency.Node, id string) []agency.Attachment {
 	t.Helper()
@@ -187,18 +208,7 @@ func TestAttachmentIsUploadedWhileEncryptedAndFetchedWhileUploaded(t *testing.T)
 
 func TestAttachmentLeftoversAreSweptAtOpen(t *testing.T) {
 	t.Parallel()
-	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
-	a, b := w.node("sn-pj"), w.node("gh-ag")
-	path, _ := writeFile(t, t.TempDir(), "order.pdf", 3000)
-	res, err := a.Send(context.Background(), actor, agency.SendRequest{To: []string{"gh-ag"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
-		Attach: []agency.AttachFile{{Path: path}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, 20*time.Second, "the message at gh-ag, its attachment waiting", func() bool {
-		as, _ := b.Attachments(res.ID)
-		return len(as) == 1 && as[0].State == "waiting"
-	})
+	w, _, b, res := sendWaiting(t, "order.pdf", 3000)
 	object := attachmentsOf(t, b, res.ID)[0].Object
 	old := time.Now().Add(-48 * time.Hour)
 	put := func(agency, rel string, mtime time.Time) string {
