@@ -3,6 +3,7 @@ package agency
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,12 @@ const (
 	// maxCommit bounds the jobs of one commit: one audit transaction, one
 	// store transaction.
 	maxCommit = 512
+	// pullExpiry is how long a pull request of the node's stays at the
+	// hub. A connection that went away (or a consumption the node ended)
+	// can leave its pull requests there until they expire, and the hub
+	// delivers to them first: the node waits for them to go before it
+	// rewinds the inbox (waitStalePulls), so that short a wait.
+	pullExpiry = 10 * time.Second
 )
 
 // receive binds the agency's inbox consumer, which the hub created, and
@@ -118,6 +125,9 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 	if err != nil {
 		return err
 	}
+	if err := n.waitStalePulls(ctx, cons); err != nil {
+		return err
+	}
 	reset, err := n.rewindInbox(ctx, js)
 	if err != nil {
 		return err
@@ -156,7 +166,7 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 		case in <- m:
 		case <-ctx.Done():
 		}
-	}, jetstream.PullMaxMessages(pullBatch), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	}, jetstream.PullMaxMessages(pullBatch), jetstream.PullExpiry(pullExpiry), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConnectionClosed) {
 			select {
 			case stopped <- err:
@@ -291,4 +301,34 @@ func (n *Node) committer(ctx context.Context, ordered <-chan *job, recorded chan
 			recorded <- r
 		}
 	}
+}
+
+// waitStalePulls waits until the hub holds no pull request for the
+// agency's inbox, at most a little over pullExpiry. Only this node pulls
+// from it, so one there before the node pulls was left by a connection
+// that went away, or by a consumption the node ended: the hub would
+// deliver to it, into nothing, what the rewind that follows brings back,
+// and the node would see those only after the consumer's ack wait.
+func (n *Node) waitStalePulls(ctx context.Context, cons jetstream.Consumer) error {
+	waiting := cons.CachedInfo().NumWaiting
+	if waiting == 0 {
+		return nil
+	}
+	n.log.Info("waiting for the hub to drop the inbox's pull requests of an earlier connection", "pull_requests", waiting)
+	deadline := time.Now().Add(pullExpiry + 5*time.Second)
+	for waiting > 0 && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		ci, err := cons.Info(ictx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("read the inbox's state: %w", err)
+		}
+		waiting = ci.NumWaiting
+	}
+	return nil
 }
