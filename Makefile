@@ -32,7 +32,7 @@ chromium: ## install Chromium for the console's browser tests when missing (as r
 .PHONY: screenshots
 screenshots: chromium ## write PNGs of the consoles' main pages (the agencies', the secretariat's, the auditor's), in French, Portuguese and English, to docs/screenshots
 	mkdir -p docs/screenshots
-	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserExchange ./node/console
+	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserExchange|TestBrowserSentCancel' ./node/console
 	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserSecretariat ./node/console/secretariat
 	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserAudit ./node/console/auditor
 

@@ -40,7 +40,14 @@ func startNet(t *testing.T, ctx context.Context) *testNet {
 // startNetWith is startNet with hub.json adjusted by hub first.
 func startNetWith(t *testing.T, ctx context.Context, hub func(*config.Hub)) *testNet {
 	t.Helper()
-	o := localnet.Options{Network: "wacap", Kind: protocol.KindClassic, Hub: hub}
+	return startNetOptions(t, ctx, localnet.Options{Hub: hub})
+}
+
+// startNetOptions is startNet with the network's options o (its name and
+// kind of keys are the tests').
+func startNetOptions(t *testing.T, ctx context.Context, o localnet.Options) *testNet {
+	t.Helper()
+	o.Network, o.Kind = "wacap", protocol.KindClassic
 	if os.Getenv("CASENODE_TEST_LOG") != "" {
 		o.Logger = func(name string) *slog.Logger {
 			return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", name)

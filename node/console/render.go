@@ -59,15 +59,10 @@ func funcs(p *locale.Printer, now func() time.Time) template.FuncMap {
 			}
 			return kind
 		},
-		"deref": func(b *bool) bool { return b != nil && *b },
-		"int64": func(n int64) int { return int(n) },
-		"size":  sizeOf,
-		"percent": func(done, total int64) int64 {
-			if total <= 0 {
-				return 0
-			}
-			return done * 100 / total
-		},
+		"deref":    func(b *bool) bool { return b != nil && *b },
+		"int64":    func(n int64) int { return int(n) },
+		"size":     sizeOf,
+		"transfer": func(done, total int64, rate float64) string { return transferText(p, done, total, rate) },
 	})
 	return f
 }

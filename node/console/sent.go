@@ -25,6 +25,10 @@ type sentRow struct {
 	// refused, if any.
 	Held    bool
 	Refused string
+	// UpDone, UpTotal and UpRate are the upload of a held message's
+	// attachments: ciphertext bytes at the hub, of all, and bytes a second.
+	UpDone, UpTotal int64
+	UpRate          float64
 }
 
 type sentData struct {
@@ -97,6 +101,7 @@ func heldRow(it *agency.OutboxItem) sentRow {
 	done := true
 	for _, a := range it.Attachments {
 		done = done && a.State == "done"
+		row.UpDone, row.UpTotal, row.UpRate = row.UpDone+a.Done, row.UpTotal+a.CipherSize, row.UpRate+a.Rate
 		if a.State == "refused" && row.Refused == "" {
 			row.Refused = a.Name
 		}
