@@ -53,6 +53,7 @@ proof does not hold; 6 something in it is signed by a key not trusted for it.
 	if err != nil {
 		return auditFailure("audit check-proof", err)
 	}
+	att := provenAttachment(rec, p.Payload)
 	if *asJSON {
 		res := struct {
 			OK             bool          `json:"ok"`
@@ -67,8 +68,11 @@ proof does not hold; 6 something in it is signed by a key not trusted for it.
 			Root           string        `json:"root"`
 			CardGiven      bool          `json:"card_given"`
 			CardKeyID      string        `json:"card_kid,omitempty"`
+			// Attachment is the attachment a record of one received or
+			// refused names, with its digests.
+			Attachment *attachmentProved `json:"attachment,omitempty"`
 		}{OK: true, Index: rec.Seq, Origin: cp.Origin, Type: rec.Type.String(), Time: protocol.NewTime(rec.Time), Actor: rec.Actor,
-			MessageID: rec.MessageID, PayloadSize: rec.PayloadSize, CheckpointSize: cp.Size, Root: cp.Root.String(), CardGiven: card != nil}
+			MessageID: rec.MessageID, PayloadSize: rec.PayloadSize, CheckpointSize: cp.Size, Root: cp.Root.String(), CardGiven: card != nil, Attachment: att}
 		if card != nil {
 			res.CardKeyID = card.KeyID()
 		}
@@ -80,6 +84,9 @@ proof does not hold; 6 something in it is signed by a key not trusted for it.
 		fmt.Fprintf(e.stdout, ", message %s", rec.MessageID)
 	}
 	fmt.Fprintf(e.stdout, ", payload %d bytes\n", rec.PayloadSize)
+	if att != nil {
+		fmt.Fprintf(e.stdout, "attachment: %s %q, SHA-256 %s, ciphertext SHA-256 %s\n", att.Action, att.Name, att.SHA256, att.CipherSHA256)
+	}
 	fmt.Fprintf(e.stdout, "checkpoint: size %d, root %s\n", cp.Size, cp.Root)
 	if card != nil {
 		fmt.Fprintf(e.stdout, "signed by:  the key of the member card given (kid %s)\n", card.KeyID())
@@ -95,4 +102,25 @@ func trimNewline(b []byte) []byte {
 		return b[:n-1]
 	}
 	return b
+}
+
+// attachmentProved is what a proven record says of an attachment.
+type attachmentProved struct {
+	Action       string `json:"action"`
+	Name         string `json:"name"`
+	SHA256       string `json:"sha256"`
+	CipherSHA256 string `json:"cipher_sha256"`
+}
+
+// provenAttachment returns the attachment a proven access record names
+// (an attachment received or refused) with its digests, or nil.
+func provenAttachment(rec *auditlog.Record, payload []byte) *attachmentProved {
+	if rec.Type != auditlog.TypeAccess {
+		return nil
+	}
+	a := auditlog.Describe(rec, payload).Access
+	if a == nil || a.Name == "" || a.SHA256 == "" {
+		return nil
+	}
+	return &attachmentProved{Action: a.Action, Name: a.Name, SHA256: a.SHA256, CipherSHA256: a.CipherSHA256}
 }
