@@ -16,6 +16,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"kid":      cmdKid,
 		"freeport": cmdFreeport,
 		"poll":     cmdPoll,
+		"terminal": cmdTerminal,
 	}
 }
 
