@@ -137,13 +137,16 @@ func attachState(a agency.Attachment) string {
 	case a.State == "cancelled":
 		return "cancelled, to delete at the hub"
 	}
-	s := fmt.Sprintf("%d%%", a.Done*100/max(a.CipherSize, 1))
-	if a.Rate > 0 {
+	s := fmt.Sprintf("%d%% (%s of %s)", a.Done*100/max(a.CipherSize, 1), mebibytes(a.Done), mebibytes(a.CipherSize))
+	if a.Rate > 0 && a.Done < a.CipherSize {
 		left := time.Duration(float64(a.CipherSize-a.Done) / a.Rate * float64(time.Second))
-		s += fmt.Sprintf(" %.1f MiB/s, %s left", a.Rate/(1<<20), left.Round(time.Second))
+		s += fmt.Sprintf(" %.2f MiB/s, %s left", a.Rate/(1<<20), left.Round(time.Second))
 	}
 	return s
 }
+
+// mebibytes writes a size of a transfer in MiB.
+func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // attachSummary sums up a message's attachments for a list: empty when
 // there are none or they are all done.
