@@ -249,8 +249,13 @@ func (c *Client) Attachment(ctx context.Context, id, name string, w io.Writer) (
 	if err != nil {
 		return n, fmt.Errorf("attachment %s: %w", name, err)
 	}
-	if resp.Trailer.Get(AttachmentCheckTrailer) != "ok" {
-		return n, fmt.Errorf("attachment %s: the node did not finish checking it (%d bytes received)", name, n)
+	if chk := resp.Trailer.Get(AttachmentCheckTrailer); chk != "ok" {
+		why := "the node did not finish checking it"
+		if r, ok := strings.CutPrefix(chk, checkFailed); ok {
+			why = "it failed the node's check: " + strings.TrimPrefix(r, "attachment "+name+": ")
+		}
+		return n, &hint.Error{Msg: fmt.Sprintf("attachment %s: %s (%d bytes received, to discard)", name, why, n),
+			Fix: "nothing was kept; if the check failed, the node's copy of the file is damaged or was changed on its disk: restore the node's directory from a backup, or ask the sender to send the file again"}
 	}
 	if want := resp.Header.Get(AttachmentSHA256Header); hex.EncodeToString(h.Sum(nil)) != want || strconv.FormatInt(n, 10) != resp.Header.Get(AttachmentSizeHeader) {
 		return n, fmt.Errorf("attachment %s: %d bytes received do not match its manifest (SHA-256 %s)", name, n, want)

@@ -3,11 +3,13 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Headers of an attachment's download: its manifest's plaintext digest and
 // size, so that the client checks what it wrote; AttachmentCheckTrailer is
-// "ok" once the node checked the whole plaintext against them.
+// "ok" once the node checked the whole plaintext against them, "failed: "
+// and the node's reason when a check failed after the plaintext began.
 const (
 	AttachmentSHA256Header = "Casenode-Attachment-Sha256"
 	AttachmentSizeHeader   = "Casenode-Attachment-Size"
@@ -47,9 +49,11 @@ func (h *handler) attachment(w http.ResponseWriter, r *http.Request) {
 	if _, err := h.n.AttachmentGet(r.Context(), a, r.PathValue("id"), r.PathValue("name"), lw); err != nil {
 		if !lw.started {
 			h.fail(w, err)
+			return
 		}
-		// Once the plaintext flows the status is sent: the missing
-		// trailer tells the client.
+		// Once the plaintext flows the status is sent: the trailer
+		// tells the client why the check failed.
+		w.Header().Set(AttachmentCheckTrailer, checkFailed+trailerText(err.Error()))
 		return
 	}
 	if !lw.started {
@@ -57,6 +61,25 @@ func (h *handler) attachment(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	}
 	w.Header().Set(AttachmentCheckTrailer, "ok")
+}
+
+// checkFailed begins the trailer of an attachment whose check failed once
+// its plaintext flowed; the node's reason follows.
+const checkFailed = "failed: "
+
+// trailerText is s as one line of printable text for a trailer, at most
+// 512 bytes.
+func trailerText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 512 {
+		s = strings.ToValidUTF8(s[:512], "")
+	}
+	return s
 }
 
 // lazyWriter sends the status with the first byte, so that an error
