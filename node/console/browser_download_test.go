@@ -19,7 +19,8 @@ import (
 // TestBrowserAttachmentDownload: Dakar sends Accra a lead with a bank
 // statement; a prosecutor at Accra, in Portuguese, opens the message in
 // Chromium, sees the file checked and here, and downloads it with the
-// browser: the file Chromium saves is the one sent, byte for byte.
+// browser: the file Chromium saves is the one sent, byte for byte. Once
+// the node's copy is damaged on its disk, the browser's download fails.
 func TestBrowserAttachmentDownload(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -89,5 +90,34 @@ func TestBrowserAttachmentDownload(t *testing.T) {
 	}
 	if int(ev.ReceivedBytes) != len(data) {
 		t.Errorf("the browser received %v bytes, want %d", ev.ReceivedBytes, len(data))
+	}
+
+	// The node's copy damaged on its disk near its end: the download
+	// breaks off after the first parts, and the browser says it failed
+	// rather than keeping a file.
+	copies, err := filepath.Glob(filepath.Join(tn.net.AgencyDir(accra), "attachments", "in", "*.age"))
+	if err != nil || len(copies) != 1 {
+		t.Fatalf("the node's copy: %v %v", copies, err)
+	}
+	f, err := os.OpenFile(copies[0], os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	b := []byte{0}
+	f.ReadAt(b, st.Size()-100)
+	b[0] ^= 1
+	if _, err := f.WriteAt(b, st.Size()-100); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	do(t, ac, chromedp.Click(`ul.attachments a[download]`))
+	select {
+	case ev = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the browser's download of the damaged copy did not end within a minute")
+	}
+	if ev.State != browser.DownloadProgressStateCanceled {
+		t.Fatalf("the download of the damaged copy ended %s with %v bytes", ev.State, ev.ReceivedBytes)
 	}
 }
