@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/casenode/casenode/node/agency"
@@ -29,5 +30,10 @@ func TestAttachState(t *testing.T) {
 	})
 	if want := "40% (2.0 MiB of 5.0 MiB) 1.00 MiB/s, 3s left"; sum != want {
 		t.Errorf("attachSummary = %q, want %q", sum, want)
+	}
+	var b strings.Builder
+	printStatus(&b, &agency.Status{Transfers: agency.TransferStatus{Moving: 2, Done: 3 << 20, Total: 8 << 20, Rate: 256 << 10}}, nil)
+	if want := "transfers  2 attachments moving: 37% (3.0 MiB of 8.0 MiB) 0.25 MiB/s, 20s left\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("status says:\n%s\nwant the line %q", b.String(), want)
 	}
 }
