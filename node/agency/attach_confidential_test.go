@@ -22,7 +22,8 @@ import (
 // TestHubHoldsNothingReadableOfAnAttachment: an attachment whole at the
 // hub (its recipient fetches nothing by itself) leaves in the hub's
 // directory neither its file name, nor its words, nor its SHA-256; what
-// the hub stores is the age ciphertext, byte for byte the sender's.
+// the hub stores is the age ciphertext, byte for byte the sender's. The
+// sender's and the recipient's nodes keep that ciphertext, not the words.
 func TestHubHoldsNothingReadableOfAnAttachment(t *testing.T) {
 	t.Parallel()
 	w := newNetwork(t, netOptions{Config: func(c *config.Node) { c.AttachmentAutoFetch = 0 }}, "sn-pj", "gh-ag")
@@ -55,8 +56,33 @@ func TestHubHoldsNothingReadableOfAnAttachment(t *testing.T) {
 	// A piece from the middle of the ciphertext: the search reads what
 	// the hub stored as it is (not compressed).
 	probe := cipher[len(cipher)/2 : len(cipher)/2+64]
+	if !holds(t, "hub", w.hubDir, secrets, probe) {
+		t.Fatal("no file of the hub holds the attachment's ciphertext as the sender encrypted it")
+	}
+
+	// The nodes keep it encrypted at rest too: the recipient, once it
+	// fetched it, and the sender. (Their audit logs name the file and its
+	// digest: only its words are looked for there.)
+	w.restartHub()
+	w.waitReady("gh-ag", 3)
+	var out bytes.Buffer
+	if _, err := b.AttachmentGet(context.Background(), actor, res.ID, name, &out); err != nil || !bytes.Equal(out.Bytes(), plain) {
+		t.Fatalf("the recipient's copy: %v", err)
+	}
+	onlyWords := map[string][]byte{"its words": secrets["its words"]}
+	for _, ag := range []string{"gh-ag", "sn-pj"} {
+		if !holds(t, ag, w.nodes[ag].dir, onlyWords, probe) {
+			t.Errorf("%s keeps no copy of the attachment's ciphertext", ag)
+		}
+	}
+}
+
+// holds reports whether a file under dir holds probe, and fails the test
+// for every file that holds one of secrets.
+func holds(t *testing.T, who, dir string, secrets map[string][]byte, probe []byte) bool {
+	t.Helper()
 	found := false
-	err = filepath.WalkDir(w.hubDir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
@@ -71,7 +97,7 @@ func TestHubHoldsNothingReadableOfAnAttachment(t *testing.T) {
 		}
 		for what, s := range secrets {
 			if bytes.Contains(data, s) {
-				t.Errorf("the hub's %s holds the attachment's %s", strings.TrimPrefix(p, w.hubDir), what)
+				t.Errorf("%s's %s holds the attachment's %s", who, strings.TrimPrefix(p, dir), what)
 			}
 		}
 		found = found || bytes.Contains(data, probe)
@@ -80,7 +106,5 @@ func TestHubHoldsNothingReadableOfAnAttachment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !found {
-		t.Fatal("no file of the hub holds the attachment's ciphertext as the sender encrypted it")
-	}
+	return found
 }
