@@ -22,6 +22,9 @@ func TestParseHubDefaults(t *testing.T) {
 	if h.MemberLimits != DefaultMemberLimits() {
 		t.Fatalf("member limits %+v, want the defaults %+v", h.MemberLimits, DefaultMemberLimits())
 	}
+	if h.MaxAttachmentSize != 4<<30 {
+		t.Fatalf("max_attachment_size %d by default, want 4 GiB", h.MaxAttachmentSize)
+	}
 	// One field given keeps the defaults of the others.
 	h, err = ParseHub([]byte(`{"network":"wacap","member_limits":{"messages_per_second":7}}`))
 	if err != nil {
