@@ -49,6 +49,12 @@ const (
 	AttachStatusHeader = "Casenode-Att-Status"
 	AttachErrorHeader  = "Casenode-Att-Error"
 	AttachChunkHeader  = "Casenode-Chunk-Sha256"
+	// AttachChunksHeader, on the answers of new and stat to an object's
+	// owner, names where the owner publishes the object's chunks itself,
+	// into the hub's chunk stream (AttachChunkSubject without the chunk
+	// number), instead of putting them through the service. A hub that
+	// does not set it takes chunks through put only.
+	AttachChunksHeader = "Casenode-Att-Chunks"
 
 	AttachOK         = "ok"
 	AttachInvalid    = "invalid"    // malformed request
@@ -63,6 +69,26 @@ const (
 
 // AttachService is the subject filter of the attachment service.
 func AttachService(network string) string { return "casenet." + network + ".att.>" }
+
+// AttachChunkPrefix is where owner publishes the chunks of object: chunk
+// n on AttachChunkPrefix + "." + n, a subject of the hub's chunk stream.
+func AttachChunkPrefix(network, owner, object string) string {
+	return "casenet." + network + ".attdata." + owner + "." + object
+}
+
+// AttachChunkSubject is the subject of chunk n of object from owner in the
+// hub's chunk stream.
+func AttachChunkSubject(network, owner, object string, n int64) string {
+	return AttachChunkPrefix(network, owner, object) + "." + strconv.FormatInt(n, 10)
+}
+
+// AttachChunkFilter matches the chunk subjects agency may publish on.
+func AttachChunkFilter(network, agency string) string {
+	return "casenet." + network + ".attdata." + agency + ".*.*"
+}
+
+// AttachChunkService matches every chunk subject of network.
+func AttachChunkService(network string) string { return "casenet." + network + ".attdata.>" }
 
 // AttachAgencyFilter matches every request agency may make to the service.
 func AttachAgencyFilter(network, agency string) string {

@@ -67,15 +67,15 @@ func (w *testNetwork) tamperChunk(object string, chunk int) {
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		subj := fmt.Sprintf("casenet.%s.attdata.%s.%d", w.network, object, chunk)
-		m, err := st.GetLastMsgForSubject(ctx, subj)
+		// Its subject carries its sender's agency (protocol.AttachChunkSubject).
+		m, err := st.GetLastMsgForSubject(ctx, fmt.Sprintf("casenet.%s.attdata.*.%s.%d", w.network, object, chunk))
 		if err != nil {
 			w.t.Fatal(err)
 		}
 		if err := st.DeleteMsg(ctx, m.Sequence); err != nil {
 			w.t.Fatal(err)
 		}
-		bad := nats.NewMsg(subj)
+		bad := nats.NewMsg(m.Subject)
 		bad.Data = bytes.Clone(m.Data)
 		bad.Data[len(bad.Data)/2] ^= 1
 		bad.Header.Set(protocol.AttachChunkHeader, m.Header.Get(protocol.AttachChunkHeader))

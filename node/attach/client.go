@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -159,12 +162,25 @@ func (c *Client) Declare(ctx context.Context, object string, req *protocol.Attac
 
 // Stat returns the hub's record of object and the chunks it has.
 func (c *Client) Stat(ctx context.Context, object string) (*protocol.AttachStatReply, protocol.ChunkSet, error) {
+	r, have, _, err := c.stat(ctx, object)
+	return r, have, err
+}
+
+// stat is Stat, and where this agency publishes the object's chunks
+// itself: "" when it puts them through the service (the hub did not say,
+// or the object is not this agency's).
+func (c *Client) stat(ctx context.Context, object string) (*protocol.AttachStatReply, protocol.ChunkSet, string, error) {
 	var r *protocol.AttachStatReply
 	var have protocol.ChunkSet
+	var prefix string
 	err := c.retry(ctx, func() error {
 		ans, err := c.request(ctx, nats.NewMsg(c.subject(protocol.AttachStat, object, 0)))
 		if err != nil {
 			return err
+		}
+		prefix = ""
+		if p := ans.Header.Get(protocol.AttachChunksHeader); p == protocol.AttachChunkPrefix(c.network, c.agency, object) {
+			prefix = p
 		}
 		if r, err = protocol.ParseAttachStat(ans.Data); err != nil {
 			return &ServiceError{Code: protocol.AttachInvalid, Msg: "the hub's answer: " + err.Error()}
@@ -172,7 +188,7 @@ func (c *Client) Stat(ctx context.Context, object string) (*protocol.AttachStatR
 		have, err = protocol.DecodeChunkSet(r.Have, protocol.AttachChunks(r.CipherSize))
 		return err
 	})
-	return r, have, err
+	return r, have, prefix, err
 }
 
 // Done tells the hub that this agency has the whole object.
@@ -224,19 +240,76 @@ func (c *Client) Watch(ctx context.Context, after int64) (*protocol.AttachWatchR
 	return r, nil
 }
 
-// put uploads one chunk.
-func (c *Client) put(ctx context.Context, object string, n int64, data []byte) error {
+// put uploads one chunk: through the service, or published on prefix
+// (the object's chunk subjects) when it is not "".
+func (c *Client) put(ctx context.Context, object, prefix string, n int64, data []byte) error {
 	sum := sha256.Sum256(data)
-	m := nats.NewMsg(c.subject(protocol.AttachPut, object, n))
+	subj := c.subject(protocol.AttachPut, object, n)
+	if prefix != "" {
+		subj = prefix + "." + strconv.FormatInt(n, 10)
+	}
+	m := nats.NewMsg(subj)
 	m.Data = data
 	m.Header.Set(protocol.AttachChunkHeader, hex.EncodeToString(sum[:]))
-	if _, err := c.request(ctx, m); err != nil {
+	if prefix == "" {
+		if _, err := c.request(ctx, m); err != nil {
+			return err
+		}
+	} else if err := c.publish(ctx, m); err != nil {
 		return err
 	}
 	c.Chunks.Add(1)
 	c.Bytes.Add(int64(len(data)))
 	return nil
 }
+
+// publish stores a chunk in the hub's chunk stream, unless it has it.
+func (c *Client) publish(ctx context.Context, m *nats.Msg) error {
+	// The stream stores nothing on a chunk's subject that holds one.
+	m.Header.Set("Nats-Expected-Last-Subject-Sequence", "0")
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	ans, err := c.nc.RequestMsgWithContext(ctx, m)
+	if err != nil {
+		return err
+	}
+	var ack struct {
+		Stream string `json:"stream"`
+		Seq    uint64 `json:"seq"`
+		Error  *struct {
+			Code        int    `json:"code"`
+			ErrCode     int    `json:"err_code"`
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	if len(ans.Data) > 4096 {
+		return fmt.Errorf("store chunk: the hub's answer is %d bytes", len(ans.Data))
+	}
+	if err := json.Unmarshal(ans.Data, &ack); err != nil {
+		return fmt.Errorf("store chunk: the hub's answer: %w", err)
+	}
+	switch {
+	case ack.Error == nil && ack.Seq > 0:
+		return nil
+	case ack.Error == nil:
+		return fmt.Errorf("store chunk: the hub's answer has no sequence")
+	case ack.Error.ErrCode == jsWrongLastSequence || ack.Error.ErrCode == jsWrongLastSequenceConstant || ack.Error.ErrCode == jsStoreFailed && strings.Contains(ack.Error.Description, "per subject"):
+		// Stored before (a first attempt whose answer was lost): the
+		// same bytes, from the same file; the receivers check them.
+		return nil
+	case ack.Error.Code == 400:
+		return &ServiceError{Code: protocol.AttachInvalid, Msg: "casenode hub: the chunk stream refused the chunk: " + ack.Error.Description}
+	default:
+		return fmt.Errorf("store chunk: %s (%d)", ack.Error.Description, ack.Error.ErrCode)
+	}
+}
+
+// The JetStream error codes of a chunk stored before.
+const (
+	jsWrongLastSequence         = 10071
+	jsWrongLastSequenceConstant = 10164
+	jsStoreFailed               = 10077
+)
 
 // get downloads one chunk of size bytes into buf and checks it.
 func (c *Client) get(ctx context.Context, object string, n int64, size int64) ([]byte, error) {

@@ -20,13 +20,37 @@ type Progress func(done, total int64)
 // soon as its last one is stored). The object must be declared. It
 // returns once the hub has every chunk on disk, or at the first chunk that
 // failed for good.
+//
+// When the hub says so, the chunks are published into its chunk stream,
+// whose acknowledgement says that a chunk is written, not synced: the
+// upload then ends with a stat, for which the hub syncs the stream, that
+// must list every chunk (a hub killed meanwhile may have lost the last
+// ones: they are sent again).
 func (c *Client) Upload(ctx context.Context, object string, r io.ReaderAt, size int64, progress Progress) error {
-	rec, have, err := c.Stat(ctx, object)
+	for round := 0; ; round++ {
+		again, err := c.upload(ctx, object, r, size, progress)
+		if err != nil || !again {
+			return err
+		}
+		if round == maxUploadRounds {
+			return fmt.Errorf("upload object %s: the hub lost chunks after it acknowledged them, %d times", object, round+1)
+		}
+	}
+}
+
+// maxUploadRounds bounds the uploads again of an object whose chunks the
+// hub acknowledged and then did not have.
+const maxUploadRounds = 3
+
+// upload is one round of Upload; again is true when chunks the hub
+// acknowledged were missing from its stat after.
+func (c *Client) upload(ctx context.Context, object string, r io.ReaderAt, size int64, progress Progress) (again bool, _ error) {
+	rec, have, prefix, err := c.stat(ctx, object)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if rec.CipherSize != size {
-		return fmt.Errorf("object %s is declared with %d bytes, the file has %d", object, rec.CipherSize, size)
+		return false, fmt.Errorf("object %s is declared with %d bytes, the file has %d", object, rec.CipherSize, size)
 	}
 	total := protocol.AttachChunks(size)
 	var done int64
@@ -41,6 +65,9 @@ func (c *Client) Upload(ctx context.Context, object string, r io.ReaderAt, size 
 	close(missing)
 	if progress != nil {
 		progress(done, size)
+	}
+	if len(missing) == 0 {
+		return false, nil
 	}
 	// After a failure no chunk is started, but those in flight finish:
 	// the hub keeps them for the next attempt.
@@ -75,7 +102,7 @@ func (c *Client) Upload(ctx context.Context, object string, r io.ReaderAt, size 
 					if tries++; tries > 1 {
 						c.Again.Add(int64(len(b)))
 					}
-					return c.put(ctx, object, n, b)
+					return c.put(ctx, object, prefix, n, b)
 				})
 				if err != nil {
 					fail(fmt.Errorf("upload chunk %d of object %s: %w", n, object, err))
@@ -93,9 +120,17 @@ func (c *Client) Upload(ctx context.Context, object string, r io.ReaderAt, size 
 	}
 	wg.Wait()
 	if first == nil && ctx.Err() != nil {
-		return ctx.Err()
+		return false, ctx.Err()
 	}
-	return first
+	if first != nil || prefix == "" {
+		return false, first
+	}
+	// Published: on disk once a stat lists them.
+	_, have, _, err = c.stat(ctx, object)
+	if err != nil {
+		return false, err
+	}
+	return have.Count() != total, nil
 }
 
 // Download appends the chunks of object (ciphertext of size bytes) to w

@@ -86,6 +86,9 @@ func memberServices(network string) []struct {
 		{protocol.IngestFilter(network), false},
 		// The attachment service (attach.go).
 		{protocol.AttachService(network), false},
+		// The chunk stream, where owners publish their chunks
+		// (attachcheck.go).
+		{protocol.AttachChunkService(network), false},
 		{jsAccountInfo, false},
 		{protocol.WitnessFilter(network), false},
 		{"$JS.API.CONSUMER.INFO." + stream + ".*", false},

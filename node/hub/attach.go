@@ -47,6 +47,32 @@ type attachRecord struct {
 	CipherSHA256 string    `json:"cipher_sha256"`
 	Created      time.Time `json:"created"`
 	Confirmed    []string  `json:"confirmed,omitempty"`
+	// Layout is where the object's chunks are: 0 (objects declared
+	// before the owner published chunks itself) under
+	// casenet.NET.attdata.OBJECT.n, put through the service only;
+	// layoutOwned under protocol.AttachChunkSubject, with the owner's
+	// agency, where the owner publishes them itself (or puts them).
+	Layout int `json:"layout,omitempty"`
+}
+
+// layoutOwned is the layout of objects whose chunk subjects carry their
+// owner: every object declared since the owners publish their chunks.
+const layoutOwned = 2
+
+// chunkSubject is the subject of chunk n of object r.
+func (s *attachService) chunkSubject(r *attachRecord, object string, n int64) string {
+	if r.Layout == layoutOwned {
+		return protocol.AttachChunkSubject(s.network, r.Owner, object, n)
+	}
+	return attachChunkSubject(s.network, object, n)
+}
+
+// chunkPrefix is the chunk subjects of object r without the chunk number.
+func (s *attachService) chunkPrefix(r *attachRecord, object string) string {
+	if r.Layout == layoutOwned {
+		return protocol.AttachChunkPrefix(s.network, r.Owner, object)
+	}
+	return "casenet." + s.network + ".attdata." + object
 }
 
 // maxAttachRecord bounds a stored record.
@@ -65,9 +91,6 @@ func attachBucket(network string) string     { return "casenet-" + network + "-a
 func attachChunkSubject(network, object string, n int64) string {
 	return "casenet." + network + ".attdata." + object + "." + strconv.FormatInt(n, 10)
 }
-func attachChunkFilter(network, object string) string {
-	return "casenet." + network + ".attdata." + object + ".*"
-}
 
 // attachStreamConfig is the chunk stream: file storage, kept for the
 // network's retention, one message per chunk subject.
@@ -80,9 +103,13 @@ func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		Discard:           jetstream.DiscardNew,
 		MaxAge:            time.Duration(cfg.Retention),
 		MaxMsgsPerSubject: 1,
-		MaxMsgSize:        protocol.AttachChunkSize + config.HeaderAllowance,
-		Storage:           jetstream.FileStorage,
-		Replicas:          cfg.Replicas(),
+		// Owners publish their chunks themselves (attachcheck.go): the
+		// stream refuses a second message on a chunk's subject, whatever
+		// headers it has.
+		DiscardNewPerSubject: true,
+		MaxMsgSize:           protocol.AttachChunkSize + config.HeaderAllowance,
+		Storage:              jetstream.FileStorage,
+		Replicas:             cfg.Replicas(),
 		// The service reads chunks by direct get (attachread.go). Only the
 		// hub's own account reaches the stream: members fetch chunks
 		// through the service, which checks who asks.
@@ -121,9 +148,10 @@ type attachService struct {
 	wg      sync.WaitGroup
 
 	syncMu sync.Mutex // serializes syncer and guards synced
-	// written counts the chunks the stream acknowledged; synced is
-	// written as it was when the last sync started: a chunk whose count
-	// is at most synced is on disk.
+	// written counts the chunks the stream acknowledged to the service
+	// and the owners' stats (each wants what was acknowledged before it on
+	// disk); synced is written as it was when the last sync started: a
+	// chunk or stat whose count is at most synced is on disk.
 	written atomic.Uint64
 	synced  uint64
 
@@ -185,6 +213,7 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 		stopWatch()
 		return nil, fmt.Errorf("watch bucket %s: %w", attachBucket(cfg.Network), err)
 	}
+	go s.sweepChunks(wctx)
 	for range attachWorkers {
 		s.wg.Go(func() {
 			for {
@@ -327,7 +356,7 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 	unlock := s.lock(req.Object, exclusive)
 	defer unlock()
 	if req.Verb == protocol.AttachNew {
-		return s.declare(ctx, req, m.Data)
+		return s.declare(ctx, req, m.Data, ans)
 	}
 	var r *attachRecord
 	var err error
@@ -354,7 +383,7 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 	case protocol.AttachGet:
 		return s.get(ctx, r, req, ans)
 	case protocol.AttachStat:
-		return s.stat(ctx, r, req.Object, ans)
+		return s.stat(ctx, r, req, ans)
 	case protocol.AttachDone:
 		return s.done(ctx, r, req)
 	case protocol.AttachDelete:
@@ -446,17 +475,18 @@ func (s *attachService) record(ctx context.Context, object string) (*attachRecor
 
 // declare records a new object, within the network's size limit and the
 // owner's quota.
-func (s *attachService) declare(ctx context.Context, req *protocol.AttachRequest, data []byte) error {
+func (s *attachService) declare(ctx context.Context, req *protocol.AttachRequest, data []byte, ans *nats.Msg) error {
 	n, err := protocol.ParseAttachNew(req.Agency, req.Object, data)
 	if err != nil {
 		return refuse(protocol.AttachInvalid, "%v", err)
 	}
-	r := &attachRecord{Owner: req.Agency, Message: n.Message, Index: n.Index, To: n.To, CipherSize: n.CipherSize, CipherSHA256: n.CipherSHA256}
+	r := &attachRecord{Owner: req.Agency, Message: n.Message, Index: n.Index, To: n.To, CipherSize: n.CipherSize, CipherSHA256: n.CipherSHA256, Layout: layoutOwned}
 	old, err := s.record(ctx, req.Object)
 	if err != nil {
 		return err
 	}
 	if old != nil {
+		s.tellChunks(old, req, ans)
 		if old.Owner != r.Owner || old.Message != r.Message || old.CipherSize != r.CipherSize || !slices.Equal(old.To, r.To) ||
 			old.CipherSHA256 != r.CipherSHA256 && (old.CipherSHA256 != "" || r.CipherSHA256 == "") {
 			return refuse(protocol.AttachConflict, "object %s is already declared with other values", req.Object)
@@ -509,6 +539,7 @@ func (s *attachService) declare(ctx context.Context, req *protocol.AttachRequest
 		return fmt.Errorf("record attachment %s: %w", req.Object, err)
 	}
 	s.log.Info("attachment declared", "object", req.Object, "owner", r.Owner, "size", r.CipherSize, "recipients", len(r.To))
+	s.tellChunks(r, req, ans)
 	return nil
 }
 
@@ -526,7 +557,7 @@ func (s *attachService) put(ctx context.Context, r *attachRecord, req *protocol.
 	if m.Header.Get(protocol.AttachChunkHeader) != digest {
 		return refuse(protocol.AttachInvalid, "chunk %d of object %s does not match its digest: damaged on the way", req.Chunk, req.Object)
 	}
-	subj := attachChunkSubject(s.network, req.Object, req.Chunk)
+	subj := s.chunkSubject(r, req.Object, req.Chunk)
 	// Stored only if its subject holds nothing yet: a chunk the hub has
 	// is refused by the stream itself, and only then read back (it was
 	// read before every store: a round trip through the JetStream API a
@@ -553,21 +584,26 @@ func (s *attachService) put(ctx context.Context, r *attachRecord, req *protocol.
 	} else if err != nil {
 		return fmt.Errorf("store chunk: %w", err)
 	}
-	if s.syncer != nil {
-		// One sync for every chunk acknowledged before it started: the
-		// chunks stored while another sync ran share the next one.
-		mine := s.written.Add(1)
-		s.syncMu.Lock()
-		defer s.syncMu.Unlock()
-		if s.synced >= mine {
-			return nil
-		}
-		upTo := s.written.Load()
-		if err := s.syncer.sync(); err != nil {
-			return fmt.Errorf("sync chunk: %w", err)
-		}
-		s.synced = upTo
+	return s.sync(s.written.Add(1))
+}
+
+// sync makes the chunks stored durable, up to the mine-th counted in
+// written: one sync for every chunk acknowledged before it started (the
+// chunks stored while another sync ran share the next one).
+func (s *attachService) sync(mine uint64) error {
+	if s.syncer == nil {
+		return nil
 	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	if s.synced >= mine {
+		return nil
+	}
+	upTo := s.written.Load()
+	if err := s.syncer.sync(); err != nil {
+		return fmt.Errorf("sync chunks: %w", err)
+	}
+	s.synced = upTo
 	return nil
 }
 
@@ -576,7 +612,7 @@ func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.
 	if protocol.AttachChunkLen(r.CipherSize, req.Chunk) < 0 {
 		return refuse(protocol.AttachInvalid, "object %s has %d chunks, not %d", req.Object, protocol.AttachChunks(r.CipherSize), req.Chunk+1)
 	}
-	data, digest, found, err := s.readChunk(ctx, attachChunkSubject(s.network, req.Object, req.Chunk))
+	data, digest, found, err := s.readChunk(ctx, s.chunkSubject(r, req.Object, req.Chunk))
 	if err != nil {
 		return err
 	}
@@ -600,11 +636,11 @@ func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.
 // have returns the chunks of an object the hub has.
 func (s *attachService) have(ctx context.Context, r *attachRecord, object string) (protocol.ChunkSet, error) {
 	set := protocol.NewChunkSet(protocol.AttachChunks(r.CipherSize))
-	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(s.network, object)))
+	prefix := s.chunkPrefix(r, object) + "."
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(prefix+"*"))
 	if err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
 	}
-	prefix := "casenet." + s.network + ".attdata." + object + "."
 	for subj := range info.State.Subjects {
 		n, err := strconv.ParseInt(strings.TrimPrefix(subj, prefix), 10, 64)
 		if err == nil && protocol.AttachChunkLen(r.CipherSize, n) >= 0 {
@@ -614,8 +650,18 @@ func (s *attachService) have(ctx context.Context, r *attachRecord, object string
 	return set, nil
 }
 
-// stat answers the record and the chunks the hub has.
-func (s *attachService) stat(ctx context.Context, r *attachRecord, object string, ans *nats.Msg) error {
+// stat answers the record and the chunks the hub has. Asked by the owner,
+// whose chunks the stream acknowledged before they were synced, it syncs
+// the stream first: the chunks it lists are on disk, and the owner's node
+// holds its message until they all are.
+func (s *attachService) stat(ctx context.Context, r *attachRecord, req *protocol.AttachRequest, ans *nats.Msg) error {
+	object := req.Object
+	if req.Agency == r.Owner {
+		if err := s.sync(s.written.Add(1)); err != nil {
+			return err
+		}
+		s.tellChunks(r, req, ans)
+	}
 	set, err := s.have(ctx, r, object)
 	if err != nil {
 		return err
@@ -632,7 +678,7 @@ func (s *attachService) stat(ctx context.Context, r *attachRecord, object string
 // remove deletes object r's chunks and record and gives its size back to
 // its sender's quota.
 func (s *attachService) remove(ctx context.Context, object string, r *attachRecord) error {
-	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(attachChunkFilter(s.network, object))); err != nil {
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(s.chunkPrefix(r, object)+".*")); err != nil {
 		return fmt.Errorf("delete chunks: %w", err)
 	}
 	if err := s.kv.Purge(ctx, object); err != nil {

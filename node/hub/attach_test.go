@@ -143,7 +143,7 @@ func TestAttachmentTamperedChunkIsDetected(t *testing.T) {
 	// Flip one byte of chunk 1 in the stream, through the hub's own
 	// connection, keeping its recorded digest.
 	s := n.hub.attach
-	subj := attachChunkSubject(testNetwork, o.object, 1)
+	subj := protocol.AttachChunkSubject(testNetwork, gh, o.object, 1)
 	m, err := s.stream.GetLastMsgForSubject(ctx, subj)
 	if err != nil {
 		t.Fatal(err)
@@ -270,14 +270,14 @@ func TestAttachmentChunkIsStoredOnce(t *testing.T) {
 	if st, msg := ans.Header.Get(protocol.AttachStatusHeader), ans.Header.Get(protocol.AttachErrorHeader); st != protocol.AttachConflict || !strings.Contains(msg, "stored with another digest") {
 		t.Fatalf("another chunk 0: %s %q, want %s", st, msg, protocol.AttachConflict)
 	}
-	info, err := n.hub.attach.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+	info, err := n.hub.attach.stream.Info(ctx, jetstream.WithSubjectFilter(protocol.AttachChunkPrefix(testNetwork, gh, o.object)+".*"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.State.Msgs != 1 || info.State.LastSeq != info.State.FirstSeq {
 		t.Fatalf("the stream holds %d messages (sequences %d to %d), want chunk 0 once", info.State.Msgs, info.State.FirstSeq, info.State.LastSeq)
 	}
-	data, digest, found, err := n.hub.attach.readChunk(ctx, attachChunkSubject(testNetwork, o.object, 0))
+	data, digest, found, err := n.hub.attach.readChunk(ctx, protocol.AttachChunkSubject(testNetwork, gh, o.object, 0))
 	sum := sha256.Sum256(first)
 	if err != nil || !found || !bytes.Equal(data, first) || digest != hex.EncodeToString(sum[:]) {
 		t.Fatalf("the stored chunk 0 is not the first one put (found %v, %v)", found, err)
@@ -287,7 +287,7 @@ func TestAttachmentChunkIsStoredOnce(t *testing.T) {
 	down := n.connect(t, sn)
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	direct := "$JS.API.DIRECT.GET." + attachStreamName(testNetwork) + "." + attachChunkSubject(testNetwork, o.object, 0)
+	direct := "$JS.API.DIRECT.GET." + attachStreamName(testNetwork) + "." + protocol.AttachChunkSubject(testNetwork, gh, o.object, 0)
 	if ans, err := down.nc.RequestWithContext(short, direct, nil); err == nil && len(ans.Data) > 0 {
 		t.Fatal("a member read a chunk by direct get")
 	}
@@ -438,7 +438,7 @@ func TestAttachmentIsDeletedAtTheRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	poll.Until(t, 30*time.Second, "the chunks and the record deleted at the retention", func() bool {
-		info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+		info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(protocol.AttachChunkPrefix(testNetwork, gh, o.object)+".*"))
 		if err != nil || len(info.State.Subjects) != 0 {
 			return false
 		}
@@ -495,7 +495,7 @@ func TestAttachmentDeleteBySenderOnlyBeforePublication(t *testing.T) {
 	if _, used := n.hub.attach.usedBy(gh); used != 0 {
 		t.Fatalf("%s still holds %d bytes after the deletion", gh, used)
 	}
-	info, err := n.hub.attach.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+	info, err := n.hub.attach.stream.Info(ctx, jetstream.WithSubjectFilter(protocol.AttachChunkPrefix(testNetwork, gh, o.object)+".*"))
 	if err != nil || len(info.State.Subjects) != 0 {
 		t.Fatalf("chunks left after the deletion: %v %v", info.State.Subjects, err)
 	}

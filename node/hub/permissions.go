@@ -15,6 +15,7 @@ func agencyPermissions(network, agency string) *server.Permissions {
 		Publish: &server.SubjectPermission{Allow: []string{
 			protocol.SenderFilter(network, agency),
 			protocol.AttachAgencyFilter(network, agency),
+			protocol.AttachChunkFilter(network, agency),
 			protocol.WitnessSubject(network, agency),
 			"$JS.API.CONSUMER.INFO." + stream + "." + consumer,
 			"$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer,

@@ -259,6 +259,7 @@ func TestAgencyPermissionsAreExactlyTheContract(t *testing.T) {
 	wantPub := []string{
 		"casenet.wacap.in.gh-ag.*.>",
 		"casenet.wacap.att.gh-ag.>",
+		"casenet.wacap.attdata.gh-ag.*.*",
 		"casenet.wacap.witness.gh-ag",
 		"$JS.API.CONSUMER.INFO.casenet-wacap-messages.inbox-gh-ag",
 		"$JS.API.CONSUMER.MSG.NEXT.casenet-wacap-messages.inbox-gh-ag",

@@ -47,7 +47,9 @@ func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKin
 	}
 	defer os.Remove(file)
 
+	cpu := cpuTime()
 	raw, err := rawAttachment(ctx, filepath.Join(dir, "raw"), kind, file)
+	rawCPU := cpuTime() - cpu
 	if err != nil {
 		return Result{}, fmt.Errorf("attachment baseline: %w", err)
 	}
@@ -128,6 +130,13 @@ func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKin
 			return Result{}, fmt.Errorf("attachment: %s not online: %w", a, err)
 		}
 	}
+	pids := map[string]int{"hub": hub.Process.Pid, "sender": procs["a0"].Process.Pid, "receiver": procs["a1"].Process.Pid}
+	cpu0 := map[string]float64{}
+	for name, pid := range pids {
+		if cpu0[name], err = procCPU(pid); err != nil {
+			return Result{}, err
+		}
+	}
 	start := time.Now()
 	res, err := clients["a0"].Send(ctx, agency.SendRequest{To: []string{"a1"}, Type: protocol.TypeLead, Body: protocol.Example(protocol.TypeLead),
 		Attach: []agency.AttachFile{{Path: file}}})
@@ -141,12 +150,19 @@ func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKin
 		return Result{}, fmt.Errorf("attachment: not delivered: %w", err)
 	}
 	took := time.Since(start)
+	vals := map[string]float64{}
+	for name, pid := range pids {
+		c, err := procCPU(pid)
+		if err != nil {
+			return Result{}, err
+		}
+		vals[name+"_cpu_s"] = c - cpu0[name]
+	}
 	h := sha256.New()
 	if _, err := clients["a1"].Attachment(ctx, res.ID, "attachment.bin", h); err != nil {
 		return Result{}, fmt.Errorf("attachment: get: %w", err)
 	}
-	vals := map[string]float64{}
-	for name, pid := range map[string]int{"hub": hub.Process.Pid, "sender": procs["a0"].Process.Pid, "receiver": procs["a1"].Process.Pid} {
+	for name, pid := range pids {
 		if vals[name+"_peak_rss_mb"], err = peakRSS(pid); err != nil {
 			return Result{}, err
 		}
@@ -155,6 +171,7 @@ func Attachment(ctx context.Context, dir, exe string, kind protocol.RecipientKin
 	vals["size_mib"] = mb
 	vals["end_to_end_mib_s"] = mb / took.Seconds()
 	vals["raw_age_jetstream_mib_s"] = mb / raw.Seconds()
+	vals["raw_cpu_s"] = rawCPU.Seconds()
 	return Result{
 		Name:    "attachment",
 		Title:   "attachment: one file sent between two node processes through the hub process, send → delivered (fetched and checked), against age + JetStream of the same bytes",
@@ -316,6 +333,28 @@ func pollUntil(ctx context.Context, cond func() bool) error {
 		}
 	}
 	return nil
+}
+
+// procCPU returns the CPU seconds process pid has used so far, user and
+// system, from /proc.
+func procCPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time of process %d: %w", pid, err)
+	}
+	// The fields after the command name, which is in parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("read CPU time of process %d: malformed stat", pid)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("read CPU time of process %d: malformed stat", pid)
+	}
+	// Clock ticks: 100 a second on Linux.
+	return (utime + stime) / 100, nil
 }
 
 // peakRSS returns a process's peak resident memory (VmHWM) in MiB.

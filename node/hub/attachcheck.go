@@ -1,0 +1,127 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Owners publish their chunks themselves (docs/PROTOCOL.md 10.3): an
+// object declared with layoutOwned has its chunk n on
+// protocol.AttachChunkSubject(network, owner, object, n), a subject of the
+// chunk stream that the owner's account imports and its permissions let it
+// publish on (protocol.AttachChunkFilter), so that a chunk goes from the
+// member into the stream once, not through the service and again into the
+// stream. The stream's acknowledgement goes back to the member. What the
+// service checked of a put, the stream or the hub check now:
+//
+//   - one message per chunk subject, never replaced: the stream's limits
+//     (MaxMsgsPerSubject 1, DiscardNewPerSubject);
+//   - a chunk's size: at most a chunk and its headers (the stream's
+//     MaxMsgSize); its exact length is the receivers' to check, with its
+//     digest, as before;
+//   - its object declared by the publisher, and its number within the
+//     object: the sweep below, which lists the owned chunk subjects the
+//     stream holds (its subject index, no message read) every
+//     chunkSweepEvery and deletes, as a refusal counted against the
+//     member, the chunks of an object the member did not declare and
+//     those of a number the object does not have: what a member stores
+//     beyond its quota stays at most that long, and names it;
+//   - durability: the stream acknowledges a chunk once it is written, not
+//     synced; the owner's stat syncs the stream before it lists the chunks
+//     (stat), and the owner's node publishes its message only once a stat
+//     lists them all.
+
+// chunkSweepEvery is how often the hub looks for chunks no declared
+// object has.
+const chunkSweepEvery = 30 * time.Second
+
+// tellChunks tells the owner of r, asking about it, where it publishes its
+// chunks itself.
+func (s *attachService) tellChunks(r *attachRecord, req *protocol.AttachRequest, ans *nats.Msg) {
+	if r.Layout == layoutOwned && req.Agency == r.Owner {
+		ans.Header.Set(protocol.AttachChunksHeader, protocol.AttachChunkPrefix(s.network, r.Owner, req.Object))
+	}
+}
+
+// sweepChunks sweeps the owned chunk subjects every chunkSweepEvery until
+// ctx ends.
+func (s *attachService) sweepChunks(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(chunkSweepEvery):
+		}
+		if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("cannot look for chunks of undeclared attachments", "err", err)
+		}
+	}
+}
+
+// sweep deletes the chunks stored on owned subjects that are not a
+// declared object's: the object not declared by the agency its subject
+// names, or no such chunk number in it.
+func (s *attachService) sweep(ctx context.Context) error {
+	info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter("casenet."+s.network+".attdata.*.*.*"))
+	if err != nil {
+		return fmt.Errorf("list chunks: %w", err)
+	}
+	type object struct{ owner, id string }
+	chunks := map[object][]string{}
+	for subj := range info.State.Subjects {
+		parts := strings.Split(strings.TrimPrefix(subj, "casenet."+s.network+".attdata."), ".")
+		if len(parts) == 3 {
+			o := object{parts[0], parts[1]}
+			chunks[o] = append(chunks[o], parts[2])
+		}
+	}
+	for o, ns := range chunks {
+		why, bad := s.badChunks(ctx, o.owner, o.id, ns)
+		if why == "" {
+			continue
+		}
+		s.refused(o.owner, "attachment chunks deleted: "+why, "object", o.id, "chunks", len(bad))
+		for _, n := range bad {
+			subj := "casenet." + s.network + ".attdata." + o.owner + "." + o.id + "." + n
+			if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subj)); err != nil {
+				return fmt.Errorf("delete chunk %s: %w", subj, err)
+			}
+		}
+	}
+	return nil
+}
+
+// badChunks returns why some of the chunks ns stored for object of owner
+// are not a declared object's, and which, or "".
+func (s *attachService) badChunks(ctx context.Context, owner, object string, ns []string) (string, []string) {
+	if protocol.ValidateID("agency", owner) != nil || protocol.ValidateObjectID(object) != nil {
+		return "not a chunk subject", ns
+	}
+	r, err := s.cached(ctx, object)
+	if err != nil {
+		// Cannot tell now: the next sweep will.
+		s.log.Warn("cannot check the chunks of an attachment", "object", object, "err", err)
+		return "", nil
+	}
+	if r == nil || r.Owner != owner || r.Layout != layoutOwned {
+		return "no object " + object + " declared by " + owner, ns
+	}
+	var bad []string
+	for _, v := range ns {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || strconv.FormatInt(n, 10) != v || protocol.AttachChunkLen(r.CipherSize, n) < 0 {
+			bad = append(bad, v)
+		}
+	}
+	if len(bad) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("object %s has %d chunks", object, protocol.AttachChunks(r.CipherSize)), bad
+}
