@@ -273,6 +273,17 @@ func (c *Client) publish(ctx context.Context, m *nats.Msg) error {
 	if err != nil {
 		return err
 	}
+	return parsePubAck(ans.Data)
+}
+
+// maxPubAck bounds the chunk stream's answer to a chunk published.
+const maxPubAck = 4096
+
+// parsePubAck reads the chunk stream's answer to a chunk published: nil
+// when the stream stored it or had it already. The answer is JetStream's
+// publish acknowledgement, whose other members (domain, duplicate, …) are
+// left alone.
+func parsePubAck(b []byte) error {
 	var ack struct {
 		Stream string `json:"stream"`
 		Seq    uint64 `json:"seq"`
@@ -282,10 +293,10 @@ func (c *Client) publish(ctx context.Context, m *nats.Msg) error {
 			Description string `json:"description"`
 		} `json:"error"`
 	}
-	if len(ans.Data) > 4096 {
-		return fmt.Errorf("store chunk: the hub's answer is %d bytes", len(ans.Data))
+	if len(b) > maxPubAck {
+		return fmt.Errorf("store chunk: the hub's answer is %d bytes", len(b))
 	}
-	if err := json.Unmarshal(ans.Data, &ack); err != nil {
+	if err := json.Unmarshal(b, &ack); err != nil {
 		return fmt.Errorf("store chunk: the hub's answer: %w", err)
 	}
 	switch {
