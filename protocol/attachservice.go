@@ -55,6 +55,12 @@ const (
 	// number), instead of putting them through the service. A hub that
 	// does not set it takes chunks through put only.
 	AttachChunksHeader = "Casenode-Att-Chunks"
+	// AttachForwardHeader, "1" on a get, asks the hub to have its chunk
+	// stream deliver the chunk on AttachDeliverSubject, where the asker
+	// listens, rather than in the answer; a hub that does so answers
+	// AttachOK with AttachForwardHeader "1" and no bytes. A hub that does
+	// not answers with the chunk as before.
+	AttachForwardHeader = "Casenode-Att-Forward"
 
 	AttachOK         = "ok"
 	AttachInvalid    = "invalid"    // malformed request
@@ -86,6 +92,21 @@ func AttachChunkSubject(network, owner, object string, n int64) string {
 func AttachChunkFilter(network, agency string) string {
 	return "casenet." + network + ".attdata." + agency + ".*.*"
 }
+
+// AttachDeliverSubject is where the hub has its chunk stream deliver chunk
+// n of object to agency, when agency asked so (AttachForwardHeader): a
+// subject of the hub's account only agency's account imports.
+func AttachDeliverSubject(network, agency, object string, n int64) string {
+	return "casenet." + network + ".attto." + agency + "." + object + "." + strconv.FormatInt(n, 10)
+}
+
+// AttachDeliverFilter matches the chunks delivered to agency.
+func AttachDeliverFilter(network, agency string) string {
+	return "casenet." + network + ".attto." + agency + ".>"
+}
+
+// AttachDeliverService matches every delivery subject of network.
+func AttachDeliverService(network string) string { return "casenet." + network + ".attto.>" }
 
 // AttachChunkService matches every chunk subject of network.
 func AttachChunkService(network string) string { return "casenet." + network + ".attdata.>" }

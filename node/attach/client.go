@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,8 +43,64 @@ type Client struct {
 	// Chunks and Bytes count the chunks and bytes this client put or got
 	// (not those the hub already had): what a resumed transfer re-sent.
 	// Again counts the bytes of chunks asked again after a failed attempt
-	// (the link or the hub died before the answer).
-	Chunks, Bytes, Again atomic.Int64
+	// (the link or the hub died before the answer). Delivered counts the
+	// chunks got that the hub's chunk stream delivered (deliveries).
+	Chunks, Bytes, Again, Delivered atomic.Int64
+
+	deliver deliveries
+}
+
+// deliveries takes the chunks the hub's chunk stream delivers to this
+// agency (protocol.AttachDeliverSubject) to the gets waiting for them.
+type deliveries struct {
+	once    sync.Once
+	ok      bool // subscribed
+	mu      sync.Mutex
+	waiting map[string]chan *nats.Msg
+}
+
+// listen subscribes to this agency's delivery subjects, once; it reports
+// whether they are listened to.
+func (c *Client) listen() bool {
+	d := &c.deliver
+	d.once.Do(func() {
+		d.waiting = map[string]chan *nats.Msg{}
+		sub, err := c.nc.Subscribe(protocol.AttachDeliverFilter(c.network, c.agency), func(m *nats.Msg) {
+			d.mu.Lock()
+			ch := d.waiting[m.Subject]
+			d.mu.Unlock()
+			if ch != nil {
+				select {
+				case ch <- m:
+				default:
+				}
+			}
+		})
+		if err == nil {
+			// Bounded by the chunks in flight; a chunk dropped is asked
+			// again after its timeout.
+			err = sub.SetPendingLimits(4*DefaultInFlight, 4*DefaultInFlight*(protocol.AttachChunkSize+64<<10))
+		}
+		d.ok = err == nil
+	})
+	return d.ok
+}
+
+// await returns the channel on which the chunk delivered on subj comes, and
+// a function that stops waiting for it.
+func (c *Client) await(subj string) (<-chan *nats.Msg, func()) {
+	d := &c.deliver
+	ch := make(chan *nats.Msg, 1)
+	d.mu.Lock()
+	d.waiting[subj] = ch
+	d.mu.Unlock()
+	return ch, func() {
+		d.mu.Lock()
+		if d.waiting[subj] == ch {
+			delete(d.waiting, subj)
+		}
+		d.mu.Unlock()
+	}
 }
 
 // Options adjust a Client; zero values are the defaults.
@@ -322,11 +379,37 @@ const (
 	jsStoreFailed               = 10077
 )
 
-// get downloads one chunk of size bytes into buf and checks it.
+// get downloads one chunk of size bytes into buf and checks it. It asks
+// the hub to have its chunk stream deliver the chunk on this agency's
+// delivery subject (the hub's service then never reads it), and takes it
+// from the answer of a hub that does not.
 func (c *Client) get(ctx context.Context, object string, n int64, size int64) ([]byte, error) {
-	ans, err := c.request(ctx, nats.NewMsg(c.subject(protocol.AttachGet, object, n)))
+	m := nats.NewMsg(c.subject(protocol.AttachGet, object, n))
+	var delivered <-chan *nats.Msg
+	if c.listen() {
+		var stop func()
+		delivered, stop = c.await(protocol.AttachDeliverSubject(c.network, c.agency, object, n))
+		defer stop()
+		m.Header.Set(protocol.AttachForwardHeader, "1")
+	}
+	ans, err := c.request(ctx, m)
 	if err != nil {
 		return nil, err
+	}
+	if ans.Header.Get(protocol.AttachForwardHeader) == "1" && delivered != nil {
+		ctx, cancel := context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+		select {
+		case ans = <-delivered:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("get chunk %d of object %s: not delivered: %w", n, object, ctx.Err())
+		}
+		if st := ans.Header.Get("Status"); st == "404" {
+			return nil, &ServiceError{Code: protocol.AttachNotFound, Msg: fmt.Sprintf("casenode hub: the hub does not have chunk %d of object %s", n, object)}
+		} else if st != "" {
+			return nil, fmt.Errorf("get chunk %d of object %s: %s %s", n, object, st, ans.Header.Get("Description"))
+		}
+		c.Delivered.Add(1)
 	}
 	c.Chunks.Add(1)
 	c.Bytes.Add(int64(len(ans.Data)))

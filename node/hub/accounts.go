@@ -115,11 +115,14 @@ type service struct {
 }
 
 // accountSpec is one account besides the hub's: its name, the services it
-// imports and whether it imports the roster subject.
+// imports, whether it imports the roster subject, and the other subjects
+// it imports as streams (the chunks delivered to it, attach.go), each
+// exported to this account alone.
 type accountSpec struct {
 	name     string
 	services []service
 	roster   bool
+	streams  []string
 }
 
 // memberSpec is the account named name of agency, whose user has perms:
@@ -127,6 +130,11 @@ type accountSpec struct {
 // publish on, the account information request, and the roster subject.
 func memberSpec(network, name string, perms *server.Permissions) accountSpec {
 	a := accountSpec{name: name, roster: true}
+	for _, p := range perms.Subscribe.Allow {
+		if server.SubjectMatchesFilter(p, protocol.AttachDeliverService(network)) {
+			a.streams = append(a.streams, p)
+		}
+	}
 	for _, s := range memberServices(network) {
 		if s.subject == jsAccountInfo {
 			a.services = append(a.services, service{subject: s.subject, stream: s.stream})
@@ -164,6 +172,7 @@ func accountsConfig(network string, specs []accountSpec) (string, error) {
 	}
 	exports := map[string]*export{}
 	var readers []string
+	streams := map[string]string{} // subject → the one account importing it
 	var b strings.Builder
 	for _, a := range specs {
 		fmt.Fprintf(&b, "  %s {\n    imports: [\n", strconv.Quote(a.name))
@@ -187,6 +196,13 @@ func accountsConfig(network string, specs []accountSpec) (string, error) {
 			readers = append(readers, strconv.Quote(a.name))
 			fmt.Fprintf(&b, "      {stream: {account: %s, subject: %s}}\n", hubAccount, strconv.Quote(rosterSubject(network)))
 		}
+		for _, subject := range a.streams {
+			if _, dup := streams[subject]; dup {
+				return "", fmt.Errorf("configure NATS accounts: %s imported by two accounts", subject)
+			}
+			streams[subject] = strconv.Quote(a.name)
+			fmt.Fprintf(&b, "      {stream: {account: %s, subject: %s}}\n", hubAccount, strconv.Quote(subject))
+		}
 		b.WriteString("    ]\n  }\n")
 	}
 	var h strings.Builder
@@ -202,6 +218,9 @@ func accountsConfig(network string, specs []accountSpec) (string, error) {
 	// An export to no account would be public: leave it out.
 	if len(readers) > 0 {
 		fmt.Fprintf(&h, "      {stream: %s, accounts: [%s]}\n", strconv.Quote(rosterSubject(network)), strings.Join(readers, ", "))
+	}
+	for _, subject := range slices.Sorted(maps.Keys(streams)) {
+		fmt.Fprintf(&h, "      {stream: %s, accounts: [%s]}\n", strconv.Quote(subject), streams[subject])
 	}
 	h.WriteString("    ]\n  }\n")
 	return h.String() + b.String() + "}\n", nil

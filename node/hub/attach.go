@@ -142,6 +142,10 @@ type attachService struct {
 	stream  jetstream.Stream
 	kv      jetstream.KeyValue
 	syncer  *blockSyncer // nil: the server syncs at an interval
+	// forward has the chunk stream deliver the chunks asked for to the
+	// members (get): on a hub of one server, whose direct gets see every
+	// chunk stored.
+	forward bool
 	sub     *nats.Subscription
 	reqs    chan *nats.Msg
 	stop    chan struct{}
@@ -183,7 +187,7 @@ const (
 // holds, and subscribes to the service's subjects on nc.
 func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg *config.Hub, counts *memberCounts, log *slog.Logger) (*attachService, error) {
 	s := &attachService{network: cfg.Network, maxSize: cfg.MaxAttachmentSize, quota: cfg.MemberLimits.AttachmentBytes, log: log, counts: counts,
-		nc: nc, js: js, used: map[string]int64{}, locks: map[string]*objectLock{}, recs: map[string]cachedRecord{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
+		nc: nc, js: js, forward: !cfg.Cluster.Enabled(), used: map[string]int64{}, locks: map[string]*objectLock{}, recs: map[string]cachedRecord{}, reqs: make(chan *nats.Msg, 4*attachWorkers), stop: make(chan struct{})}
 	err := retryClustered(ctx, cfg, func(ctx context.Context) error {
 		var err error
 		if s.stream, err = js.CreateOrUpdateStream(ctx, attachStreamConfig(cfg)); err != nil {
@@ -381,7 +385,7 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 		}
 		return s.put(ctx, r, req, m)
 	case protocol.AttachGet:
-		return s.get(ctx, r, req, ans)
+		return s.get(ctx, r, req, m, ans)
 	case protocol.AttachStat:
 		return s.stat(ctx, r, req, ans)
 	case protocol.AttachDone:
@@ -607,12 +611,26 @@ func (s *attachService) sync(mine uint64) error {
 	return nil
 }
 
-// get answers one chunk and its digest.
-func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.AttachRequest, ans *nats.Msg) error {
+// get answers one chunk and its digest. Asked to forward it (a node that
+// listens on its delivery subject), a hub of one server has its chunk
+// stream deliver the stored message there by direct get, and answers
+// without it: the chunk goes from the stream to the member once, not
+// through the service (a clustered hub's server may not have the chunk
+// yet, and answers it as before).
+func (s *attachService) get(ctx context.Context, r *attachRecord, req *protocol.AttachRequest, m, ans *nats.Msg) error {
 	if protocol.AttachChunkLen(r.CipherSize, req.Chunk) < 0 {
 		return refuse(protocol.AttachInvalid, "object %s has %d chunks, not %d", req.Object, protocol.AttachChunks(r.CipherSize), req.Chunk+1)
 	}
-	data, digest, found, err := s.readChunk(ctx, s.chunkSubject(r, req.Object, req.Chunk))
+	subj := s.chunkSubject(r, req.Object, req.Chunk)
+	if s.forward && m.Header.Get(protocol.AttachForwardHeader) == "1" {
+		to := protocol.AttachDeliverSubject(s.network, req.Agency, req.Object, req.Chunk)
+		if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+attachStreamName(s.network)+"."+subj, to, nil); err != nil {
+			return fmt.Errorf("forward chunk: %w", err)
+		}
+		ans.Header.Set(protocol.AttachForwardHeader, "1")
+		return nil
+	}
+	data, digest, found, err := s.readChunk(ctx, subj)
 	if err != nil {
 		return err
 	}

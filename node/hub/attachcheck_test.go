@@ -61,10 +61,25 @@ func TestAttachmentOwnerPublishesItsChunksOnce(t *testing.T) {
 	if got := up.Chunks.Load(); got != 4 {
 		t.Fatalf("%d chunks sent, want 4", got)
 	}
+	// The recipient's chunks come from the stream on its delivery
+	// subjects, which another member cannot listen to.
+	mlc := n.connect(t, ml)
+	spy, err := mlc.nc.SubscribeSync(protocol.AttachDeliverFilter(testNetwork, sn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mlc.nc.Flush()
+	mlc.waitError(t, "Permissions Violation", "Subscription", protocol.AttachDeliverFilter(testNetwork, sn))
 	down := attachClient(n.connect(t, sn), sn)
 	var got bytes.Buffer
 	if err := down.Download(ctx, o.object, &got, int64(len(o.data)), 0, nil); err != nil || !bytes.Equal(got.Bytes(), o.data) {
 		t.Fatalf("download: %v, %d bytes", err, got.Len())
+	}
+	if d := down.Delivered.Load(); d != 4 {
+		t.Fatalf("%d chunks delivered by the stream, want the 4", d)
+	}
+	if m, err := spy.NextMsg(100 * time.Millisecond); err == nil {
+		t.Fatalf("another member received %s", m.Subject)
 	}
 
 	// The stream refuses a chunk stored again, with or without the
@@ -82,7 +97,6 @@ func TestAttachmentOwnerPublishesItsChunksOnce(t *testing.T) {
 	}
 
 	// Another member cannot publish on the owner's chunk subjects.
-	mlc := n.connect(t, ml)
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := mlc.nc.PublishMsg(&nats.Msg{Subject: prefix + ".3", Data: other}); err != nil {

@@ -101,8 +101,11 @@ func (h *Hub) addAccount(hubAcc *server.Account, spec accountSpec) (*server.Acco
 			}
 		}
 	}
+	streams := spec.streams
 	if spec.roster {
-		subject := rosterSubject(h.cfg.Network)
+		streams = append([]string{rosterSubject(h.cfg.Network)}, streams...)
+	}
+	for _, subject := range streams {
 		if err := hubAcc.AddStreamExport(subject, []*server.Account{acc}); err != nil {
 			return nil, fmt.Errorf("configure NATS account %s: export %s: %w", spec.name, subject, err)
 		}

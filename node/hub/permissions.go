@@ -29,6 +29,7 @@ func agencyPermissions(network, agency string) *server.Permissions {
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			protocol.InboxPrefix(agency) + ".>",
 			rosterSubject(network),
+			protocol.AttachDeliverFilter(network, agency),
 		}},
 	}
 }
@@ -99,6 +100,9 @@ func servicePermissions(network string) *server.Permissions {
 			// Answers of the attachment service and the witness, which go
 			// back to the members' accounts only.
 			responsePrefix + ">",
+			// The chunks the attachment service has the stream deliver to
+			// the members (the replies of its direct gets).
+			protocol.AttachDeliverService(network),
 			"$KV." + usersBucket(network) + ".>",
 			// Online backups and their restore (snapshot.go): the
 			// acknowledgements of a snapshot's chunks, and the chunks of

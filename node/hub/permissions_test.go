@@ -270,7 +270,7 @@ func TestAgencyPermissionsAreExactlyTheContract(t *testing.T) {
 		"$JS.API.DIRECT.GET.KV_casenet-wacap-roster.>",
 		"$JS.API.STREAM.MSG.GET.KV_casenet-wacap-roster",
 	}
-	wantSub := []string{"_INBOX_gh_ag.>", "$KV.casenet-wacap-roster.roster"}
+	wantSub := []string{"_INBOX_gh_ag.>", "$KV.casenet-wacap-roster.roster", "casenet.wacap.attto.gh-ag.>"}
 	if !equalStrings(p.Publish.Allow, wantPub) || len(p.Publish.Deny) != 0 {
 		t.Errorf("publish allow %v", p.Publish.Allow)
 	}
