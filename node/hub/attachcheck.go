@@ -51,17 +51,30 @@ func (s *attachService) tellChunks(r *attachRecord, req *protocol.AttachRequest,
 }
 
 // sweepChunks sweeps the owned chunk subjects every chunkSweepEvery until
-// ctx ends.
+// ctx ends, when the stream stored anything since the last sweep: the
+// listing grows with the chunks the hub holds.
 func (s *attachService) sweepChunks(ctx context.Context) {
+	var swept uint64
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(chunkSweepEvery):
 		}
-		if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("cannot look for chunks of undeclared attachments", "err", err)
+		info, err := s.stream.Info(ctx)
+		if err == nil && info.State.LastSeq == swept {
+			continue
 		}
+		if err == nil {
+			err = s.sweep(ctx)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("cannot look for chunks of undeclared attachments", "err", err)
+			}
+			continue
+		}
+		swept = info.State.LastSeq
 	}
 }
 

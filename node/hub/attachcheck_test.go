@@ -61,6 +61,11 @@ func TestAttachmentOwnerPublishesItsChunksOnce(t *testing.T) {
 	if got := up.Chunks.Load(); got != 4 {
 		t.Fatalf("%d chunks sent, want 4", got)
 	}
+	// The service stored none itself: what it counted for its syncs is
+	// the owner's two stats, before and after the upload.
+	if w := s.written.Load(); w != 2 {
+		t.Fatalf("the service counted %d chunks and stats to sync, want the 2 stats", w)
+	}
 	// The recipient's chunks come from the stream on its delivery
 	// subjects, which another member cannot listen to.
 	mlc := n.connect(t, ml)
