@@ -35,7 +35,7 @@ func TestAttachmentIsDeletedOnceEveryRecipientConfirms(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunks := func() int {
-		info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(attachChunkFilter(testNetwork, o.object)))
+		info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(protocol.AttachChunkPrefix(testNetwork, gh, o.object)+".*"))
 		if err != nil {
 			t.Fatal(err)
 		}
