@@ -59,7 +59,8 @@ const (
 	// stream deliver the chunk on AttachDeliverSubject, where the asker
 	// listens, rather than in the answer; a hub that does so answers
 	// AttachOK with AttachForwardHeader "1" and no bytes. A hub that does
-	// not answers with the chunk as before.
+	// not answers with the chunk as before. A hub that can sets it, "1",
+	// on its stat answers: members ask for deliveries only then.
 	AttachForwardHeader = "Casenode-Att-Forward"
 
 	AttachOK         = "ok"

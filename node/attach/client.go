@@ -47,7 +47,12 @@ type Client struct {
 	// chunks got that the hub's chunk stream delivered (deliveries).
 	Chunks, Bytes, Again, Delivered atomic.Int64
 
-	deliver deliveries
+	// forwards is set once a stat answer said that the hub has its
+	// chunk stream deliver chunks: until then gets do not ask for it, and
+	// the delivery subjects are not listened to (an earlier hub's
+	// permissions refuse them).
+	forwards atomic.Bool
+	deliver  deliveries
 }
 
 // deliveries takes the chunks the hub's chunk stream delivers to this
@@ -236,6 +241,9 @@ func (c *Client) stat(ctx context.Context, object string) (*protocol.AttachStatR
 			return err
 		}
 		prefix = ""
+		if ans.Header.Get(protocol.AttachForwardHeader) == "1" {
+			c.forwards.Store(true)
+		}
 		if p := ans.Header.Get(protocol.AttachChunksHeader); p == protocol.AttachChunkPrefix(c.network, c.agency, object) {
 			prefix = p
 		}
@@ -379,14 +387,14 @@ const (
 	jsStoreFailed               = 10077
 )
 
-// get downloads one chunk of size bytes into buf and checks it. It asks
-// the hub to have its chunk stream deliver the chunk on this agency's
-// delivery subject (the hub's service then never reads it), and takes it
-// from the answer of a hub that does not.
+// get downloads one chunk of size bytes into buf and checks it. Once the
+// hub said it can, it asks the hub to have its chunk stream deliver the
+// chunk on this agency's delivery subject (the hub's service then never
+// reads it), and takes it from the answer of a hub that does not.
 func (c *Client) get(ctx context.Context, object string, n int64, size int64) ([]byte, error) {
 	m := nats.NewMsg(c.subject(protocol.AttachGet, object, n))
 	var delivered <-chan *nats.Msg
-	if c.listen() {
+	if c.forwards.Load() && c.listen() {
 		var stop func()
 		delivered, stop = c.await(protocol.AttachDeliverSubject(c.network, c.agency, object, n))
 		defer stop()

@@ -684,6 +684,10 @@ func (s *attachService) stat(ctx context.Context, r *attachRecord, req *protocol
 	if err != nil {
 		return err
 	}
+	if s.forward {
+		// The asker may have its chunks delivered (get).
+		ans.Header.Set(protocol.AttachForwardHeader, "1")
+	}
 	b, err := protocol.Marshal(&protocol.AttachStatReply{CipherSHA256: r.CipherSHA256, CipherSize: r.CipherSize, Have: set.String(),
 		Message: r.Message, Owner: r.Owner, Stored: set.Count(), To: r.To})
 	if err != nil {

@@ -76,6 +76,10 @@ func TestAttachmentOwnerPublishesItsChunksOnce(t *testing.T) {
 	mlc.nc.Flush()
 	mlc.waitError(t, "Permissions Violation", "Subscription", protocol.AttachDeliverFilter(testNetwork, sn))
 	down := attachClient(n.connect(t, sn), sn)
+	// As a node does, it asks first: the hub says it delivers chunks.
+	if _, _, err := down.Stat(ctx, o.object); err != nil {
+		t.Fatal(err)
+	}
 	var got bytes.Buffer
 	if err := down.Download(ctx, o.object, &got, int64(len(o.data)), 0, nil); err != nil || !bytes.Equal(got.Bytes(), o.data) {
 		t.Fatalf("download: %v, %d bytes", err, got.Len())
