@@ -24,8 +24,9 @@ const (
 	// hub. A connection that went away (or a consumption the node ended)
 	// can leave its pull requests there until they expire, and the hub
 	// delivers to them first: the node waits for them to go before it
-	// rewinds the inbox (waitStalePulls), so that short a wait.
-	pullExpiry = 10 * time.Second
+	// rewinds the inbox (waitStalePulls), so that short a wait: at most
+	// this long after a new leader of the inbox at the hub.
+	pullExpiry = 5 * time.Second
 )
 
 // receive binds the agency's inbox consumer, which the hub created, and
@@ -147,26 +148,70 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 			close(gap)
 		}
 	}
+	// The checks of the inbox's leader (inboxgate.go) end with the
+	// consumption; none passes anything on after it.
+	cctx, cancelChecks := context.WithCancel(ctx)
+	var checks sync.WaitGroup
+	defer checks.Wait()
+	defer cancelChecks()
+	gate := &inboxGate{in: in, stopped: func() bool { return rewinding.Load() || cctx.Err() != nil }}
+	// leader is the server that led the inbox when the node bound it;
+	// empty on a hub that runs alone, whose inbox has no other leader.
+	leader := consumerLeader(cons.CachedInfo())
+	check := func(why string) {
+		if leader == "" || rewinding.Load() || !gate.hold() {
+			return
+		}
+		checks.Go(func() {
+			now, err := inboxLeader(cctx, cons)
+			switch {
+			case cctx.Err() != nil:
+			case err != nil:
+				rewind("cannot tell which server leads the inbox at the hub ("+why+")", "err", err)
+			case now != leader:
+				rewind("the inbox has a new leader at the hub ("+why+")", "was", leader, "now", now)
+			default:
+				gate.release(cctx)
+			}
+		})
+	}
 	// last is the consumer sequence of the last delivery; known once it
 	// is: after a reset, the next delivery is the consumer's first.
-	var last uint64
+	// lastStream is the stream sequence of the last first delivery.
+	var last, lastStream uint64
 	known := reset
+	reconnects := js.Conn().Stats().Reconnects
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		if rewinding.Load() {
 			return
+		}
+		if r := js.Conn().Stats().Reconnects; r != reconnects {
+			// The first delivery on a new connection: the server the
+			// node was connected to may have led the inbox.
+			reconnects = r
+			check("a new connection")
 		}
 		if md, err := m.Metadata(); err == nil {
 			if known && md.Sequence.Consumer > last+1 {
 				rewind("the hub skipped some deliveries", "after", last, "next", md.Sequence.Consumer)
 				return
 			}
+			if md.NumDelivered == 1 {
+				// A first delivery comes after every earlier one, in
+				// both sequences; one that does not is from a new leader
+				// that did not know what the old one delivered.
+				if known && md.Sequence.Consumer <= last || md.Sequence.Stream <= lastStream {
+					rewind("the hub delivered out of sequence", "after", last, "next", md.Sequence.Consumer, "stream_after", lastStream, "stream_next", md.Sequence.Stream)
+					return
+				}
+				lastStream = md.Sequence.Stream
+			}
 			last, known = max(last, md.Sequence.Consumer), true
 		}
-		select {
-		case in <- m:
-		case <-ctx.Done():
+		if !gate.pass(ctx, m) {
+			rewind("too many deliveries held while checking the inbox's leader")
 		}
-	}, jetstream.PullMaxMessages(pullBatch), jetstream.PullExpiry(pullExpiry), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	}, jetstream.PullMaxMessages(pullBatch), jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConnectionClosed) {
 			select {
 			case stopped <- err:
@@ -176,6 +221,12 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 		}
 		if errors.Is(err, jetstream.ErrConsumerLeadershipChanged) {
 			rewind("the inbox has a new leader at the hub")
+			return
+		}
+		if errors.Is(err, jetstream.ErrNoHeartbeat) {
+			// The server that led the inbox may be gone: what the
+			// node's new pull request brings is held until the check.
+			check("its heartbeats stopped")
 			return
 		}
 		n.log.Debug("consumer", "err", err)
