@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"time"
 
 	"github.com/casenode/casenode/crypto/witness"
 	"github.com/casenode/casenode/protocol"
 
 	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // OfferRoster offers a signed roster as if the hub served it.
@@ -77,4 +79,27 @@ func (n *Node) RosterRecipients() int {
 	n.sealers.mu.Lock()
 	defer n.sealers.mu.Unlock()
 	return len(n.sealers.roster)
+}
+
+// LateReceiptThenRefusal plays, on a publisher of its own over the node's
+// current connection, the hub's answers to a copy and two receipts to
+// recipient to: the acknowledgements of the copy and of the first receipt
+// late (the timeout on a connection still open), then the second receipt
+// refused with 409 because an earlier publication to to was not stored. It
+// returns how long after that the copy and the first receipt wait before
+// they go again.
+func (n *Node) LateReceiptThenRefusal(to string) (copyWait, receiptWait time.Duration) {
+	p := &publisher{n: n, kick: make(chan struct{}, 1), index: map[copyKey]*outCopy{}, win: newWindow(n.o.MaxInFlight)}
+	now := n.o.Now()
+	gen, _ := n.hub.generation()
+	c := &outCopy{key: copyKey{"late-copy", to}, inflight: true}
+	p.copies, p.inflight = []*outCopy{c}, 1
+	late, refused := p.newReceipt(&store.QueuedReceipt{Seq: 1, ID: "late", To: to}, now), p.newReceipt(&store.QueuedReceipt{Seq: 2, ID: "refused", To: to}, now)
+	p.receipts = []*outReceipt{late, refused}
+	late.inflight, refused.inflight, c.inflight = true, true, true
+	p.settle([]*flight{{c: c, gen: gen, err: jetstream.ErrAsyncPublishTimeout}, {r: late, gen: gen, err: jetstream.ErrAsyncPublishTimeout}})
+	p.settle([]*flight{{r: refused, gen: gen, err: &jetstream.APIError{Code: protocol.HubEarlierFirstCode, Description: "casenode hub: message late of this sender to this recipient was not stored"}}})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return c.next.Sub(now), late.next.Sub(now)
 }

@@ -116,3 +116,23 @@ func TestInboxOrderAfterLostDeliveries(t *testing.T) {
 		t.Fatalf("%d of %d messages received after one sent later", n, count)
 	}
 }
+
+// TestLateReceiptGoesAgainOnRefusal: a receipt whose acknowledgement came
+// late on a connection still open waits (it may be stored), but when the
+// hub refuses a later publication to the same recipient with 409 because
+// an earlier one was not stored, it goes again at once, with the late
+// copies: left waiting, it held back every later publication to that
+// recipient for the receipt timeout (15 minutes; seen in the process
+// cluster test).
+func TestLateReceiptGoesAgainOnRefusal(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	a := w.node("sn-pj-dakar")
+	poll.Until(t, time.Minute, "sn-pj-dakar online", func() bool {
+		st, err := a.Status(context.Background())
+		return err == nil && st.Hub.State == "online"
+	})
+	copyWait, receiptWait := a.LateReceiptThenRefusal("gh-ag")
+	if copyWait > time.Second || receiptWait > time.Second {
+		t.Fatalf("after the hub's 409, the late copy goes again in %s and the late receipt in %s; want both within a second", copyWait, receiptWait)
+	}
+}
