@@ -2,9 +2,11 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,12 +25,17 @@ type ReplicaState struct {
 	// Current lists the servers whose copy is current, the leader's
 	// included; Behind those whose copy is not, each with why.
 	Current, Behind []string
+	// Unanswered: its leader did not answer in time (a server catching
+	// up, a leader being elected); nothing else is known of it. A
+	// Consumer of "*" stands for the consumers of a stream that could not
+	// be listed.
+	Unanswered bool
 }
 
 // Safe says whether losing one more server keeps this stream or consumer
 // whole: it has a leader and every one of its replicas is current.
 func (r *ReplicaState) Safe() bool {
-	return r.Leader != "" && len(r.Behind) == 0 && len(r.Current) == r.Replicas
+	return !r.Unanswered && r.Leader != "" && len(r.Behind) == 0 && len(r.Current) == r.Replicas
 }
 
 // String describes r on one line.
@@ -36,6 +43,9 @@ func (r *ReplicaState) String() string {
 	name := r.Stream
 	if r.Consumer != "" {
 		name += " > " + r.Consumer
+	}
+	if r.Unanswered {
+		return fmt.Sprintf("%s: no answer within %s (a server catching up or a leader being elected)", name, statusRequestTimeout)
 	}
 	leader := r.Leader
 	if leader == "" {
@@ -48,28 +58,49 @@ func (r *ReplicaState) String() string {
 	return s
 }
 
+// statusRequestTimeout bounds each request of ClusterStatus. A server
+// just restarted may leave a request about a group it is still catching
+// up with unanswered; one group that does not answer must not hide the
+// others, nor hold the whole status until its deadline.
+const statusRequestTimeout = 4 * time.Second
+
 // ClusterStatus reads, over the admin connection nc, the state of the
 // replicas of every stream and consumer of the hub, sorted by name. On a
 // clustered hub, a server may be stopped only when every one is Safe:
 // otherwise the two left may not hold a quorum of current copies, and the
-// group stalls until the stopped server is back (docs/OPERATOR.md §5c).
+// group stalls until the stopped server is back (docs/OPERATOR.md §5c). A
+// stream whose leader does not answer within statusRequestTimeout is
+// listed as such (not Safe), without its consumers.
 func ClusterStatus(ctx context.Context, nc *nats.Conn) ([]ReplicaState, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err
 	}
+	names, err := streamNames(ctx, js)
+	if err != nil {
+		return nil, err
+	}
 	var out []ReplicaState
-	// Each stream's information from its leader, by name: a listing
-	// answered while a server is away may hold partial entries.
-	names := js.StreamNames(ctx)
-	for name := range names.Name() {
-		st, err := js.Stream(ctx, name)
+	for _, name := range names {
+		// Each stream's information from its leader, by name: a listing
+		// answered while a server is away may hold partial entries.
+		rctx, cancel := context.WithTimeout(ctx, statusRequestTimeout)
+		st, err := js.Stream(rctx, name)
+		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("read stream %s: %w", name, err)
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("read stream %s: %w", name, ctx.Err())
+			}
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, nats.ErrNoResponders) {
+				return nil, fmt.Errorf("read stream %s: %w", name, err)
+			}
+			out = append(out, ReplicaState{Stream: name, Unanswered: true})
+			continue
 		}
 		si := st.CachedInfo()
 		out = append(out, replicaState(name, "", si.Config.Replicas, si.Cluster))
-		cons := st.ListConsumers(ctx)
+		rctx, cancel = context.WithTimeout(ctx, statusRequestTimeout)
+		cons := st.ListConsumers(rctx)
 		for ci := range cons.Info() {
 			replicas := ci.Config.Replicas
 			if replicas == 0 {
@@ -83,17 +114,40 @@ func ClusterStatus(ctx context.Context, nc *nats.Conn) ([]ReplicaState, error) {
 			}
 			out = append(out, replicaState(name, ci.Name, replicas, cl))
 		}
-		if err := cons.Err(); err != nil {
-			return nil, fmt.Errorf("list the consumers of %s: %w", name, err)
+		err = cons.Err()
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
+				return nil, fmt.Errorf("list the consumers of %s: %w", name, err)
+			}
+			out = append(out, ReplicaState{Stream: name, Consumer: "*", Unanswered: true})
 		}
-	}
-	if err := names.Err(); err != nil {
-		return nil, fmt.Errorf("list the streams: %w", err)
 	}
 	slices.SortFunc(out, func(a, b ReplicaState) int {
 		return strings.Compare(a.Stream+"\x00"+a.Consumer, b.Stream+"\x00"+b.Consumer)
 	})
 	return out, nil
+}
+
+// streamNames lists the hub's streams, asking again when the listing does
+// not come within statusRequestTimeout, until ctx ends.
+func streamNames(ctx context.Context, js jetstream.JetStream) ([]string, error) {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, statusRequestTimeout)
+		var names []string
+		l := js.StreamNames(rctx)
+		for name := range l.Name() {
+			names = append(names, name)
+		}
+		err := l.Err()
+		cancel()
+		if err == nil {
+			return names, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("list the streams: %w", err)
+		}
+	}
 }
 
 // replicaState reads one group's cluster information.
