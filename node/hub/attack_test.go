@@ -578,3 +578,66 @@ func TestHubMovesAGlobalAccountStore(t *testing.T) {
 		t.Fatalf("sn-pj-dakar's consumer after the move: %+v, %v", info, err)
 	}
 }
+
+// TestFenceHoldsAfterAnEarlierMessage: after a publication of a pair fails
+// (here over the member's bytes a second), a message with an earlier id
+// that comes after it (sent at the same time, recorded and published by
+// the node after the failed one) is taken, and the fence stays: a later
+// message is still refused until the failed one comes again. Lifting the
+// fence for the earlier one let every later message be stored before the
+// failed one.
+func TestFenceHoldsAfterAnEarlierMessage(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	// The byte bucket holds one message of the largest size (8 MiB) and
+	// refills at 1,024 bytes a second: 1 MiB messages soon go over it,
+	// messages of a few bytes do not.
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 1024, AttachmentBytes: config.DefaultAttachmentBytes})
+	c := n.connect(t, gh)
+	lastID := ""
+	nextID := func() string {
+		_, lastID = protocol.MessageIDAfter(lastID, time.Now())
+		return protocol.PublishID(lastID, sn)
+	}
+	publish := func(id string, size int) error {
+		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), make([]byte, size), jetstream.WithMsgID(id))
+		return err
+	}
+	// Sealed first, published last.
+	early := nextID()
+	failed := ""
+	for range 12 {
+		id := nextID()
+		err := publish(id, 1<<20)
+		if err != nil {
+			refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.bytes_per_second")
+			failed = id
+			break
+		}
+	}
+	if failed == "" {
+		t.Fatal("12 MiB at once, 1,024 bytes a second: none refused")
+	}
+	if err := publish(early, 1); err != nil {
+		t.Fatalf("a message sealed before the refused one: %v, want it taken", err)
+	}
+	if err := publish(nextID(), 1); !isCode(err, protocol.HubEarlierFirstCode) {
+		t.Fatalf("a later message after an earlier one, before the refused one came again: %v, want a 409", err)
+	}
+	// The refused one comes again: past the fence (the rate still refuses
+	// it), and the later ones behind it too.
+	if err := publish(failed, 1<<20); !isCode(err, protocol.HubOverLimitCode) {
+		t.Fatalf("the refused message again: %v, want the rate's refusal", err)
+	}
+}
+
+// lastErr fails t with the last error a wait saw.
+type lastErr struct {
+	t    *testing.T
+	last *error
+}
+
+func (l lastErr) Fatalf(format string, args ...any) {
+	l.t.Helper()
+	l.t.Fatalf(format+" (last: %v)", append(args, *l.last)...)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -66,12 +67,19 @@ type fenceKey struct {
 	conn string
 }
 
-// fence stops a pair's publications on one connection after one failed:
-// later messages are refused until msgID, or an earlier one, comes again.
+// fence stops a pair's publications on one connection after some failed:
+// a later message than the earliest of them is refused until each has
+// come again (or the fence expires).
 type fence struct {
-	msgID string
-	at    time.Time
+	failed []string // the msgIDs that failed and have not come again
+	at     time.Time
 }
+
+// maxFenced bounds the failed publications one fence remembers.
+const maxFenced = 1024
+
+// first is the earliest message the fence waits for.
+func (f *fence) first() string { return slices.Min(f.failed) }
 
 // errEarlierFirst refuses a publication whose pair has an earlier one
 // the stream did not store.
@@ -103,8 +111,16 @@ func (g *ingest) submit(x *ingested) {
 	}()
 }
 
-// fenced refuses x if a fence holds its pair on its connection, and lifts
-// the fence when x is the message that failed, or an earlier one.
+// fenced refuses x if a fence holds its pair on its connection: when x
+// comes after the earliest message that failed and is not one of those
+// that failed, which are taken again (the fence lifts once all have come).
+// A message with an earlier id than every one that failed (sealed before
+// them) goes through: one whose acknowledgement came late (the stream
+// drops it as a duplicate), or one sent at the same time as a failed one,
+// which its node recorded, and published, after it. Lifting the fence for
+// that one let every later message through before the failed one came
+// again (seen in TestProcessCluster: a message received after 23 sent
+// after it).
 func (g *ingest) fenced(x *ingested) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -113,11 +129,24 @@ func (g *ingest) fenced(x *ingested) bool {
 	switch {
 	case !ok:
 		return false
-	case x.msgID <= f.msgID || g.now().Sub(f.at) >= fenceTTL:
+	case g.now().Sub(f.at) >= fenceTTL:
 		delete(g.fences, k)
 		return false
 	}
-	x.err = errEarlierFirst(f.msgID)
+	if i := slices.Index(f.failed, x.msgID); i >= 0 {
+		f.failed = slices.Delete(f.failed, i, i+1)
+		if len(f.failed) == 0 {
+			delete(g.fences, k)
+		} else {
+			g.fences[k] = f
+		}
+		return false
+	}
+	first := f.first()
+	if x.msgID < first {
+		return false
+	}
+	x.err = errEarlierFirst(first)
 	return true
 }
 
@@ -179,9 +208,12 @@ func (g *ingest) finish(x *ingested) {
 	defer g.mu.Unlock()
 	if fences(x.err) {
 		k := fenceKey{x.pair, x.conn}
-		if f, ok := g.fences[k]; !ok || x.msgID < f.msgID {
-			g.fences[k] = fence{msgID: x.msgID, at: g.now()}
+		f := g.fences[k]
+		f.at = g.now()
+		if !slices.Contains(f.failed, x.msgID) && len(f.failed) < maxFenced {
+			f.failed = append(f.failed, x.msgID)
 		}
+		g.fences[k] = f
 		g.sweepFences()
 	}
 	if g.closed {
