@@ -46,6 +46,9 @@ type procNet struct {
 	t   *testing.T
 	exe string
 	ln  *localnet.Net
+	// root holds the agencies' directories when ln is nil (made with the
+	// commands, not localnet).
+	root string
 	// listen is the hub's HOST:PORT, the same across restarts: it is in
 	// every node's node.json.
 	listen string
@@ -147,7 +150,7 @@ func (pn *procNet) startHub() {
 // answers.
 func (pn *procNet) startNode(agency string) {
 	pn.t.Helper()
-	pn.start(agency, "run", "--dir", pn.ln.AgencyDir(agency))
+	pn.start(agency, "run", "--dir", pn.agencyDir(agency))
 	c := pn.client(agency)
 	poll.Until(pn.t, 2*time.Minute, agency+"'s API", func() bool {
 		_, err := c.Status(context.Background())
@@ -233,10 +236,18 @@ func (pn *procNet) dumpLogs() {
 	}
 }
 
+// agencyDir is an agency's directory.
+func (pn *procNet) agencyDir(agency string) string {
+	if pn.ln != nil {
+		return pn.ln.AgencyDir(agency)
+	}
+	return filepath.Join(pn.root, agency)
+}
+
 // client returns a client of an agency's node API on its Unix socket.
 func (pn *procNet) client(agency string) *api.Client {
 	pn.t.Helper()
-	cfg, err := config.LoadNode(pn.ln.AgencyDir(agency))
+	cfg, err := config.LoadNode(pn.agencyDir(agency))
 	if err != nil {
 		pn.t.Fatal(err)
 	}
@@ -246,7 +257,7 @@ func (pn *procNet) client(agency string) *api.Client {
 // verifyAudit runs 'casenode audit verify' on a stopped agency's log.
 func (pn *procNet) verifyAudit(agency string) {
 	pn.t.Helper()
-	dir := pn.ln.AgencyDir(agency)
+	dir := pn.agencyDir(agency)
 	out, err := exec.Command(pn.exe, "audit", "verify", "--db", filepath.Join(dir, "audit.db"), "--card", filepath.Join(dir, "member.json")).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), ": verified") {
 		pn.t.Fatalf("audit verify of %s: %v\n%s", agency, err, out)
@@ -257,8 +268,12 @@ func (pn *procNet) verifyAudit(agency string) {
 // API, from several goroutines, and returns their ids once every send
 // returned.
 type procStream struct {
-	mu    sync.Mutex
-	ids   []string
+	mu  sync.Mutex
+	ids []string
+	// spans are when each message's send began and returned: a message
+	// whose send began after another's returned was sent after it;
+	// messages sent at the same time have no order.
+	spans map[string][2]time.Time
 	err   error
 	done  chan struct{}
 	start time.Time
@@ -268,18 +283,20 @@ type procStream struct {
 // procSend starts sending n leads from c to agency to.
 func procSend(c *api.Client, to string, n int) *procStream {
 	const workers = 8
-	s := &procStream{done: make(chan struct{}), start: time.Now()}
+	s := &procStream{done: make(chan struct{}), start: time.Now(), spans: map[string][2]time.Time{}}
 	body := protocol.Example(protocol.TypeLead)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
+				began := time.Now()
 				res, err := c.Send(context.Background(), agency.SendRequest{To: []string{to}, Type: protocol.TypeLead, Case: "stream", Body: body})
 				s.mu.Lock()
 				if err != nil {
 					s.err = errors.Join(s.err, fmt.Errorf("send %d: %w", i, err))
 				} else {
 					s.ids = append(s.ids, res.ID)
+					s.spans[res.ID] = [2]time.Time{began, time.Now()}
 				}
 				s.mu.Unlock()
 				if err != nil {
