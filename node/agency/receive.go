@@ -152,14 +152,21 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 	// consumption; none passes anything on after it.
 	cctx, cancelChecks := context.WithCancel(ctx)
 	var checks sync.WaitGroup
+	var checksMu sync.Mutex // guards starting a check against the end
 	defer checks.Wait()
-	defer cancelChecks()
+	defer func() {
+		checksMu.Lock()
+		cancelChecks()
+		checksMu.Unlock()
+	}()
 	gate := &inboxGate{in: in, stopped: func() bool { return rewinding.Load() || cctx.Err() != nil }}
 	// leader is the server that led the inbox when the node bound it;
 	// empty on a hub that runs alone, whose inbox has no other leader.
 	leader := consumerLeader(cons.CachedInfo())
 	check := func(why string) {
-		if leader == "" || rewinding.Load() || !gate.hold() {
+		checksMu.Lock()
+		defer checksMu.Unlock()
+		if leader == "" || rewinding.Load() || cctx.Err() != nil || !gate.hold() {
 			return
 		}
 		checks.Go(func() {
