@@ -630,14 +630,3 @@ func TestFenceHoldsAfterAnEarlierMessage(t *testing.T) {
 		t.Fatalf("the refused message again: %v, want the rate's refusal", err)
 	}
 }
-
-// lastErr fails t with the last error a wait saw.
-type lastErr struct {
-	t    *testing.T
-	last *error
-}
-
-func (l lastErr) Fatalf(format string, args ...any) {
-	l.t.Helper()
-	l.t.Fatalf(format+" (last: %v)", append(args, *l.last)...)
-}
