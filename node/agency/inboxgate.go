@@ -26,9 +26,9 @@ import (
 // accepted.
 
 const (
-	// pullHeartbeat is how often the hub's leader of the inbox says, while
-	// a pull request waits, that it is there: two missed, and the node
-	// checks the leader.
+	// pullHeartbeat is how often the leader of the inbox on a clustered
+	// hub says, while a pull request waits, that it is there: two missed,
+	// and the node checks the leader.
 	pullHeartbeat = time.Second
 	// leaderCheckTimeout bounds the check of the inbox's leader; a check
 	// that finds none in that time rewinds the inbox.
@@ -125,10 +125,10 @@ func inboxLeader(ctx context.Context, cons jetstream.Consumer) (string, error) {
 	}
 }
 
-// consumerLeader is the server that leads a consumer, as its information
-// says; a hub that runs alone names itself.
+// consumerLeader is the server that leads a consumer with replicas, as
+// its information says; "" for one without (a hub that runs alone).
 func consumerLeader(ci *jetstream.ConsumerInfo) string {
-	if ci == nil || ci.Cluster == nil {
+	if ci == nil || ci.Cluster == nil || len(ci.Cluster.Replicas) == 0 {
 		return ""
 	}
 	return ci.Cluster.Leader

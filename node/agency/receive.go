@@ -24,9 +24,11 @@ const (
 	// hub. A connection that went away (or a consumption the node ended)
 	// can leave its pull requests there until they expire, and the hub
 	// delivers to them first: the node waits for them to go before it
-	// rewinds the inbox (waitStalePulls), so that short a wait: at most
-	// this long after a new leader of the inbox at the hub.
-	pullExpiry = 5 * time.Second
+	// rewinds the inbox (waitStalePulls), so that short a wait.
+	pullExpiry = 10 * time.Second
+	// clusterPullExpiry is pullExpiry on a clustered hub, where the node
+	// rewinds its inbox after each new leader of it: at most this long.
+	clusterPullExpiry = 5 * time.Second
 )
 
 // receive binds the agency's inbox consumer, which the hub created, and
@@ -161,8 +163,13 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 	}()
 	gate := &inboxGate{in: in, stopped: func() bool { return rewinding.Load() || cctx.Err() != nil }}
 	// leader is the server that led the inbox when the node bound it;
-	// empty on a hub that runs alone, whose inbox has no other leader.
+	// empty on a hub that runs alone, whose inbox has no other leader:
+	// there the node pulls as it always did.
 	leader := consumerLeader(cons.CachedInfo())
+	pull := []jetstream.PullConsumeOpt{jetstream.PullMaxMessages(pullBatch), jetstream.PullExpiry(pullExpiry)}
+	if leader != "" {
+		pull = []jetstream.PullConsumeOpt{jetstream.PullMaxMessages(pullBatch), jetstream.PullExpiry(clusterPullExpiry), jetstream.PullHeartbeat(pullHeartbeat)}
+	}
 	check := func(why string) {
 		checksMu.Lock()
 		defer checksMu.Unlock()
@@ -218,7 +225,7 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 		if !gate.pass(ctx, m) {
 			rewind("too many deliveries held while checking the inbox's leader")
 		}
-	}, jetstream.PullMaxMessages(pullBatch), jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	}, append(pull, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConnectionClosed) {
 			select {
 			case stopped <- err:
@@ -237,7 +244,7 @@ func (n *Node) consume(ctx context.Context, js jetstream.JetStream, in chan<- je
 			return
 		}
 		n.log.Debug("consumer", "err", err)
-	}))
+	}))...)
 	if err != nil {
 		return err
 	}
@@ -373,7 +380,7 @@ func (n *Node) waitStalePulls(ctx context.Context, cons jetstream.Consumer) erro
 		return nil
 	}
 	n.log.Info("waiting for the hub to drop the inbox's pull requests of an earlier connection", "pull_requests", waiting)
-	deadline := time.Now().Add(pullExpiry + 5*time.Second)
+	deadline := time.Now().Add(pullExpiry + 5*time.Second) // the longer of the two
 	for waiting > 0 && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
