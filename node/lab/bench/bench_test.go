@@ -74,6 +74,7 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(r.PerSecond, "msgs/s")
+	b.ReportMetric(r.Values["cpu_ms_per_message"], "cpu-ms/msg")
 }
 
 // BenchmarkFloor runs the floor scenario, one recipient, with b.N messages.
@@ -83,6 +84,7 @@ func BenchmarkFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(r.PerSecond, "msgs/s")
+	b.ReportMetric(r.Values["cpu_ms_per_message"], "cpu-ms/msg")
 }
 
 // BenchmarkFanIn runs the fan-in scenario with CASENODE_BENCH_AGENCIES

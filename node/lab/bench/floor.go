@@ -16,9 +16,12 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-// Floor measures the crypto the protocol requires per message, with no I/O,
-// on all cores: the sender seals, each recipient opens and signs a delivered
-// receipt, and the sender verifies every receipt. It does that crypto the
+// Floor measures the crypto a message costs the network end to end, with no
+// I/O, on all cores: the sender seals, each recipient opens and signs a
+// delivered receipt, the hub checks each receipt's signature (its network
+// statistics count only receipts signed by their issuer: node/hub
+// stats.go) and the sender verifies every receipt — every signature and
+// decryption pipeline/N does per message. It does that crypto the
 // way a node does: the sender seals with one long-lived seal.Sealer, which
 // keeps the recipients' parsed keys (for post-quantum keys parsing costs as
 // much as a signature), so that the floor is not slower than the node and
@@ -39,7 +42,7 @@ func Floor(ctx context.Context, kind protocol.RecipientKind, recipients, message
 	work := make(chan int)
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
@@ -66,7 +69,7 @@ func Floor(ctx context.Context, kind protocol.RecipientKind, recipients, message
 	}
 	close(work)
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu
 	select {
 	case err := <-errc:
 		return Result{}, err
@@ -74,10 +77,11 @@ func Floor(ctx context.Context, kind protocol.RecipientKind, recipients, message
 	}
 	return Result{
 		Name:  fmt.Sprintf("floor/%d", recipients),
-		Title: fmt.Sprintf("crypto floor: seal, open by %d, receipts signed and checked — all cores, no I/O", recipients),
+		Title: fmt.Sprintf("crypto floor: seal, open by %d, receipts signed, checked by the hub and the sender — all cores, no I/O", recipients),
 		Params: map[string]any{"recipients": recipients, "body_bytes": len(body), "kind": string(kind),
 			"workers": runtime.GOMAXPROCS(0)},
 		Messages: messages, Seconds: elapsed.Seconds(), PerSecond: rate(messages, elapsed),
+		Values: cpuValues(nil, cpu, messages),
 	}, ctx.Err()
 }
 
@@ -107,6 +111,9 @@ func floorOne(sealer *seal.Sealer, sender *identity.Identity, rcpts []*identity.
 		if err != nil {
 			return err
 		}
+		if err := hubCheck(signed, keys); err != nil {
+			return err
+		}
 		got, _, err := jws.Verify(signed, protocol.ReceiptJWSType, protocol.MaxReceiptSize*2, func(kid string) (ed25519.PublicKey, error) {
 			return keys.SigningKey(r.Agency(), kid)
 		})
@@ -118,6 +125,25 @@ func floorOne(sealer *seal.Sealer, sender *identity.Identity, rcpts []*identity.
 		}
 	}
 	return nil
+}
+
+// hubCheck is the hub's check of a stored receipt for its statistics
+// (node/hub stats.go parseReceipt): parse, decode, verify the issuer's
+// signature.
+func hubCheck(signed []byte, keys seal.Keys) error {
+	p, err := jws.Parse(signed, protocol.ReceiptJWSType, protocol.MaxReceiptSize*2)
+	if err != nil {
+		return err
+	}
+	r, err := protocol.ParseReceipt(p.Payload)
+	if err != nil {
+		return err
+	}
+	pub, err := keys.SigningKey(r.From, p.KeyID)
+	if err != nil {
+		return err
+	}
+	return p.Verify(pub)
 }
 
 // agencies generates n identities a0…a(n-1) in network net.
