@@ -1,9 +1,11 @@
 package agency
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/casenode/casenode/node/auditlog"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
 	"github.com/nats-io/nats.go/jetstream"
@@ -106,7 +108,13 @@ func newPublisher(n *Node) (*publisher, error) {
 			return err
 		}
 		for _, e := range pending {
-			raw := tx.OutboxRaw(e.Header.ID)
+			raw, err := n.sealedSent(tx, e)
+			if err != nil {
+				// Nothing to publish: the copies stay queued, in the
+				// status, and the error in the log.
+				n.log.Error("a queued message cannot be published", "id", e.Header.ID, "err", err)
+				continue
+			}
 			for _, to := range e.Recipients() {
 				c := e.Copies[to]
 				if c.State.Final() {
@@ -315,4 +323,23 @@ func (p *publisher) release(fs []*flight) {
 			f.r.inflight = false
 		}
 	}
+}
+
+// sealedSent returns the sealed bytes of e, a message in the outbox: the
+// payload of its sent record in the audit log, which it names, or, for an
+// entry of an earlier store format or of a log started over, the copy the
+// store keeps.
+func (n *Node) sealedSent(tx *store.Tx, e *store.OutboxEntry) ([]byte, error) {
+	if e.SentRecord == nil {
+		raw := tx.OutboxRaw(e.Header.ID)
+		if raw == nil {
+			return nil, fmt.Errorf("outbox: the sealed bytes of message %s are missing", e.Header.ID)
+		}
+		return raw, nil
+	}
+	raw, err := auditlog.SentPayload(tx.Bolt(), *e.SentRecord, e.Header.ID, e.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: message %s: %w", e.Header.ID, err)
+	}
+	return raw, nil
 }

@@ -62,7 +62,37 @@ func RestartAuditLog(ctx context.Context, dir string, id *identity.Identity, loc
 			then = append(then, auditlog.Entry{Type: auditlog.TypeKey, Actor: m.Card.Agency, Payload: card})
 		}
 	}
-	return auditlog.RestartWith(ctx, path, opts, then)
+	return auditlog.RestartCarrying(ctx, path, opts, then, keepSealed)
+}
+
+// keepSealed copies into the store of fresh, the new log's file, the
+// sealed bytes of every message still to publish whose outbox entry names
+// its sent record in the old log (store.OutboxEntry.SentRecord): in the new
+// log that number names another record. A record the old log no longer
+// holds intact leaves its entry as it was; the node says at start that it
+// cannot publish it.
+func keepSealed(old, fresh *bolt.Tx) error {
+	st := store.In(fresh, auditlog.StoreBucket)
+	if st == nil {
+		return nil
+	}
+	pending, err := st.ListOutbox(store.OutboxFilter{Pending: true})
+	if err != nil {
+		return err
+	}
+	for _, e := range pending {
+		if e.SentRecord == nil {
+			continue
+		}
+		raw, err := auditlog.SentPayload(old, *e.SentRecord, e.Header.ID, e.Hash)
+		if err != nil {
+			continue
+		}
+		if err := st.KeepOutboxRaw(e.Header.ID, raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // storedRoster reads the roster in force from the node's store in its one

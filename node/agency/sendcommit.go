@@ -100,19 +100,23 @@ func (c *sendCommitter) record() {
 			entries[i] = auditlog.Entry{Type: auditlog.TypeSent, Actor: p.actor, MessageID: p.entry.Header.ID, Payload: p.raw}
 		}
 		g := &sendGroup{ps: group, entries: entries, queued: c.n.o.Now()}
-		g.commit = c.n.audit.AppendWith(g.write(c.n), entries...)
+		g.commit = c.n.audit.AppendWithFirst(g.write(c.n), entries...)
 		c.audited <- g
 	}
 }
 
 // write writes a group's outbox entries in the transaction that appends
-// its sent records.
-func (g *sendGroup) write(n *Node) func(btx *bolt.Tx) error {
-	return func(btx *bolt.Tx) error {
+// its sent records, whose sequence numbers start at first: each entry
+// names its message's record, whose payload is the sealed message, instead
+// of the store keeping a copy of it.
+func (g *sendGroup) write(n *Node) func(btx *bolt.Tx, first int64) error {
+	return func(btx *bolt.Tx, first int64) error {
 		return n.store.Apply(btx, func(tx *store.Tx) error {
-			for _, p := range g.ps {
+			for i, p := range g.ps {
 				p.entry.Copies = nil
-				if err := tx.AddOutbox(p.entry, p.raw); err != nil {
+				seq := first + int64(i)
+				p.entry.SentRecord = &seq
+				if err := tx.AddOutbox(p.entry, nil); err != nil {
 					return err
 				}
 				if p.attach != nil {
@@ -144,7 +148,7 @@ func (c *sendCommitter) store() {
 				err = fmt.Errorf("record in the audit log and the outbox: %w", err)
 				break
 			}
-			g.commit = n.audit.AppendWith(g.write(n), g.entries...)
+			g.commit = n.audit.AppendWithFirst(g.write(n), g.entries...)
 		}
 		if err == nil {
 			n.writes.ok(n)

@@ -18,8 +18,9 @@ type Pending struct {
 	sums    [][sha256.Size]byte // the payloads' SHA-256, computed by the caller's goroutine
 	ownCard bool                // the first entry is the log's own card (Open only)
 	// with writes the host's data (the node's store) in the transaction
-	// that appends the entries; nil when there is none.
-	with func(tx *bolt.Tx) error
+	// that appends the entries, told the sequence number the first entry
+	// gets; nil when there is none.
+	with func(tx *bolt.Tx, first int64) error
 	// later: a host function that waits for a transaction to share
 	// (CommitLater).
 	later bool
@@ -254,7 +255,7 @@ func (l *Log) commit(batch []*Pending) {
 			now := l.opts.Now().UnixNano()
 			for i, p := range batch {
 				if p.with != nil {
-					if err := p.with(tx); err != nil {
+					if err := p.with(tx, st.size); err != nil {
 						failed, ferr = i, err
 						return err
 					}

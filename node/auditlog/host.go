@@ -25,8 +25,19 @@ const StoreBucket = "node"
 // with fn's error. The payloads must not be modified until the Pending is
 // done.
 func (l *Log) AppendWith(fn func(tx *bolt.Tx) error, entries ...Entry) *Pending {
+	if fn == nil {
+		return l.AppendWithFirst(nil, entries...)
+	}
+	return l.AppendWithFirst(func(tx *bolt.Tx, _ int64) error { return fn(tx) }, entries...)
+}
+
+// AppendWithFirst is AppendWith for a host that refers to the records it
+// appends: fn is told the sequence number the first entry gets (the others
+// follow it), so that the host's data can name a record — and read its
+// payload later (SentPayload) rather than keep a copy of it.
+func (l *Log) AppendWithFirst(fn func(tx *bolt.Tx, first int64) error, entries ...Entry) *Pending {
 	if len(entries) == 0 && fn != nil {
-		return l.enqueueWith(fn, false)
+		return l.enqueueWith(func(tx *bolt.Tx, _ int64) error { return fn(tx, -1) }, false)
 	}
 	p := &Pending{entries: entries, with: fn, done: make(chan struct{})}
 	if len(entries) == 0 {
@@ -49,7 +60,7 @@ func (l *Log) AppendWith(fn func(tx *bolt.Tx) error, entries ...Entry) *Pending 
 // transaction is durable, or with fn's error (see AppendWith). It works on
 // a log that failed or that Open held: the host's data lives on.
 func (l *Log) Commit(fn func(tx *bolt.Tx) error) error {
-	_, err := l.enqueueWith(fn, false).Wait(context.Background())
+	_, err := l.enqueueWith(hostOnly(fn), false).Wait(context.Background())
 	return err
 }
 
@@ -66,12 +77,17 @@ const LaterDelay = time.Second
 // sends and receives a few messages a second thus makes one commit where
 // it made two, each with its fsync, and rewrites its pages once.
 func (l *Log) CommitLater(fn func(tx *bolt.Tx) error) *Pending {
-	return l.enqueueWith(fn, true)
+	return l.enqueueWith(hostOnly(fn), true)
+}
+
+// hostOnly adapts a host function that appends no record.
+func hostOnly(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx, first int64) error {
+	return func(tx *bolt.Tx, _ int64) error { return fn(tx) }
 }
 
 // enqueueWith queues a host function without records, even on a failed
 // log; only a closed one refuses it.
-func (l *Log) enqueueWith(fn func(tx *bolt.Tx) error, later bool) *Pending {
+func (l *Log) enqueueWith(fn func(tx *bolt.Tx, first int64) error, later bool) *Pending {
 	p := &Pending{with: fn, later: later, done: make(chan struct{})}
 	l.mu.RLock()
 	defer l.mu.RUnlock()

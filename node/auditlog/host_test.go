@@ -3,6 +3,8 @@ package auditlog
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"testing"
@@ -167,4 +169,57 @@ func TestStoreBucketLeftOutOfSnapshots(t *testing.T) {
 // msgID returns a message id of its own for name.
 func msgID(name string) string {
 	return protocol.NewMessageID(time.Unix(1_800_000_000+int64(name[1]), 0))
+}
+
+// TestAppendWithFirstNamesItsRecords: a host function is told the
+// sequence number its first entry gets, also when it shares its
+// transaction with other appends, and SentPayload reads the payload back
+// by that number only for the sent record of that message with that
+// payload.
+func TestAppendWithFirstNamesItsRecords(t *testing.T) {
+	a := newAgency(t, "net", "sn-pj")
+	l := openLog(t, testPath(t), a.options())
+	defer l.Close()
+	firsts := make([]int64, 3)
+	ids := map[string]string{"m1": msgID("m1"), "m2": msgID("m2"), "m3": msgID("m3")}
+	var ps []*Pending
+	for i, name := range []string{"m1", "m2", "m3"} {
+		ps = append(ps, l.AppendWithFirst(func(tx *bolt.Tx, first int64) error {
+			firsts[i] = first
+			return nil
+		}, Entry{Type: TypeSent, Actor: "x", MessageID: ids[name], Payload: []byte(name + " sealed")},
+			Entry{Type: TypeAccess, Actor: "x", MessageID: ids[name]}))
+	}
+	for i, p := range ps {
+		first, err := p.Wait(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if firsts[i] != first {
+			t.Errorf("append %d: its host function was told %d, its first record is %d", i, firsts[i], first)
+		}
+	}
+	sum := func(s string) string {
+		h := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(h[:])
+	}
+	p, err := l.SentPayload(firsts[1], ids["m2"], sum("m2 sealed"))
+	if err != nil || string(p) != "m2 sealed" {
+		t.Fatalf("SentPayload = %q, %v; want the sealed bytes of m2", p, err)
+	}
+	for _, c := range []struct {
+		what string
+		seq  int64
+		id   string
+		hash string
+	}{
+		{"another message's record", firsts[0], ids["m2"], sum("m2 sealed")},
+		{"another payload", firsts[1], ids["m2"], sum("other")},
+		{"a record that is not a sent record", firsts[1] + 1, ids["m2"], sum("")},
+		{"no record", firsts[2] + 2, ids["m3"], sum("m3 sealed")},
+	} {
+		if _, err := l.SentPayload(c.seq, c.id, c.hash); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", c.what, err)
+		}
+	}
 }

@@ -108,6 +108,18 @@ func Restart(ctx context.Context, path string, opts Options) (*Restarted, error)
 // the old log and an auditor needs to judge the new one (its
 // configuration, the roster in force).
 func RestartWith(ctx context.Context, path string, opts Options, then []Entry) (*Restarted, error) {
+	return RestartCarrying(ctx, path, opts, then, nil)
+}
+
+// RestartCarrying is RestartWith for a host whose store refers to the old
+// log's records: once the store is carried over into the new log's file,
+// and before that file takes the old one's place, carry runs in a read
+// transaction of the old file and a write transaction of the new one, to
+// copy into the store what it read from the old log's records (a sent
+// message's sealed bytes: the node's outbox names its sent record). A
+// restart that stops before the new file is in place starts again from
+// the old file.
+func RestartCarrying(ctx context.Context, path string, opts Options, then []Entry, carry func(old, fresh *bolt.Tx) error) (*Restarted, error) {
 	fresh := path + ".restart"
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(fresh); err == nil {
@@ -160,7 +172,7 @@ func RestartWith(ctx context.Context, path string, opts Options, then []Entry) (
 	if err := l.Close(); err != nil {
 		return nil, fmt.Errorf("restart audit log: %w", err)
 	}
-	if err := carryStore(path, fresh, opts.LockTimeout); err != nil {
+	if err := carryStore(path, fresh, opts.LockTimeout, carry); err != nil {
 		return nil, fmt.Errorf("restart audit log: carry the node's store over: %w", err)
 	}
 	if err := os.Rename(path, out.OldPath); err != nil {
@@ -171,8 +183,9 @@ func RestartWith(ctx context.Context, path string, opts Options, then []Entry) (
 
 // carryStore copies the node's store (StoreBucket) of the file at path, if
 // it holds one, into the new log's file fresh: the node keeps its inbox,
-// outbox and roster; only its audit log starts over.
-func carryStore(path, fresh string, timeout time.Duration) error {
+// outbox and roster; only its audit log starts over. carry, if not nil,
+// then runs on both files (RestartCarrying).
+func carryStore(path, fresh string, timeout time.Duration, carry func(old, fresh *bolt.Tx) error) error {
 	db, err := openDB(path, true, timeout)
 	if err != nil {
 		return err
@@ -182,7 +195,21 @@ func carryStore(path, fresh string, timeout time.Duration) error {
 		if tx.Bucket([]byte(StoreBucket)) == nil {
 			return nil
 		}
-		return copyBuckets(tx, fresh, nil, func(name []byte) bool { return string(name) == StoreBucket })
+		if err := copyBuckets(tx, fresh, nil, func(name []byte) bool { return string(name) == StoreBucket }); err != nil {
+			return err
+		}
+		if carry == nil {
+			return nil
+		}
+		fdb, err := openDB(fresh, false, timeout)
+		if err != nil {
+			return err
+		}
+		if err := fdb.Update(func(ftx *bolt.Tx) error { return carry(tx, ftx) }); err != nil {
+			fdb.Close()
+			return err
+		}
+		return fdb.Close()
 	})
 }
 

@@ -10,9 +10,17 @@ import (
 )
 
 // formatID names the store's layout; Open refuses any other, but for
-// formatIDV1, which it converts (checkFormat).
+// formatIDV1 and formatIDV2, which it converts (checkFormat).
 const (
-	formatID = "casenode-store-2"
+	formatID = "casenode-store-3"
+	// formatIDV2 kept every sent message's sealed bytes in the bucket
+	// outbox-raw, a second copy of its sent record's payload in the audit
+	// log. Format 3 names the record instead (OutboxEntry.SentRecord);
+	// the entries of format 2 stay as they are and are read as they were:
+	// converting one is stamping the new format, which a casenode of
+	// format 2 then refuses to open (it would find no sealed bytes for the
+	// new entries).
+	formatIDV2 = "casenode-store-2"
 	// formatIDV1 kept the counters in the meta bucket, beside the signed
 	// roster: every commit that moved a counter rewrote the leaf that held
 	// the roster, 313 KB at a hundred agencies with post-quantum keys.
@@ -28,12 +36,14 @@ const (
 )
 
 // checkFormat stamps a new store with formatID, and converts a store of
-// formatIDV1: its counters move from the meta bucket to their own, in the
-// transaction that opens it.
+// an earlier format in the transaction that opens it: of formatIDV1, its
+// counters move from the meta bucket to their own; of formatIDV2 (and V1),
+// only the stamp changes.
 func checkFormat(tx *Tx) error {
 	m := tx.bucket(bucketMeta)
 	switch f := m.Get([]byte(metaFormat)); {
 	case f == nil:
+	case string(f) == formatIDV2:
 	case string(f) == formatIDV1:
 		if err := moveCounters(m, tx.bucket(bucketCounts)); err != nil {
 			return fmt.Errorf("convert the store's counters: %w", err)

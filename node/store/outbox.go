@@ -117,6 +117,13 @@ type OutboxEntry struct {
 	// Sent is when the node recorded it; Actor is who sent it.
 	Sent  time.Time `json:"sent"`
 	Actor string    `json:"actor"`
+	// SentRecord is the sequence number of the message's sent record in
+	// the audit log of the node's file, whose payload is the sealed
+	// message (auditlog.SentPayload): the store does not keep a second
+	// copy. Nil for an entry whose sealed bytes the store keeps itself
+	// (OutboxRaw): one written before format casenode-store-3, or kept so
+	// when the audit log was started over.
+	SentRecord *int64 `json:"sent_record,omitempty"`
 	// Copies holds the state of each recipient's copy. The store keeps
 	// them apart from the entry (see copyStates), so that a copy's change
 	// does not rewrite the entry and its body.
@@ -152,9 +159,14 @@ func (e *OutboxEntry) Pending() bool {
 	return false
 }
 
-// AddOutbox records a new sent message and its sealed bytes, assigning its
-// Seq, with every copy queued, and adds it to its case thread.
+// AddOutbox records a new sent message, assigning its Seq, with every copy
+// queued, and adds it to its case thread. The store keeps raw, its sealed
+// bytes, unless e.SentRecord names the audit record that holds them; raw
+// is then nil.
 func (t *Tx) AddOutbox(e *OutboxEntry, raw []byte) error {
+	if (e.SentRecord == nil) == (raw == nil) {
+		return fmt.Errorf("add to outbox: message %s: its sealed bytes, or the record that holds them, and not both", e.Header.ID)
+	}
 	id := []byte(e.Header.ID)
 	if t.bucket(bucketOutbox).Get(id) != nil {
 		return fmt.Errorf("add to outbox: message %s is already there", e.Header.ID)
@@ -180,8 +192,10 @@ func (t *Tx) AddOutbox(e *OutboxEntry, raw []byte) error {
 	if err := t.putOutbox(e); err != nil {
 		return err
 	}
-	if err := t.bucket(bucketOutRaw).Put(id, raw); err != nil {
-		return err
+	if raw != nil {
+		if err := t.bucket(bucketOutRaw).Put(id, raw); err != nil {
+			return err
+		}
 	}
 	if err := t.bucket(bucketOutSeq).Put(seqKey(seq), id); err != nil {
 		return err
@@ -271,8 +285,32 @@ func (t *Tx) Outbox(id string) (*OutboxEntry, error) {
 	return &e, nil
 }
 
-// OutboxRaw returns the sealed bytes of sent message id, or nil.
+// OutboxRaw returns the sealed bytes of sent message id that the store
+// keeps, or nil (for an entry with a SentRecord, the audit log has them).
 func (t *Tx) OutboxRaw(id string) []byte { return clone(t.bucket(bucketOutRaw).Get([]byte(id))) }
+
+// KeepOutboxRaw makes the store keep raw, the sealed bytes of sent message
+// id, and forget the entry's SentRecord: for an audit log started over,
+// whose numbers name other records.
+func (t *Tx) KeepOutboxRaw(id string, raw []byte) error {
+	v := t.bucket(bucketOutbox).Get([]byte(id))
+	if v == nil {
+		return fmt.Errorf("outbox: no message %s", id)
+	}
+	var e OutboxEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return fmt.Errorf("outbox entry %s: %w", id, err)
+	}
+	if err := t.bucket(bucketOutRaw).Put([]byte(id), raw); err != nil {
+		return err
+	}
+	e.SentRecord = nil
+	v, err := json.Marshal(&e)
+	if err != nil {
+		return err
+	}
+	return t.bucket(bucketOutbox).Put([]byte(id), v)
+}
 
 // UpdateCopy applies fn to the copy of message id for recipient and stores
 // the result if fn reports a change. It returns the copy after the change,

@@ -177,6 +177,11 @@ type Tx struct {
 	root *bolt.Bucket
 }
 
+// Bolt returns the bbolt transaction of t, to read in the same
+// transaction what the node's file holds beside the store: the audit
+// log's record of a sent message (OutboxEntry.SentRecord).
+func (t *Tx) Bolt() *bolt.Tx { return t.tx }
+
 func (t *Tx) bucket(name []byte) *bolt.Bucket {
 	if t.root != nil {
 		return t.root.Bucket(name)
@@ -206,4 +211,16 @@ func ViewIn(db *bolt.DB, bucket string, fn func(tx *Tx) error) (bool, error) {
 		return fn(&Tx{tx: btx, root: root})
 	})
 	return found, err
+}
+
+// In returns the store kept in bucket of the file btx is a transaction of,
+// or nil when it holds none: for a caller that has the transaction and no
+// Store (a file being converted, a log being started over). It creates
+// nothing and checks no format.
+func In(btx *bolt.Tx, bucket string) *Tx {
+	root := btx.Bucket([]byte(bucket))
+	if root == nil {
+		return nil
+	}
+	return &Tx{tx: btx, root: root}
 }

@@ -265,3 +265,47 @@ func TestCommitGroups(t *testing.T) {
 		t.Errorf("%d rejections stored, want 56", c.Rejected)
 	}
 }
+
+// TestOutboxSentRecord: an entry that names its sent record is added
+// without sealed bytes, and the store keeps none for it; an entry with
+// both, or neither, is refused. KeepOutboxRaw turns the first kind into
+// the second.
+func TestOutboxSentRecord(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), store.OldFileName))
+	defer s.Close()
+	m, m2 := id(t0), id(t0.Add(time.Second))
+	seq := int64(7)
+	update(t, s, func(tx *store.Tx) error {
+		return tx.AddOutbox(&store.OutboxEntry{Header: header(m, "sn-pj-dakar", "", protocol.TypeLead, t0, "gh-ag"), Hash: "h", SentRecord: &seq}, nil)
+	})
+	err := s.Update(func(tx *store.Tx) error {
+		if err := tx.AddOutbox(&store.OutboxEntry{Header: header(m2, "sn-pj-dakar", "", protocol.TypeLead, t0, "gh-ag"), Hash: "h", SentRecord: &seq}, []byte("sealed")); err == nil {
+			t.Error("an entry with a sent record and sealed bytes was added")
+		}
+		if err := tx.AddOutbox(&store.OutboxEntry{Header: header(m2, "sn-pj-dakar", "", protocol.TypeLead, t0, "gh-ag"), Hash: "h"}, nil); err == nil {
+			t.Error("an entry with neither a sent record nor sealed bytes was added")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *store.Tx) error {
+		e, err := tx.Outbox(m)
+		if err != nil || e == nil || e.SentRecord == nil || *e.SentRecord != 7 {
+			t.Fatalf("entry %+v, %v: want sent record 7", e, err)
+		}
+		if raw := tx.OutboxRaw(m); raw != nil {
+			t.Errorf("the store keeps %q for an entry that names its record", raw)
+		}
+		return nil
+	})
+	update(t, s, func(tx *store.Tx) error { return tx.KeepOutboxRaw(m, []byte("sealed")) })
+	s.View(func(tx *store.Tx) error {
+		e, _ := tx.Outbox(m)
+		if e.SentRecord != nil || string(tx.OutboxRaw(m)) != "sealed" {
+			t.Errorf("after KeepOutboxRaw: record %v, kept %q; want none and the bytes", e.SentRecord, tx.OutboxRaw(m))
+		}
+		return nil
+	})
+}
