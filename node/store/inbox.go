@@ -77,7 +77,7 @@ func (t *Tx) AddInbox(e *InboxEntry) error {
 }
 
 func (t *Tx) putInbox(e *InboxEntry) error {
-	v, err := json.Marshal(e)
+	v, err := marshalBody(e, &e.Body)
 	if err != nil {
 		return err
 	}

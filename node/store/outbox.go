@@ -219,7 +219,7 @@ func (t *Tx) AddOutbox(e *OutboxEntry, raw []byte) error {
 func (t *Tx) putOutbox(e *OutboxEntry) error {
 	copies := e.Copies
 	e.Copies = nil
-	v, err := json.Marshal(e)
+	v, err := marshalBody(e, &e.Body)
 	e.Copies = copies
 	if err != nil {
 		return err
