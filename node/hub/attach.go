@@ -167,6 +167,7 @@ type attachService struct {
 
 	watch     *attachWatch
 	stopWatch context.CancelFunc
+	guard     *chunkGuard // nil until started
 }
 
 // cachedRecord is a record as read at a time: what a put, a get or a stat
@@ -216,6 +217,18 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 	if err := s.watch.follow(wctx, s.kv); err != nil {
 		stopWatch()
 		return nil, fmt.Errorf("watch bucket %s: %w", attachBucket(cfg.Network), err)
+	}
+	// The guard checks every chunk stored from now on; the first sweep
+	// (sweepChunks) those stored before, while the hub was down.
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		err = fmt.Errorf("chunk stream: %w", err)
+	} else {
+		err = s.startGuard(wctx, info.State.LastSeq)
+	}
+	if err != nil {
+		s.close()
+		return nil, err
 	}
 	go s.sweepChunks(wctx)
 	for range attachWorkers {
@@ -289,6 +302,7 @@ func (s *attachService) close() {
 	close(s.stop)
 	s.wg.Wait()
 	if s.stopWatch != nil {
+		s.guard.stop()
 		s.stopWatch()
 		s.watch.close()
 	}
@@ -353,6 +367,11 @@ func (s *attachService) serve(req *protocol.AttachRequest, m *nats.Msg, ans *nat
 	defer cancel()
 	if req.Verb == protocol.AttachWatch {
 		return s.watch.wait(req.Agency, m, ans)
+	}
+	if req.Verb == protocol.AttachNew || req.Verb == protocol.AttachPut {
+		if err := s.uploadsStopped(req.Agency); err != nil {
+			return err
+		}
 	}
 	// Declarations and confirmations change the record: one at a time.
 	// Chunks are stored and read in parallel.

@@ -18,29 +18,42 @@ import (
 // chunk stream that the owner's account imports and its permissions let it
 // publish on (protocol.AttachChunkFilter), so that a chunk goes from the
 // member into the stream once, not through the service and again into the
-// stream. The stream's acknowledgement goes back to the member. What the
-// service checked of a put, the stream or the hub check now:
+// stream. The stream's acknowledgement goes back to the member. Nothing
+// the member publishes there is trusted; what the service checked of a
+// put, the stream or the hub check now:
 //
 //   - one message per chunk subject, never replaced: the stream's limits
-//     (MaxMsgsPerSubject 1, DiscardNewPerSubject);
-//   - a chunk's size: at most a chunk and its headers (the stream's
-//     MaxMsgSize); its exact length is the receivers' to check, with its
-//     digest, as before;
-//   - its object declared by the publisher, and its number within the
-//     object: the sweep below, which lists the owned chunk subjects the
-//     stream holds (its subject index, no message read) every
-//     chunkSweepEvery and deletes, as a refusal counted against the
-//     member, the chunks of an object the member did not declare and
-//     those of a number the object does not have: what a member stores
-//     beyond its quota stays at most that long, and names it;
+//     (MaxMsgsPerSubject 1, DiscardNewPerSubject), before it is stored;
+//   - a chunk's size at most a chunk and its headers: the stream's
+//     MaxMsgSize, before it is stored;
+//   - its object declared by the publisher (whose declarations are within
+//     its quota member_limits.attachment_bytes: declare), its number
+//     within the object, and its length the one of that chunk: the chunk
+//     guard (attachguard.go), as each chunk is stored, from its headers
+//     (no chunk read). A chunk that fails is deleted by its sequence at
+//     once (within milliseconds of its acknowledgement), counted among
+//     the member's refusals and logged naming it; so what a member holds
+//     in the stream is at most the chunks of the objects it declared,
+//     each of its length: within its quota. A member that keeps at it
+//     (more than maxChunkRefusals within chunkStrikeWindow) has its
+//     uploads refused and shows over member_limits.attachment_bytes;
+//   - the same but its length, for what the guard did not see (stored
+//     while the hub was down, or while the guard could not read a
+//     record): the sweep below, at the hub's start and every
+//     chunkSweepEvery after, which lists the owned chunk subjects the
+//     stream holds (its subject index, no message read) and deletes, as
+//     refusals counted against the member, the chunks of an object the
+//     member did not declare and those of a number the object does not
+//     have. A chunk of the right number but not the right bytes is the
+//     receivers' to find, with its digest, as before;
 //   - durability: the stream acknowledges a chunk once it is written, not
 //     synced; the owner's stat syncs the stream before it lists the chunks
 //     (stat), and the owner's node publishes its message only once a stat
 //     lists them all.
 
-// chunkSweepEvery is how often the hub looks for chunks no declared
-// object has.
-const chunkSweepEvery = 30 * time.Second
+// chunkSweepEvery is how often, after the one at its start, the hub
+// sweeps for chunks no declared object has: a backstop of the guard.
+const chunkSweepEvery = 10 * time.Minute
 
 // tellChunks tells the owner of r, asking about it, where it publishes its
 // chunks itself.
@@ -50,16 +63,16 @@ func (s *attachService) tellChunks(r *attachRecord, req *protocol.AttachRequest,
 	}
 }
 
-// sweepChunks sweeps the owned chunk subjects every chunkSweepEvery until
-// ctx ends, when the stream stored anything since the last sweep: the
-// listing grows with the chunks the hub holds.
+// sweepChunks sweeps the owned chunk subjects at once, then every
+// chunkSweepEvery until ctx ends when the stream stored anything since the
+// last sweep: the listing grows with the chunks the hub holds.
 func (s *attachService) sweepChunks(ctx context.Context) {
 	var swept uint64
-	for {
+	for wait := time.Duration(0); ; wait = chunkSweepEvery {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(chunkSweepEvery):
+		case <-time.After(wait):
 		}
 		info, err := s.stream.Info(ctx)
 		if err == nil && info.State.LastSeq == swept {

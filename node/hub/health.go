@@ -92,6 +92,10 @@ func (h *Hub) Members(ctx context.Context) ([]MemberHealth, error) {
 			mh.LastSeen = time.Now()
 		}
 		mh.StoredMsgs, mh.StoredBytes, mh.Over = h.quotas.usage(a)
+		if mh.Over == "" && h.attach.overChunks(a) {
+			// Stopped by the chunk guard (attachguard.go).
+			mh.Over = "attachment_bytes"
+		}
 		mh.QuotaMsgs, mh.QuotaBytes = h.cfg.MemberLimits.StoredMessages, h.cfg.MemberLimits.StoredBytes
 		if err := h.inboxState(ctx, stream, a, &mh); err != nil {
 			return nil, err
