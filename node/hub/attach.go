@@ -114,6 +114,13 @@ func attachStreamConfig(cfg *config.Hub) jetstream.StreamConfig {
 		// hub's own account reaches the stream: members fetch chunks
 		// through the service, which checks who asks.
 		AllowDirect: true,
+		// The chunk guard (attachguard.go) hears of every chunk stored:
+		// its subject, its headers and its size, not its bytes.
+		RePublish: &jetstream.RePublish{
+			Source:      "casenet." + cfg.Network + ".attdata.>",
+			Destination: attachSeenPrefix(cfg.Network) + ".>",
+			HeadersOnly: true,
+		},
 	}
 }
 
@@ -220,13 +227,7 @@ func startAttach(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, cfg
 	}
 	// The guard checks every chunk stored from now on; the first sweep
 	// (sweepChunks) those stored before, while the hub was down.
-	info, err := s.stream.Info(ctx)
-	if err != nil {
-		err = fmt.Errorf("chunk stream: %w", err)
-	} else {
-		err = s.startGuard(wctx, info.State.LastSeq)
-	}
-	if err != nil {
+	if err := s.startGuard(); err != nil {
 		s.close()
 		return nil, err
 	}

@@ -15,11 +15,20 @@ import (
 )
 
 // The chunk guard sees every chunk an owner publishes as the stream stores
-// it (attachcheck.go says what is checked): an ordered consumer of the
-// hub's own account on the owned chunk subjects, delivering each stored
-// message's headers only (its subject, its sequence, its size), never its
-// bytes. A chunk that is not a declared object's, or not of its length, is
-// deleted at once, counted among its owner's refusals and logged.
+// it (attachcheck.go says what is checked): the chunk stream republishes
+// each message it stores, headers only, on attachSeenPrefix (a subject of
+// the hub's own account that no member imports), with the headers the
+// server appends (Nats-Sequence, Nats-Msg-Size) after the publisher's; the
+// guard subscribes to it. It never reads a chunk, and the stream reads
+// nothing back from its blocks for it (a consumer would: it kept the
+// blocks it read in the server's memory for ten seconds each, a quarter of
+// a GiB at 100 MiB/s). A chunk that is not a declared object's, or not of
+// its length, is deleted at once, counted among its owner's refusals and
+// logged naming it. The republication is at most once: what the guard
+// misses (the hub down, its subscription overrun) the sweep finds.
+
+// attachSeenPrefix is where the chunk stream republishes what it stores.
+func attachSeenPrefix(network string) string { return "casenet." + network + ".attseen" }
 
 // Bounds on a member that keeps publishing chunks the hub refuses: more
 // than maxChunkRefusals within chunkStrikeWindow, and the service refuses
@@ -37,13 +46,20 @@ const (
 // record read per object, not per chunk; at most maxCachedRecords.
 const negativeTTL = 10 * time.Second
 
+// The guard's subscription holds at most this many republications
+// waiting (headers only: a few hundred bytes each).
+const (
+	guardPendingMsgs  = 1 << 16
+	guardPendingBytes = 64 << 20
+)
+
 // chunkGuard follows the chunk stream for the service.
 type chunkGuard struct {
 	s    *attachService
-	cc   jetstream.ConsumeContext
-	once sync.Once // stops cc
+	sub  *nats.Subscription
+	once sync.Once // unsubscribes sub
 
-	undeclared map[string]time.Time // "owner/object" → when found undeclared (the consumer's goroutine only)
+	undeclared map[string]time.Time // "owner/object" → when found undeclared (the subscription's goroutine only)
 
 	mu      sync.Mutex
 	strikes map[string]*strikes // owner → its refused chunks
@@ -57,50 +73,52 @@ type strikes struct {
 	stopped bool      // over maxChunkRefusals: its uploads are refused
 }
 
-// startGuard has the guard check every chunk stored after sequence after.
-func (s *attachService) startGuard(ctx context.Context, after uint64) error {
+// startGuard has the guard check every chunk the stream stores from now
+// on.
+func (s *attachService) startGuard() error {
 	g := &chunkGuard{s: s, undeclared: map[string]time.Time{}, strikes: map[string]*strikes{}}
-	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"casenet." + s.network + ".attdata.*.*.*"},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    after + 1,
-		HeadersOnly:    true,
-	})
+	sub, err := s.nc.Subscribe(attachSeenPrefix(s.network)+".>", g.check)
 	if err != nil {
 		return fmt.Errorf("follow chunks: %w", err)
 	}
-	g.cc, err = cons.Consume(g.check, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
-			s.log.Warn("following the attachment chunks", "err", err)
-		}
-	}))
-	if err != nil {
+	if err := sub.SetPendingLimits(guardPendingMsgs, guardPendingBytes); err != nil {
+		sub.Unsubscribe()
 		return fmt.Errorf("follow chunks: %w", err)
 	}
+	g.sub = sub
 	s.guard = g
-	return nil
+	return s.nc.Flush()
 }
 
 // stop stops following the stream.
 func (g *chunkGuard) stop() {
 	if g != nil {
-		g.once.Do(g.cc.Stop)
+		g.once.Do(func() { g.sub.Unsubscribe() })
 	}
 }
 
-// check judges one stored chunk, from its headers.
-func (g *chunkGuard) check(m jetstream.Msg) {
-	s := g.s
-	md, err := m.Metadata()
-	if err != nil {
-		return
+// last is the last value of header key in m: the server's, appended after
+// any the publisher set.
+func last(m *nats.Msg, key string) string {
+	v := m.Header.Values(key)
+	if len(v) == 0 {
+		return ""
 	}
-	parts := strings.Split(strings.TrimPrefix(m.Subject(), "casenet."+s.network+".attdata."), ".")
+	return v[len(v)-1]
+}
+
+// check judges one stored chunk, from its republished headers.
+func (g *chunkGuard) check(m *nats.Msg) {
+	s := g.s
+	// The subject is the stored chunk's, the server's doing.
+	parts := strings.Split(strings.TrimPrefix(m.Subject, attachSeenPrefix(s.network)+"."), ".")
 	if len(parts) != 3 {
+		// A chunk of the earlier layout, which only the service puts.
 		return
 	}
 	owner, object := parts[0], parts[1]
-	size, err := strconv.ParseInt(m.Headers().Get(nats.MsgSize), 10, 64)
+	subj := "casenet." + s.network + ".attdata." + strings.Join(parts, ".")
+	size, err := strconv.ParseInt(last(m, nats.MsgSize), 10, 64)
 	if err != nil {
 		size = -1
 	}
@@ -110,15 +128,16 @@ func (g *chunkGuard) check(m jetstream.Msg) {
 	if why == "" {
 		return
 	}
-	err = s.stream.DeleteMsg(ctx, md.Sequence.Stream)
+	// The subject holds that one message (the stream keeps one per
+	// subject and refuses another while it is there).
+	err = s.stream.Purge(ctx, jetstream.WithPurgeSubject(subj))
 	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		// The backstop sweep finds it if it is not a declared
-		// object's; one of the wrong length stays the receivers' to
-		// find.
-		s.log.Warn("cannot delete a refused attachment chunk", "member", owner, "subject", m.Subject(), "err", err)
+		// The sweep finds it if it is not a declared object's; one of
+		// the wrong length stays the receivers' to find.
+		s.log.Warn("cannot delete a refused attachment chunk", "member", owner, "subject", subj, "err", err)
 	}
 	if g.strike(owner, time.Now()) {
-		s.refused(owner, "attachment chunk deleted: "+why, "subject", m.Subject(), "size", size)
+		s.refused(owner, "attachment chunk deleted: "+why, "subject", subj, "size", size)
 	} else {
 		s.counts.refusedRequest(owner)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/casenode/casenode/config"
 	"github.com/casenode/casenode/internal/poll"
 	"github.com/casenode/casenode/protocol"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -83,7 +84,14 @@ func TestAttachmentGuardDeletesChunksBeyondDeclarationsAtOnce(t *testing.T) {
 		storeRaw(t, ghc, subj, full)
 	}
 	storeRaw(t, ghc, protocol.AttachChunkSubject(testNetwork, gh, o.object, 2), full)
-	storeRaw(t, ghc, protocol.AttachChunkSubject(testNetwork, gh, p.object, 0), p.data[:999])
+	// Its headers claim the right size: the guard reads the server's.
+	short := nats.NewMsg(protocol.AttachChunkSubject(testNetwork, gh, p.object, 0))
+	short.Data = p.data[:999]
+	short.Header.Set(nats.MsgSize, "1000")
+	short.Header.Set("Nats-Sequence", "1")
+	if ans, err := ghc.nc.RequestMsg(short, 5*time.Second); err != nil || !bytes.Contains(ans.Data, []byte(`"seq"`)) {
+		t.Fatalf("publish a short chunk: %v", err)
+	}
 	want := []string{
 		protocol.AttachChunkSubject(testNetwork, gh, o.object, 0),
 		protocol.AttachChunkSubject(testNetwork, gh, o.object, 1),

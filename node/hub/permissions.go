@@ -112,7 +112,9 @@ func servicePermissions(network string) *server.Permissions {
 			// The inbox consumers' positions (positions.go).
 			"$KV." + positionsBucket(network) + ".>",
 		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network), protocol.WitnessFilter(network)}},
+		Subscribe: &server.SubjectPermission{Allow: []string{serviceInbox + ".>", rosterSubject(network), protocol.AttachService(network), protocol.WitnessFilter(network),
+			// The chunk stream's republications (attachguard.go).
+			attachSeenPrefix(network) + ".>"}},
 	}
 }
 
