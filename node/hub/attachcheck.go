@@ -29,17 +29,18 @@ import (
 //   - its object declared by the publisher (whose declarations are within
 //     its quota member_limits.attachment_bytes: declare), its number
 //     within the object, and its length the one of that chunk: the chunk
-//     guard (attachguard.go), as each chunk is stored, from its headers
-//     (no chunk read). A chunk that fails is deleted by its sequence at
-//     once (within milliseconds of its acknowledgement), counted among
-//     the member's refusals and logged naming it; so what a member holds
+//     guard (attachguard.go), as each chunk is stored, from the headers
+//     the stream republishes (no chunk read). A chunk that fails is
+//     deleted at once (within milliseconds of its acknowledgement),
+//     counted among the member's refusals and logged naming it; so what a
+//     member holds
 //     in the stream is at most the chunks of the objects it declared,
 //     each of its length: within its quota. A member that keeps at it
 //     (more than maxChunkRefusals within chunkStrikeWindow) has its
 //     uploads refused and shows over member_limits.attachment_bytes;
 //   - the same but its length, for what the guard did not see (stored
 //     while the hub was down, or while the guard could not read a
-//     record): the sweep below, at the hub's start and every
+//     record, or a republication its subscription dropped): the sweep below, at the hub's start and every
 //     chunkSweepEvery after, which lists the owned chunk subjects the
 //     stream holds (its subject index, no message read) and deletes, as
 //     refusals counted against the member, the chunks of an object the
