@@ -77,7 +77,9 @@ type strikes struct {
 // on.
 func (s *attachService) startGuard() error {
 	g := &chunkGuard{s: s, undeclared: map[string]time.Time{}, strikes: map[string]*strikes{}}
-	sub, err := s.nc.Subscribe(attachSeenPrefix(s.network)+".>", g.check)
+	// One server of a clustered hub checks each chunk (the stream's
+	// leader republishes it once).
+	sub, err := s.nc.QueueSubscribe(attachSeenPrefix(s.network)+".>", serviceQueue, g.check)
 	if err != nil {
 		return fmt.Errorf("follow chunks: %w", err)
 	}
