@@ -317,18 +317,12 @@ func (p *publisher) late(f *flight) bool {
 }
 
 // retryDelay is how long a failed publication waits: hardly at all when
-// the connection dropped or the acknowledgement timed out (it goes again
-// once the hub is back); when the hub refused it behind an earlier one
-// that failed, 100 ms doubling up to 1.6 s (the earlier one may take a
-// failover's seconds to be stored, and a fence refused thousands of
-// receipts a second at a constant 100 ms); else a delay that doubles up
-// to the resend timeout.
+// the connection dropped, the acknowledgement timed out (it goes again
+// once the hub is back) or the hub refused it behind an earlier one that
+// failed, else a delay that doubles up to the resend timeout.
 func (p *publisher) retryDelay(err error, fails int) time.Duration {
-	if earlierFirst(err) {
-		return min(100*time.Millisecond<<min(max(fails-1, 0), 4), 1600*time.Millisecond)
-	}
 	if errors.Is(err, errConnectionGone) || errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) ||
-		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrAsyncPublishTimeout) || earlierFirst(err) {
 		return 100 * time.Millisecond
 	}
 	return min(time.Second<<min(fails-1, 20), time.Duration(p.n.cfg.ResendTimeout))
