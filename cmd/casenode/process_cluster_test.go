@@ -222,7 +222,9 @@ func (pc *procCluster) waitBackOnline(killed int, at time.Time, agencies ...stri
 // empty: it must catch up from the others. Every message must reach the
 // recipient's inbox exactly once, in the sender's sending order, the
 // nodes must come back online on the remaining servers within seconds,
-// and both audit logs must verify (issue #18).
+// and both audit logs must verify (issue #18). (3) A rolling restart of
+// the three servers, one at a time, during a steady third stream, loses
+// nothing.
 func TestProcessCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three hub processes and two nodes (about a minute)")
@@ -296,6 +298,33 @@ func TestProcessCluster(t *testing.T) {
 	t.Logf("phase 2: %d messages in all: %d lost, %d duplicated, %d received after one sent later", len(all), lost2, dup2, order2)
 	if lost2 != 0 || dup2 != 0 || order2 != 0 {
 		t.Fatalf("phase 2: %d lost, %d duplicated, %d out of order; want none", lost2, dup2, order2)
+	}
+
+	// Phase 3: a rolling restart of the three servers, one at a time,
+	// each stopped as a service manager would (SIGINT) and started again,
+	// the next once every replica on the restarted one is current, during
+	// a steady stream that lasts until the third is current again.
+	stopStream := make(chan struct{})
+	s = procSendUntil(sender, procReceiver, 40*time.Millisecond, stopStream)
+	pc.waitAcknowledged(2*n + 20)
+	for _, i := range []int{0, 1, 2} {
+		at, began := s.sent(), time.Now()
+		pc.stop(pc.names[i])
+		stopped := time.Now()
+		pc.startServers(i)
+		started := time.Now()
+		took, _ := pc.waitCurrent(i)
+		t.Logf("phase 3: restarted %s after %d sends of the stream: stopped in %s, listening %s later, every replica current through it %s after that",
+			pc.names[i], at, stopped.Sub(began).Round(time.Millisecond), started.Sub(stopped).Round(time.Millisecond), took.Round(time.Millisecond))
+	}
+	close(stopStream)
+	ids3 := s.wait(t)
+	maps.Copy(pc.spans, s.spans)
+	all = append(all, ids3...)
+	lost3, dup3, order3 := pc.checkInbox(all)
+	t.Logf("phase 3: %d messages in all: %d lost, %d duplicated, %d received after one sent later", len(all), lost3, dup3, order3)
+	if lost3 != 0 || dup3 != 0 || order3 != 0 {
+		t.Fatalf("phase 3: %d lost, %d duplicated, %d out of order; want none", lost3, dup3, order3)
 	}
 
 	for _, a := range []string{procSender, procReceiver} {

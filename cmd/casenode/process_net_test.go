@@ -313,6 +313,40 @@ func procSend(c *api.Client, to string, n int) *procStream {
 	return s
 }
 
+// procSendUntil starts sending leads from c to agency to, one every
+// interval (a steady stream, as a working day's), until stop is closed.
+func procSendUntil(c *api.Client, to string, interval time.Duration, stop <-chan struct{}) *procStream {
+	s := &procStream{done: make(chan struct{}), start: time.Now(), spans: map[string][2]time.Time{}}
+	body := protocol.Example(protocol.TypeLead)
+	go func() {
+		defer close(s.done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				s.took = time.Since(s.start)
+				return
+			case <-tick.C:
+			}
+			began := time.Now()
+			res, err := c.Send(context.Background(), agency.SendRequest{To: []string{to}, Type: protocol.TypeLead, Case: "stream", Body: body})
+			s.mu.Lock()
+			if err != nil {
+				s.err = errors.Join(s.err, fmt.Errorf("send %d: %w", len(s.ids), err))
+			} else {
+				s.ids = append(s.ids, res.ID)
+				s.spans[res.ID] = [2]time.Time{began, time.Now()}
+			}
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return s
+}
+
 // wait waits for every send to return and gives the ids sent.
 func (s *procStream) wait(t *testing.T) []string {
 	t.Helper()
