@@ -42,7 +42,7 @@ bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in b
 	$(BIN) bench --json bench.json
 
 .PHONY: cluster
-cluster: ## three-server hub scenarios full size (1,000 messages: server loss and an empty store, rolling restart, roster changes; R3 against one server's throughput; three 'casenode hub run' processes, one killed with SIGKILL), prints what they measured
+cluster: ## three-server hub scenarios full size (1,000 messages: server loss and an empty store, rolling restart, roster changes; R3 against one server's throughput; three 'casenode hub run' processes: one killed with SIGKILL, one restarted empty, a rolling restart, a roster change with one down), prints what they measured
 	CASENODE_CLUSTER=full $(GO) test -p 1 -run '^TestCluster' -count=1 -v -timeout 45m ./node/lab/localnet ./node/lab/bench
 	CASENODE_CLUSTER=full $(GO) test -run '^TestProcessCluster$$' -count=1 -v -timeout 30m ./cmd/casenode
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -224,7 +225,8 @@ func (pc *procCluster) waitBackOnline(killed int, at time.Time, agencies ...stri
 // nodes must come back online on the remaining servers within seconds,
 // and both audit logs must verify (issue #18). (3) A rolling restart of
 // the three servers, one at a time, during a steady third stream, loses
-// nothing.
+// nothing. (4) With one server stopped, an agency admitted and revoked
+// reaches both nodes in the roster.
 func TestProcessCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three hub processes and two nodes (about a minute)")
@@ -326,6 +328,27 @@ func TestProcessCluster(t *testing.T) {
 	if lost3 != 0 || dup3 != 0 || order3 != 0 {
 		t.Fatalf("phase 3: %d lost, %d duplicated, %d out of order; want none", lost3, dup3, order3)
 	}
+
+	// Phase 4: with one server stopped, the secretariat admits an agency
+	// and then revokes it ('casenode member add' and 'member revoke' on
+	// the first server's directory, SIGHUP to its 'hub run'): each roster
+	// reaches both nodes, and the stopped server, started again, catches
+	// up with the last.
+	down := 1
+	pc.stop(pc.names[down])
+	newcomer := "ml-pg-bamako"
+	pc.cli("init", "--dir", pc.agencyDir(newcomer), "--network", "wacap", "--agency", newcomer, "--name", "Agency "+newcomer, "--country", "ML", "--classic")
+	serial, active := pc.rosterSerial(procSender)
+	pc.cli("member", "add", "--dir", pc.dirs[0], filepath.Join(pc.agencyDir(newcomer), "member.json"))
+	pc.hup(pc.names[0])
+	admitted := pc.waitRoster(serial+1, active+1)
+	pc.cli("member", "revoke", "--dir", pc.dirs[0], newcomer)
+	pc.hup(pc.names[0])
+	revoked := pc.waitRoster(admitted+1, active)
+	pc.startServers(down)
+	took, _ = pc.waitCurrent(down)
+	t.Logf("phase 4: with %s stopped, %s admitted (roster serial %d) and revoked (serial %d): both nodes took each; %s, started again, current %s after it listened",
+		pc.names[down], newcomer, admitted, revoked, pc.names[down], took.Round(time.Millisecond))
 
 	for _, a := range []string{procSender, procReceiver} {
 		pc.stop(a)
@@ -526,4 +549,60 @@ func waiting(out string) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// cli runs the casenode binary under test with args and fails the test if
+// it fails.
+func (pc *procCluster) cli(args ...string) {
+	pc.t.Helper()
+	if out, err := exec.Command(pc.exe, args...).CombinedOutput(); err != nil {
+		pc.t.Fatalf("casenode %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// hup sends SIGHUP to the process name, as 'systemctl reload' would: a
+// hub applies its roster then.
+func (pc *procCluster) hup(name string) {
+	pc.t.Helper()
+	pc.mu.Lock()
+	p := pc.procs[name]
+	pc.mu.Unlock()
+	if p == nil {
+		pc.t.Fatalf("%s is not running", name)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		pc.t.Fatalf("SIGHUP %s: %v", name, err)
+	}
+}
+
+// rosterSerial is the serial of the roster agency's node holds, and how
+// many active members it lists.
+func (pc *procCluster) rosterSerial(agency string) (uint64, int) {
+	pc.t.Helper()
+	st, err := pc.client(agency).Status(context.Background())
+	if err != nil || st.Roster == nil {
+		pc.t.Fatalf("status of %s: %v", agency, err)
+	}
+	return st.Roster.Serial, st.Roster.Active
+}
+
+// waitRoster waits until both nodes hold a roster of serial at least
+// min with active active members, and returns its serial.
+func (pc *procCluster) waitRoster(min uint64, active int) uint64 {
+	pc.t.Helper()
+	var got uint64
+	for _, a := range []string{procSender, procReceiver} {
+		var err error
+		poll.Until(lastErr{pc.t, &err}, time.Minute, fmt.Sprintf("%s holding a roster of serial %d or later with %d active members", a, min, active), func() bool {
+			st, serr := pc.client(a).Status(context.Background())
+			if serr != nil || st.Roster == nil {
+				err = fmt.Errorf("status: %v", serr)
+				return false
+			}
+			err = fmt.Errorf("roster serial %d, %d active members", st.Roster.Serial, st.Roster.Active)
+			got = st.Roster.Serial
+			return st.Roster.Serial >= min && st.Roster.Active == active
+		})
+	}
+	return got
 }
