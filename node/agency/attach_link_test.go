@@ -12,7 +12,6 @@ import (
 	"github.com/casenode/casenode/node/agency"
 	"github.com/casenode/casenode/node/lab/bench"
 	"github.com/casenode/casenode/node/lab/links"
-	"github.com/casenode/casenode/node/lab/localnet"
 	"github.com/casenode/casenode/protocol"
 )
 
@@ -43,39 +42,9 @@ func TestAttachmentResumesAfterTheLinkDrops(t *testing.T) {
 			if side == "download" {
 				linked, dir = "gh-ag", bench.Down
 			}
-			var link *links.Link
-			var lerr error
-			ln, err := localnet.Create(ctx, t.TempDir(), localnet.Options{Network: "wacap", Kind: protocol.KindClassic,
-				HubAddr: func(a, hub string) string {
-					if a != linked {
-						return hub
-					}
-					if link == nil {
-						link, lerr = links.NewLink(hub)
-					}
-					if lerr != nil {
-						return hub
-					}
-					return link.Addr()
-				}},
-				localnet.Agency{ID: "sn-pj", Name: "Parquet de Dakar", Country: "SN"}, localnet.Agency{ID: "gh-ag", Name: "Attorney-General", Country: "GH"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ln.Close() })
-			if lerr != nil || link == nil {
-				t.Fatalf("link: %v", lerr)
-			}
-			t.Cleanup(link.Close)
-			for _, a := range []string{"sn-pj", "gh-ag"} {
-				if _, err := ln.Start(ctx, a); err != nil {
-					t.Fatal(err)
-				}
-				if err := ln.WaitReady(ctx, a, 3); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ln, link := linkedPair(t, ctx, linked)
 			a, b := ln.Node("sn-pj"), ln.Node("gh-ag")
+			var err error
 			if side == "upload" {
 				err = link.Shape(0, 0, 2000)
 			} else {

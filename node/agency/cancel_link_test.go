@@ -17,24 +17,16 @@ import (
 	"github.com/casenode/casenode/protocol"
 )
 
-// upBytes is what the node put on its link so far.
-func upBytes(l *links.Link) int64 {
-	var n int64
-	for _, b := range l.Meter.Snapshot()[bench.Up] {
-		n += b
-	}
-	return n
-}
-
-func TestCancelStopsAnUploadUnderWay(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+// linkedPair creates a network of sn-pj and gh-ag whose agency linked
+// reaches the hub through a link of its own, starts both nodes and waits
+// until they are ready.
+func linkedPair(t *testing.T, ctx context.Context, linked string) (*localnet.Net, *links.Link) {
+	t.Helper()
 	var link *links.Link
 	var lerr error
 	ln, err := localnet.Create(ctx, t.TempDir(), localnet.Options{Network: "wacap", Kind: protocol.KindClassic,
 		HubAddr: func(a, hub string) string {
-			if a != "sn-pj" {
+			if a != linked {
 				return hub
 			}
 			if link == nil {
@@ -53,6 +45,7 @@ func TestCancelStopsAnUploadUnderWay(t *testing.T) {
 	if lerr != nil || link == nil {
 		t.Fatalf("link: %v", lerr)
 	}
+	t.Cleanup(link.Close)
 	for _, a := range []string{"sn-pj", "gh-ag"} {
 		if _, err := ln.Start(ctx, a); err != nil {
 			t.Fatal(err)
@@ -61,6 +54,23 @@ func TestCancelStopsAnUploadUnderWay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return ln, link
+}
+
+// upBytes is what the node put on its link so far.
+func upBytes(l *links.Link) int64 {
+	var n int64
+	for _, b := range l.Meter.Snapshot()[bench.Up] {
+		n += b
+	}
+	return n
+}
+
+func TestCancelStopsAnUploadUnderWay(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ln, link := linkedPair(t, ctx, "sn-pj")
 	a, b := ln.Node("sn-pj"), ln.Node("gh-ag")
 	// 256 KB/s from the node to the hub: the 8 MiB file takes half a
 	// minute to upload.
