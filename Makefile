@@ -37,9 +37,9 @@ screenshots: chromium ## write PNGs of the consoles' main pages (the agencies', 
 	CASENODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserAudit ./node/console/auditor
 
 .PHONY: bench
-bench: build ## run the Go micro-benchmarks, then 'casenode bench' (figures in bench.json); see docs/PERFORMANCE.md
+bench: build ## run the Go micro-benchmarks, then 'casenode bench' three times (medians and ranges, every run in bench.json); see docs/PERFORMANCE.md
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	$(BIN) bench --json bench.json
+	$(BIN) bench --repeat 3 --json bench.json
 
 .PHONY: cluster
 cluster: ## three-server hub scenarios full size (1,000 messages: server loss and an empty store, rolling restart, roster changes; R3 against one server's throughput; three 'casenode hub run' processes: one killed with SIGKILL, one restarted empty, a rolling restart, a roster change with one down), prints what they measured

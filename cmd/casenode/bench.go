@@ -26,6 +26,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	footprint := fs.Bool("footprint", true, "run the footprint and attachment scenarios (they start this binary as hub and node processes)")
 	cluster := fs.Bool("cluster", true, "run the cluster scenario: the pipeline through a hub of three servers on this machine, as a ratio to one server's (with --quick only when given)")
 	attachSize := fs.Int64("attach-size", 0, "bytes of the attachment scenario's file (default 1 GiB, 8 MiB with --quick)")
+	repeat := fs.Int("repeat", 1, "run every scenario this many times, one repetition after the other, and show each figure's median and range (targets are judged on the medians)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -65,6 +66,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if c.Agencies < 2 {
 		return usageErrorf("bench", "--agencies: at least 2")
 	}
+	if *repeat < 1 {
+		return usageErrorf("bench", "--repeat: at least 1")
+	}
+	c.Repeat, c.KeepDirs = *repeat, *dir != ""
 	if *footprint {
 		exe, err := casenodeBinary(ctx)
 		if err != nil {

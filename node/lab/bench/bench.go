@@ -21,6 +21,11 @@ type Report struct {
 	Arch      string    `json:"arch"`
 	Cores     int       `json:"cores"`
 	Scenarios []Result  `json:"scenarios"`
+	// Repeat is how many repetitions Scenarios summarize (see Summarize);
+	// zero for a report of one run.
+	Repeat int `json:"repeat,omitempty"`
+	// Runs holds the report of each repetition, in the order they ran.
+	Runs []*Report `json:"runs,omitempty"`
 }
 
 // NewReport returns a report describing this machine.
@@ -55,6 +60,13 @@ type Result struct {
 	Target string `json:"target,omitempty"`
 	// Met tells whether the target was met.
 	Met *bool `json:"met,omitempty"`
+	// Repeat is how many repetitions' figures this result is the median
+	// of; zero for the figures of one run.
+	Repeat int `json:"repeat,omitempty"`
+	// Range holds, in a summary of repetitions, the lowest and highest of
+	// each figure whose median the result shows: "per_second", "ratio",
+	// "seconds", "latency_ms.NAME.p99", "values.NAME".
+	Range map[string]Span `json:"range,omitempty"`
 }
 
 // Percentiles of a latency distribution, in milliseconds.

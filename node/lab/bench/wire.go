@@ -160,11 +160,6 @@ func wireScenarios(ctx context.Context, dir string, messages int, body []byte, a
 					v1 = r.Values["publications_up_bytes_per_msg"]
 				} else {
 					r.Values["publications_up_v2_to_v1"] = r.Values["publications_up_bytes_per_msg"] / v1
-					if n == 1 {
-						limit := map[protocol.RecipientKind]float64{protocol.KindHybrid: 4500, protocol.KindClassic: 2000}[kind]
-						r.Target = fmt.Sprintf("a message's publications < %.0f bytes on the wire", limit)
-						r.Met = met(r.Values["publications_up_bytes_per_msg"] < limit)
-					}
 				}
 				add(r)
 			}
