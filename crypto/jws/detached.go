@@ -1,7 +1,6 @@
 package jws
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"fmt"
 
@@ -19,19 +18,10 @@ import (
 // SignDetached signs payload as Sign does and returns the decoded protected
 // header and the 64-byte signature, leaving the payload to the caller.
 func SignDetached(key ed25519.PrivateKey, typ string, extra map[string]any, payload []byte) (protected, signature []byte, err error) {
-	compact, err := Sign(key, typ, extra, payload)
-	if err != nil {
+	if protected, err = protectedHeader(key, typ, extra); err != nil {
 		return nil, nil, err
 	}
-	first := bytes.IndexByte(compact, '.')
-	last := bytes.LastIndexByte(compact, '.')
-	if protected, err = strict.DecodeString(string(compact[:first])); err != nil {
-		return nil, nil, fmt.Errorf("sign: %w", err)
-	}
-	if signature, err = strict.DecodeString(string(compact[last+1:])); err != nil {
-		return nil, nil, fmt.Errorf("sign: %w", err)
-	}
-	return protected, signature, nil
+	return protected, ed25519.Sign(key, signingInput(protected, payload, 0)), nil
 }
 
 // ParseDetached checks a detached JWS given as its decoded parts: the
