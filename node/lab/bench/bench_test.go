@@ -75,6 +75,7 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	b.ReportMetric(r.PerSecond, "msgs/s")
 	b.ReportMetric(r.Values["cpu_ms_per_message"], "cpu-ms/msg")
+	b.ReportMetric(r.Values["alloc_kib_per_message"], "alloc-KiB/msg")
 }
 
 // BenchmarkFloor runs the floor scenario, one recipient, with b.N messages.
@@ -107,6 +108,7 @@ func BenchmarkFanIn(b *testing.B) {
 	}
 	b.ReportMetric(r.PerSecond, "msgs/s")
 	b.ReportMetric(r.Values["cpu_ms_per_message"], "cpu-ms/msg")
+	b.ReportMetric(r.Values["alloc_kib_per_message"], "alloc-KiB/msg")
 }
 
 // profileTo starts a CPU profile into dir and writes the heap profile

@@ -47,7 +47,7 @@ func FanInWatched(ctx context.Context, dir string, kind protocol.RecipientKind, 
 	if watch != nil {
 		stop = watch()
 	}
-	start, cpu := time.Now(), cpuTime()
+	start, cpu, alloc := time.Now(), cpuTime(), allocated()
 	var wg sync.WaitGroup
 	errc := make(chan error, agencies+1)
 	sent := make([]chan struct{}, agencies)
@@ -71,7 +71,7 @@ func FanInWatched(ctx context.Context, dir string, kind protocol.RecipientKind, 
 		}
 	}()
 	wg.Wait()
-	elapsed, cpu := time.Since(start), cpuTime()-cpu
+	elapsed, cpu, alloc := time.Since(start), cpuTime()-cpu, allocated()-alloc
 	stop()
 	close(errc)
 	if err := <-errc; err != nil {
@@ -84,7 +84,7 @@ func FanInWatched(ctx context.Context, dir string, kind protocol.RecipientKind, 
 		Params: map[string]any{"agencies": agencies, "messages_per_agency": perAgency, "body_bytes": len(body),
 			"kind": string(kind), "network_setup_seconds": ready.Seconds(), "workers_per_node": workers},
 		Messages: total, Seconds: elapsed.Seconds(), PerSecond: rate(total, elapsed),
-		Values: cpuValues(nil, cpu, total),
+		Values: allocValues(cpuValues(nil, cpu, total), alloc, total),
 	}, nil
 }
 

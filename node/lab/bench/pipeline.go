@@ -148,7 +148,7 @@ func pipelineOn(ctx context.Context, dir string, kind protocol.RecipientKind, re
 	}
 	defer ln.Close()
 	to := ids[1:]
-	start, cpu := time.Now(), cpuTime()
+	start, cpu, alloc := time.Now(), cpuTime(), allocated()
 	if err := sendAll(ctx, ln.Node(ids[0]), messages, senders, body, func(int) []string { return to }); err != nil {
 		return Result{}, fmt.Errorf("pipeline: send: %w", err)
 	}
@@ -156,7 +156,7 @@ func pipelineOn(ctx context.Context, dir string, kind protocol.RecipientKind, re
 	if err := waitDelivered(ctx, ln.Node(ids[0]), int64(messages*recipients)); err != nil {
 		return Result{}, fmt.Errorf("pipeline: %w", err)
 	}
-	elapsed, cpu := time.Since(start), cpuTime()-cpu
+	elapsed, cpu, alloc := time.Since(start), cpuTime()-cpu, allocated()-alloc
 	for _, r := range to {
 		st, err := ln.Node(r).Status(ctx)
 		if err != nil {
@@ -172,6 +172,6 @@ func pipelineOn(ctx context.Context, dir string, kind protocol.RecipientKind, re
 		Params: map[string]any{"recipients": recipients, "body_bytes": len(body), "kind": string(kind),
 			"concurrent_senders": senders, "servers": servers},
 		Messages: messages, Seconds: elapsed.Seconds(), PerSecond: rate(messages, elapsed),
-		Values: cpuValues(map[string]float64{"send_calls_per_second": rate(messages, sent)}, cpu, messages),
+		Values: allocValues(cpuValues(map[string]float64{"send_calls_per_second": rate(messages, sent)}, cpu, messages), alloc, messages),
 	}, nil
 }
