@@ -18,7 +18,9 @@ type Span struct {
 // baseline, never a quotient of medians taken apart: the baseline and the
 // scenario it measures were run a minute apart, not a repetition apart.
 // The runs are kept in Runs; a scenario missing from some of them is
-// summarized over those that have it.
+// summarized over those that have it. A scenario's parameters are the
+// first repetition's (the latency scenario's offered rate, half of its
+// repetition's pipeline/1, differs from one to the next: Runs has each).
 func Summarize(runs []*Report) *Report {
 	if len(runs) == 0 {
 		return nil
