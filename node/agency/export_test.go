@@ -103,3 +103,73 @@ func (n *Node) LateReceiptThenRefusal(to string) (copyWait, receiptWait time.Dur
 	defer p.mu.Unlock()
 	return c.next.Sub(now), late.next.Sub(now)
 }
+
+// RefusalsBehindFailed plays, on a publisher of its own over the node's
+// current connection, the hub's answers to publications to recipient to:
+// first (a copy when firstCopy, else a receipt) fails otherwise than with
+// 409 and goes again in a second, then three later receipts and one later
+// copy are refused with 409 behind it. It returns what the publisher
+// publishes in the 900 ms before first goes again, polled every 50 ms,
+// and, at that second, the order of what it publishes then and in the
+// round after.
+func (n *Node) RefusalsBehindFailed(to string, firstCopy bool) (early int, then []string) {
+	p := &publisher{n: n, kick: make(chan struct{}, 1), index: map[copyKey]*outCopy{}, win: newWindow(n.o.MaxInFlight)}
+	now := n.o.Now()
+	gen, _ := n.hub.generation()
+	p.gen = gen
+	unavailable := &jetstream.APIError{Code: 503, Description: "casenode hub: the stream did not answer"}
+	refusal := &jetstream.APIError{Code: protocol.HubEarlierFirstCode, Description: "casenode hub: message first of this sender to this recipient was not stored"}
+	var fs, refused []*flight
+	if firstCopy {
+		c := &outCopy{key: copyKey{"first", to}, inflight: true}
+		p.copies, p.inflight = append(p.copies, c), p.inflight+1
+		fs = append(fs, &flight{c: c, gen: gen, err: unavailable})
+	} else {
+		r := p.newReceipt(&store.QueuedReceipt{Seq: 1, ID: "first", To: to}, now)
+		r.inflight = true
+		p.receipts = append(p.receipts, r)
+		fs = append(fs, &flight{r: r, gen: gen, err: unavailable})
+	}
+	for i, id := range []string{"r2", "r3", "r4"} {
+		r := p.newReceipt(&store.QueuedReceipt{Seq: uint64(i + 2), ID: id, To: to}, now)
+		r.inflight = true
+		p.receipts = append(p.receipts, r)
+		refused = append(refused, &flight{r: r, gen: gen, err: refusal})
+	}
+	c := &outCopy{key: copyKey{"c5", to}, inflight: true}
+	p.copies, p.inflight = append(p.copies, c), p.inflight+1
+	refused = append(refused, &flight{c: c, gen: gen, err: refusal})
+	p.settle(fs)
+	p.settle(refused)
+	p.mu.Lock()
+	var firstNext time.Time
+	for _, r := range p.receipts {
+		if r.q.ID == "first" {
+			firstNext = r.next
+		}
+	}
+	for _, c := range p.copies {
+		if c.key.id == "first" {
+			firstNext = c.next
+		}
+	}
+	p.mu.Unlock()
+	name := func(f *flight) string {
+		if f.c != nil {
+			return f.c.key.id
+		}
+		return f.r.q.ID
+	}
+	for at := now.Add(50 * time.Millisecond); at.Before(firstNext); at = at.Add(50 * time.Millisecond) {
+		out, _ := p.due(at, 100, gen)
+		early += len(out)
+		p.release(out)
+	}
+	for range 2 {
+		out, _ := p.due(firstNext, 100, gen)
+		for _, f := range out {
+			then = append(then, name(f))
+		}
+	}
+	return early, then
+}

@@ -2,6 +2,7 @@ package agency_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,13 @@ func TestOrderWhenTheHubRefusesSome(t *testing.T) {
 		ids = append(ids, send(t, a, protocol.TypeLead, "", "gh-ag"))
 	}
 	waitInbox(t, b, count)
+	ms, err := w.hub.Members(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		t.Logf("%s: %d publications refused by the hub", m.Agency, m.Refused)
+	}
 	if n := outOfOrder(t, inboxIDs(t, b), ids); n != 0 {
 		t.Fatalf("%d of %d messages received after one sent later", n, count)
 	}
@@ -134,5 +142,35 @@ func TestLateReceiptGoesAgainOnRefusal(t *testing.T) {
 	copyWait, receiptWait := a.LateReceiptThenRefusal("gh-ag")
 	if copyWait > time.Second || receiptWait > time.Second {
 		t.Fatalf("after the hub's 409, the late copy goes again in %s and the late receipt in %s; want both within a second", copyWait, receiptWait)
+	}
+}
+
+// TestRefusalsWaitForTheFailedOne: when one publication to a recipient
+// failed (the hub's stream did not answer) and goes again in a second,
+// the later ones the hub refused with 409 behind it wait for it instead of
+// going again every 100 ms, each refused again (thousands of refusals in
+// a few seconds during a cluster's failover); then they go behind it, in
+// order, whether it is a copy or a receipt.
+func TestRefusalsWaitForTheFailedOne(t *testing.T) {
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	a := w.node("sn-pj-dakar")
+	poll.Until(t, time.Minute, "sn-pj-dakar online", func() bool {
+		st, err := a.Status(context.Background())
+		return err == nil && st.Hub.State == "online"
+	})
+	for _, firstCopy := range []bool{false, true} {
+		early, then := a.RefusalsBehindFailed("gh-ag", firstCopy)
+		if early != 0 {
+			t.Errorf("first a copy %v: %d refused publications went again before the failed one, want 0", firstCopy, early)
+		}
+		// Receipts go before copies in a round: behind a failed copy the
+		// refused receipts go in the round after it.
+		want := "first r2 r3 r4 c5"
+		if firstCopy {
+			want = "first c5 r2 r3 r4"
+		}
+		if got := strings.Join(then, " "); got != want {
+			t.Errorf("first a copy %v: when the failed one is due, published %q, want %q", firstCopy, got, want)
+		}
 	}
 }

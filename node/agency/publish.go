@@ -212,9 +212,10 @@ func (p *publisher) settle(fs []*flight) {
 				f.r.done = true
 				p.finished++
 			case f.err != nil && p.late(f):
-				f.r.lateOn, f.r.next = f.gen, now.Add(p.n.o.ReceiptTimeout)
+				f.r.lateOn, f.r.next, f.r.refused = f.gen, now.Add(p.n.o.ReceiptTimeout), false
 			case f.err != nil:
-				if earlierFirst(f.err) {
+				f.r.refused = earlierFirst(f.err)
+				if f.r.refused {
 					p.retryLate(f.r.q.To, f.gen, now)
 				}
 				f.r.fails++
@@ -236,12 +237,14 @@ func (p *publisher) settle(fs []*flight) {
 			// the hub says an earlier copy was not stored.
 			c.lateOn = f.gen
 			c.next = now.Add(p.n.o.ReceiptTimeout)
+			c.refused = false
 			continue
 		}
 		if f.err != nil {
 			// The copies after it wait until it goes again (due).
 			p.fenced = true
-			if earlierFirst(f.err) {
+			c.refused = earlierFirst(f.err)
+			if c.refused {
 				p.retryLate(c.key.to, f.gen, now)
 			}
 		}
@@ -250,7 +253,7 @@ func (p *publisher) settle(fs []*flight) {
 			c.next = now.Add(p.retryDelay(f.err, c.fails))
 			continue
 		}
-		c.fails = 0
+		c.fails, c.refused = 0, false
 		if c.relayed {
 			c.resends++
 		}

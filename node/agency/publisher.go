@@ -33,8 +33,10 @@ import (
 // still come (a slow link would carry it twice): it goes again, before
 // the later ones, once that connection is gone, or at once when the hub
 // refuses a later copy to the same recipient because an earlier one was
-// not stored. Copies that wait for their attachments do not hold back
-// later ones.
+// not stored. A copy or receipt the hub refused that way goes again no
+// sooner than the earliest publication to the same recipient that failed
+// otherwise, and after it (behindFailed). Copies that wait for their
+// attachments do not hold back later ones.
 type publisher struct {
 	n    *Node
 	kick chan struct{}
@@ -73,6 +75,9 @@ type outCopy struct {
 	// carry it twice), and the later ones go on behind it there, where
 	// the hub keeps their order.
 	lateOn uint64
+	// refused: the hub refused its last publication behind an earlier
+	// one to the same recipient that was not stored (409).
+	refused bool
 }
 
 // outReceipt is a receipt waiting for the hub.
@@ -84,6 +89,7 @@ type outReceipt struct {
 	inflight bool
 	done     bool
 	lateOn   uint64 // as outCopy.lateOn
+	refused  bool   // as outCopy.refused
 }
 
 // flight is one publication waiting for the hub's acknowledgement.
@@ -213,6 +219,7 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.compact()
+	failedAt, failedDue := p.behindFailed(now)
 	consider := func(next time.Time) bool {
 		if !next.After(now) && len(out) < max {
 			return true
@@ -222,11 +229,30 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 		}
 		return false
 	}
+	// A receipt refused behind one that failed and is due now, not yet
+	// published, waits for the round after it (copies go after the
+	// receipts). It looks again in a while: the one it waits for can also
+	// end without going again (its recipient's receipt came), which
+	// wakes nothing.
 	for _, r := range p.receipts {
 		if r.lateOn != 0 && r.lateOn != gen {
 			r.lateOn, r.next = 0, now
 		}
-		if !r.done && !r.inflight && consider(r.next) {
+		if r.done || r.inflight {
+			continue
+		}
+		next := r.next
+		if r.refused {
+			if failedDue[r.q.To] > 0 {
+				consider(now.Add(100 * time.Millisecond))
+				continue
+			}
+			next = later(next, failedAt, r.q.To)
+		}
+		if consider(next) {
+			if r.failed() && failedDue[r.q.To] > 0 {
+				failedDue[r.q.To]--
+			}
 			r.inflight = true
 			out = append(out, &flight{r: r})
 		}
@@ -255,7 +281,14 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 		if c.done || c.inflight || c.held || c.lateOn != 0 || !c.relayed && blocked[c.key.to] {
 			continue
 		}
-		if consider(c.next) {
+		next := c.next
+		if c.refused {
+			next = later(next, failedAt, c.key.to)
+		}
+		if consider(next) {
+			if c.failed() && failedDue[c.key.to] > 0 {
+				failedDue[c.key.to]--
+			}
 			c.inflight = true
 			c.attempts++
 			p.inflight++
@@ -270,6 +303,60 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 		}
 	}
 	return out, wake
+}
+
+// behindFailed returns, per recipient, when the earliest publication that
+// failed otherwise than with the hub's 409 goes again, and how many of
+// those are due now. The hub's fence refuses the later publications to
+// that recipient until the one it waits for comes again: the ones it
+// refused (409) go again no earlier than that, behind it. Each went again
+// every 100 ms before, thousands of refusals in a few seconds during a
+// cluster's failover (seen in TestProcessCluster). A publication late on
+// the connection that carries it counts for nothing: the hub's refusal
+// makes it due at once (retryLate). p.mu is held.
+func (p *publisher) behindFailed(now time.Time) (at map[string]time.Time, dueNow map[string]int) {
+	note := func(to string, next time.Time) {
+		if at == nil {
+			at, dueNow = map[string]time.Time{}, map[string]int{}
+		}
+		if t, ok := at[to]; !ok || next.Before(t) {
+			at[to] = next
+		}
+		if !next.After(now) {
+			dueNow[to]++
+		}
+	}
+	for _, r := range p.receipts {
+		if r.failed() {
+			note(r.q.To, r.next)
+		}
+	}
+	for _, c := range p.copies {
+		if c.failed() {
+			note(c.key.to, c.next)
+		}
+	}
+	return at, dueNow
+}
+
+// later returns next, or the time in at of recipient to if that is later.
+func later(next time.Time, at map[string]time.Time, to string) time.Time {
+	if t, ok := at[to]; ok && t.After(next) {
+		return t
+	}
+	return next
+}
+
+// failed reports whether r's last publication failed otherwise than with
+// the hub's 409 and waits to go again.
+func (r *outReceipt) failed() bool {
+	return r.fails > 0 && !r.refused && !r.done && !r.inflight && r.lateOn == 0
+}
+
+// failed reports whether c's last publication failed otherwise than with
+// the hub's 409 and waits to go again.
+func (c *outCopy) failed() bool {
+	return c.fails > 0 && !c.refused && !c.done && !c.inflight && !c.held && c.lateOn == 0
 }
 
 // compact drops finished entries once they are many.

@@ -630,3 +630,52 @@ func TestFenceHoldsAfterAnEarlierMessage(t *testing.T) {
 		t.Fatalf("the refused message again: %v, want the rate's refusal", err)
 	}
 }
+
+// TestFenceTakesTheFailedOnesInOrder: two publications of a pair refused
+// over the sender's rate come again; the later one, within the rate, is
+// refused (409) while the earlier one, over the rate once more, has not
+// been taken: taken, it was stored before it (seen in
+// TestOrderWhenTheHubRefusesSome, three messages received after later
+// ones).
+func TestFenceTakesTheFailedOnesInOrder(t *testing.T) {
+	t.Parallel()
+	n := newTestNet(t, gh, sn)
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 1024, AttachmentBytes: config.DefaultAttachmentBytes})
+	c := n.connect(t, gh)
+	lastID := ""
+	nextID := func() string {
+		_, lastID = protocol.MessageIDAfter(lastID, time.Now())
+		return protocol.PublishID(lastID, sn)
+	}
+	publish := func(id string, size int) error {
+		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), make([]byte, size), jetstream.WithMsgID(id))
+		return err
+	}
+	var failed []string
+	for range 16 {
+		id := nextID()
+		if err := publish(id, 1<<20); err != nil {
+			refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.bytes_per_second")
+			failed = append(failed, id)
+			if len(failed) == 2 {
+				break
+			}
+		}
+	}
+	if len(failed) != 2 {
+		t.Fatalf("16 MiB at once, 1,024 bytes a second: %d refused, want 2", len(failed))
+	}
+	// The first comes again over the rate, the second within it.
+	if err := publish(failed[0], 1<<20); !isCode(err, protocol.HubOverLimitCode) {
+		t.Fatalf("the first refused message again: %v, want the rate's refusal", err)
+	}
+	if err := publish(failed[1], 1); !isCode(err, protocol.HubEarlierFirstCode) {
+		t.Fatalf("the second refused message again before the first was taken: %v, want a 409", err)
+	}
+	// The first taken, the second goes, and a later one.
+	for _, id := range []string{failed[0], failed[1], nextID()} {
+		if err := publish(id, 1); err != nil {
+			t.Fatalf("publication %s after the first refused one was taken: %v", id, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/casenode/casenode/protocol"
@@ -71,15 +72,35 @@ type fenceKey struct {
 // a later message than the earliest of them is refused until each has
 // come again (or the fence expires).
 type fence struct {
-	failed []string // the msgIDs that failed and have not come again
+	failed []failedPub // those that failed and have not come again
 	at     time.Time
+}
+
+// failedPub is a publication that failed behind a fence: its message id
+// and its arrival (ingested.arrival) when it failed.
+type failedPub struct {
+	msgID   string
+	arrival uint64
 }
 
 // maxFenced bounds the failed publications one fence remembers.
 const maxFenced = 1024
 
-// first is the earliest message the fence waits for.
-func (f *fence) first() string { return slices.Min(f.failed) }
+// first is the earliest message id the fence waits for.
+func (f *fence) first() string {
+	return slices.MinFunc(f.failed, func(a, b failedPub) int { return strings.Compare(a.msgID, b.msgID) }).msgID
+}
+
+// earliest is the index in failed of the publication that failed first.
+func (f *fence) earliest() int {
+	e := 0
+	for i, p := range f.failed {
+		if p.arrival < f.failed[e].arrival {
+			e = i
+		}
+	}
+	return e
+}
 
 // errEarlierFirst refuses a publication whose pair has an earlier one
 // the stream did not store.
@@ -113,7 +134,9 @@ func (g *ingest) submit(x *ingested) {
 
 // fenced refuses x if a fence holds its pair on its connection: when x
 // comes after the earliest message that failed and is not one of those
-// that failed, which are taken again (the fence lifts once all have come).
+// that failed, or is one of those but one that failed before it has not
+// come again. Those that failed are taken again in the order they failed
+// (the fence lifts once all have come).
 // A message with an earlier id than every one that failed (sealed before
 // them) goes through: one whose acknowledgement came late (the stream
 // drops it as a duplicate), or one sent at the same time as a failed one,
@@ -133,7 +156,16 @@ func (g *ingest) fenced(x *ingested) bool {
 		delete(g.fences, k)
 		return false
 	}
-	if i := slices.Index(f.failed, x.msgID); i >= 0 {
+	if i := slices.IndexFunc(f.failed, func(p failedPub) bool { return p.msgID == x.msgID }); i >= 0 {
+		if e := f.earliest(); e != i {
+			// One that failed before it has not come again: it waits
+			// for that one too. Taken, it was stored before that one
+			// when that one failed once more (over the sender's rate
+			// again, while this one was within it; seen in
+			// TestOrderWhenTheHubRefusesSome).
+			x.err = errEarlierFirst(f.failed[e].msgID)
+			return true
+		}
 		f.failed = slices.Delete(f.failed, i, i+1)
 		if len(f.failed) == 0 {
 			delete(g.fences, k)
@@ -210,8 +242,9 @@ func (g *ingest) finish(x *ingested) {
 		k := fenceKey{x.pair, x.conn}
 		f := g.fences[k]
 		f.at = g.now()
-		if !slices.Contains(f.failed, x.msgID) && len(f.failed) < maxFenced {
-			f.failed = append(f.failed, x.msgID)
+		known := slices.ContainsFunc(f.failed, func(p failedPub) bool { return p.msgID == x.msgID })
+		if !known && len(f.failed) < maxFenced {
+			f.failed = append(f.failed, failedPub{x.msgID, x.arrival})
 		}
 		g.fences[k] = f
 		g.sweepFences()
