@@ -212,10 +212,11 @@ func (p *publisher) settle(fs []*flight) {
 				f.r.done = true
 				p.finished++
 			case f.err != nil && p.late(f):
-				f.r.lateOn, f.r.next, f.r.refused = f.gen, now.Add(p.n.o.ReceiptTimeout), false
+				f.r.lateOn, f.r.next, f.r.refusedOn = f.gen, now.Add(p.n.o.ReceiptTimeout), 0
 			case f.err != nil:
-				f.r.refused = earlierFirst(f.err)
-				if f.r.refused {
+				f.r.refusedOn = 0
+				if earlierFirst(f.err) {
+					f.r.refusedOn = f.gen
 					p.retryLate(f.r.q.To, f.gen, now)
 				}
 				f.r.fails++
@@ -237,14 +238,15 @@ func (p *publisher) settle(fs []*flight) {
 			// the hub says an earlier copy was not stored.
 			c.lateOn = f.gen
 			c.next = now.Add(p.n.o.ReceiptTimeout)
-			c.refused = false
+			c.refusedOn = 0
 			continue
 		}
 		if f.err != nil {
 			// The copies after it wait until it goes again (due).
 			p.fenced = true
-			c.refused = earlierFirst(f.err)
-			if c.refused {
+			c.refusedOn = 0
+			if earlierFirst(f.err) {
+				c.refusedOn = f.gen
 				p.retryLate(c.key.to, f.gen, now)
 			}
 		}
@@ -253,7 +255,7 @@ func (p *publisher) settle(fs []*flight) {
 			c.next = now.Add(p.retryDelay(f.err, c.fails))
 			continue
 		}
-		c.fails, c.refused = 0, false
+		c.fails, c.refusedOn = 0, 0
 		if c.relayed {
 			c.resends++
 		}

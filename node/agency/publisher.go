@@ -75,21 +75,23 @@ type outCopy struct {
 	// carry it twice), and the later ones go on behind it there, where
 	// the hub keeps their order.
 	lateOn uint64
-	// refused: the hub refused its last publication behind an earlier
-	// one to the same recipient that was not stored (409).
-	refused bool
+	// refusedOn is the connection on which the hub refused its last
+	// publication behind an earlier one to the same recipient that was
+	// not stored (409); 0 if it did not. The hub's fence holds on that
+	// connection only.
+	refusedOn uint64
 }
 
 // outReceipt is a receipt waiting for the hub.
 type outReceipt struct {
-	q        *store.QueuedReceipt
-	subject  string
-	next     time.Time
-	fails    int
-	inflight bool
-	done     bool
-	lateOn   uint64 // as outCopy.lateOn
-	refused  bool   // as outCopy.refused
+	q         *store.QueuedReceipt
+	subject   string
+	next      time.Time
+	fails     int
+	inflight  bool
+	done      bool
+	lateOn    uint64 // as outCopy.lateOn
+	refusedOn uint64 // as outCopy.refusedOn
 }
 
 // flight is one publication waiting for the hub's acknowledgement.
@@ -242,7 +244,7 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			continue
 		}
 		next := r.next
-		if r.refused {
+		if r.refusedOn != 0 && r.refusedOn == gen {
 			if failedDue[r.q.To] > 0 {
 				consider(now.Add(100 * time.Millisecond))
 				continue
@@ -282,7 +284,7 @@ func (p *publisher) due(now time.Time, max int, gen uint64) (out []*flight, wake
 			continue
 		}
 		next := c.next
-		if c.refused {
+		if c.refusedOn != 0 && c.refusedOn == gen {
 			next = later(next, failedAt, c.key.to)
 		}
 		if consider(next) {
@@ -350,13 +352,13 @@ func later(next time.Time, at map[string]time.Time, to string) time.Time {
 // failed reports whether r's last publication failed otherwise than with
 // the hub's 409 and waits to go again.
 func (r *outReceipt) failed() bool {
-	return r.fails > 0 && !r.refused && !r.done && !r.inflight && r.lateOn == 0
+	return r.fails > 0 && r.refusedOn == 0 && !r.done && !r.inflight && r.lateOn == 0
 }
 
 // failed reports whether c's last publication failed otherwise than with
 // the hub's 409 and waits to go again.
 func (c *outCopy) failed() bool {
-	return c.fails > 0 && !c.refused && !c.done && !c.inflight && !c.held && c.lateOn == 0
+	return c.fails > 0 && c.refusedOn == 0 && !c.done && !c.inflight && !c.held && c.lateOn == 0
 }
 
 // compact drops finished entries once they are many.
