@@ -318,7 +318,8 @@ func TestMemberRateLimit(t *testing.T) {
 		}
 		futs, ids = append(futs, f), append(ids, id)
 	}
-	ok, refused, firstRefused := 0, 0, ""
+	ok, refused := 0, 0
+	var refusedIDs []string
 	for i, f := range futs {
 		select {
 		case <-f.Ok():
@@ -329,13 +330,13 @@ func TestMemberRateLimit(t *testing.T) {
 		case err := <-f.Err():
 			if refused == 0 {
 				refusedWith(t, err, protocol.HubOverLimitCode, "member_limits.messages_per_second")
-				firstRefused = ids[i]
 			} else if !isCode(err, protocol.HubOverLimitCode) {
 				// Behind the first refusal, the later ones are refused
 				// until it comes again (ingestorder.go).
 				refusedWith(t, err, protocol.HubEarlierFirstCode, "must be published again before later ones")
 			}
 			refused++
+			refusedIDs = append(refusedIDs, ids[i])
 		case <-time.After(20 * time.Second):
 			t.Fatal("no answer")
 		}
@@ -345,17 +346,30 @@ func TestMemberRateLimit(t *testing.T) {
 	}
 	n.waitLog(t, "member over its limits", "member="+gh, "limit=member_limits.messages_per_second")
 	// A later message is refused until the first refused one comes again.
+	early := nextID()
 	_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("later"),
-		jetstream.WithMsgID(nextID()))
+		jetstream.WithMsgID(early))
 	if !isCode(err, protocol.HubEarlierFirstCode) && !isCode(err, protocol.HubOverLimitCode) {
 		t.Fatalf("a later message before the refused one came again: %v, want a refusal", err)
 	}
-	// The bucket refills: the refused one, and then later ones, are taken again.
-	poll.Until(t, 10*time.Second, "the rate to allow gh-ag again", func() bool {
-		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("x"),
-			jetstream.WithMsgID(firstRefused))
-		return err == nil
-	})
+	if isCode(err, protocol.HubOverLimitCode) {
+		// Refused over the rate, it fences the later ones too.
+		refusedIDs = append(refusedIDs, early)
+	}
+	// The bucket refills: the refused ones, published again in order as a
+	// node does, are taken again, each over the rate or taken, never
+	// refused behind another (each is the earliest still refused), and
+	// only then later ones.
+	for _, id := range refusedIDs {
+		poll.Until(t, 10*time.Second, "the rate to take "+id+" again", func() bool {
+			_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("x"),
+				jetstream.WithMsgID(id))
+			if isCode(err, protocol.HubEarlierFirstCode) {
+				t.Fatalf("refused message %s published again in order: %v", id, err)
+			}
+			return err == nil
+		})
+	}
 	later := nextID()
 	poll.Until(t, 10*time.Second, "a later message taken once the refused one is stored", func() bool {
 		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), []byte("later"),
