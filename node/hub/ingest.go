@@ -72,9 +72,6 @@ type ingest struct {
 	done    chan struct{}
 	runners sync.WaitGroup // the pairs storing (ingestorder.go)
 
-	// arrivals counts the publications taken: each one's arrival.
-	arrivals atomic.Uint64
-
 	mu      sync.Mutex // guards closed, sending on queue, pairs and fences
 	closed  bool
 	pairs   map[pairKey]*pairQueue
@@ -93,7 +90,6 @@ type ingested struct {
 	pair      pairKey
 	conn      string    // the publisher's connection (requesterConn)
 	msgID     string    // the message id of its Nats-Msg-Id
-	arrival   uint64    // its place in the order the ingest took publications
 	out       *nats.Msg // what goes into the stream; nil when refused
 	fut       jetstream.PubAckFuture
 	ack       *jetstream.PubAck
@@ -242,7 +238,7 @@ func (g *ingest) take(m *nats.Msg) {
 	id := m.Header.Get(jetstream.MsgIDHeader)
 	msgID, _, _ := strings.Cut(id, ":")
 	x := &ingested{reply: m.Reply, publisher: from, size: int64(len(m.Data)), at: now,
-		pair: pairKey{from, to}, conn: requesterConn(m.Header), msgID: msgID, arrival: g.arrivals.Add(1)}
+		pair: pairKey{from, to}, conn: requesterConn(m.Header), msgID: msgID}
 	switch {
 	case !(*g.members.Load())[to]:
 		x.err = refusal(protocol.HubRefusedCode, "%s is not an active member of the network: the hub takes no message for it", to)

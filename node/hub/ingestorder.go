@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/casenode/casenode/protocol"
@@ -72,35 +71,15 @@ type fenceKey struct {
 // a later message than the earliest of them is refused until each has
 // come again (or the fence expires).
 type fence struct {
-	failed []failedPub // those that failed and have not come again
+	failed []string // the msgIDs that failed and have not come again
 	at     time.Time
-}
-
-// failedPub is a publication that failed behind a fence: its message id
-// and its arrival (ingested.arrival) when it failed.
-type failedPub struct {
-	msgID   string
-	arrival uint64
 }
 
 // maxFenced bounds the failed publications one fence remembers.
 const maxFenced = 1024
 
-// first is the earliest message id the fence waits for.
-func (f *fence) first() string {
-	return slices.MinFunc(f.failed, func(a, b failedPub) int { return strings.Compare(a.msgID, b.msgID) }).msgID
-}
-
-// earliest is the index in failed of the publication that failed first.
-func (f *fence) earliest() int {
-	e := 0
-	for i, p := range f.failed {
-		if p.arrival < f.failed[e].arrival {
-			e = i
-		}
-	}
-	return e
-}
+// first is the earliest message the fence waits for.
+func (f *fence) first() string { return slices.Min(f.failed) }
 
 // errEarlierFirst refuses a publication whose pair has an earlier one
 // the stream did not store.
@@ -134,9 +113,15 @@ func (g *ingest) submit(x *ingested) {
 
 // fenced refuses x if a fence holds its pair on its connection: when x
 // comes after the earliest message that failed and is not one of those
-// that failed, or is one of those but one that failed before it has not
-// come again. Those that failed are taken again in the order they failed
-// (the fence lifts once all have come).
+// that failed, or is one of those but not the earliest. Those that failed
+// are taken again in the order of their ids, each once every earlier one
+// came again (the fence lifts once all have come): in the order they
+// failed it was not, when one refused with 409 first failed otherwise
+// later (seen in TestOrderWhenTheHubRefusesSome). Concurrent sends, whose
+// ids may not follow the order the node recorded them in, have no order
+// between them; the node publishes what the hub refused again until the
+// earliest comes.
+//
 // A message with an earlier id than every one that failed (sealed before
 // them) goes through: one whose acknowledgement came late (the stream
 // drops it as a duplicate), or one sent at the same time as a failed one,
@@ -156,14 +141,15 @@ func (g *ingest) fenced(x *ingested) bool {
 		delete(g.fences, k)
 		return false
 	}
-	if i := slices.IndexFunc(f.failed, func(p failedPub) bool { return p.msgID == x.msgID }); i >= 0 {
-		if e := f.earliest(); e != i {
-			// One that failed before it has not come again: it waits
+	first := f.first()
+	if i := slices.Index(f.failed, x.msgID); i >= 0 {
+		if x.msgID != first {
+			// An earlier one that failed has not come again: it waits
 			// for that one too. Taken, it was stored before that one
 			// when that one failed once more (over the sender's rate
 			// again, while this one was within it; seen in
 			// TestOrderWhenTheHubRefusesSome).
-			x.err = errEarlierFirst(f.failed[e].msgID)
+			x.err = errEarlierFirst(first)
 			return true
 		}
 		f.failed = slices.Delete(f.failed, i, i+1)
@@ -174,7 +160,6 @@ func (g *ingest) fenced(x *ingested) bool {
 		}
 		return false
 	}
-	first := f.first()
 	if x.msgID < first {
 		return false
 	}
@@ -242,9 +227,8 @@ func (g *ingest) finish(x *ingested) {
 		k := fenceKey{x.pair, x.conn}
 		f := g.fences[k]
 		f.at = g.now()
-		known := slices.ContainsFunc(f.failed, func(p failedPub) bool { return p.msgID == x.msgID })
-		if !known && len(f.failed) < maxFenced {
-			f.failed = append(f.failed, failedPub{x.msgID, x.arrival})
+		if !slices.Contains(f.failed, x.msgID) && len(f.failed) < maxFenced {
+			f.failed = append(f.failed, x.msgID)
 		}
 		g.fences[k] = f
 		g.sweepFences()
