@@ -118,7 +118,12 @@ func (n *Node) spool(ctx context.Context, id string, sealer *seal.Sealer, cards 
 			if err != nil {
 				return err
 			}
-			// The chunks are uploaded as they are written (eager.go).
+			// The chunks are uploaded as they are written (eager.go);
+			// the file is written back to disk as it grows, so that its
+			// sync before the message is recorded waits for little.
+			if f, ok := file.(*os.File); ok {
+				file = durable.Writeback(f, 0)
+			}
 			g := newGrowingFile(file)
 			defer func() { g.finish(err) }()
 			bw := bufio.NewWriterSize(g, protocol.AttachChunkSize)

@@ -2,18 +2,15 @@ package agency
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/casenode/casenode/crypto/seal"
+	"github.com/casenode/casenode/internal/durable"
 	"github.com/casenode/casenode/node/attach"
 	"github.com/casenode/casenode/node/store"
 	"github.com/casenode/casenode/protocol"
@@ -54,55 +51,6 @@ func (c *checked) mismatch(it *store.AttachItem) string {
 		return fmt.Sprintf("its plaintext (%d bytes, SHA-256 %s) is not the one its manifest names", c.size, c.plainSum)
 	}
 	return ""
-}
-
-// verifier checks a ciphertext as it is written to it, in order: its
-// SHA-256 and size, and its plaintext's, decrypting it as it goes on a
-// goroutine of its own, so that a download is checked while it runs
-// instead of read again after.
-type verifier struct {
-	pw   *io.PipeWriter
-	done chan struct{}
-	ch   hash.Hash
-	cn   countWriter
-	res  checked
-}
-
-func (x *transfers) newVerifier() *verifier {
-	pr, pw := io.Pipe()
-	v := &verifier{pw: pw, done: make(chan struct{}), ch: sha256.New()}
-	go func() {
-		defer close(v.done)
-		tee := io.TeeReader(pr, io.MultiWriter(v.ch, &v.cn))
-		ph := sha256.New()
-		if pt, err := seal.DecryptAttachment(tee, x.n.ident()); err != nil {
-			v.res.err = "cannot decrypt it: " + err.Error()
-		} else if v.res.size, err = io.Copy(ph, pt); err != nil {
-			v.res.err = "its ciphertext is damaged: " + err.Error()
-		}
-		// What follows a failure is hashed all the same.
-		if _, err := io.Copy(io.MultiWriter(v.ch, &v.cn), pr); err != nil {
-			pr.CloseWithError(err)
-		}
-		v.res.plainSum = hex.EncodeToString(ph.Sum(nil))
-	}()
-	return v
-}
-
-func (v *verifier) Write(p []byte) (int, error) { return v.pw.Write(p) }
-
-// finish ends the ciphertext and returns what the verifier found.
-func (v *verifier) finish() checked {
-	v.pw.Close()
-	<-v.done
-	v.res.cipherSum, v.res.cipherSize = hex.EncodeToString(v.ch.Sum(nil)), v.cn.n
-	return v.res
-}
-
-// abort stops the verifier of a download that failed.
-func (v *verifier) abort() {
-	v.pw.CloseWithError(errors.New("download stopped"))
-	<-v.done
 }
 
 // objectLocks gives one transfer at a time the partial file of an object.
@@ -270,7 +218,9 @@ func (x *transfers) fetchPart(ctx context.Context, c *attach.Client, part, objec
 		return nil, err
 	}
 	if _, err = f.Seek(from*protocol.AttachChunkSize, io.SeekStart); err == nil {
-		err = c.Follow(ctx, object, io.MultiWriter(f, v), size, from, idle, x.track(object))
+		// Written back to disk as it grows: the sync below waits for
+		// little.
+		err = c.Follow(ctx, object, io.MultiWriter(durable.Writeback(f, from*protocol.AttachChunkSize), v), size, from, idle, x.track(object))
 	}
 	if err == nil {
 		err = f.Sync()

@@ -503,10 +503,6 @@ func (x *transfers) download(ctx context.Context, c *attach.Client, j *store.Att
 // has.
 const goneWhy = "it is no longer at the hub: deleted at the network's retention, or it was never uploaded whole"
 
-type countWriter struct{ n int64 }
-
-func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
-
 // fetchNow fetches item idx of received message id now and waits until it
 // is here, refused, or ctx ends.
 func (x *transfers) fetchNow(ctx context.Context, id string, idx int) (*store.AttachItem, error) {

@@ -165,6 +165,11 @@ type attachService struct {
 	// chunk or stat whose count is at most synced is on disk.
 	written atomic.Uint64
 	synced  uint64
+	// unsynced counts the bytes of the chunks the guard saw stored since
+	// the last background sync started; syncing is set while one runs
+	// (chunkStored).
+	unsynced atomic.Int64
+	syncing  atomic.Bool
 
 	mu     sync.Mutex       // guards used, locks, recs and closed
 	used   map[string]int64 // owner → declared bytes held
@@ -629,6 +634,29 @@ func (s *attachService) sync(mine uint64) error {
 	}
 	s.synced = upTo
 	return nil
+}
+
+// syncEvery is how many bytes of chunks the guard sees stored between
+// two background syncs of the chunk stream.
+const syncEvery = 8 << 20
+
+// chunkStored is told by the guard of each chunk it saw stored, of size
+// bytes: every syncEvery bytes it syncs the stream in the background, so
+// that the chunks published by their owner are written to disk while
+// they come, and the owner's stat that ends an upload (which syncs
+// whatever is left) waits for the last few only, not for the whole
+// object. It changes nothing of what is durable when.
+func (s *attachService) chunkStored(size int64) {
+	if s.syncer == nil || s.unsynced.Add(size) < syncEvery || !s.syncing.CompareAndSwap(false, true) {
+		return
+	}
+	s.unsynced.Store(0)
+	go func() {
+		defer s.syncing.Store(false)
+		if err := s.sync(s.written.Add(1)); err != nil {
+			s.log.Debug("background sync of the chunk stream", "err", err)
+		}
+	}()
 }
 
 // get answers one chunk and its digest. Asked to forward it (a node that

@@ -128,6 +128,7 @@ func (g *chunkGuard) check(m *nats.Msg) {
 	defer cancel()
 	why := g.judge(ctx, owner, object, parts[2], size)
 	if why == "" {
+		s.chunkStored(size)
 		return
 	}
 	// The subject holds that one message (the stream keeps one per
