@@ -126,15 +126,7 @@ func (n *Node) spool(ctx context.Context, id string, sealer *seal.Sealer, cards 
 			}
 			g := newGrowingFile(file)
 			defer func() { g.finish(err) }()
-			// The file's writes on a goroutine of their own, off the
-			// encryption's.
-			aw := newAsyncWriter(g)
-			defer func() {
-				if cerr := aw.close(); err == nil {
-					err = cerr
-				}
-			}()
-			bw := bufio.NewWriterSize(aw, protocol.AttachChunkSize)
+			bw := bufio.NewWriterSize(g, protocol.AttachChunkSize)
 			if w, err = sealer.EncryptAttachment(bw, cards); err != nil {
 				return err
 			}

@@ -3,12 +3,11 @@ package agency
 import (
 	"hash"
 	"io"
-	"sync"
 )
 
 // Stages: a stream of bytes handed from the goroutine that writes it to
 // another that reads it, through a few buffers of copies, so that the
-// work on either side (a digest, a decryption, a file's writes) runs on
+// work on either side (a digest, a decryption) runs on
 // a core of its own and keeps pace with the other instead of holding
 // each piece up in turn.
 
@@ -115,47 +114,4 @@ func (hs *hashStage) finish() ([]byte, int64) {
 	hs.s.close()
 	<-hs.done
 	return hs.h.Sum(nil), hs.n
-}
-
-// asyncWriter writes what is written to it to w on a goroutine of its
-// own. A write to w that failed fails the writes after it and close.
-type asyncWriter struct {
-	s    *stage
-	done chan struct{}
-	mu   sync.Mutex
-	err  error
-}
-
-func newAsyncWriter(w io.Writer) *asyncWriter {
-	a := &asyncWriter{s: newStage(), done: make(chan struct{})}
-	go func() {
-		defer close(a.done)
-		r := a.s.reader().(io.WriterTo)
-		if _, err := r.WriteTo(w); err != nil {
-			a.mu.Lock()
-			a.err = err
-			a.mu.Unlock()
-			// The writer is not held up by a reader that stopped.
-			r.WriteTo(io.Discard)
-		}
-	}()
-	return a
-}
-
-func (a *asyncWriter) Write(p []byte) (int, error) {
-	a.mu.Lock()
-	err := a.err
-	a.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return a.s.Write(p)
-}
-
-// close waits until everything written is written to w and returns the
-// first error of w.
-func (a *asyncWriter) close() error {
-	a.s.close()
-	<-a.done
-	return a.err
 }
