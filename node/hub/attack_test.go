@@ -603,20 +603,7 @@ func TestHubMovesAGlobalAccountStore(t *testing.T) {
 func TestFenceHoldsAfterAnEarlierMessage(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
-	// The byte bucket holds one message of the largest size (8 MiB) and
-	// refills at 1,024 bytes a second: 1 MiB messages soon go over it,
-	// messages of a few bytes do not.
-	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 1024, AttachmentBytes: config.DefaultAttachmentBytes})
-	c := n.connect(t, gh)
-	lastID := ""
-	nextID := func() string {
-		_, lastID = protocol.MessageIDAfter(lastID, time.Now())
-		return protocol.PublishID(lastID, sn)
-	}
-	publish := func(id string, size int) error {
-		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), make([]byte, size), jetstream.WithMsgID(id))
-		return err
-	}
+	nextID, publish := fencePair(t, n)
 	// Sealed first, published last.
 	early := nextID()
 	failed := ""
@@ -654,17 +641,7 @@ func TestFenceHoldsAfterAnEarlierMessage(t *testing.T) {
 func TestFenceTakesTheFailedOnesInOrder(t *testing.T) {
 	t.Parallel()
 	n := newTestNet(t, gh, sn)
-	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 1024, AttachmentBytes: config.DefaultAttachmentBytes})
-	c := n.connect(t, gh)
-	lastID := ""
-	nextID := func() string {
-		_, lastID = protocol.MessageIDAfter(lastID, time.Now())
-		return protocol.PublishID(lastID, sn)
-	}
-	publish := func(id string, size int) error {
-		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), make([]byte, size), jetstream.WithMsgID(id))
-		return err
-	}
+	nextID, publish := fencePair(t, n)
 	var failed []string
 	for range 16 {
 		id := nextID()
@@ -692,4 +669,26 @@ func TestFenceTakesTheFailedOnesInOrder(t *testing.T) {
 			t.Fatalf("publication %s after the first refused one was taken: %v", id, err)
 		}
 	}
+}
+
+// fencePair sets gh-ag's limits so that its publications to sn-pj-dakar of
+// 1 MiB soon go over its bytes a second and ones of a few bytes do not
+// (the byte bucket holds one message of the largest size, 8 MiB, and
+// refills at 1,024 bytes a second), and returns the next message's
+// Nats-Msg-Id, in increasing order as a node makes them, and a
+// publication of size bytes with a given one, answered.
+func fencePair(t *testing.T, n *testNet) (nextID func() string, publish func(id string, size int) error) {
+	t.Helper()
+	n.setLimits(t, config.MemberLimits{StoredBytes: 64 << 20, StoredMessages: 1000, MessagesPerSecond: 1000, BytesPerSecond: 1024, AttachmentBytes: config.DefaultAttachmentBytes})
+	c := n.connect(t, gh)
+	lastID := ""
+	nextID = func() string {
+		_, lastID = protocol.MessageIDAfter(lastID, time.Now())
+		return protocol.PublishID(lastID, sn)
+	}
+	publish = func(id string, size int) error {
+		_, err := c.js.Publish(context.Background(), protocol.IngestSubject(testNetwork, gh, sn, protocol.TypeLead), make([]byte, size), jetstream.WithMsgID(id))
+		return err
+	}
+	return nextID, publish
 }
