@@ -133,12 +133,7 @@ func TestInboxOrderAfterLostDeliveries(t *testing.T) {
 // recipient for the receipt timeout (15 minutes; seen in the process
 // cluster test).
 func TestLateReceiptGoesAgainOnRefusal(t *testing.T) {
-	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
-	a := w.node("sn-pj-dakar")
-	poll.Until(t, time.Minute, "sn-pj-dakar online", func() bool {
-		st, err := a.Status(context.Background())
-		return err == nil && st.Hub.State == "online"
-	})
+	a := onlineSender(t)
 	copyWait, receiptWait := a.LateReceiptThenRefusal("gh-ag")
 	if copyWait > time.Second || receiptWait > time.Second {
 		t.Fatalf("after the hub's 409, the late copy goes again in %s and the late receipt in %s; want both within a second", copyWait, receiptWait)
@@ -152,12 +147,7 @@ func TestLateReceiptGoesAgainOnRefusal(t *testing.T) {
 // a few seconds during a cluster's failover); then they go behind it, in
 // order, whether it is a copy or a receipt.
 func TestRefusalsWaitForTheFailedOne(t *testing.T) {
-	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
-	a := w.node("sn-pj-dakar")
-	poll.Until(t, time.Minute, "sn-pj-dakar online", func() bool {
-		st, err := a.Status(context.Background())
-		return err == nil && st.Hub.State == "online"
-	})
+	a := onlineSender(t)
 	for _, firstCopy := range []bool{false, true} {
 		early, then := a.RefusalsBehindFailed("gh-ag", firstCopy)
 		if early != 0 {
@@ -173,4 +163,18 @@ func TestRefusalsWaitForTheFailedOne(t *testing.T) {
 			t.Errorf("first a copy %v: when the failed one is due, published %q, want %q", firstCopy, got, want)
 		}
 	}
+}
+
+// onlineSender starts a network of sn-pj-dakar and gh-ag and returns
+// sn-pj-dakar's node once it is online: the publisher tests play the hub's
+// answers on its connection.
+func onlineSender(t *testing.T) *agency.Node {
+	t.Helper()
+	w := newNetwork(t, netOptions{}, "sn-pj-dakar", "gh-ag")
+	a := w.node("sn-pj-dakar")
+	poll.Until(t, time.Minute, "sn-pj-dakar online", func() bool {
+		st, err := a.Status(context.Background())
+		return err == nil && st.Hub.State == "online"
+	})
+	return a
 }
